@@ -1,0 +1,120 @@
+# cloison — build, install, run, test, bench.
+#
+#   make run      install Debian deps, build, make the default rootfs, run a demo jail
+#   make test     install deps, build, run the whole suite (ends "N passed, M failed")
+#   make bench    side-by-side benchmarks against crun, runc, bwrap, qemu microvm
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   ?= $(PREFIX)/bin
+SHAREDIR ?= $(PREFIX)/share/cloison
+MANDIR   ?= $(PREFIX)/share/man
+STATEDIR ?= /var/lib/cloison
+
+CC       ?= cc
+PKGS     := libcap libseccomp libmnl libcgroup json-c
+VERSION  := 0.1.0
+CPPFLAGS += -Isrc -DCL_VERSION='"$(VERSION)"' -D_GNU_SOURCE -DCL_SHAREDIR='"$(SHAREDIR)"' -DCL_STATEDIR='"$(STATEDIR)"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -fno-strict-aliasing
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+BUILD    := build
+ROOTFS   ?= $(BUILD)/rootfs
+
+# Debian packages the build, the demo and the tests need.
+DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev libcgroup-dev \
+              libjson-c-dev busybox-static
+DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod
+DEPS_BENCH := hyperfine crun runc bubblewrap
+EXTRA_DEPS :=
+
+# Per-concern source lists; fragments in mk/ add their own (VM, guest, tests).
+CORE_SRCS := $(wildcard src/util/*.c src/spec/*.c src/ns/*.c src/cli/*.c)
+CORE_ASM  := src/ns/tinyinit_blob.S
+VM_SRCS   :=
+include $(wildcard mk/*.mk)
+
+SRCS := $(CORE_SRCS) $(VM_SRCS)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)
+
+.PHONY: all deps deps-test deps-bench run test test-full bench install uninstall clean \
+        check-asan format rootfs fuzz
+
+all: $(BUILD)/cloison
+
+$(BUILD)/cloison: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The --init binary: static, embedded in cloison, run from a sealed memfd.
+$(BUILD)/cloison-tinyinit: src/ns/tinyinit/tinyinit.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -Os -Wall -Wextra -Werror -o $@ $<
+	strip $@
+$(BUILD)/src/ns/tinyinit_blob.o: src/ns/tinyinit_blob.S $(BUILD)/cloison-tinyinit
+	@mkdir -p $(dir $@)
+	$(CC) -c -DTINYINIT_PATH='"$(BUILD)/cloison-tinyinit"' -o $@ $<
+
+-include $(OBJS:.o=.d)
+
+# apt-get only what is missing, so repeated runs cost nothing.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(DEPS_BUILD))
+deps-test: deps
+	$(call apt_install,$(DEPS_TEST) $(EXTRA_DEPS))
+deps-bench: deps-test
+	$(call apt_install,$(DEPS_BENCH))
+
+rootfs: $(ROOTFS)/.cloison-rootfs
+$(ROOTFS)/.cloison-rootfs: rootfs-tools/mkrootfs-busybox
+	rootfs-tools/mkrootfs-busybox $(ROOTFS)
+
+run: deps
+	$(MAKE) all rootfs
+	$(BUILD)/cloison run --rootfs $(ROOTFS) --hostname demo -- /bin/sh /usr/share/cloison-demo.sh
+
+test: deps-test
+	$(MAKE) all rootfs
+	tests/run-tests
+
+test-full: test
+	tests/run-tests --full
+
+bench: deps-bench
+	$(MAKE) all rootfs
+	tests/bench/run-bench
+
+check-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" all
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+
+install: all
+	install -D -m 0755 $(BUILD)/cloison $(DESTDIR)$(BINDIR)/cloison
+	install -d $(DESTDIR)$(SHAREDIR)/profiles $(DESTDIR)$(SHAREDIR)/rootfs-tools
+	for f in profiles/*.profile; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/profiles/ || true; done
+	install -m 0755 rootfs-tools/* $(DESTDIR)$(SHAREDIR)/rootfs-tools/
+	for f in man/*.1; do install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man1/$$(basename $$f); done
+	for f in man/*.5; do [ -e "$$f" ] && install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/$$(basename $$f) || true; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cloison
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf $(BUILD) build-asan

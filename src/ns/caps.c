@@ -1,0 +1,82 @@
+#include "ns/caps.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+int cl_cap_last(void)
+{
+	static int last = -1;
+
+	if (last < 0) {
+		last = (int)cap_max_bits() - 1;
+		if (last < 0 || last > 63)
+			last = CAP_LAST_CAP;
+	}
+	return last;
+}
+
+int cl_cap_from_name(const char *name)
+{
+	char buf[64];
+	cap_value_t v;
+
+	if (strncasecmp(name, "CAP_", 4) == 0)
+		name += 4;
+	if (strlen(name) + 5 > sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "cap_%s", name);
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (cap_from_name(buf, &v) < 0 || v < 0 || v > 63)
+		return -1;
+	return (int)v;
+}
+
+int cl_caps_drop_bounding(uint64_t caps, struct cl_err *err)
+{
+	for (int c = 0; c <= cl_cap_last(); c++) {
+		if (caps & (1ULL << c))
+			continue;
+		if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL)
+			return cl_fail(err, errno, "cannot drop %s from the bounding set", cap_to_name(c));
+	}
+	return 0;
+}
+
+int cl_caps_apply(uint64_t caps, uid_t uid, struct cl_err *err)
+{
+	cap_t c = cap_init();
+	cap_value_t list[64];
+	int n = 0;
+
+	if (!c)
+		return cl_fail(err, errno, "cannot allocate a capability set");
+	for (int i = 0; i <= cl_cap_last(); i++)
+		if (caps & (1ULL << i))
+			list[n++] = i;
+	if (n && (cap_set_flag(c, CAP_PERMITTED, n, list, CAP_SET) < 0 ||
+		  cap_set_flag(c, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
+		  cap_set_flag(c, CAP_INHERITABLE, n, list, CAP_SET) < 0)) {
+		cap_free(c);
+		return cl_fail(err, errno, "cannot build the capability set");
+	}
+	if (cap_set_proc(c) < 0) {
+		int e = errno;
+		cap_free(c);
+		return cl_fail(err, e, "cannot set the process capabilities");
+	}
+	cap_free(c);
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return cl_fail(err, errno, "cannot clear the ambient capabilities");
+	if (uid != 0) {
+		for (int i = 0; i < n; i++)
+			if (cap_set_ambient(list[i], CAP_SET) < 0)
+				return cl_fail(err, errno, "cannot raise ambient %s", cap_to_name(list[i]));
+	}
+	return 0;
+}

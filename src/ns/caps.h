@@ -1,0 +1,20 @@
+/* Capabilities with libcap: bounding set cut to the spec, then the process
+ * sets after the identity switch (ambient for a non-root user). */
+#ifndef CL_NS_CAPS_H
+#define CL_NS_CAPS_H
+
+#include "spec/spec.h"
+
+/* Drops every capability not in @caps from the bounding set (needs CAP_SETPCAP,
+ * so it runs before the identity switch). */
+int cl_caps_drop_bounding(uint64_t caps, struct cl_err *err);
+/* After setuid(): permitted/effective/inheritable = @caps, and the ambient set
+ * too when @uid is not 0 so the command keeps them across execve. */
+int cl_caps_apply(uint64_t caps, uid_t uid, struct cl_err *err);
+
+/* "CAP_SYS_ADMIN", "sys_admin", "SYS_ADMIN" -> number; -1 when unknown. */
+int cl_cap_from_name(const char *name);
+/* The highest capability this kernel knows. */
+int cl_cap_last(void);
+
+#endif

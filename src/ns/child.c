@@ -1,0 +1,193 @@
+/* The privileged path: everything between clone and execve, in order.
+ *   wait for the parent (id maps) -> session and stdio -> mounts + pivot_root
+ *   -> hostname -> lo up -> bounding set -> identity -> capabilities
+ *   -> no_new_privs -> fds -> cwd -> exec (directly, or under the tiny init).
+ * Any failure is sent to the parent as a struct cl_err and the child exits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ns/caps.h"
+#include "ns/jail.h"
+#include "ns/mounts.h"
+#include "ns/netlink.h"
+#include "ns/userns.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+__attribute__((noreturn)) static void die(struct cl_jail *j, struct cl_err *err)
+{
+	(void)!send(j->sync_fd, err, sizeof(*err), MSG_NOSIGNAL);
+	_exit(err->exit_code ? err->exit_code : CL_EXIT_FAILURE);
+}
+
+static int setup_stdio(struct cl_jail *j, struct cl_err *err)
+{
+	const struct cl_spec *s = j->spec;
+
+	/* A new session: without -t the command has no controlling terminal, so
+	 * TIOCSTI cannot push keystrokes into the caller's (CVE-2017-5226). */
+	if (setsid() < 0)
+		return cl_fail(err, errno, "cannot start a new session");
+	if (j->pty_slave >= 0) {
+		if (ioctl(j->pty_slave, TIOCSCTTY, 0) < 0)
+			return cl_fail(err, errno, "cannot make the pty the controlling terminal");
+		for (int fd = 0; fd < 3; fd++)
+			if (dup2(j->pty_slave, fd) < 0)
+				return cl_fail(err, errno, "cannot attach the pty to fd %d", fd);
+	} else if (!s->keep_stdin) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			return cl_fail(err, errno, "cannot open /dev/null as stdin");
+		close(fd);
+	}
+	return 0;
+}
+
+static int setup_identity(const struct cl_spec *s, struct cl_err *err)
+{
+	if (prctl(PR_SET_KEEPCAPS, 1) < 0)
+		return cl_fail(err, errno, "cannot keep capabilities across setuid");
+	if (!cl_userns_setgroups_denied(s) && setgroups(0, NULL) < 0)
+		return cl_fail(err, errno, "cannot clear the supplementary groups");
+	if (setresgid(s->gid, s->gid, s->gid) < 0)
+		return cl_fail(err, errno, "cannot switch to gid %u", (unsigned)s->gid);
+	if (setresuid(s->uid, s->uid, s->uid) < 0)
+		return cl_fail(err, errno, "cannot switch to uid %u", (unsigned)s->uid);
+	if (prctl(PR_SET_KEEPCAPS, 0) < 0)
+		return cl_fail(err, errno, "cannot reset keepcaps");
+	return 0;
+}
+
+/* Fds 3..3+N-1 pass through; everything else above 2 is closed at execve. */
+static int setup_fds(const struct cl_spec *s, struct cl_err *err)
+{
+	unsigned first = 3 + (unsigned)s->preserve_fds;
+
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return cl_fail(err, errno, "cannot mark inherited fds close-on-exec");
+	for (unsigned fd = 3; fd < first; fd++) {
+		int fl = fcntl((int)fd, F_GETFD);
+		if (fl >= 0 && fcntl((int)fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+			return cl_fail(err, errno, "cannot preserve fd %u", fd);
+	}
+	return 0;
+}
+
+/* The cwd must lie inside the new root: a leaked directory fd or a cwd
+ * outside it is the CVE-2024-21626 escape. */
+static int setup_cwd(const struct cl_spec *s, struct cl_err *err)
+{
+	char buf[4096];
+
+	if (chdir(s->cwd) < 0)
+		return cl_fail(err, errno, "cannot change to the working directory %s", s->cwd);
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return cl_fail(err, errno ? errno : EPERM,
+			       "working directory %s is not inside the rootfs", s->cwd);
+	return 0;
+}
+
+static bool parent_alive(int sync_fd)
+{
+	struct pollfd p = { .fd = sync_fd, .events = 0 };
+
+	return poll(&p, 1, 0) == 0 || !(p.revents & (POLLHUP | POLLERR));
+}
+
+static void unblock_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* --init: the command runs as pid 2 in its own foreground process group;
+ * pid 1 becomes the tiny init from the sealed memfd, signals still blocked
+ * so none is lost before its handlers are in place. */
+__attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct cl_err *err)
+{
+	char pidstr[16];
+	pid_t c = fork();
+
+	if (c < 0) {
+		cl_fail(err, errno, "cannot fork the command under --init");
+		die(j, err);
+	}
+	if (c == 0) {
+		setpgid(0, 0);
+		if (j->pty_slave >= 0) {
+			signal(SIGTTOU, SIG_IGN);
+			tcsetpgrp(0, getpid());
+			signal(SIGTTOU, SIG_DFL);
+		}
+		close(j->init_fd);
+		unblock_signals();
+		cl_exec_command(j->spec, err);
+		die(j, err);
+	}
+	snprintf(pidstr, sizeof(pidstr), "%d", c);
+	char *const argv[] = { "cloison-init", pidstr, NULL };
+	char *const envp[] = { NULL };
+	syscall(SYS_execveat, j->init_fd, "", argv, envp, AT_EMPTY_PATH);
+	cl_fail(err, errno, "cannot execute the --init binary");
+	kill(c, SIGKILL);
+	die(j, err);
+}
+
+void cl_jail_child(struct cl_jail *j)
+{
+	const struct cl_spec *s = j->spec;
+	struct cl_err err = { 0 };
+	char go;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The parent writes our id maps, then says go; EOF means it died. */
+	if (read(j->sync_fd, &go, 1) != 1)
+		_exit(CL_EXIT_FAILURE);
+
+	if (setup_stdio(j, &err) < 0)
+		die(j, &err);
+	if (cl_mounts_setup(s, j->pty_slave, &err) < 0)
+		die(j, &err);
+	if ((s->ns_flags & CLONE_NEWUTS) && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+		cl_fail(&err, errno, "cannot set the hostname to %s", s->hostname);
+		die(j, &err);
+	}
+	if ((s->ns_flags & CLONE_NEWNET) && cl_nl_link_up("lo", &err) < 0)
+		die(j, &err);
+	if (j->pty_slave > 2)
+		close(j->pty_slave);
+	if (cl_caps_drop_bounding(s->caps, &err) < 0 || setup_identity(s, &err) < 0 ||
+	    cl_caps_apply(s->caps, s->uid, &err) < 0)
+		die(j, &err);
+	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		cl_fail(&err, errno, "cannot set no_new_privs");
+		die(j, &err);
+	}
+	if (setup_fds(s, &err) < 0 || setup_cwd(s, &err) < 0)
+		die(j, &err);
+	/* setuid cleared the parent-death signal: set it again, then make sure
+	 * the parent did not die in between. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!parent_alive(j->sync_fd))
+		_exit(CL_EXIT_FAILURE);
+	if (s->init)
+		exec_under_init(j, &err);
+	unblock_signals();
+	cl_exec_command(s, &err);
+	die(j, &err);
+}

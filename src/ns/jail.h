@@ -1,0 +1,24 @@
+/* What the parent and the child of a container run share. */
+#ifndef CL_NS_JAIL_H
+#define CL_NS_JAIL_H
+
+#include "spec/spec.h"
+
+struct cl_jail {
+	const struct cl_spec *spec;
+	int sync_fd;	/* child's end: "go" comes in, a struct cl_err goes out */
+	int pty_slave;	/* -t: the terminal's slave end, -1 otherwise */
+	int init_fd;	/* --init: sealed memfd holding the tiny init, -1 otherwise */
+};
+
+/* The child: everything between clone and execve, in order.  Never returns. */
+__attribute__((noreturn)) void cl_jail_child(struct cl_jail *j);
+
+/* Resolves argv[0] with the spec's PATH inside the jail and execs it; returns
+ * only on failure, with exit_code 126 (not executable) or 127 (not found). */
+int cl_exec_command(const struct cl_spec *s, struct cl_err *err);
+
+/* Creates a sealed memfd holding the embedded tiny init. */
+int cl_tinyinit_memfd(struct cl_err *err);
+
+#endif

@@ -1,0 +1,58 @@
+#include "ns/tty.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+int cl_tty_open(struct cl_tty *t, struct cl_err *err)
+{
+	char name[64];
+
+	t->master = t->slave = -1;
+	t->raw = false;
+	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->master < 0)
+		return cl_fail(err, errno, "cannot open a pseudo-terminal");
+	if (grantpt(t->master) < 0 || unlockpt(t->master) < 0 ||
+	    ptsname_r(t->master, name, sizeof(name)) != 0) {
+		cl_fail(err, errno, "cannot unlock the pseudo-terminal");
+		cl_tty_close(t);
+		return -1;
+	}
+	t->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->slave < 0) {
+		cl_fail(err, errno, "cannot open %s", name);
+		cl_tty_close(t);
+		return -1;
+	}
+	cl_tty_resize(t);
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
+		struct termios raw = t->saved;
+		cfmakeraw(&raw);
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
+			t->raw = true;
+	}
+	return 0;
+}
+
+void cl_tty_resize(struct cl_tty *t)
+{
+	struct winsize ws;
+
+	if (t->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(t->master, TIOCSWINSZ, &ws);
+}
+
+void cl_tty_close(struct cl_tty *t)
+{
+	if (t->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
+	t->raw = false;
+	if (t->master >= 0)
+		close(t->master);
+	if (t->slave >= 0)
+		close(t->slave);
+	t->master = t->slave = -1;
+}

@@ -1,0 +1,221 @@
+/* The spec's defaults (one place), its validation, and the small helpers the
+ * front ends share to fill it. */
+#include "spec/spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spec/idmap.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+uint64_t cl_caps_default(void)
+{
+	static const cap_value_t docker[] = {
+		CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,	     CAP_FOWNER,     CAP_MKNOD,
+		CAP_NET_RAW, CAP_SETGID,       CAP_SETUID,	     CAP_SETFCAP,    CAP_SETPCAP,
+		CAP_NET_BIND_SERVICE,	       CAP_SYS_CHROOT,	     CAP_KILL,	     CAP_AUDIT_WRITE,
+	};
+	uint64_t set = 0;
+
+	for (size_t i = 0; i < sizeof(docker) / sizeof(docker[0]); i++)
+		set |= 1ULL << docker[i];
+	return set;
+}
+
+void cl_spec_init(struct cl_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->backend = CL_BACKEND_NS;
+	s->cwd = strdup("/");
+	s->hostname = strdup("cloison");
+	s->ns_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+		      CLONE_NEWCGROUP | CLONE_NEWTIME;
+	s->caps = cl_caps_default();
+	s->no_new_privs = true;
+	s->net = CL_NET_NONE;
+	s->vcpus = 1;
+	s->vm_memory = 256ULL << 20;
+}
+
+static void free_strv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void cl_spec_free(struct cl_spec *s)
+{
+	free(s->rootfs);
+	free_strv(s->argv);
+	free_strv(s->env);
+	free(s->cwd);
+	free(s->hostname);
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		free(s->mounts[i].source);
+		free(s->mounts[i].dest);
+	}
+	free(s->mounts);
+	free(s->kernel);
+	free(s->disk);
+	memset(s, 0, sizeof(*s));
+}
+
+int cl_spec_add_env(struct cl_spec *s, const char *kv, struct cl_err *err)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen;
+	char **nv;
+
+	if (!eq || eq == kv)
+		return cl_fail(err, 0, "invalid environment entry '%s': expected KEY=VALUE", kv);
+	klen = eq - kv + 1;
+	/* a later definition of the same key replaces the earlier one */
+	for (size_t i = 0; i < s->n_env; i++) {
+		if (strncmp(s->env[i], kv, klen) == 0) {
+			char *dup = strdup(kv);
+			if (!dup)
+				return cl_fail(err, ENOMEM, "cannot store environment entry");
+			free(s->env[i]);
+			s->env[i] = dup;
+			return 0;
+		}
+	}
+	nv = realloc(s->env, (s->n_env + 2) * sizeof(*nv));
+	if (!nv)
+		return cl_fail(err, ENOMEM, "cannot store environment entry");
+	s->env = nv;
+	if (!(s->env[s->n_env] = strdup(kv)))
+		return cl_fail(err, ENOMEM, "cannot store environment entry");
+	s->env[++s->n_env] = NULL;
+	return 0;
+}
+
+int cl_spec_add_mount(struct cl_spec *s, const struct cl_mount *m, struct cl_err *err)
+{
+	struct cl_mount *nm = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*nm));
+
+	if (!nm)
+		return cl_fail(err, ENOMEM, "cannot store mount");
+	s->mounts = nm;
+	nm = &s->mounts[s->n_mounts];
+	*nm = *m;
+	nm->source = m->source ? strdup(m->source) : NULL;
+	nm->dest = strdup(m->dest);
+	if (!nm->dest || (m->source && !nm->source))
+		return cl_fail(err, ENOMEM, "cannot store mount");
+	s->n_mounts++;
+	return 0;
+}
+
+int cl_parse_size(const char *str, uint64_t *out, struct cl_err *err)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	if (!str[0] || !isdigit((unsigned char)str[0]))
+		return cl_fail(err, 0, "invalid size '%s': expected a number with an optional K, M, G or T suffix", str);
+	v = strtoull(str, &end, 10);
+	if (errno)
+		return cl_fail(err, 0, "invalid size '%s': out of range", str);
+	switch (tolower((unsigned char)*end)) {
+	case '\0': break;
+	case 'k': shift = 10; end++; break;
+	case 'm': shift = 20; end++; break;
+	case 'g': shift = 30; end++; break;
+	case 't': shift = 40; end++; break;
+	default: end = "x"; break;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return cl_fail(err, 0, "invalid size '%s': expected a number with an optional K, M, G or T suffix", str);
+	if (shift && v > (UINT64_MAX >> shift))
+		return cl_fail(err, 0, "invalid size '%s': out of range", str);
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int valid_hostname(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (const char *p = h; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return 0;
+	return 1;
+}
+
+/* Adds KEY=VALUE unless KEY is already set. */
+static int env_default(struct cl_spec *s, const char *kv, struct cl_err *err)
+{
+	size_t klen = strchr(kv, '=') - kv + 1;
+
+	for (size_t i = 0; i < s->n_env; i++)
+		if (strncmp(s->env[i], kv, klen) == 0)
+			return 0;
+	return cl_spec_add_env(s, kv, err);
+}
+
+int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
+{
+	struct stat st;
+
+	if (!s->argv || !s->argv[0] || !s->argv[0][0])
+		return cl_fail(err, 0, "no command given (cloison run [OPTIONS] -- CMD [ARG...])");
+	if (!s->rootfs)
+		return cl_fail(err, 0, "no rootfs given (--rootfs DIR)");
+	if (s->cwd[0] != '/')
+		return cl_fail(err, 0, "working directory '%s' must be an absolute path", s->cwd);
+	if (!valid_hostname(s->hostname))
+		return cl_fail(err, 0, "invalid hostname '%s': 1-64 letters, digits, '-' or '.'", s->hostname);
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct cl_mount *m = &s->mounts[i];
+		if (m->dest[0] != '/')
+			return cl_fail(err, 0, "mount destination '%s' must be an absolute path", m->dest);
+		if (strcmp(m->dest, "/") == 0)
+			return cl_fail(err, 0, "mount destination '/' is the rootfs itself: use --rootfs");
+		if (m->kind == CL_MOUNT_BIND && (!m->source || m->source[0] != '/'))
+			return cl_fail(err, 0, "bind source '%s' must be an absolute host path",
+				       m->source ? m->source : "");
+	}
+	if (stat(s->rootfs, &st) < 0)
+		return cl_fail(err, errno, "rootfs %s", s->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return cl_fail(err, ENOTDIR, "rootfs %s", s->rootfs);
+	if (env_default(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", err) < 0 ||
+	    env_default(s, s->uid == 0 ? "HOME=/root" : "HOME=/", err) < 0 ||
+	    (s->tty && env_default(s, "TERM=xterm", err) < 0))
+		return -1;
+	if (s->preserve_fds < 0 || s->preserve_fds > 1024)
+		return cl_fail(err, 0, "--preserve-fds %d out of range (0-1024)", s->preserve_fds);
+	if (s->net == CL_NET_HOST)
+		s->ns_flags &= ~CLONE_NEWNET;
+	else
+		s->ns_flags |= CLONE_NEWNET;
+	/* Not root: a user namespace is the only way in (rootless). */
+	if (geteuid() != 0)
+		s->userns = true;
+	if (s->userns) {
+		s->ns_flags |= CLONE_NEWUSER;
+		if (s->n_uid_map == 0 && cl_idmap_default(s, err) < 0)
+			return -1;
+	}
+	if (s->vcpus < 1 || s->vcpus > 64)
+		return cl_fail(err, 0, "--vcpus %u out of range (1-64)", s->vcpus);
+	return 0;
+}

@@ -1,0 +1,95 @@
+#include "util/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+const char *cl_fdpath(int fd, char buf[CL_FDPATH_MAX])
+{
+	snprintf(buf, CL_FDPATH_MAX, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+static const char *relpath(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path ? path : ".";
+}
+
+static int open_beneath(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	return (int)syscall(SYS_openat2, rootfd, relpath(path), &how, sizeof(how));
+}
+
+int cl_open_beneath(int rootfd, const char *path, int flags, struct cl_err *err)
+{
+	int fd = open_beneath(rootfd, path, flags);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == EXDEV || errno == ELOOP)
+		return cl_fail(err, errno, "path %s leaves the rootfs through a symlink or '..'", path);
+	return cl_fail(err, errno, "cannot open %s in the rootfs", path);
+}
+
+int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, struct cl_err *err)
+{
+	_cleanup_free_ char *dup = NULL;
+	_cleanup_close_ int parent = -1;
+	char *slash, *name;
+	int fd;
+
+	fd = open_beneath(rootfd, path, O_PATH);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : cl_open_beneath(rootfd, path, O_PATH, err);
+
+	dup = strdup(relpath(path));
+	if (!dup)
+		return cl_fail(err, ENOMEM, "cannot create %s", path);
+	/* strip trailing slashes, split into parent and name */
+	for (size_t n = strlen(dup); n > 1 && dup[n - 1] == '/'; n--)
+		dup[n - 1] = '\0';
+	slash = strrchr(dup, '/');
+	if (slash) {
+		*slash = '\0';
+		name = slash + 1;
+		parent = cl_mkpath_beneath(rootfd, dup, false, 0755, err);
+		if (parent < 0)
+			return -1;
+		/* re-open as a real directory fd for the *at calls */
+		int d = cl_open_beneath(parent, ".", O_DIRECTORY | O_RDONLY, err);
+		if (d < 0)
+			return -1;
+		close(parent);
+		parent = d;
+	} else {
+		name = dup;
+		parent = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+		if (parent < 0)
+			return cl_fail(err, errno, "cannot create %s", path);
+	}
+	if (file) {
+		fd = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST)
+			return cl_fail(err, errno, "cannot create file %s in the rootfs", path);
+		if (fd >= 0)
+			close(fd);
+	} else if (mkdirat(parent, name, mode) < 0 && errno != EEXIST) {
+		return cl_fail(err, errno, "cannot create directory %s in the rootfs", path);
+	}
+	return cl_open_beneath(parent, name, O_PATH, err);
+}
