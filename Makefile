@@ -34,12 +34,13 @@ EXTRA_DEPS :=
 CORE_SRCS := $(wildcard src/util/*.c src/spec/*.c src/ns/*.c src/cli/*.c)
 CORE_ASM  := src/ns/tinyinit_blob.S
 VM_SRCS   :=
+TEST_ARTIFACTS :=   # built before the suite runs (fragments add theirs)
 include $(wildcard mk/*.mk)
 
 SRCS := $(CORE_SRCS) $(VM_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)
 
-.PHONY: all deps deps-test deps-bench run test test-full bench install uninstall clean \
+.PHONY: test-artifacts all deps deps-test deps-bench run test test-full bench install uninstall clean \
         check-asan format rootfs fuzz
 
 all: $(BUILD)/cloison
@@ -83,13 +84,25 @@ rootfs: $(ROOTFS)/.cloison-rootfs
 $(ROOTFS)/.cloison-rootfs: rootfs-tools/mkrootfs-busybox
 	rootfs-tools/mkrootfs-busybox $(ROOTFS)
 
+# The test rootfs: the busybox rootfs plus the static test helper.
+TEST_ROOTFS := $(BUILD)/test-rootfs
+TEST_ARTIFACTS += $(BUILD)/cltest $(TEST_ROOTFS)/.cloison-rootfs
+$(BUILD)/cltest: tests/helpers/cltest.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(TEST_ROOTFS)/.cloison-rootfs: rootfs-tools/mkrootfs-busybox $(BUILD)/cltest
+	rootfs-tools/mkrootfs-busybox $(TEST_ROOTFS)
+	install -m 0755 $(BUILD)/cltest $(TEST_ROOTFS)/usr/bin/cltest
+
 run: deps
 	$(MAKE) all rootfs
 	$(BUILD)/cloison run --rootfs $(ROOTFS) --hostname demo -- /bin/sh /usr/share/cloison-demo.sh
 
 test: deps-test
-	$(MAKE) all rootfs
+	$(MAKE) all rootfs test-artifacts
 	tests/run-tests
+
+test-artifacts: $(TEST_ARTIFACTS)
 
 test-full: test
 	tests/run-tests --full

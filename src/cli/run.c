@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "ns/caps.h"
+#include "spec/caps.h"
 #include "ns/container.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"
@@ -168,7 +168,7 @@ static int parse_tmpfs(struct cl_spec *s, const char *arg, struct cl_err *err)
 
 static int parse_cap(struct cl_spec *s, const char *arg, bool add, struct cl_err *err)
 {
-	uint64_t all = cl_cap_last() >= 63 ? ~0ULL : (1ULL << (cl_cap_last() + 1)) - 1;
+	uint64_t all = cl_caps_bounding(); /* ALL: every capability we can pass on */
 	int c;
 
 	if (strcasecmp(arg, "ALL") == 0) {

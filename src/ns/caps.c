@@ -1,41 +1,11 @@
 #include "ns/caps.h"
+#include "spec/caps.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
-
-int cl_cap_last(void)
-{
-	static int last = -1;
-
-	if (last < 0) {
-		last = (int)cap_max_bits() - 1;
-		if (last < 0 || last > 63)
-			last = CAP_LAST_CAP;
-	}
-	return last;
-}
-
-int cl_cap_from_name(const char *name)
-{
-	char buf[64];
-	cap_value_t v;
-
-	if (strncasecmp(name, "CAP_", 4) == 0)
-		name += 4;
-	if (strlen(name) + 5 > sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "cap_%s", name);
-	for (char *p = buf; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	if (cap_from_name(buf, &v) < 0 || v < 0 || v > 63)
-		return -1;
-	return (int)v;
-}
 
 int cl_caps_drop_bounding(uint64_t caps, struct cl_err *err)
 {
@@ -80,3 +50,4 @@ int cl_caps_apply(uint64_t caps, uid_t uid, struct cl_err *err)
 	}
 	return 0;
 }
+

@@ -12,9 +12,4 @@ int cl_caps_drop_bounding(uint64_t caps, struct cl_err *err);
  * too when @uid is not 0 so the command keeps them across execve. */
 int cl_caps_apply(uint64_t caps, uid_t uid, struct cl_err *err);
 
-/* "CAP_SYS_ADMIN", "sys_admin", "SYS_ADMIN" -> number; -1 when unknown. */
-int cl_cap_from_name(const char *name);
-/* The highest capability this kernel knows. */
-int cl_cap_last(void);
-
 #endif

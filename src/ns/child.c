@@ -42,6 +42,14 @@ static int setup_stdio(struct cl_jail *j, struct cl_err *err)
 	if (setsid() < 0)
 		return cl_fail(err, errno, "cannot start a new session");
 	if (j->pty_slave >= 0) {
+		/* Reopen by name: a bind mount of /dev/console needs the file's
+		 * mount to be one of our namespace's, not the parent's. */
+		int fd = open(j->pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			return cl_fail(err, errno, "cannot open the terminal %s", j->pty_name);
+		if (dup3(fd, j->pty_slave, O_CLOEXEC) < 0)
+			return cl_fail(err, errno, "cannot reopen the terminal");
+		close(fd);
 		if (ioctl(j->pty_slave, TIOCSCTTY, 0) < 0)
 			return cl_fail(err, errno, "cannot make the pty the controlling terminal");
 		for (int fd = 0; fd < 3; fd++)
@@ -158,6 +166,12 @@ void cl_jail_child(struct cl_jail *j)
 	/* The parent writes our id maps, then says go; EOF means it died. */
 	if (read(j->sync_fd, &go, 1) != 1)
 		_exit(CL_EXIT_FAILURE);
+	/* In a new user namespace our host ids may be unmapped there: become
+	 * its root so the files we create have an owner it can name. */
+	if ((s->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		cl_fail(&err, errno, "cannot become root of the new user namespace");
+		die(j, &err);
+	}
 
 	if (setup_stdio(j, &err) < 0)
 		die(j, &err);

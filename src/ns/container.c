@@ -181,6 +181,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 			close(tty.master);
 		j.sync_fd = child_fd;
 		j.pty_slave = tty.slave;
+		j.pty_name = tty.name;
 		j.init_fd = init_fd;
 		cl_jail_child(&j);
 	}

@@ -8,6 +8,7 @@ struct cl_jail {
 	const struct cl_spec *spec;
 	int sync_fd;	/* child's end: "go" comes in, a struct cl_err goes out */
 	int pty_slave;	/* -t: the terminal's slave end, -1 otherwise */
+	const char *pty_name;
 	int init_fd;	/* --init: sealed memfd holding the tiny init, -1 otherwise */
 };
 

@@ -8,22 +8,20 @@
 
 int cl_tty_open(struct cl_tty *t, struct cl_err *err)
 {
-	char name[64];
-
 	t->master = t->slave = -1;
 	t->raw = false;
 	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (t->master < 0)
 		return cl_fail(err, errno, "cannot open a pseudo-terminal");
 	if (grantpt(t->master) < 0 || unlockpt(t->master) < 0 ||
-	    ptsname_r(t->master, name, sizeof(name)) != 0) {
+	    ptsname_r(t->master, t->name, sizeof(t->name)) != 0) {
 		cl_fail(err, errno, "cannot unlock the pseudo-terminal");
 		cl_tty_close(t);
 		return -1;
 	}
-	t->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	t->slave = open(t->name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (t->slave < 0) {
-		cl_fail(err, errno, "cannot open %s", name);
+		cl_fail(err, errno, "cannot open %s", t->name);
 		cl_tty_close(t);
 		return -1;
 	}

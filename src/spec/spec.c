@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "spec/caps.h"
 #include "spec/idmap.h"
 
 #ifndef CLONE_NEWTIME
@@ -214,6 +215,14 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		s->ns_flags |= CLONE_NEWUSER;
 		if (s->n_uid_map == 0 && cl_idmap_default(s, err) < 0)
 			return -1;
+	}
+	uint64_t missing = s->caps & ~cl_caps_bounding();
+	if (missing && s->backend == CL_BACKEND_NS)
+	{
+		char *name = cap_to_name(__builtin_ctzll(missing));
+		cl_fail(err, 0, "capability %s is not in cloison's own bounding set on this host", name);
+		cap_free(name);
+		return -1;
 	}
 	if (s->vcpus < 1 || s->vcpus > 64)
 		return cl_fail(err, 0, "--vcpus %u out of range (1-64)", s->vcpus);

@@ -1,0 +1,383 @@
+#!/usr/bin/env bats
+# Container mode, checked from inside the jail.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	TMP=$(mktemp -d /tmp/cloison-test.XXXXXX)
+}
+
+teardown() {
+	[ -n "${LOOPDEV:-}" ] && losetup -d "$LOOPDEV" 2>/dev/null || true
+	rm -f "$ROOTFS/hostroot" "$ROOTFS/uproot"
+	rm -rf "$TMP"
+}
+
+@test "the command is pid 1 of a new pid namespace" {
+	jail -- sh -c 'echo $$; ls -d /proc/[0-9]* | wc -l; readlink /proc/self/ns/pid'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" -le 3 ]
+	[ "${lines[2]}" != "$(readlink /proc/self/ns/pid)" ]
+}
+
+@test "every namespace differs from the host's (user only with --userns)" {
+	for ns in mnt uts ipc net cgroup time; do
+		jail -- readlink /proc/self/ns/$ns
+		[ "$status" -eq 0 ]
+		[ "$output" != "$(readlink /proc/self/ns/$ns)" ] || { echo "$ns shared"; false; }
+	done
+	jail -- readlink /proc/self/ns/user
+	[ "$output" = "$(readlink /proc/self/ns/user)" ]
+}
+
+@test "--hostname sets the jail's hostname, the host's is untouched" {
+	before=$(hostname)
+	jail --hostname jailed-host -- hostname
+	[ "$status" -eq 0 ]
+	[ "$output" = jailed-host ]
+	[ "$(hostname)" = "$before" ]
+}
+
+@test "host paths are not visible inside" {
+	jail -- sh -c 'ls /work /root/.bashrc /etc/debian_version /usr/lib/x86_64-linux-gnu 2>&1; test -e /.cloison-rootfs && echo in-rootfs'
+	[[ "$output" == *in-rootfs* ]]
+	[[ "$output" != *"$(basename "$TOP")"* ]] || [[ "$output" == *"No such file"* ]]
+	run "$CLOISON" run --rootfs "$ROOTFS" -- test -e /etc/debian_version
+	[ "$status" -eq 1 ]
+}
+
+@test "the old root is detached: no host mount is listed" {
+	jail -- cat /proc/self/mountinfo
+	[ "$status" -eq 0 ]
+	! grep -q -e ' /work' -e "$ROOTFS" <<<"$output"
+	[ "$(awk '$5 == "/"' <<<"$output" | wc -l)" -eq 1 ]
+}
+
+@test "--read-only root gives EROFS" {
+	jail --read-only -- touch /newfile
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	jail -- sh -c 'touch /tmp/x && rm /tmp/x && echo writable'
+	[ "$output" = writable ]
+}
+
+@test "masked /proc files are empty, /proc/sys is read-only, /sys is read-only" {
+	jail -- sh -c 'wc -c < /proc/keys; wc -c < /proc/timer_list; ls /proc/acpi | wc -l; echo 1 > /proc/sys/kernel/domainname; touch /sys/x'
+	[ "${lines[0]}" -eq 0 ]
+	[ "${lines[1]}" -eq 0 ]
+	[ "${lines[2]}" -eq 0 ]
+	[[ "$output" == *"/proc/sys/kernel/domainname: Read-only file system"* ]] || [[ "$output" == *"Read-only"* ]]
+	[[ "$output" == *"/sys/x"*"Read-only file system"* ]]
+}
+
+@test "/dev holds only the standard nodes, a private devpts, shm and mqueue" {
+	jail -- sh -c 'ls /dev | sort | tr "\n" " "; echo; readlink /dev/ptmx; grep -E " /dev/(pts|shm|mqueue) " /proc/self/mounts | wc -l'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " ]
+	[ "${lines[1]}" = pts/ptmx ]
+	[ "${lines[2]}" -eq 3 ]
+	jail -- sh -c 'head -c 4 /dev/zero | wc -c; echo x > /dev/null && echo null-ok'
+	[ "${lines[0]}" -eq 4 ]
+	[ "${lines[1]}" = null-ok ]
+}
+
+@test "every mount is nodev except the /dev device binds" {
+	jail -- cat /proc/self/mounts
+	while read -r src dst type opts _; do
+		case "$dst" in /dev/null|/dev/zero|/dev/full|/dev/random|/dev/urandom|/dev/tty|/dev/pts|/proc/interrupts|/proc/keys|/proc/timer_list|/proc/kcore|/proc/latency_stats|/proc/timer_stats|/proc/sched_debug) continue ;; esac
+		[[ ",$opts," == *,nodev,* ]] || { echo "$dst lacks nodev: $opts"; false; }
+	done <<<"$output"
+}
+
+@test "capabilities: Docker's default set, bounding set cut, no_new_privs" {
+	jail -- grep -E '^(CapEff|CapBnd|CapPrm|NoNewPrivs):' /proc/self/status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CapEff:	00000000a80425fb"* ]]
+	[[ "$output" == *"CapBnd:	00000000a80425fb"* ]]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+}
+
+@test "--cap-drop ALL --cap-add NET_ADMIN, and a non-root user gets them as ambient" {
+	jail --cap-drop ALL --cap-add net_admin -- grep CapEff /proc/self/status
+	[ "$output" = "CapEff:	0000000000001000" ]
+	jail --user 1000:1000 -- sh -c 'id -u; id -g; grep -E "^Cap(Eff|Amb)" /proc/self/status'
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = 1000 ]
+	[ "${lines[2]}" = "CapEff:	00000000a80425fb" ]
+	[ "${lines[3]}" = "CapAmb:	00000000a80425fb" ]
+	jail --cap-add CAP_SYS_ADMN -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unknown capability 'CAP_SYS_ADMN'"* ]]
+}
+
+@test "without the capability, privileged operations fail" {
+	jail -- sh -c 'mount -t tmpfs t /mnt 2>&1; hostname evil 2>&1; hostname'
+	[[ "$output" == *"ermission denied"* || "$output" == *"not permitted"* ]]
+	[[ "${lines[-1]}" == cloison ]]
+}
+
+@test "exit statuses: 0, 1, 42, 137 (SIGKILL), 126, 127, 125" {
+	jail -- true
+	[ "$status" -eq 0 ]
+	jail -- false
+	[ "$status" -eq 1 ]
+	jail -- sh -c 'exit 42'
+	[ "$status" -eq 42 ]
+	jail --init -- sh -c 'kill -KILL $$'
+	[ "$status" -eq 137 ]
+	jail -- /etc/passwd
+	[ "$status" -eq 126 ]
+	[[ "$output" == "cloison: cannot execute /etc/passwd: Permission denied" ]]
+	run -127 "$CLOISON" run --rootfs "$ROOTFS" -- no-such-command
+	[ "$status" -eq 127 ]
+	[[ "$output" == *"no-such-command"*"not found"* ]]
+	run "$CLOISON" run --rootfs /nonexistent/rootfs -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == "cloison: rootfs /nonexistent/rootfs: No such file or directory" ]]
+}
+
+@test "the jail's own exit by signal maps to 128+N (SIGKILL from outside)" {
+	"$CLOISON" run --rootfs "$ROOTFS" -- sleep 100 &
+	pid=$!
+	sleep 0.5
+	child=$(pgrep -P "$pid")
+	kill -KILL "$child"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 137 ]
+}
+
+@test "SIGTERM is forwarded: to a handler at pid 1, and through --init" {
+	"$CLOISON" run --rootfs "$ROOTFS" -- sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done' &
+	pid=$!
+	sleep 0.5
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 7 ]
+	"$CLOISON" run --rootfs "$ROOTFS" --init -- sleep 100 &
+	pid=$!
+	sleep 0.5
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+}
+
+@test "--init reaps zombies and runs from a sealed memfd" {
+	jail --init -- sh -c 'echo $$; sh -c "sleep 0 & exec sleep 0.3" ; readlink /proc/1/exe; cat /proc/1/cmdline | tr "\0" " "; echo; ps -o stat | grep -c Z || true'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 2 ]
+	[[ "${lines[1]}" == "/memfd:cloison-init (deleted)" ]]
+	[ "${lines[-1]}" -eq 0 ]
+}
+
+@test "/proc/self/exe escape (CVE-2019-5736): pid 1's executable cannot be rewritten" {
+	jail --init --cap-add ALL -- cltest exe-write
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jail -- cltest exe-write
+	[ "$status" -eq 0 ]
+}
+
+@test "stdin: /dev/null by default, piped with -i" {
+	run bash -c "echo from-host | '$CLOISON' run --rootfs '$ROOTFS' -- cat"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run bash -c "printf 'line1\nline2\n' | '$CLOISON' run --rootfs '$ROOTFS' -i -- sh -c 'wc -l'"
+	[ "$output" -eq 2 ]
+}
+
+@test "-t allocates a terminal (under script)" {
+	command -v script
+	run script -qec "'$CLOISON' run --rootfs '$ROOTFS' -t -- sh -c 'test -t 0 && test -t 1 && echo IS-A-TTY; ls -l /dev/console | cut -c1'" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *IS-A-TTY* ]]
+	[[ "$output" == *c* ]]
+}
+
+@test "-t under tmux: window size and SIGWINCH forwarded" {
+	command -v tmux
+	sock="$TMP/tmux.sock"
+	tmux -S "$sock" new-session -d -x 80 -y 24 \
+		"'$CLOISON' run --rootfs '$ROOTFS' --bind '$TMP:/out' -t -- sh -c 'stty size > /out/a; sleep 2; stty size > /out/b; touch /out/done'"
+	sleep 0.7
+	tmux -S "$sock" resize-window -x 100 -y 30
+	for _ in $(seq 50); do [ -e "$TMP/done" ] && break; sleep 0.1; done
+	tmux -S "$sock" kill-server 2>/dev/null || true
+	[ "$(cat "$TMP/a")" = "24 80" ]
+	[ "$(cat "$TMP/b")" = "30 100" ]
+}
+
+@test "without -t the command has no controlling terminal: TIOCSTI is refused (CVE-2017-5226)" {
+	run script -qec "'$CLOISON' run --rootfs '$ROOTFS' -i -- cltest tiocsti" /dev/null </dev/null
+	[[ "$output" == *"TIOCSTI refused"* ]]
+}
+
+@test "--bind SRC:DST:ro is read-only, --bind rw is writable" {
+	echo hello > "$TMP/file"
+	jail --bind "$TMP:/mnt/ro:ro" --bind "$TMP:/mnt/rw" -- sh -c 'cat /mnt/ro/file; touch /mnt/ro/x 2>&1; echo w > /mnt/rw/y'
+	[ "${lines[0]}" = hello ]
+	[[ "${lines[1]}" == *"Read-only file system"* ]]
+	[ "$(cat "$TMP/y")" = w ]
+	[ ! -e "$TMP/x" ]
+}
+
+@test "--tmpfs DST:size=N gives a tmpfs of that size" {
+	jail --tmpfs /mnt/scratch:size=2M -- sh -c 'grep " /mnt/scratch " /proc/self/mounts; df -k /mnt/scratch | tail -1'
+	[[ "${lines[0]}" == *"tmpfs"*"size=2048k"* ]]
+	[[ "${lines[1]}" == *" 2048 "* ]]
+	jail --tmpfs /mnt/scratch:size=12XB -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid size '12XB'"* ]]
+}
+
+@test "--env, --cwd and --user reach the command" {
+	jail --env FOO=bar -e X=1 --cwd /tmp --user 1000:1000 -- sh -c 'echo $FOO$X; pwd; id -u; echo $PATH'
+	[ "${lines[0]}" = bar1 ]
+	[ "${lines[1]}" = /tmp ]
+	[ "${lines[2]}" = 1000 ]
+	[[ "${lines[3]}" == */bin* ]]
+	jail --cwd /no/such/dir -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"/no/such/dir"* ]]
+}
+
+@test "symlinked mount targets cannot reach the host" {
+	ln -s / "$ROOTFS/hostroot"
+	ln -s ../../../../../../.. "$ROOTFS/uproot"
+	target="cloison-escape-$$"
+	jail --bind "$TMP:/hostroot/$target" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"/hostroot/$target"*"leaves the rootfs"* ]]
+	jail --tmpfs "/uproot/$target" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"leaves the rootfs"* ]]
+	[ ! -e "/$target" ]
+	! grep -q "$target" /proc/self/mountinfo
+}
+
+@test "a leaked fd is absent inside, --preserve-fds passes it" {
+	# fd 9 stands for a descriptor the caller leaked: it must not reach the jail
+	run bash -c "exec 9<'$TOP/Makefile'; exec '$CLOISON' run --rootfs '$ROOTFS' -- sh -c 'ls /proc/self/fd | sort -n | tr \"\\n\" \" \"'"
+	[ "$output" = "0 1 2 3 " ] # 3 = the directory ls reads
+	run bash -c "exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7<'$TOP/Makefile' 9</dev/null; exec '$CLOISON' run --rootfs '$ROOTFS' --preserve-fds 5 -- sh -c 'head -c 9 <&7; echo; ls /proc/self/fd | sort -n | tr \"\\n\" \" \"'"
+	[ "${lines[0]}" = "# cloison" ]
+	[ "${lines[1]}" = "0 1 2 3 4 5 6 7 8 " ] # 8 = the directory ls reads; 9 is gone
+}
+
+@test "the working directory is checked to lie inside the new root (CVE-2024-21626)" {
+	# a host directory fd leaked at 7 (the runc attack): --cwd through it must not land outside
+	run bash -c "exec 7<'$TOP'; exec '$CLOISON' run --rootfs '$ROOTFS' --cwd /proc/self/fd/7 -- sh -c 'pwd; ls'"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"working directory /proc/self/fd/7"* ]]
+	! [[ "$output" == *Makefile* ]]
+	jail --cwd /tmp -- pwd
+	[ "$output" = /tmp ]
+}
+
+@test "a block device node made inside cannot be read (nodev)" {
+	command -v losetup
+	head -c 1M /dev/zero > "$TMP/disk"
+	printf 'CLOISON-SECRET-%s' "$$" | dd of="$TMP/disk" conv=notrunc status=none
+	LOOPDEV=$(losetup -f --show "$TMP/disk")
+	majmin=$(stat -c '%t %T' "$LOOPDEV")
+	maj=$((16#${majmin% *})) min=$((16#${majmin#* }))
+	jail -- sh -c "rm -f /tmp/blk; mknod /tmp/blk b $maj $min && echo made; head -c 32 /tmp/blk; rm -f /tmp/blk; mknod /dev/blk b $maj $min; head -c 32 /dev/blk"
+	echo "$output"
+	[[ "${lines[0]}" == made ]]
+	[[ "$output" != *CLOISON-SECRET* ]]
+	[[ "$output" == *"Permission denied"* ]]
+}
+
+@test "the classic chroot-in-chroot escape fails" {
+	jail -- cltest chroot-escape
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *contained* ]]
+}
+
+@test "--net none: only lo, up; --net host shares the host's" {
+	jail -- sh -c 'ls /sys/class/net; cat /sys/class/net/lo/operstate; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok'
+	[ "${lines[0]}" = lo ]
+	[ "${lines[1]}" = unknown ]
+	[ "${lines[2]}" = ping-ok ]
+	jail --net host -- readlink /proc/self/ns/net
+	[ "$output" = "$(readlink /proc/self/ns/net)" ]
+	jail --net bogus -- true
+	[ "$status" -eq 125 ]
+}
+
+@test "--userns maps root to an unprivileged range" {
+	jail --userns -- sh -c 'cat /proc/self/uid_map; id -u; grep CapEff /proc/self/status; touch /tmp/u && stat -c %u /tmp/u'
+	[ "$status" -eq 0 ]
+	read -r inside outside count <<<"${lines[0]}"
+	[ "$inside" -eq 0 ]
+	[ "$outside" -gt 0 ]
+	[ "$count" -ge 1 ]
+	[ "${lines[1]}" -eq 0 ]
+	[ "${lines[2]}" = "CapEff:	00000000a80425fb" ]
+	[ "$(stat -c %u "$ROOTFS/tmp/u")" -eq "$outside" ]
+	rm -f "$ROOTFS/tmp/u"
+}
+
+@test "rootless: an unprivileged user runs a jail in a user namespace" {
+	user=cltest-rl
+	id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
+	dir=$(mktemp -d /tmp/cloison-rootless.XXXXXX)
+	chmod 755 "$dir"
+	cp "$CLOISON" "$dir/cloison"
+	cp -a "$ROOTFS" "$dir/rootfs"
+	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' --hostname rl -- sh -c 'id -u; hostname; cat /proc/self/uid_map; echo \$\$'"
+	rm -rf "$dir"
+	userdel "$user" 2>/dev/null || true
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" -eq 0 ]
+	[ "${lines[1]}" = rl ]
+	[[ "${lines[2]}" =~ ^\ +0\ +[0-9]+\ +1$ ]]
+	[ "${lines[-1]}" -eq 1 ]
+}
+
+@test "bad input: clear errors, exit 125, nothing started" {
+	jail --bind nocolon -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid --bind 'nocolon'"* ]]
+	jail --user abc -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid --user 'abc'"* ]]
+	jail --bogus -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unknown option --bogus"* ]]
+	jail
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no command given"* ]]
+	jail --bind /nonexistent-src:/mnt/x -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"/nonexistent-src"* ]]
+}
+
+@test "100 runs in a row leave no mount and no process behind" {
+	before=$(count_mounts)
+	for i in $(seq 100); do
+		"$CLOISON" run --rootfs "$ROOTFS" -- true || { echo "run $i failed"; false; }
+	done
+	[ "$(count_mounts)" -eq "$before" ]
+	! pgrep -f "cloison run --rootfs $ROOTFS"
+}
+
+@test "kill -9 of cloison kills the jail and leaves nothing" {
+	"$CLOISON" run --rootfs "$ROOTFS" -- sh -c 'sleep 100 & sleep 100' &
+	pid=$!
+	sleep 0.5
+	child=$(pgrep -P "$pid")
+	[ -n "$child" ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for _ in $(seq 20); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$child" 2>/dev/null
+	! pgrep -f "sleep 100"
+	[ "$(count_mounts)" -eq 0 ]
+}
