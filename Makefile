@@ -16,6 +16,7 @@ PKGS     := libcap libseccomp libmnl libcgroup json-c
 VERSION  := 0.1.0
 CPPFLAGS += -Isrc -DCL_VERSION='"$(VERSION)"' -D_GNU_SOURCE -DCL_SHAREDIR='"$(SHAREDIR)"' -DCL_STATEDIR='"$(STATEDIR)"'
 CFLAGS   ?= -O2 -g
+LDFLAGS  += -Wl,--as-needed -Wl,-O1
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -fno-strict-aliasing
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -104,7 +105,9 @@ test: deps-test
 
 test-artifacts: $(TEST_ARTIFACTS)
 
-test-full: test
+test-full: deps-test
+	$(call apt_install,debootstrap)
+	$(MAKE) all rootfs test-artifacts
 	tests/run-tests --full
 
 bench: deps-bench
