@@ -341,6 +341,27 @@ teardown() {
 	[ "${lines[-1]}" -eq 1 ]
 }
 
+@test "rootless without /etc/subuid ranges: a single mapping, setgroups denied" {
+	user=cltest-single
+	id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
+	range=$(awk -F: -v u="$user" '$1 == u {print $2 "-" $2 + $3 - 1}' /etc/subuid)
+	[ -z "$range" ] || usermod --del-subuids "$range" --del-subgids "$range" "$user"
+	dir=$(mktemp -d /tmp/cloison-rootless.XXXXXX)
+	chmod 755 "$dir"
+	cp "$CLOISON" "$dir/cloison"
+	cp -a "$ROOTFS" "$dir/rootfs"
+	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' -- sh -c 'cat /proc/self/uid_map /proc/self/setgroups; id -u'"
+	out1=$output st1=$status
+	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' --user 1000 -- id"
+	rm -rf "$dir"
+	userdel "$user" 2>/dev/null || true
+	echo "$out1"
+	[ "$st1" -eq 0 ]
+	[[ "$out1" =~ ^\ +0\ +[0-9]+\ +1$'\n'deny$'\n'0$ ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"uid 1000 is not mapped in the user namespace (it maps 0-0)"* ]]
+}
+
 @test "bad input: clear errors, exit 125, nothing started" {
 	jail --bind nocolon -- true
 	[ "$status" -eq 125 ]

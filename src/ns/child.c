@@ -21,7 +21,6 @@
 #include "ns/jail.h"
 #include "ns/mounts.h"
 #include "ns/netlink.h"
-#include "ns/userns.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -64,11 +63,11 @@ static int setup_stdio(struct cl_jail *j, struct cl_err *err)
 	return 0;
 }
 
-static int setup_identity(const struct cl_spec *s, struct cl_err *err)
+static int setup_identity(const struct cl_spec *s, bool setgroups_denied, struct cl_err *err)
 {
 	if (prctl(PR_SET_KEEPCAPS, 1) < 0)
 		return cl_fail(err, errno, "cannot keep capabilities across setuid");
-	if (!cl_userns_setgroups_denied(s) && setgroups(0, NULL) < 0)
+	if (!setgroups_denied && setgroups(0, NULL) < 0)
 		return cl_fail(err, errno, "cannot clear the supplementary groups");
 	if (setresgid(s->gid, s->gid, s->gid) < 0)
 		return cl_fail(err, errno, "cannot switch to gid %u", (unsigned)s->gid);
@@ -185,7 +184,7 @@ void cl_jail_child(struct cl_jail *j)
 		die(j, &err);
 	if (j->pty_slave > 2)
 		close(j->pty_slave);
-	if (cl_caps_drop_bounding(s->caps, &err) < 0 || setup_identity(s, &err) < 0 ||
+	if (cl_caps_drop_bounding(s->caps, &err) < 0 || setup_identity(s, j->setgroups_denied, &err) < 0 ||
 	    cl_caps_apply(s->caps, s->uid, &err) < 0)
 		die(j, &err);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

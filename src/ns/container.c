@@ -169,6 +169,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		goto out;
 	}
 
+	/* decided here: in the child our euid is already the namespace's root */
+	bool setgroups_denied = cl_userns_setgroups_denied(s);
 	pid = clone_jail(s->ns_flags);
 	if (pid < 0) {
 		cl_fail(err, errno, "cannot create the jail's namespaces (clone3)");
@@ -183,6 +185,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		j.pty_slave = tty.slave;
 		j.pty_name = tty.name;
 		j.init_fd = init_fd;
+		j.setgroups_denied = setgroups_denied;
 		cl_jail_child(&j);
 	}
 	close(child_fd);

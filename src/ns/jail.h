@@ -10,6 +10,7 @@ struct cl_jail {
 	int pty_slave;	/* -t: the terminal's slave end, -1 otherwise */
 	const char *pty_name;
 	int init_fd;	/* --init: sealed memfd holding the tiny init, -1 otherwise */
+	bool setgroups_denied;	/* unprivileged single mapping: setgroups(2) is EPERM */
 };
 
 /* The child: everything between clone and execve, in order.  Never returns. */

@@ -161,6 +161,14 @@ static int valid_hostname(const char *h)
 	return 1;
 }
 
+static bool idmap_has(const struct cl_idmap *m, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].inside && id - m[i].inside < m[i].count)
+			return true;
+	return false;
+}
+
 /* Adds KEY=VALUE unless KEY is already set. */
 static int env_default(struct cl_spec *s, const char *kv, struct cl_err *err)
 {
@@ -215,6 +223,14 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		s->ns_flags |= CLONE_NEWUSER;
 		if (s->n_uid_map == 0 && cl_idmap_default(s, err) < 0)
 			return -1;
+		if (!idmap_has(s->uid_map, s->n_uid_map, s->uid))
+			return cl_fail(err, 0, "uid %u is not mapped in the user namespace (it maps %u-%u)",
+				       (unsigned)s->uid, s->uid_map[0].inside,
+				       s->uid_map[0].inside + s->uid_map[0].count - 1);
+		if (!idmap_has(s->gid_map, s->n_gid_map, s->gid))
+			return cl_fail(err, 0, "gid %u is not mapped in the user namespace (it maps %u-%u)",
+				       (unsigned)s->gid, s->gid_map[0].inside,
+				       s->gid_map[0].inside + s->gid_map[0].count - 1);
 	}
 	uint64_t missing = s->caps & ~cl_caps_bounding();
 	if (missing && s->backend == CL_BACKEND_NS)
