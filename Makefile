@@ -27,7 +27,8 @@ ROOTFS   ?= $(BUILD)/rootfs
 # Debian packages the build, the demo and the tests need.
 DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev libcgroup-dev \
               libjson-c-dev busybox-static
-DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod
+DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd \
+              groff-base mandoc python3
 DEPS_BENCH := hyperfine crun runc bubblewrap
 EXTRA_DEPS :=
 
@@ -47,11 +48,11 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)
 all: $(BUILD)/cloison
 
 $(BUILD)/cloison: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) -MMD -MP -c -o $@ $<
 
 # The --init binary: static, embedded in cloison, run from a sealed memfd.
 $(BUILD)/cloison-tinyinit: src/ns/tinyinit/tinyinit.c
@@ -114,8 +115,13 @@ bench: deps-bench
 	$(MAKE) all rootfs
 	tests/bench/run-bench
 
+# cloison built with ASan+UBSan (the static helpers cannot be), then the
+# container suite run against it.
+SANITIZE ?=
 check-asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" all
+	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" build-asan/cloison
+	$(MAKE) test-artifacts
+	CLOISON=$(CURDIR)/build-asan/cloison ASAN_OPTIONS=detect_leaks=1 tests/run-tests tests/container.bats tests/check.bats
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

@@ -225,6 +225,15 @@ teardown() {
 	[ ! -e "$TMP/x" ]
 }
 
+@test "--bind :ro is read-only and nodev all the way down (submounts too)" {
+	mkdir -p "$TMP/src/sub"
+	# the submount lives in a private mount namespace: nothing touches the host's
+	run unshare -m --propagation private sh -c "mount -t tmpfs sub '$TMP/src/sub' && '$CLOISON' run --rootfs '$ROOTFS' --bind '$TMP/src:/mnt/ro:ro' -- sh -c 'touch /mnt/ro/sub/x 2>&1; grep \" /mnt/ro/sub \" /proc/self/mounts'"
+	echo "$output"
+	[[ "${lines[0]}" == *"Read-only file system"* ]]
+	[[ "${lines[1]}" == *" ro,"*nosuid*nodev* ]]
+}
+
 @test "--tmpfs DST:size=N gives a tmpfs of that size" {
 	jail --tmpfs /mnt/scratch:size=2M -- sh -c 'grep " /mnt/scratch " /proc/self/mounts; df -k /mnt/scratch | tail -1'
 	[[ "${lines[0]}" == *"tmpfs"*"size=2048k"* ]]

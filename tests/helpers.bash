@@ -1,7 +1,7 @@
 # Shared by the bats suites.
 TOP="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 [ -f "$TOP/Makefile" ] || TOP="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
-CLOISON="$TOP/build/cloison"
+CLOISON="${CLOISON:-$TOP/build/cloison}"
 ROOTFS="$TOP/build/test-rootfs"
 
 # jail [cloison run options] -- CMD...: run in the test rootfs, output in $output.

@@ -83,8 +83,18 @@ static void check_namespaces(void)
 			max = -1;
 		fclose(f);
 	}
-	add("namespaces", "userns-for-user", max != 0, "%s (max_user_namespaces=%ld, uid %u)",
-	    max != 0 ? "yes" : "no", max, (unsigned)geteuid());
+	/* Debian's knob for unprivileged user namespaces, where the kernel has it */
+	long unpriv = 1;
+	f = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
+	if (f) {
+		if (fscanf(f, "%ld", &unpriv) != 1)
+			unpriv = -1;
+		fclose(f);
+	}
+	bool ok = max > 0 && unpriv == 1;
+	add("namespaces", "userns-for-user", ok, "%s (max_user_namespaces=%ld%s, uid %u)",
+	    ok ? "yes" : "no", max, unpriv == 1 ? "" : ", unprivileged_userns_clone=0",
+	    (unsigned)geteuid());
 }
 
 static void check_cgroups(void)
@@ -130,7 +140,8 @@ static void check_seccomp(void)
 	if (f && fgets(acts, sizeof(acts), f))
 		acts[strcspn(acts, "\n")] = '\0';
 	add("security", "seccomp", ok, "%s%s%s", ok ? "yes" : "no", acts[0] ? ": " : "", acts);
-	add("security", "no_new_privs", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) >= 0, "yes");
+	bool nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) >= 0;
+	add("security", "no_new_privs", nnp, "%s", nnp ? "yes" : "no");
 }
 
 static void check_kvm(void)
@@ -138,6 +149,7 @@ static void check_kvm(void)
 	_cleanup_close_ int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	struct stat st;
 	const char *kind;
+	bool hw = false;
 
 	if (fd < 0) {
 		add("kvm", "/dev/kvm", false, "%s", strerror(errno));
@@ -147,12 +159,13 @@ static void check_kvm(void)
 	if (stat("/sys/module/kvm_pvm", &st) == 0)
 		kind = "PVM — stock guest kernels cannot run";
 	else if (stat("/sys/module/kvm_amd", &st) == 0)
-		kind = "hardware (AMD-V)";
+		kind = "hardware (AMD-V)", hw = true;
 	else if (stat("/sys/module/kvm_intel", &st) == 0)
-		kind = "hardware (VT-x)";
+		kind = "hardware (VT-x)", hw = true;
 	else
 		kind = "unknown backend";
-	add("kvm", "/dev/kvm", api == KVM_API_VERSION, "KVM: %s (API %d)", kind, api);
+	/* ok = a stock Linux guest can boot here */
+	add("kvm", "/dev/kvm", hw && api == KVM_API_VERSION, "KVM: %s (API %d)", kind, api);
 }
 
 int cl_cmd_check(int argc, char **argv)

@@ -13,7 +13,8 @@ static const char usage[] =
 	"Commands:\n"
 	"  run [OPTIONS] -- CMD [ARG...]   run CMD in a new jail and wait for it\n"
 	"  check [--json]                  what this host supports\n"
-	"  help                            this text\n"
+	"  help                            this text (also --help)\n"
+	"  --version                       cloison's version\n"
 	"\n"
 	"Run 'cloison COMMAND --help' for a command's options; see cloison(1).\n";
 

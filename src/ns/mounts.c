@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -54,6 +55,23 @@ static int remount_bind(const char *path, unsigned long add, const char *what, s
 	return 0;
 }
 
+/* Adds ro/nosuid/nodev/noexec from @flags to the mount at @fd, recursively
+ * when @flags has MS_REC.  Only ever sets attributes, so the flags the kernel
+ * locked in a user namespace are never touched. */
+static int set_attrs(int fd, unsigned long flags, const char *what, struct cl_err *err)
+{
+	struct mount_attr attr = { 0 };
+
+	if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | ((flags & MS_REC) ? AT_RECURSIVE : 0),
+		    &attr, sizeof(attr)) < 0)
+		return cl_fail(err, errno, "cannot set the mount flags of %s", what);
+	return 0;
+}
+
 /* Mount onto @dest resolved beneath @rootfd, creating it as a dir or file. */
 static int mount_at(int rootfd, const char *src, const char *dest, const char *type,
 		    unsigned long flags, const char *data, bool file, struct cl_err *err)
@@ -66,12 +84,13 @@ static int mount_at(int rootfd, const char *src, const char *dest, const char *t
 	if (mount(src, cl_fdpath(fd, p), type, flags, data) < 0)
 		return cl_fail(err, errno, "cannot mount %s on %s", type ? type : src, dest);
 	if ((flags & MS_BIND) && (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))) {
-		/* bind ignores the other flags: a second remount applies them */
+		/* bind ignores the other flags: set them on the new mount and,
+		 * for a recursive bind, on every mount below it too (a remount
+		 * would only reach the top one). */
 		_cleanup_close_ int nfd = cl_open_beneath(rootfd, dest, O_PATH, err);
 		if (nfd < 0)
 			return -1;
-		return remount_bind(cl_fdpath(nfd, p), flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC),
-				    dest, err);
+		return set_attrs(nfd, flags, dest, err);
 	}
 	return 0;
 }
