@@ -40,3 +40,14 @@ load helpers
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"unknown command 'frobnicate'"* ]]
 }
+
+@test "make install honours PREFIX and DESTDIR" {
+	dest=$(mktemp -d /tmp/cloison-install.XXXXXX)
+	run make -C "$TOP" install DESTDIR="$dest" PREFIX=/opt/cl
+	ls -R "$dest" >&2
+	[ -x "$dest/opt/cl/bin/cloison" ]
+	[ -f "$dest/opt/cl/share/man/man1/cloison-run.1" ]
+	[ -x "$dest/opt/cl/share/cloison/rootfs-tools/mkrootfs-busybox" ]
+	"$dest/opt/cl/bin/cloison" --version
+	rm -rf "$dest"
+}
