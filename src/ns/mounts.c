@@ -4,11 +4,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,52 +27,52 @@ static const char *const readonly_paths[] = {
 };
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
-/* Bind remounts must keep the flags the kernel locked on the source mount
- * (in a user namespace, clearing nosuid/nodev/noexec/ro is EPERM). */
-static unsigned long locked_flags(const char *path)
+/* Mount attributes from MS_* flags (only the ones that can be *set*: the flags
+ * the kernel locked in a user namespace are never cleared this way). */
+static uint64_t attrs_of(unsigned long flags)
 {
-	struct statvfs sv;
-	unsigned long f = 0;
+	uint64_t a = 0;
 
-	if (statvfs(path, &sv) < 0)
-		return 0;
-	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-	if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
-	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
-	return f;
+	if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+	return a;
 }
 
-static int remount_bind(const char *path, unsigned long add, const char *what, struct cl_err *err)
+static int set_attrs(int dfd, const char *path, unsigned int at_flags, unsigned long flags,
+		     const char *what, struct cl_err *err)
 {
-	unsigned long flags = MS_BIND | MS_REMOUNT | add | locked_flags(path);
+	struct mount_attr attr = { .attr_set = attrs_of(flags) };
 
-	if (mount(NULL, path, NULL, flags, NULL) < 0)
-		return cl_fail(err, errno, "cannot remount %s", what);
-	return 0;
-}
-
-/* Adds ro/nosuid/nodev/noexec from @flags to the mount at @fd, recursively
- * when @flags has MS_REC.  Only ever sets attributes, so the flags the kernel
- * locked in a user namespace are never touched. */
-static int set_attrs(int fd, unsigned long flags, const char *what, struct cl_err *err)
-{
-	struct mount_attr attr = { 0 };
-
-	if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
-	if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
-	if (flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
-	if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
-	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | ((flags & MS_REC) ? AT_RECURSIVE : 0),
-		    &attr, sizeof(attr)) < 0)
+	if (attr.attr_set && syscall(SYS_mount_setattr, dfd, path, at_flags, &attr, sizeof(attr)) < 0)
 		return cl_fail(err, errno, "cannot set the mount flags of %s", what);
 	return 0;
 }
 
-/* Mount onto @dest resolved beneath @rootfd, creating it as a dir or file. */
+/* Bind mount with the new mount API: clone the tree at @src (recursively with
+ * MS_REC), set its flags while it is still detached (so no writable window,
+ * and ro/nodev reach every submount), then attach it on @target_fd. */
+static int bind_tree(int src_dfd, const char *src, int target_fd, unsigned long flags,
+		     const char *what, struct cl_err *err)
+{
+	unsigned int rec = (flags & MS_REC) ? AT_RECURSIVE : 0;
+	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, src_dfd, src,
+						 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec |
+							 (src[0] ? 0 : AT_EMPTY_PATH));
+
+	if (tree < 0)
+		return cl_fail(err, errno, "cannot bind %s", what);
+	if (set_attrs(tree, "", AT_EMPTY_PATH | rec, flags, what, err) < 0)
+		return -1;
+	if (syscall(SYS_move_mount, tree, "", target_fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return cl_fail(err, errno, "cannot attach the bind mount of %s", what);
+	return 0;
+}
+
+/* Mount onto @dest resolved beneath @rootfd, creating it as a dir or file.
+ * For MS_BIND, @src is a host path. */
 static int mount_at(int rootfd, const char *src, const char *dest, const char *type,
 		    unsigned long flags, const char *data, bool file, struct cl_err *err)
 {
@@ -81,17 +81,10 @@ static int mount_at(int rootfd, const char *src, const char *dest, const char *t
 
 	if (fd < 0)
 		return cl_wrap(err, "cannot mount %s on %s", type ? type : src, dest);
+	if (flags & MS_BIND)
+		return bind_tree(AT_FDCWD, src, fd, flags, dest, err);
 	if (mount(src, cl_fdpath(fd, p), type, flags, data) < 0)
 		return cl_fail(err, errno, "cannot mount %s on %s", type ? type : src, dest);
-	if ((flags & MS_BIND) && (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))) {
-		/* bind ignores the other flags: set them on the new mount and,
-		 * for a recursive bind, on every mount below it too (a remount
-		 * would only reach the top one). */
-		_cleanup_close_ int nfd = cl_open_beneath(rootfd, dest, O_PATH, err);
-		if (nfd < 0)
-			return -1;
-		return set_attrs(nfd, flags, dest, err);
-	}
 	return 0;
 }
 
@@ -106,11 +99,8 @@ static int setup_proc_sys(const struct cl_spec *s, int rootfd, struct cl_err *er
 	if (mount_at(rootfd, "sysfs", "/sys", "sysfs", nsne | MS_RDONLY, NULL, false, err) < 0) {
 		if (!(s->ns_flags & CLONE_NEWUSER) || err->errnum != EPERM)
 			return -1;
-		if (mount_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL, false, err) < 0)
-			return -1;
-		_cleanup_close_ int fd = cl_open_beneath(rootfd, "/sys", O_PATH, err);
-		char p[CL_FDPATH_MAX];
-		if (fd < 0 || remount_bind(cl_fdpath(fd, p), MS_RDONLY | nsne, "/sys", err) < 0)
+		if (mount_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY | nsne, NULL,
+			     false, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -126,11 +116,28 @@ static bool gid_mapped(const struct cl_spec *s, gid_t g)
 	return false;
 }
 
+/* Creates /dev/@name in the fresh /dev tmpfs (nothing else can have
+ * written there, so plain *at calls are safe) and returns an O_PATH fd. */
+static int dev_entry(int devfd, const char *name, bool dir, struct cl_err *err)
+{
+	int fd;
+
+	if (dir) {
+		if (mkdirat(devfd, name, 0755) < 0)
+			return cl_fail(err, errno, "cannot create /dev/%s", name);
+		fd = openat(devfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	if (fd < 0)
+		return cl_fail(err, errno, "cannot create /dev/%s", name);
+	return fd;
+}
+
 static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct cl_err *err)
 {
-	const unsigned long nsne = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	_cleanup_close_ int devfd = -1;
-	char path[64], p[CL_FDPATH_MAX];
+	char src[64], p[CL_FDPATH_MAX], opts[80];
 
 	/* /dev itself is nodev: a node made in it with CAP_MKNOD cannot be
 	 * opened; only the binds below (which keep the host's devtmpfs flags) can. */
@@ -141,21 +148,31 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 	if (devfd < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
-		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
-		if (mount_at(rootfd, path, path, NULL, MS_BIND, NULL, true, err) < 0)
+		_cleanup_close_ int fd = dev_entry(devfd, dev_nodes[i], false, err);
+		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+		if (fd < 0)
 			return -1;
-		_cleanup_close_ int fd = cl_open_beneath(rootfd, path, O_PATH, err);
-		if (fd < 0 || remount_bind(cl_fdpath(fd, p), MS_NOSUID | MS_NOEXEC, path, err) < 0)
-			return -1;
+		if (mount(src, cl_fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
+			return cl_fail(err, errno, "cannot bind %s into the jail", src);
 	}
-	snprintf(path, sizeof(path), "newinstance,ptmxmode=0666,mode=0620%s",
+	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=0620%s",
 		 gid_mapped(s, 5) ? ",gid=5" : "");
-	if (mount_at(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, path, false, err) < 0)
-		return -1;
-	if (mount_at(rootfd, "shm", "/dev/shm", "tmpfs", nsne, "mode=1777,size=65536k", false, err) < 0)
-		return -1;
-	if (mount_at(rootfd, "mqueue", "/dev/mqueue", "mqueue", nsne, NULL, false, err) < 0)
-		return -1;
+	static const struct {
+		const char *name, *type, *data;
+		unsigned long flags;
+	} fs[] = {
+		{ "pts", "devpts", NULL, MS_NOSUID | MS_NOEXEC },
+		{ "shm", "tmpfs", "mode=1777,size=65536k", MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "mqueue", "mqueue", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
+	};
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		_cleanup_close_ int fd = dev_entry(devfd, fs[i].name, true, err);
+		if (fd < 0)
+			return -1;
+		const char *data = strcmp(fs[i].type, "devpts") == 0 ? opts : fs[i].data;
+		if (mount(fs[i].type, cl_fdpath(fd, p), fs[i].type, fs[i].flags, data) < 0)
+			return cl_fail(err, errno, "cannot mount %s on /dev/%s", fs[i].type, fs[i].name);
+	}
 	static const char *const links[][2] = {
 		{ "pts/ptmx", "ptmx" },		   { "/proc/self/fd", "fd" },
 		{ "/proc/self/fd/0", "stdin" },	   { "/proc/self/fd/1", "stdout" },
@@ -165,12 +182,11 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
 			return cl_fail(err, errno, "cannot create symlink /dev/%s", links[i][1]);
 	if (console_fd >= 0) {
-		_cleanup_close_ int fd = cl_mkpath_beneath(rootfd, "/dev/console", true, 0600, err);
-		char src[CL_FDPATH_MAX];
+		_cleanup_close_ int fd = dev_entry(devfd, "console", false, err);
 		if (fd < 0)
 			return -1;
-		if (mount(cl_fdpath(console_fd, src), cl_fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
-			return cl_fail(err, errno, "cannot bind the terminal on /dev/console");
+		if (bind_tree(console_fd, "", fd, 0, "the terminal on /dev/console", err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -232,12 +248,8 @@ static int setup_masks(int rootfd, struct cl_err *err)
 				continue;
 			return -1;
 		}
-		cl_fdpath(fd, p);
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-			return cl_fail(err, errno, "cannot make %s read-only", path);
-		_cleanup_close_ int nfd = cl_open_beneath(rootfd, path, O_PATH | O_NOFOLLOW, err);
-		if (nfd < 0 || remount_bind(cl_fdpath(nfd, p), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-					    path, err) < 0)
+		if (bind_tree(fd, "", fd, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path,
+			      err) < 0)
 			return -1;
 	}
 	return 0;
@@ -277,8 +289,9 @@ int cl_mounts_setup(const struct cl_spec *s, int console_fd, struct cl_err *err)
 		return cl_fail(err, errno, "cannot chdir to the new root");
 	/* The root mount: nodev always, nosuid unless new privileges are allowed,
 	 * read-only on request. */
-	if (remount_bind("/", MS_NODEV | (s->no_new_privs ? MS_NOSUID : 0) | (s->readonly ? MS_RDONLY : 0),
-			 "the rootfs", err) < 0)
+	if (set_attrs(AT_FDCWD, "/", 0,
+		      MS_NODEV | (s->no_new_privs ? MS_NOSUID : 0) | (s->readonly ? MS_RDONLY : 0),
+		      "the rootfs", err) < 0)
 		return -1;
 	return 0;
 }
