@@ -4,6 +4,8 @@
 #   make test     install deps, build, run the whole suite (ends "N passed, M failed")
 #   make bench    side-by-side benchmarks against crun, runc, bwrap, qemu microvm
 
+.DEFAULT_GOAL := all
+
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BINDIR   ?= $(PREFIX)/bin
@@ -29,7 +31,7 @@ DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev li
               libjson-c-dev busybox-static
 DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd \
               groff-base mandoc python3
-DEPS_BENCH := hyperfine crun runc bubblewrap
+DEPS_BENCH := hyperfine crun runc bubblewrap jq
 EXTRA_DEPS :=
 
 # Per-concern source lists; fragments in mk/ add their own (VM, guest, tests).
