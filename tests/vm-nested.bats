@@ -41,6 +41,8 @@ inner() {
 @test "vm: 06-initramfs-guest-kernel" { inner 06-initramfs-guest-kernel; }
 @test "vm: 07-kvm-runs-guest-code" { inner 07-kvm-runs-guest-code; }
 @test "vm: 08-cloison-check" { inner 08-cloison-check; }
+@test "vm: 09-vm-run-linux" { inner 09-vm-run-linux; }
+@test "vm: 10-vm-run-disk" { inner 10-vm-run-disk; }
 
 @test "vm: every inner test has a @test in vm-nested.bats" {
 	local f n missing=

@@ -12,6 +12,7 @@
 #include "spec/caps.h"
 #include "ns/container.h"
 #include "spec/spec.h"
+#include "vm/launch.h"
 #include "util/cleanup.h"
 
 static const char run_usage[] =
@@ -51,6 +52,17 @@ static const char run_usage[] =
 	"  --net none|host         none: a new network namespace with only lo, up\n"
 	"                          (default); host: share the host's (weaker)\n"
 	"\n"
+	"Micro-VM mode (the same rootfs and command in a KVM virtual machine):\n"
+	"  --vm                    run in a micro-VM with its own kernel, not a container\n"
+	"  --kernel PATH           guest kernel: bzImage or PVH vmlinux (default: the\n"
+	"                          newest /boot/vmlinuz-*-cloud-amd64)\n"
+	"  --vcpus N               virtual CPUs (default 1)\n"
+	"  --memory SIZE           guest RAM (default 256M)\n"
+	"  --disk IMG              boot from this ext4 image (rootfs-tools/mkimage-ext4)\n"
+	"                          instead of an initramfs of --rootfs; --read-only\n"
+	"                          attaches it read-only\n"
+	"  --force                 boot a stock kernel even where /dev/kvm cannot (PVM)\n"
+	"\n"
 	"Exit status: the command's own; 128+N when killed by signal N; 125 when\n"
 	"cloison itself fails, 126 when CMD cannot be executed, 127 when not found.\n"
 	"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the\n"
@@ -58,7 +70,8 @@ static const char run_usage[] =
 
 enum {
 	OPT_ROOTFS = 256, OPT_HOSTNAME, OPT_READONLY, OPT_BIND, OPT_TMPFS, OPT_CAPADD, OPT_CAPDROP,
-	OPT_NET, OPT_INIT, OPT_PRESERVE, OPT_USERNS,
+	OPT_NET, OPT_INIT, OPT_PRESERVE, OPT_USERNS, OPT_VM, OPT_KERNEL, OPT_VCPUS, OPT_MEMORY,
+	OPT_DISK, OPT_FORCE,
 };
 
 static const struct option run_options[] = {
@@ -78,6 +91,12 @@ static const struct option run_options[] = {
 	{ "init", no_argument, NULL, OPT_INIT },
 	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
 	{ "userns", no_argument, NULL, OPT_USERNS },
+	{ "vm", no_argument, NULL, OPT_VM },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -248,6 +267,20 @@ static int parse_run(struct cl_spec *s, int argc, char **argv, struct cl_err *er
 			s->preserve_fds = (int)v;
 			break;
 		case OPT_USERNS: s->userns = true; break;
+		case OPT_VM: s->backend = CL_BACKEND_VM; break;
+		case OPT_KERNEL: r = replace(&s->kernel, optarg, err); break;
+		case OPT_VCPUS:
+			if (parse_uint(optarg, 64, &v) < 0 || v == 0)
+				r = cl_fail(err, 0, "invalid --vcpus '%s': expected 1-64", optarg);
+			s->vcpus = (unsigned)v;
+			break;
+		case OPT_MEMORY:
+			r = cl_parse_size(optarg, &s->memory, err);
+			if (r < 0)
+				cl_wrap(err, "--memory");
+			break;
+		case OPT_DISK: r = replace(&s->disk, optarg, err); break;
+		case OPT_FORCE: s->vm_force = true; break;
 		case 'h': fputs(run_usage, stdout); return 1;
 		case ':': return cl_fail(err, 0, "option %s needs a value (see cloison run --help)", argv[optind - 1]);
 		default: return cl_fail(err, 0, "unknown option %s (see cloison run --help)", argv[optind - 1]);
@@ -279,7 +312,8 @@ int cl_cmd_run(int argc, char **argv)
 	if (r == 0)
 		r = cl_spec_validate(&spec, &err);
 	if (r == 0)
-		r = cl_container_run(&spec, &status, &err);
+		r = spec.backend == CL_BACKEND_VM ? cl_vm_launch(&spec, &status, &err)
+						  : cl_container_run(&spec, &status, &err);
 	cl_spec_free(&spec);
 	if (r < 0) {
 		cl_err_print(&err);

@@ -26,6 +26,7 @@
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <grp.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "guest/kmod.h"
@@ -81,9 +82,19 @@ static __attribute__((noreturn)) void run_command(const struct cl_guest_spec *s,
 		if (fd > 2)
 			close(fd);
 	}
-	/* job control on the console when it is a tty; fine if it is not */
-	if (isatty(0))
+	/* job control on the console when it is a tty; fine if it is not.  The
+	 * host side is a pipe or a file more often than a terminal: no echo of
+	 * what the host sends, no \n -> \r\n, so output arrives byte for byte;
+	 * canonical input stays, so the ^D the VMM sends at EOF ends the input. */
+	if (isatty(0)) {
+		struct termios t;
 		ioctl(0, TIOCSCTTY, 0);
+		if (tcgetattr(0, &t) == 0) {
+			t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ECHOCTL);
+			t.c_oflag &= ~(tcflag_t)OPOST;
+			tcsetattr(0, TCSANOW, &t);
+		}
+	}
 	if (getuid() == 0) {
 		if (setgroups(0, NULL) < 0 || setgid(s->gid) < 0 || setuid(s->uid) < 0) {
 			say("cannot become uid %u gid %u: %s", (unsigned)s->uid, (unsigned)s->gid,

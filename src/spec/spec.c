@@ -45,7 +45,6 @@ void cl_spec_init(struct cl_spec *s)
 	s->no_new_privs = true;
 	s->net = CL_NET_NONE;
 	s->vcpus = 1;
-	s->vm_memory = 256ULL << 20;
 }
 
 static void free_strv(char **v)
@@ -202,9 +201,10 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 			return cl_fail(err, 0, "bind source '%s' must be an absolute host path",
 				       m->source ? m->source : "");
 	}
-	if (stat(s->rootfs, &st) < 0)
+	bool needs_rootfs = !(s->backend == CL_BACKEND_VM && s->disk);
+	if (needs_rootfs && stat(s->rootfs, &st) < 0)
 		return cl_fail(err, errno, "rootfs %s", s->rootfs);
-	if (!S_ISDIR(st.st_mode))
+	if (needs_rootfs && !S_ISDIR(st.st_mode))
 		return cl_fail(err, ENOTDIR, "rootfs %s", s->rootfs);
 	if (env_default(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", err) < 0 ||
 	    env_default(s, s->uid == 0 ? "HOME=/root" : "HOME=/", err) < 0 ||
@@ -239,6 +239,17 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		cl_fail(err, 0, "capability %s is not in cloison's own bounding set on this host", name);
 		cap_free(name);
 		return -1;
+	}
+	if (s->backend == CL_BACKEND_NS && (s->kernel || s->disk || s->vm_force))
+		return cl_fail(err, 0, "--kernel, --disk and --force need --vm");
+	if (s->backend == CL_BACKEND_NS && s->memory)
+		return cl_fail(err, 0, "--memory without --vm: container memory limits are not supported yet");
+	if (s->backend == CL_BACKEND_VM) {
+		if (!s->memory)
+			s->memory = 256ULL << 20;
+		if (s->memory < (32ULL << 20) || s->memory > (3ULL << 30))
+			return cl_fail(err, 0, "--memory %llu MiB out of range for a micro-VM (32M-3G)",
+				       (unsigned long long)(s->memory >> 20));
 	}
 	if (s->vcpus < 1 || s->vcpus > 64)
 		return cl_fail(err, 0, "--vcpus %u out of range (1-64)", s->vcpus);

@@ -67,10 +67,12 @@ struct cl_spec {
 	/* network */
 	enum cl_net_mode net;
 
+	/* resources: bytes of memory (micro-VM: guest RAM, default 256M), 0 = default */
+	uint64_t memory;
+
 	/* micro-VM back end */
 	char *kernel;
 	unsigned vcpus;
-	uint64_t vm_memory;
 	char *disk;
 	bool vm_force;
 };

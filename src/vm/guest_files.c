@@ -1,9 +1,13 @@
 #include "vm/guest_files.h"
+#include "vm/boot_image.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,15 +66,47 @@ int cl_guest_init_path(char *buf, size_t len, struct cl_err *err)
 		       CL_SHAREDIR);
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The release the image itself declares (bzImage kernel_version: "6.1.0-56-
+ * cloud-amd64 (debian-kernel@...) #1 SMP ..."), for kernels not named
+ * vmlinuz-<release>. */
+static void release_from_image(const char *kernel, char *rel, size_t len)
+{
+	struct cl_boot_image bi;
+	struct cl_err err;
+	struct stat st;
+	int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+	void *map;
+
+	rel[0] = '\0';
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) != MAP_FAILED) {
+		if (cl_boot_image_parse(map, (size_t)st.st_size, &bi, &err) == 0)
+			snprintf(rel, len, "%.*s", (int)strcspn(bi.version, " "), bi.version);
+		munmap(map, (size_t)st.st_size);
+	}
+	close(fd);
+}
+
 void cl_guest_modules_dir(const char *kernel, char *buf, size_t len)
 {
 	const char *v = strstr(kernel, "vmlinuz-");
-	struct stat st;
+	char rel[80];
 
 	buf[0] = '\0';
-	if (!v || strchr(v, '/'))
+	if (v && !strchr(v, '/') &&
+	    snprintf(buf, len, "/lib/modules/%s", v + strlen("vmlinuz-")) < (int)len && is_dir(buf))
 		return;
-	if (snprintf(buf, len, "/lib/modules/%s", v + strlen("vmlinuz-")) >= (int)len ||
-	    stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
-		buf[0] = '\0';
+	release_from_image(kernel, rel, sizeof(rel));
+	if (rel[0] && snprintf(buf, len, "/lib/modules/%s", rel) < (int)len && is_dir(buf))
+		return;
+	buf[0] = '\0';
 }

@@ -18,8 +18,9 @@ void cl_guest_spec_from_spec(const struct cl_spec *s, struct cl_guest_spec *g);
  * (the build tree), else CL_SHAREDIR/cloison-init (installed). */
 int cl_guest_init_path(char *buf, size_t len, struct cl_err *err);
 
-/* /lib/modules/<ver> for a kernel image named .../vmlinuz-<ver>, or "" when
- * there is none (a kernel with virtio built in needs none). */
+/* /lib/modules/<ver> for a kernel image named .../vmlinuz-<ver>, else for the
+ * release in the image's own kernel_version string; "" when there is none (a
+ * kernel with virtio built in needs none). */
 void cl_guest_modules_dir(const char *kernel, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,65 @@
+# Micro-VM monitor (src/vm/), its freestanding test guest (tests/guest/) and
+# the boot-image fuzzer.  Included by the top-level Makefile.
+
+# The VMM core, listed by name: other fragments add their own files (virtio,
+# initramfs) to VM_SRCS.
+VMCORE_SRCS := $(addprefix src/vm/,acpi.c aml.c boot_bzimage.c boot_common.c boot_cpu.c \
+               boot_image.c boot_pvh.c bus.c cpu.c debug_main.c kvm.c times.c vm.c \
+               dev/exitport.c dev/i8042.c dev/uart8250.c)
+VM_SRCS += $(VMCORE_SRCS)
+EXTRA_DEPS += acpica-tools linux-image-cloud-amd64
+
+# --- test guest: freestanding x86-64, packed as a bzImage ---
+TESTGUEST_CC     ?= gcc
+TESTGUEST_CFLAGS := -O2 -g0 -std=gnu11 -Wall -Wextra -Werror -ffreestanding -nostdlib -fno-pic \
+                -fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+                -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
+                -fcf-protection=none
+TESTGUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,tests/guest/guest.ld
+TESTGUEST_SRCS   := tests/guest/entry.S tests/guest/main.c tests/guest/lib.c \
+                tests/guest/checks.c tests/guest/acpi.c tests/guest/hostile.c tests/guest/pvh.c
+
+$(BUILD)/guest/testguest.elf: $(TESTGUEST_SRCS) tests/guest/guest.h tests/guest/guest.ld
+	@mkdir -p $(dir $@)
+	$(TESTGUEST_CC) $(TESTGUEST_CFLAGS) $(TESTGUEST_LDFLAGS) -o $@ $(TESTGUEST_SRCS)
+
+$(BUILD)/guest/testguest.bin: $(BUILD)/guest/testguest.elf
+	objcopy -O binary $< $@
+
+$(BUILD)/guest/mkbzimage: tests/guest/mkbzimage.c src/vm/boot_image.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+$(BUILD)/testguest.bzImage: $(BUILD)/guest/testguest.bin $(BUILD)/guest/mkbzimage
+	$(BUILD)/guest/mkbzimage $< $@
+
+# --- test driver: boots a kernel with the VMM (until "cloison run --vm") ---
+VMCORE_OBJS := $(VMCORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/src/util/error.o
+$(BUILD)/vmrun: $(BUILD)/tests/guest/vmrun.o $(VMCORE_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
+
+-include $(BUILD)/tests/guest/vmrun.d
+
+# the same guest as an ELF with a PVH entry note
+$(BUILD)/testguest.pvh.elf: $(BUILD)/guest/testguest.elf
+	cp $< $@
+
+VM_TEST_ARTIFACTS := $(BUILD)/testguest.bzImage $(BUILD)/testguest.pvh.elf $(BUILD)/vmrun
+TEST_ARTIFACTS += $(VM_TEST_ARTIFACTS)
+.PHONY: vm-test-artifacts fuzz-bootimage
+vm-test-artifacts: $(VM_TEST_ARTIFACTS)
+test: vm-test-artifacts
+
+# --- libFuzzer target for the boot-image parser ---
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+$(BUILD)/fuzz/fuzz_bootimage: tests/fuzz/fuzz_bootimage.c src/vm/boot_image.c src/util/error.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$(CPPFLAGS) -o $@ $^
+
+fuzz: fuzz-bootimage
+fuzz-bootimage: $(BUILD)/fuzz/fuzz_bootimage $(BUILD)/testguest.bzImage $(BUILD)/testguest.pvh.elf
+	@mkdir -p $(BUILD)/fuzz/corpus
+	cp $(BUILD)/testguest.bzImage $(BUILD)/testguest.pvh.elf $(BUILD)/fuzz/corpus/
+	$< -max_total_time=$(FUZZ_TIME) -max_len=65536 $(BUILD)/fuzz/corpus

@@ -1,0 +1,80 @@
+/* The virtio-mmio transport, as device models (virtio_blk.c, ...) see it.
+ * The public API is vm/virtio.h. */
+#ifndef CL_VM_DEV_VIRTIO_MMIO_H
+#define CL_VM_DEV_VIRTIO_MMIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/error.h"
+#include "vm/mem.h"
+#include "vm/virtqueue.h"
+
+#define CL_VIRTIO_MAX_QUEUES   2
+#define CL_VIRTIO_MAX_WARNINGS 3
+
+/* Device status bits (virtio 1.x §2.1). */
+#define CL_VIRTIO_S_ACKNOWLEDGE 1
+#define CL_VIRTIO_S_DRIVER	2
+#define CL_VIRTIO_S_DRIVER_OK	4
+#define CL_VIRTIO_S_FEATURES_OK 8
+#define CL_VIRTIO_S_NEEDS_RESET 64
+#define CL_VIRTIO_S_FAILED	128
+
+/* InterruptStatus bits. */
+#define CL_VIRTIO_ISR_USED   1
+#define CL_VIRTIO_ISR_CONFIG 2
+
+struct cl_virtio;
+
+struct cl_virtio_ops {
+	const char *name; /* "virtio-blk" */
+	uint32_t device_id;
+	unsigned num_queues; /* <= CL_VIRTIO_MAX_QUEUES */
+	uint16_t queue_max;  /* <= CL_VQ_MAX_SIZE, a power of two */
+	/* Queue @q was kicked (or DRIVER_OK was just set).  Called with the
+	 * lock held, only while the device runs and @q is ready.  -1 + @err
+	 * for a guest error: the transport then fails the device. */
+	int (*notify)(struct cl_virtio *v, unsigned q, struct cl_err *err);
+	void (*reset)(struct cl_virtio *v); /* optional, lock held */
+	void (*free)(struct cl_virtio *v);  /* optional: release priv */
+};
+
+struct cl_virtio {
+	struct cl_vm_dev dev; /* what the VMM's device table points to */
+	const struct cl_virtio_ops *ops;
+	void *priv;
+	struct cl_vm_mem mem; /* a copy: {NULL, 0} until attached */
+	uint64_t host_features, driver_features;
+	const uint8_t *config; /* device config space, little-endian */
+	uint32_t config_len;
+	uint32_t status, isr, dev_feat_sel, drv_feat_sel, queue_sel;
+	bool irq_level;
+	bool failed;
+	struct cl_err failure;
+	unsigned nr_failures; /* warnings stop after CL_VIRTIO_MAX_WARNINGS */
+	struct cl_vq vq[CL_VIRTIO_MAX_QUEUES];
+	pthread_mutex_t lock;
+};
+
+/* Allocate a transport with @priv_size bytes of zeroed device state at
+ * v->priv.  VERSION_1 is added to @features.  @mem may be NULL (attach later). */
+struct cl_virtio *cl_virtio_alloc(const struct cl_virtio_ops *ops, const struct cl_vm_mem *mem,
+				  uint64_t base, int irq, uint64_t features, size_t priv_size,
+				  struct cl_err *err);
+void cl_virtio_set_config(struct cl_virtio *v, const void *config, uint32_t len);
+
+/* Is the driver done with set-up (FEATURES_OK|DRIVER_OK) and the device not failed? */
+bool cl_virtio_running(const struct cl_virtio *v);
+/* After pushing used buffers on @q: interrupt the driver if it wants one. */
+void cl_virtio_used(struct cl_virtio *v, unsigned q);
+/* Enter the failed state for a guest error (see vm/virtio.h). Lock held. */
+void cl_virtio_fail(struct cl_virtio *v, const struct cl_err *err);
+
+static inline struct cl_virtio *cl_virtio_of(struct cl_vm_dev *d)
+{
+	return (struct cl_virtio *)d;
+}
+
+#endif

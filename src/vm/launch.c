@@ -1,0 +1,133 @@
+/* The VM back end's front door: spec -> guest spec + initramfs + devices ->
+ * cl_vm_run(). */
+#include "vm/launch.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "guest/spec.h"
+#include "vm/guest_files.h"
+#include "vm/initramfs.h"
+#include "vm/virtio.h"
+#include "vm/vm.h"
+
+/* As Firecracker: no PCI probing, one UART, no PS/2 probing, a quiet boot. */
+#define CL_VM_CMDLINE                                                                              \
+	"console=ttyS0 panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp "       \
+	"i8042.dumbkbd tsc=reliable no_timer_check"
+/* CLOISON_VM_DEBUG=1 shows the guest kernel's boot messages. */
+#define CL_VM_CMDLINE_QUIET " quiet loglevel=1"
+#define CL_VM_CMDLINE_DEBUG " loglevel=7"
+
+static int newest(const char *pattern, char *buf, size_t len)
+{
+	glob_t g;
+	time_t best = 0;
+	int found = 0;
+
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct stat st;
+		if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime >= best) {
+			best = st.st_mtime;
+			snprintf(buf, len, "%s", g.gl_pathv[i]);
+			found = 1;
+		}
+	}
+	globfree(&g);
+	return found;
+}
+
+int cl_vm_default_kernel(char *buf, size_t len, struct cl_err *err)
+{
+	if (newest("/boot/vmlinuz-*-cloud-amd64", buf, len) || newest("/boot/vmlinuz-*", buf, len))
+		return 0;
+	return cl_fail(err, ENOENT,
+		       "no guest kernel in /boot (apt-get install linux-image-cloud-amd64, or --kernel PATH)");
+}
+
+static void cache_dir(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		snprintf(buf, len, "/var/cache/cloison/initramfs");
+	else if (xdg && *xdg)
+		snprintf(buf, len, "%s/cloison/initramfs", xdg);
+	else
+		snprintf(buf, len, "%s/.cache/cloison/initramfs", home ? home : "/tmp");
+}
+
+int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
+{
+	char kernel[PATH_MAX], init[PATH_MAX], moddir[PATH_MAX], cache[PATH_MAX], initrd[PATH_MAX];
+	char kvm[128];
+	struct cl_guest_spec g;
+	struct cl_vm_dev *devs[CL_VM_MMIO_MAX];
+	size_t n = 0;
+	int r = -1, stock;
+
+	if (s->kernel)
+		snprintf(kernel, sizeof(kernel), "%s", s->kernel);
+	else if (cl_vm_default_kernel(kernel, sizeof(kernel), err) < 0)
+		return -1;
+	stock = cl_vm_kernel_is_stock(kernel, err);
+	if (stock < 0)
+		return cl_wrap(err, "guest kernel %s", kernel);
+	if (cl_kvm_probe(kvm, sizeof(kvm)) == 0 && stock == 1 && !s->vm_force)
+		return cl_fail(err, 0,
+			       "cannot boot %s here: /dev/kvm is %s; a stock Linux guest needs hardware "
+			       "virtualization (VT-x/AMD-V). Use --force to try anyway",
+			       kernel, kvm);
+
+	cl_guest_spec_from_spec(s, &g);
+	if (cl_guest_init_path(init, sizeof(init), err) < 0)
+		return -1;
+	cl_guest_modules_dir(kernel, moddir, sizeof(moddir));
+	cache_dir(cache, sizeof(cache));
+	if (cl_initramfs_build(s->disk ? NULL : s->rootfs, &g, moddir[0] ? moddir : NULL, init, cache,
+			       initrd, sizeof(initrd), err) < 0)
+		return -1;
+
+	if (s->disk) {
+		uint64_t base;
+		int irq;
+		cl_virtio_mmio_slot((unsigned)n, &base, &irq);
+		devs[n] = cl_virtio_blk_new(NULL, base, irq, s->disk, s->readonly, err);
+		if (!devs[n])
+			return cl_wrap(err, "virtio-blk: disk image %s", s->disk);
+		n++;
+	}
+
+	struct cl_vm_config cfg = {
+		.kernel = kernel,
+		.initrd = initrd,
+		.cmdline = getenv("CLOISON_VM_DEBUG") ? CL_VM_CMDLINE CL_VM_CMDLINE_DEBUG
+						      : CL_VM_CMDLINE CL_VM_CMDLINE_QUIET,
+		.vcpus = s->vcpus,
+		.mem_bytes = s->memory,
+		.console_in = s->keep_stdin ? STDIN_FILENO : -1,
+		.console_out = STDOUT_FILENO,
+		.console_in_after_exec = true,
+		.force = s->vm_force,
+		.extra_devs = devs,
+		.n_extra_devs = n,
+		.attach = cl_virtio_attach_devs,
+	};
+	cfg.attach_ctx = &cfg;
+	signal(SIGPIPE, SIG_IGN);
+	r = cl_vm_run(&cfg, exit_status, err);
+	for (size_t i = 0; i < n; i++)
+		cl_virtio_free(devs[i]);
+	if (r < 0)
+		cl_wrap(err, "micro-VM (kernel %s)", kernel);
+	return r;
+}

@@ -1,0 +1,17 @@
+/* Micro-VM mode: realise a spec as a KVM virtual machine. */
+#ifndef CL_VM_LAUNCH_H
+#define CL_VM_LAUNCH_H
+
+#include "spec/spec.h"
+
+/* Builds (or reuses) the initramfs for the spec, boots the guest kernel with
+ * cloison's VMM and waits for the command.  Returns 0 with @exit_status set to
+ * what the guest reported (the command's status, 128+N for a signal,
+ * 125/126/127 from the guest init), or -1 with @err filled. */
+int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err);
+
+/* The newest /boot/vmlinuz-*-cloud-amd64 (Debian's linux-image-cloud-amd64),
+ * else the newest /boot/vmlinuz-*. */
+int cl_vm_default_kernel(char *buf, size_t len, struct cl_err *err);
+
+#endif
