@@ -6,7 +6,7 @@
 VMCORE_SRCS := $(addprefix src/vm/,acpi.c aml.c boot_bzimage.c boot_common.c boot_cpu.c \
                boot_image.c boot_pvh.c bus.c cpu.c debug_main.c kvm.c times.c vm.c \
                dev/exitport.c dev/i8042.c dev/uart8250.c)
-VM_SRCS += $(VMCORE_SRCS)
+VM_SRCS += $(VMCORE_SRCS) src/vm/jail.c
 EXTRA_DEPS += acpica-tools linux-image-cloud-amd64
 
 # --- test guest: freestanding x86-64, packed as a bzImage ---

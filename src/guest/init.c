@@ -54,6 +54,12 @@ static __attribute__((noreturn)) void finish(int status)
 {
 	cl_guest_marker(CL_MARK_DONE);
 	sync();
+	/* The command's last output may still sit in the console's tty buffer,
+	 * going out a byte per UART interrupt: let it reach the host before the
+	 * exit port stops the VM. */
+	for (int fd = 1; fd <= 2; fd++)
+		if (isatty(fd))
+			tcdrain(fd);
 	cl_guest_report(status);
 	if (cl_guest_report_is_vm() && getpid() == 1) {
 		reboot(RB_POWER_OFF);

@@ -15,6 +15,7 @@
 #include "guest/spec.h"
 #include "vm/guest_files.h"
 #include "vm/initramfs.h"
+#include "vm/jail.h"
 #include "vm/virtio.h"
 #include "vm/vm.h"
 
@@ -124,7 +125,7 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	};
 	cfg.attach_ctx = &cfg;
 	signal(SIGPIPE, SIG_IGN);
-	r = cl_vm_run(&cfg, exit_status, err);
+	r = cl_vm_run_jailed(&cfg, exit_status, err);
 	for (size_t i = 0; i < n; i++)
 		cl_virtio_free(devs[i]);
 	if (r < 0)

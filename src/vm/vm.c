@@ -546,6 +546,8 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 	if (build(vm, kbuf, &bi, err) < 0)
 		goto out;
 	free(cl_steal_ptr(&kbuf));
+	if (cfg->confine && cfg->confine(err) < 0) /* single-threaded still */
+		goto out;
 	if (cl_uart_start_input(vm->devs[0], err) < 0)
 		goto out;
 	vm->t.setup = cl_vm_now();

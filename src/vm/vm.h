@@ -73,6 +73,10 @@ struct cl_vm_config {
 	int (*attach)(void *ctx, const struct cl_vm_mem *mem, struct cl_err *err);
 	void *attach_ctx;
 	struct cl_vm_times *times;	/* optional: filled on return */
+	/* Called once the VM is built (memory, image, devices, vCPU fds), in
+	 * the calling thread before any other thread starts; -1 (err set)
+	 * stops.  cl_vm_run_jailed() (vm/jail.h) sets it to cl_vm_jail_enter. */
+	int (*confine)(struct cl_err *err);
 };
 
 /* Run the VM to completion.  0: the guest reported *guest_status (0..255) on

@@ -26,6 +26,83 @@ static void echo(void)
 	guest_exit(n & 0xff);
 }
 
+/* The command of a "cloison run --vm" reaches the guest only inside the
+ * initramfs: its spec archive (src/guest/spec.h) is the last one and holds
+ * "arg=..." records.  Look for @rec in the initrd's last 4 KiB. */
+static int initrd_has(const uint8_t *bp, const char *rec)
+{
+	uint64_t addr = *(const uint32_t *)(bp + 0x218), size = *(const uint32_t *)(bp + 0x21c);
+	size_t rl = strlen(rec) + 1; /* with its NUL */
+	uint64_t from = size > 4096 ? size - 4096 : 0;
+
+	if (!addr || size < rl)
+		return 0;
+	for (uint64_t i = from; i + rl <= size; i++)
+		if (!memcmp((const void *)(addr + i), rec, rl))
+			return 1;
+	return 0;
+}
+
+/* "cloison run --vm -- testguest-spin": never exit, never halt (the
+ * watchdog leaves a busy guest alone), so a test can look at the running
+ * monitor and then kill it. */
+static void spin(void)
+{
+	puts_("testguest: spinning\n");
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+/* The bench variants (tests/bench/run-bench-vm), chosen with bench=MODE:
+ *   bench=1          print one marker line, exit 0 at once (no checks)
+ *   bench=console:N  the marker, then N KiB on the UART, then exit 0
+ *   bench=wait       the marker, then wait for one byte of console input
+ *                    (the host reads the VMM's /proc/PID/smaps meanwhile)
+ * `cloison run --vm` sets its own command line, so MODE is also read from
+ * tg_args: run-bench-vm patches "bench=..." after the magic in a copy of the
+ * image, and the very same file then boots under cloison and QEMU. */
+#define TG_ARGS_MAGIC "@@CLOISON-TG-ARGS@@"
+char tg_args[sizeof(TG_ARGS_MAGIC) + 64] = TG_ARGS_MAGIC;
+
+const char *bench_arg(const char *cmdline, size_t *len)
+{
+	const char *a = cmdline_arg(cmdline, "bench", len);
+	const char *b = tg_args + sizeof(TG_ARGS_MAGIC) - 1;
+
+	__asm__("" : "+r"(b)); /* patched after the build: never constant-fold */
+	return a ? a : cmdline_arg(b, "bench", len);
+}
+
+#define COM1 0x3f8
+void bench(const char *v, size_t len)
+{
+	/* markers as cloison-init's: the marker line and the workload are the
+	 * "command", so CLOISON_VM_TIMES splits set-up / boot / command; EXEC
+	 * also opens the console input (cloison forwards it only after EXEC) */
+	mark(2);
+	puts_("testguest: bench\n");
+	if (len > 8 && !memcmp(v, "console:", 8)) {
+		uint64_t kib = 0;
+		for (size_t i = 8; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+			kib = kib * 10 + (uint64_t)(v[i] - '0');
+		/* as Linux's 8250 driver: FIFO on, up to 16 bytes per THRE */
+		outb(COM1 + 2, 0x07);
+		for (uint64_t n = 0; n < kib * 1024; n += 16) {
+			for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
+				;
+			for (int i = 0; i < 16; i++)
+				outb(COM1, (uint8_t)((n + i) % 64 == 63 ? '\n' : 'a' + (n + i) % 26));
+		}
+		puts_("testguest: bench done\n");
+	} else if (len == 4 && !memcmp(v, "wait", 4)) {
+		puts_("testguest: bench waiting\n");
+		for (uint64_t i = 0; i < (1ULL << 32) && !(inb(COM1 + 5) & 1); i++)
+			__asm__ volatile("pause");
+	}
+	mark(3);
+	guest_exit(0);
+}
+
 void guest_main(const uint8_t *bp)
 {
 	const char *cmdline = (const char *)(uint64_t) * (const uint32_t *)(bp + 0x228);
@@ -34,11 +111,16 @@ void guest_main(const uint8_t *bp)
 	int r;
 
 	mark(1); /* "init reached": kernel boot is done, for us at once */
+	h = bench_arg(cmdline, &hl);
+	if (h)
+		bench(h, hl);
 	puts_("testguest: started, cmdline: ");
 	puts_(cmdline ? cmdline : "(none)");
 	puts_("\n");
 	if (cmdline_arg(cmdline, "echo", &hl))
 		echo();
+	if (cmdline_arg(cmdline, "spin", &hl) || initrd_has(bp, "arg=testguest-spin"))
+		spin();
 	h = cmdline_arg(cmdline, "hostile", &hl);
 	if (h)
 		hostile(h, hl, bp);

@@ -43,7 +43,13 @@ void pvh_main(const struct hvm_start_info *si)
 	const char *cmdline;
 	int r;
 
+	const char *b;
+	size_t bl;
+
 	mark(1);
+	b = bench_arg((const char *)si->cmdline_paddr, &bl);
+	if (b)
+		bench(b, bl);
 	puts_("testguest: started via PVH\n");
 	r = check_start_info(si);
 	if (!r) {

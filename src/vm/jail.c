@@ -1,0 +1,350 @@
+/* The VMM's self-confinement (see jail.h).  Order, as the container path:
+ * namespaces, root, dumpable, capabilities, no_new_privs, seccomp last so the
+ * filter need not allow the set-up calls. */
+#include "vm/jail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+bool cl_vm_jail_wanted(void)
+{
+	const char *v = getenv("CLOISON_VM_NOJAIL");
+
+	return !v || !*v || !strcmp(v, "0");
+}
+
+/* ---- namespaces and root ---- */
+
+static int write_proc(const char *path, const char *text, struct cl_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(text);
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return cl_fail(err, errno, "cannot write %s", path);
+	return 0;
+}
+
+/* Without CAP_SYS_ADMIN (cloison run by a user with access to /dev/kvm) the
+ * other namespaces need a user namespace to own them: map our ids to
+ * themselves.  It needs a single-threaded caller, which we are. */
+static int unshare_all(struct cl_err *err)
+{
+	/* No CLONE_NEWPID: it would only apply to children, and the VMM has
+	 * none (its threads are not children in that sense).  A guest that
+	 * escapes still cannot signal host processes: kill is not allowed and
+	 * tgkill only to our own thread group (see the filter). */
+	int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+
+	if (unshare(flags) == 0)
+		return 0;
+	if (errno != EPERM)
+		return cl_fail(err, errno, "cannot unshare the mount, ipc, uts and net namespaces");
+	if (unshare(flags | CLONE_NEWUSER) < 0)
+		return cl_fail(err, errno, "cannot unshare the user, mount, ipc, uts and net namespaces");
+	if (write_proc("/proc/self/setgroups", "deny", err) < 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	if (write_proc("/proc/self/uid_map", map, err) < 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	return write_proc("/proc/self/gid_map", map, err);
+}
+
+/* An empty, read-only tmpfs becomes the root.  It is created detached
+ * (fsopen/fsmount: no host directory is needed to mount it on), moved over
+ * "/" and pivoted into, and the old root is lazily unmounted: the host tree
+ * is then gone from our mount namespace.  Where pivot_root cannot work (the
+ * host root is the initial ramfs, as in an initramfs-only system) we chroot
+ * into it instead: the host tree stays in the namespace but no path reaches
+ * it, we hold no directory fd outside, and CAP_SYS_CHROOT is dropped next. */
+static int empty_root(struct cl_err *err)
+{
+	_cleanup_close_ int fs = -1, mnt = -1, oldroot = -1;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return cl_fail(err, errno, "cannot make the mounts private");
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return cl_fail(err, errno, "cannot create a tmpfs (fsopen)");
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0555", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return cl_fail(err, errno, "cannot configure the empty root tmpfs");
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			      MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		return cl_fail(err, errno, "cannot mount the empty root tmpfs");
+	oldroot = open("/", O_DIRECTORY | O_PATH | O_CLOEXEC);
+	if (oldroot < 0)
+		return cl_fail(err, errno, "cannot open /");
+	if (fchdir(mnt) < 0)
+		return cl_fail(err, errno, "cannot enter the empty root");
+	if (move_mount(mnt, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) == 0 &&
+	    syscall(SYS_pivot_root, ".", ".") == 0) {
+		/* the old root is now stacked on ours: drop it */
+		if (fchdir(oldroot) < 0 || umount2(".", MNT_DETACH) < 0)
+			return cl_fail(err, errno, "cannot detach the old root");
+	} else if (chroot(".") < 0) {
+		return cl_fail(err, errno, "cannot chroot into the empty root");
+	}
+	if (chdir("/") < 0)
+		return cl_fail(err, errno, "cannot chdir to the empty root");
+	return 0;
+}
+
+/* ---- capabilities ---- */
+
+static int drop_caps(struct cl_err *err)
+{
+	cap_t none;
+	int r;
+
+	/* the bounding set first: dropping it needs CAP_SETPCAP */
+	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
+		if (cap_drop_bound(c) < 0 && errno != EINVAL)
+			return cl_fail(err, errno, "cannot drop capability %d from the bounding set",
+				       c);
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return cl_fail(err, errno, "cannot clear the ambient capabilities");
+	none = cap_init(); /* effective, permitted and inheritable all clear */
+	if (!none)
+		return cl_fail(err, errno, "cannot allocate a capability set");
+	r = cap_set_proc(none);
+	cap_free(none);
+	if (r < 0)
+		return cl_fail(err, errno, "cannot drop all capabilities");
+	return 0;
+}
+
+/* ---- seccomp ---- */
+
+/* The ioctls the run loop issues after set-up (vm.c, kvm.c); the others
+ * (KVM_CREATE_*, KVM_SET_*, KVM_GET_SREGS/LAPIC...) are set-up only. */
+static const unsigned long run_ioctls[] = {
+	KVM_RUN,	  /* vCPU threads */
+	KVM_IRQ_LINE,	  /* devices raise/lower their GSI */
+	KVM_GET_REGS,	  /* watchdog samples; RIP in error messages */
+	KVM_GET_MP_STATE, /* watchdog: halted / never started */
+};
+
+#define ALLOW(...)                                                                                 \
+	do {                                                                                       \
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, __VA_ARGS__)) < 0)                  \
+			goto fail;                                                                 \
+	} while (0)
+
+/* The allow-list was read off `strace -f` of jailed runs (one and several
+ * vCPUs, -i, --disk; Debian's kernel in tests/vm-nested.bats), then widened
+ * only by the obvious siblings glibc may pick instead (readv for read,
+ * ppoll for poll, syscall clock_gettime where the vDSO is missing...).
+ * Anything else kills the whole process; cl_vm_run_jailed() reports it. */
+static int load_filter(struct cl_err *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int r = -ENOMEM;
+
+	if (!ctx)
+		return cl_fail(err, ENOMEM, "cannot create the VMM's seccomp filter");
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
+		goto fail;
+
+	/* KVM: only the run-time requests, on whichever fd (all ours are KVM
+	 * fds, the console and the disk image; none of these requests means
+	 * anything to a tty or a file).  The request is an unsigned int to
+	 * the kernel: compare the low 32 bits. */
+	for (size_t i = 0; i < sizeof(run_ioctls) / sizeof(run_ioctls[0]); i++)
+		ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, run_ioctls[i]));
+
+	/* Device I/O on fds opened before the jail: the console (uart,
+	 * virtio-console), virtio-blk's image (preadv/pwritev, fdatasync for
+	 * VIRTIO_BLK_T_FLUSH, lseek), eventfds that wake the I/O threads. */
+	ALLOW(SCMP_SYS(read), 0);
+	ALLOW(SCMP_SYS(write), 0);
+	ALLOW(SCMP_SYS(readv), 0);
+	ALLOW(SCMP_SYS(writev), 0);
+	ALLOW(SCMP_SYS(pread64), 0);
+	ALLOW(SCMP_SYS(pwrite64), 0);
+	ALLOW(SCMP_SYS(preadv), 0);
+	ALLOW(SCMP_SYS(pwritev), 0);
+	ALLOW(SCMP_SYS(lseek), 0);
+	ALLOW(SCMP_SYS(fsync), 0);
+	ALLOW(SCMP_SYS(fdatasync), 0);
+	ALLOW(SCMP_SYS(poll), 0);
+	ALLOW(SCMP_SYS(ppoll), 0);
+	ALLOW(SCMP_SYS(eventfd2), 0); /* the UART's stop eventfd, made after the jail */
+	ALLOW(SCMP_SYS(close), 0);
+	ALLOW(SCMP_SYS(fstat), 0);     /* stdio's first write to a stream */
+	ALLOW(SCMP_SYS(newfstatat), 0);
+
+	/* Threads (UART input, vCPUs): pthread_create and join.  clone only
+	 * for threads; clone3 fails with ENOSYS (its flags are behind a
+	 * pointer seccomp cannot read) and glibc falls back to clone. */
+	ALLOW(SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0)
+		goto fail;
+	ALLOW(SCMP_SYS(set_robust_list), 0);
+	ALLOW(SCMP_SYS(rseq), 0);
+	ALLOW(SCMP_SYS(futex), 0);
+	ALLOW(SCMP_SYS(sched_yield), 0);
+	ALLOW(SCMP_SYS(gettid), 0);
+	ALLOW(SCMP_SYS(getpid), 0);
+	ALLOW(SCMP_SYS(exit), 0);
+	ALLOW(SCMP_SYS(exit_group), 0);
+
+	/* Memory: malloc, thread stacks, teardown (munmap of guest RAM).
+	 * Never executable: a guest that escapes cannot map new code. */
+	ALLOW(SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	ALLOW(SCMP_SYS(mprotect), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	ALLOW(SCMP_SYS(munmap), 0);
+	ALLOW(SCMP_SYS(madvise), 0);
+	ALLOW(SCMP_SYS(mremap), 0);
+	ALLOW(SCMP_SYS(brk), 0);
+
+	/* Signals: the vCPU kick (pthread_kill = tgkill to our own thread
+	 * group only), masks, the handler's return. */
+	ALLOW(SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	ALLOW(SCMP_SYS(rt_sigprocmask), 0);
+	/* glibc's own real-time signals (cancellation, setxid), which
+	 * pthread_create arms on first use: no other handler may change */
+	for (int sig = 32; sig < SIGRTMIN; sig++)
+		ALLOW(SCMP_SYS(rt_sigaction), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sig));
+	ALLOW(SCMP_SYS(rt_sigreturn), 0);
+
+	/* Time: timestamps, the watchdog's timed waits (vDSO, else syscall). */
+	ALLOW(SCMP_SYS(clock_gettime), 0);
+	ALLOW(SCMP_SYS(gettimeofday), 0);
+	ALLOW(SCMP_SYS(clock_nanosleep), 0);
+	ALLOW(SCMP_SYS(nanosleep), 0);
+
+	if ((r = seccomp_load(ctx)) < 0)
+		goto fail;
+	seccomp_release(ctx);
+	return 0;
+fail:
+	seccomp_release(ctx);
+	return cl_fail(err, -r, "cannot install the VMM's seccomp filter");
+}
+
+static int enter(struct cl_err *err)
+{
+	if (unshare_all(err) < 0 || empty_root(err) < 0)
+		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return cl_fail(err, errno, "cannot make the monitor non-dumpable");
+	if (drop_caps(err) < 0)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cl_fail(err, errno, "cannot set no_new_privs");
+	return load_filter(err);
+}
+
+int cl_vm_jail_enter(struct cl_err *err)
+{
+	if (enter(err) < 0)
+		return cl_wrap(err, "cannot confine the VMM (CLOISON_VM_NOJAIL=1 skips this)");
+	return 0;
+}
+
+/* ---- the VMM child ---- */
+
+struct result {
+	int ret, status;
+	struct cl_err err;
+	struct cl_vm_times times;
+};
+
+static void child(const struct cl_vm_config *cfg, int fd, pid_t parent)
+{
+	struct cl_vm_config c = *cfg;
+	struct result res = {0};
+
+	/* cloison killed (even by SIGKILL): the VMM goes with it */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(CL_EXIT_FAILURE);
+	c.confine = cl_vm_jail_enter;
+	c.times = &res.times;
+	res.ret = cl_vm_run(&c, &res.status, &res.err);
+	fflush(NULL);
+	if (write(fd, &res, sizeof(res)) != (ssize_t)sizeof(res))
+		_exit(CL_EXIT_FAILURE);
+	_exit(0);
+}
+
+int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *err)
+{
+	struct result res;
+	int p[2], ws;
+	ssize_t n = 0, r;
+	pid_t pid, self = getpid();
+
+	if (!cl_vm_jail_wanted())
+		return cl_vm_run(cfg, guest_status, err);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cl_fail(err, errno, "cannot create a pipe to the VMM");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cl_fail(err, errno, "cannot fork the VMM");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child(cfg, p[1], self);
+	}
+	close(p[1]);
+	while (n < (ssize_t)sizeof(res)) {
+		r = read(p[0], (char *)&res + n, sizeof(res) - (size_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	close(p[0]);
+	while (waitpid(pid, &ws, 0) < 0)
+		if (errno != EINTR)
+			return cl_fail(err, errno, "cannot wait for the VMM (pid %d)", (int)pid);
+	if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS)
+		return cl_fail(err, 0,
+			       "the VMM (pid %d) made a system call outside its seccomp allow-list "
+			       "and was killed (SIGSYS); CLOISON_VM_NOJAIL=1 runs it unconfined "
+			       "to debug",
+			       (int)pid);
+	if (WIFSIGNALED(ws))
+		return cl_fail(err, 0, "the VMM (pid %d) was killed by signal %d (%s)", (int)pid,
+			       WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+	if (n != (ssize_t)sizeof(res))
+		return cl_fail(err, 0, "the VMM (pid %d) exited with status %d without a result",
+			       (int)pid, WEXITSTATUS(ws));
+	if (cfg->times)
+		*cfg->times = res.times;
+	if (res.ret < 0) {
+		*err = res.err;
+		return -1;
+	}
+	*guest_status = res.status;
+	return 0;
+}

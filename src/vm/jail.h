@@ -1,0 +1,36 @@
+/* The VMM confines itself once the VM is built (in the spirit of
+ * Firecracker's jailer): a guest that escapes into the monitor finds a process
+ * with no host path, no network, no capabilities and a seccomp allow-list
+ * fitted to the run loop.
+ *
+ * cl_vm_run_jailed() runs the VMM in a child process so that cloison (the
+ * parent) survives a seccomp kill and can report it; the child calls
+ * cl_vm_run() with cfg->jail set, and cl_vm_run() calls cl_vm_jail_enter() in
+ * its main thread after set-up, before it starts any thread.
+ *
+ * CLOISON_VM_NOJAIL=1 disables all of it (the VMM then runs in cloison's own
+ * process, as before), for debugging with strace or gdb. */
+#ifndef CL_VM_JAIL_H
+#define CL_VM_JAIL_H
+
+#include <stdbool.h>
+
+#include "util/error.h"
+#include "vm/vm.h"
+
+/* false when CLOISON_VM_NOJAIL is set to anything but "" or "0". */
+bool cl_vm_jail_wanted(void);
+
+/* Confine the calling process: namespaces (mount, ipc, uts, net; a user
+ * namespace too when not privileged), an empty read-only tmpfs as root,
+ * not dumpable, no capabilities, no_new_privs, then the seccomp filter on
+ * every thread.  Call it single-threaded: unshare(CLONE_NEWNS) and
+ * chroot only change the calling thread's view. */
+int cl_vm_jail_enter(struct cl_err *err);
+
+/* cl_vm_run() in a jailed child (or in-process if the jail is disabled).
+ * Same contract as cl_vm_run(); a child killed by its seccomp filter (SIGSYS)
+ * or by any other signal becomes an error naming it. */
+int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *err);
+
+#endif
