@@ -31,7 +31,7 @@ DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev li
               libjson-c-dev busybox-static
 DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd \
               groff-base mandoc python3
-DEPS_BENCH := hyperfine crun runc bubblewrap jq
+DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86
 EXTRA_DEPS :=
 
 # Per-concern source lists; fragments in mk/ add their own (VM, guest, tests).
@@ -115,8 +115,8 @@ test-full: deps-test
 	tests/run-tests --full
 
 bench: deps-bench
-	$(MAKE) all rootfs
-	tests/bench/run-bench
+	$(MAKE) all rootfs vm-test-artifacts
+	s=0; tests/bench/run-bench || s=1; tests/bench/run-bench-vm || s=1; exit $$s
 
 # cloison built with ASan+UBSan (the static helpers cannot be), then the
 # container suite run against it.
