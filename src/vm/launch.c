@@ -104,7 +104,7 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 		cl_virtio_mmio_slot((unsigned)n, &base, &irq);
 		devs[n] = cl_virtio_blk_new(NULL, base, irq, s->disk, s->readonly, err);
 		if (!devs[n])
-			return cl_wrap(err, "virtio-blk: disk image %s", s->disk);
+			return -1; /* the message names the image */
 		n++;
 	}
 

@@ -120,16 +120,6 @@ static int avail_count(struct cl_vq *vq, struct cl_err *err)
 	return n;
 }
 
-int cl_vq_pending(struct cl_vq *vq, struct cl_err *err)
-{
-	int n;
-
-	if (!vq->ready)
-		return 0;
-	n = avail_count(vq, err);
-	return n < 0 ? -1 : n > 0;
-}
-
 static int add_seg(struct cl_vq *vq, struct cl_vq_chain *c, const struct vring_desc *d, unsigned i,
 		   uint64_t *total, struct cl_err *err)
 {

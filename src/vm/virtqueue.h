@@ -71,8 +71,6 @@ int cl_vq_pop(struct cl_vq *vq, struct cl_vq_chain *c, struct cl_err *err);
 void cl_vq_push(struct cl_vq *vq, const struct cl_vq_chain *c, uint32_t written);
 /* After a batch of pushes: does the driver want an interrupt now? */
 bool cl_vq_should_notify(struct cl_vq *vq);
-/* Are chains waiting (without consuming them)?  -1 + @err on a bad avail index. */
-int cl_vq_pending(struct cl_vq *vq, struct cl_err *err);
 
 /* Chain data as a byte stream: copy @len bytes at @off of the readable
  * (resp. writable) part.  Return the bytes copied (short at the end). */
