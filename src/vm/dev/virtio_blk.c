@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/iov.h"
 #include "vm/dev/virtio_mmio.h"
 #include "vm/virtio.h"
 
@@ -71,15 +72,7 @@ static int rw_all(int fd, bool write, struct iovec *iov, int n, off_t off)
 		if (r <= 0)
 			return -1; /* error, or the image shrank under us */
 		off += r;
-		while (n > 0 && (size_t)r >= iov->iov_len) {
-			r -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + r;
-			iov->iov_len -= r;
-		}
+		cl_iov_advance(&iov, &n, (size_t)r);
 	}
 	return 0;
 }

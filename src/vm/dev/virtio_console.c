@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "util/iov.h"
 #include "vm/dev/virtio_mmio.h"
 #include "vm/virtio.h"
 
@@ -51,15 +52,7 @@ static int write_all(int fd, struct iovec *iov, int n)
 			}
 			return -1;
 		}
-		while (n > 0 && (size_t)r >= iov->iov_len) {
-			r -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + r;
-			iov->iov_len -= r;
-		}
+		cl_iov_advance(&iov, &n, (size_t)r);
 	}
 	return 0;
 }
