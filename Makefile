@@ -58,9 +58,9 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) -MMD -MP -c -o $@ $<
 
 # The --init binary: static, embedded in cloison, run from a sealed memfd.
-$(BUILD)/cloison-tinyinit: src/ns/tinyinit/tinyinit.c
+$(BUILD)/cloison-tinyinit: src/ns/tinyinit/tinyinit.c src/util/error.h
 	@mkdir -p $(dir $@)
-	$(CC) -static -Os -Wall -Wextra -Werror -o $@ $<
+	$(CC) -static -Os -Wall -Wextra -Werror -Isrc -o $@ $<
 	strip $@
 $(BUILD)/src/ns/tinyinit_blob.o: src/ns/tinyinit_blob.S $(BUILD)/cloison-tinyinit
 	@mkdir -p $(dir $@)

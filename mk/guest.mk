@@ -5,7 +5,7 @@
 .DEFAULT_GOAL := all
 
 GUEST_INIT_SRCS := src/guest/init.c src/guest/spec.c src/guest/report.c src/guest/kmod.c \
-                   src/guest/mounts.c src/util/error.c
+                   src/guest/mounts.c src/util/error.c src/util/file.c
 GUEST_INIT_OBJS := $(GUEST_INIT_SRCS:%.c=$(BUILD)/guest-init/%.o)
 # no sanitizers (check-asan): they do not link -static, and init is not the host
 GUEST_CFLAGS = $(filter-out -fsanitize=%,$(CFLAGS))
@@ -47,7 +47,7 @@ install-guest: $(BUILD)/cloison-init
 	install -D -m 0755 $(BUILD)/cloison-init $(DESTDIR)$(SHAREDIR)/cloison-init
 
 # Test driver for the initramfs writer (tests/initramfs.bats, tests/guest-init.bats).
-INITRAMFS_SRCS := src/vm/initramfs.c src/vm/cpio.c src/vm/kmod.c src/guest/spec.c src/util/error.c \
+INITRAMFS_SRCS := src/vm/initramfs.c src/vm/cpio.c src/vm/kmod.c src/guest/spec.c src/util/error.c src/util/file.c \
                   src/util/lazylib.c
 $(BUILD)/tests/cl-mkinitramfs: tests/vm/mkinitramfs.c $(INITRAMFS_SRCS) $(wildcard src/vm/*.h src/guest/*.h src/util/*.h)
 	@mkdir -p $(dir $@)
@@ -62,7 +62,7 @@ $(BUILD)/tests/cl-kvm-smoke: tests/vm/kvm-smoke.c
 TEST_ARTIFACTS += $(BUILD)/tests/cl-kvm-smoke
 
 # Unit tests of the guest spec codec, with ASan and UBSan.
-$(BUILD)/tests/test_guest_spec: tests/unit/test_guest_spec.c src/guest/spec.c src/util/error.c src/guest/spec.h
+$(BUILD)/tests/test_guest_spec: tests/unit/test_guest_spec.c src/guest/spec.c src/util/error.c src/util/file.c src/guest/spec.h
 	@mkdir -p $(dir $@)
 	$(CC) -Isrc -D_GNU_SOURCE -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 		-fsanitize=address,undefined -fno-omit-frame-pointer -o $@ $(filter %.c,$^)

@@ -34,7 +34,7 @@ $(BUILD)/testguest.bzImage: $(BUILD)/guest/testguest.bin $(BUILD)/guest/mkbzimag
 	$(BUILD)/guest/mkbzimage $< $@
 
 # --- test driver: boots a kernel with the VMM (until "cloison run --vm") ---
-VMCORE_OBJS := $(VMCORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/src/util/error.o
+VMCORE_OBJS := $(VMCORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/src/util/error.o $(BUILD)/src/util/file.o
 $(BUILD)/vmrun: $(BUILD)/tests/guest/vmrun.o $(VMCORE_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 

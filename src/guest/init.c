@@ -122,15 +122,6 @@ static __attribute__((noreturn)) void run_command(const struct cl_guest_spec *s,
 	_exit(e == ENOENT || e == ENOTDIR ? CL_EXIT_NOTFOUND : CL_EXIT_NOEXEC);
 }
 
-static int status_of(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return CL_EXIT_FAILURE;
-}
-
 /* Reap everything; return the command's status once it has exited.
  * Signals that would stop a normal process go to the command instead. */
 static int supervise(pid_t child, const sigset_t *set)
@@ -148,7 +139,7 @@ static int supervise(pid_t child, const sigset_t *set)
 		}
 		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
 			if (pid == child)
-				return status_of(wstatus);
+				return cl_exit_status(wstatus);
 		if (pid < 0 && errno == ECHILD)
 			return CL_EXIT_FAILURE;
 	}

@@ -1,4 +1,5 @@
 #include "guest/spec.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -194,30 +195,12 @@ int cl_guest_spec_decode(const char *buf, size_t len, struct cl_guest_spec *s, s
 
 int cl_guest_spec_read(const char *path, struct cl_guest_spec *s, struct cl_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t got = 0;
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t len;
 
-	if (fd < 0)
-		return cl_fail(err, errno, "cannot open the guest spec %s", path);
-	if (fstat(fd, &st) < 0)
-		return cl_fail(err, errno, "cannot stat the guest spec %s", path);
-	if (st.st_size <= 0 || st.st_size > (1 << 24))
-		return cl_fail(err, EINVAL, "cannot read the guest spec %s: size %lld", path,
-			       (long long)st.st_size);
-	if (!(buf = malloc(st.st_size)))
-		return cl_fail(err, ENOMEM, "cannot read the guest spec %s", path);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return cl_fail(err, n < 0 ? errno : EIO, "cannot read the guest spec %s",
-				       path);
-		got += n;
-	}
-	if (cl_guest_spec_decode(buf, got, s, err) < 0)
+	if (cl_read_file(path, "the guest spec", 1 << 24, &buf, &len, err) < 0)
+		return -1;
+	if (cl_guest_spec_decode((const char *)buf, len, s, err) < 0)
 		return cl_wrap(err, "%s", path);
 	return 0;
 }

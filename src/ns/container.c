@@ -49,15 +49,6 @@ static pid_t clone_jail(int flags)
 	return pid;
 }
 
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return CL_EXIT_FAILURE;
-}
-
 static void reap(pid_t pid, int *status)
 {
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
@@ -127,7 +118,7 @@ static int supervise(const struct cl_spec *s, pid_t pid, int sigfd, struct cl_tt
 		while (!out_eof)
 			copy_some(tty->master, STDOUT_FILENO, &out_eof);
 	}
-	return exit_code(status);
+	return cl_exit_status(status);
 }
 
 int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *err)
@@ -211,12 +202,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	if (n == sizeof(child_err)) {
 		child_err.msg[sizeof(child_err.msg) - 1] = '\0';
 		*err = child_err;
-		if (!s->init)
-			reap(pid, &status);
-		else {
-			kill(pid, SIGKILL);
-			reap(pid, &status);
-		}
+		kill(pid, SIGKILL); /* with --init, pid 1 may still be running */
+		reap(pid, &status);
 		goto out;
 	}
 	*exit_status = supervise(s, pid, sigfd, &tty);

@@ -19,6 +19,18 @@ enum {
 	CL_EXIT_TIMEOUT = 124,	   /* --timeout reached (timeout(1)) */
 };
 
+/* What a jail or VM exits with for a child's wait status: its exit code, or
+ * 128+N when signal N killed it (as shells and timeout(1) do). */
+#include <sys/wait.h>
+static inline int cl_exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return CL_EXIT_FAILURE;
+}
+
 struct cl_err {
 	int errnum;	/* errno behind the failure, 0 if none */
 	int exit_code;	/* exit status this error maps to (default 125) */

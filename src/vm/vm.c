@@ -21,6 +21,7 @@
 
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "vm/acpi.h"
 #include "vm/boot_image.h"
 #include "vm/kvm.h"
@@ -316,39 +317,6 @@ static void join_all(struct cl_vm *vm)
 
 /* ---- building the machine ---- */
 
-static int read_file(const char *path, uint8_t **buf, size_t *len, struct cl_err *err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ uint8_t *b = NULL;
-	struct stat st;
-	size_t done = 0;
-
-	if (fd < 0)
-		return cl_fail(err, errno, "cannot open kernel %s", path);
-	if (fstat(fd, &st) < 0)
-		return cl_fail(err, errno, "cannot stat kernel %s", path);
-	if (!S_ISREG(st.st_mode))
-		return cl_fail(err, 0, "kernel %s is not a regular file", path);
-	if ((uint64_t)st.st_size > MAX_KERNEL_FILE)
-		return cl_fail(err, 0, "kernel %s is too large", path);
-	b = malloc((size_t)st.st_size + 1);
-	if (!b)
-		return cl_fail(err, errno, "cannot allocate memory for kernel %s", path);
-	while (done < (size_t)st.st_size) {
-		ssize_t r = read(fd, b + done, (size_t)st.st_size - done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return cl_fail(err, errno, "cannot read kernel %s", path);
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	*len = done;
-	*buf = cl_steal_ptr(&b);
-	return 0;
-}
 
 int cl_vm_kernel_is_stock(const char *path, struct cl_err *err)
 {
@@ -356,7 +324,7 @@ int cl_vm_kernel_is_stock(const char *path, struct cl_err *err)
 	struct cl_boot_image bi;
 	size_t len;
 
-	if (read_file(path, &buf, &len, err) < 0)
+	if (cl_read_file(path, "kernel", MAX_KERNEL_FILE, &buf, &len, err) < 0)
 		return -1;
 	if (cl_boot_image_parse(buf, len, &bi, err) < 0)
 		return cl_wrap(err, "%s", path);
@@ -524,7 +492,7 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 	vm->kvm_fd = vm->vm_fd = -1;
 	if (check_config(cfg, &vm->ncpus, &vm->mem.size, err) < 0)
 		return -1;
-	if (read_file(cfg->kernel, &kbuf, &klen, err) < 0)
+	if (cl_read_file(cfg->kernel, "kernel", MAX_KERNEL_FILE, &kbuf, &klen, err) < 0)
 		return -1;
 	if (cl_boot_image_parse(kbuf, klen, &bi, err) < 0)
 		return cl_wrap(err, "cannot boot %s", cfg->kernel);

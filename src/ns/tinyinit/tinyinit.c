@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/error.h"
+
 static volatile pid_t child;
 
 static void forward(int sig)
@@ -27,7 +29,7 @@ int main(int argc, char **argv)
 	int status;
 
 	if (argc < 2)
-		return 125;
+		return CL_EXIT_FAILURE;
 	child = (pid_t)atoi(argv[1]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward;
@@ -46,12 +48,9 @@ int main(int argc, char **argv)
 		if (p < 0) {
 			if (errno == EINTR)
 				continue;
-			return 125; /* ECHILD: the command is gone without our seeing it */
+			return CL_EXIT_FAILURE; /* ECHILD: the command is gone without our seeing it */
 		}
-		if (p != child)
-			continue;
-		if (WIFEXITED(status))
-			return WEXITSTATUS(status);
-		return 128 + WTERMSIG(status);
+		if (p == child)
+			return cl_exit_status(status);
 	}
 }

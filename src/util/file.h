@@ -1,0 +1,15 @@
+/* Reading a whole file. */
+#ifndef CL_FILE_H
+#define CL_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+/* Reads the regular file @path (at most @max bytes) into a malloc'ed buffer
+ * with one spare byte after the end; errors read "cannot read <what> <path>". */
+int cl_read_file(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len,
+		 struct cl_err *err);
+
+#endif
