@@ -377,10 +377,10 @@ teardown() {
 @test "bad input: clear errors, exit 125, nothing started" {
 	jail --bind nocolon -- true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"invalid --bind 'nocolon'"* ]]
+	[[ "$output" == *"--bind: invalid bind 'nocolon': expected SRC:DST"* ]]
 	jail --user abc -- true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"invalid --user 'abc'"* ]]
+	[[ "$output" == *"--user: invalid user 'abc'"* ]]
 	jail --bogus -- true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"unknown option --bogus"* ]]

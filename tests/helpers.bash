@@ -2,7 +2,7 @@
 TOP="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 [ -f "$TOP/Makefile" ] || TOP="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 CLOISON="${CLOISON:-$TOP/build/cloison}"
-ROOTFS="$TOP/build/test-rootfs"
+ROOTFS="${CL_TEST_ROOTFS:-$TOP/build/test-rootfs}"
 
 # jail [cloison run options] -- CMD...: run in the test rootfs, output in $output.
 jail() {

@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "spec/caps.h"
 #include "ns/container.h"
+#include "spec/profile.h"
+#include "spec/settings.h"
 #include "spec/spec.h"
 #include "vm/launch.h"
 #include "util/cleanup.h"
@@ -68,145 +69,6 @@ static const char run_usage[] =
 	"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the\n"
 	"command (as PID 1 it only sees those it handles: use --init).\n";
 
-enum {
-	OPT_ROOTFS = 256, OPT_HOSTNAME, OPT_READONLY, OPT_BIND, OPT_TMPFS, OPT_CAPADD, OPT_CAPDROP,
-	OPT_NET, OPT_INIT, OPT_PRESERVE, OPT_USERNS, OPT_VM, OPT_KERNEL, OPT_VCPUS, OPT_MEMORY,
-	OPT_DISK, OPT_FORCE,
-};
-
-static const struct option run_options[] = {
-	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
-	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
-	{ "read-only", no_argument, NULL, OPT_READONLY },
-	{ "bind", required_argument, NULL, OPT_BIND },
-	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
-	{ "user", required_argument, NULL, 'u' },
-	{ "env", required_argument, NULL, 'e' },
-	{ "cwd", required_argument, NULL, 'w' },
-	{ "cap-add", required_argument, NULL, OPT_CAPADD },
-	{ "cap-drop", required_argument, NULL, OPT_CAPDROP },
-	{ "net", required_argument, NULL, OPT_NET },
-	{ "interactive", no_argument, NULL, 'i' },
-	{ "tty", no_argument, NULL, 't' },
-	{ "init", no_argument, NULL, OPT_INIT },
-	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
-	{ "userns", no_argument, NULL, OPT_USERNS },
-	{ "vm", no_argument, NULL, OPT_VM },
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "vcpus", required_argument, NULL, OPT_VCPUS },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "disk", required_argument, NULL, OPT_DISK },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static int replace(char **field, const char *value, struct cl_err *err)
-{
-	char *d = strdup(value);
-
-	if (!d)
-		return cl_fail(err, ENOMEM, "out of memory");
-	free(*field);
-	*field = d;
-	return 0;
-}
-
-static int parse_uint(const char *str, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!str[0] || str[0] == '-')
-		return -1;
-	*out = strtoul(str, &end, 10);
-	return (errno || *end || *out > max) ? -1 : 0;
-}
-
-static int parse_user(struct cl_spec *s, const char *arg, struct cl_err *err)
-{
-	_cleanup_free_ char *dup = strdup(arg);
-	char *colon = dup ? strchr(dup, ':') : NULL;
-	unsigned long uid, gid;
-
-	if (!dup)
-		return cl_fail(err, ENOMEM, "out of memory");
-	if (colon)
-		*colon = '\0';
-	if (parse_uint(dup, UINT_MAX - 1, &uid) < 0)
-		return cl_fail(err, 0, "invalid --user '%s': expected UID[:GID] (numbers)", arg);
-	gid = uid;
-	if (colon && parse_uint(colon + 1, UINT_MAX - 1, &gid) < 0)
-		return cl_fail(err, 0, "invalid --user '%s': expected UID[:GID] (numbers)", arg);
-	s->uid = (uid_t)uid;
-	s->gid = (gid_t)gid;
-	return 0;
-}
-
-static int parse_bind(struct cl_spec *s, const char *arg, struct cl_err *err)
-{
-	_cleanup_free_ char *dup = strdup(arg);
-	struct cl_mount m = { .kind = CL_MOUNT_BIND };
-	char *dst, *opt;
-
-	if (!dup)
-		return cl_fail(err, ENOMEM, "out of memory");
-	dst = strchr(dup, ':');
-	if (!dst || dst == dup || !dst[1])
-		return cl_fail(err, 0, "invalid --bind '%s': expected SRC:DST[:ro]", arg);
-	*dst++ = '\0';
-	opt = strchr(dst, ':');
-	if (opt) {
-		*opt++ = '\0';
-		if (strcmp(opt, "ro") == 0)
-			m.readonly = true;
-		else if (strcmp(opt, "rw") != 0)
-			return cl_fail(err, 0, "invalid --bind '%s': option '%s' is not ro or rw", arg, opt);
-	}
-	m.source = dup;
-	m.dest = dst;
-	return cl_spec_add_mount(s, &m, err);
-}
-
-static int parse_tmpfs(struct cl_spec *s, const char *arg, struct cl_err *err)
-{
-	_cleanup_free_ char *dup = strdup(arg);
-	struct cl_mount m = { .kind = CL_MOUNT_TMPFS };
-	char *opt;
-
-	if (!dup)
-		return cl_fail(err, ENOMEM, "out of memory");
-	opt = strchr(dup, ':');
-	if (opt) {
-		*opt++ = '\0';
-		if (strncmp(opt, "size=", 5) != 0)
-			return cl_fail(err, 0, "invalid --tmpfs '%s': expected DST[:size=N]", arg);
-		if (cl_parse_size(opt + 5, &m.size, err) < 0)
-			return cl_wrap(err, "--tmpfs %s", arg);
-	}
-	m.dest = dup;
-	return cl_spec_add_mount(s, &m, err);
-}
-
-static int parse_cap(struct cl_spec *s, const char *arg, bool add, struct cl_err *err)
-{
-	uint64_t all = cl_caps_bounding(); /* ALL: every capability we can pass on */
-	int c;
-
-	if (strcasecmp(arg, "ALL") == 0) {
-		s->caps = add ? all : 0;
-		return 0;
-	}
-	c = cl_cap_from_name(arg);
-	if (c < 0 || c > cl_cap_last())
-		return cl_fail(err, 0, "unknown capability '%s'", arg);
-	if (add)
-		s->caps |= 1ULL << c;
-	else
-		s->caps &= ~(1ULL << c);
-	return 0;
-}
-
 static char *default_rootfs(void)
 {
 	char exe[PATH_MAX], path[PATH_MAX + 16];
@@ -229,63 +91,98 @@ static char *default_rootfs(void)
 	return strdup(CL_STATEDIR "/rootfs");
 }
 
-/* Fills @s from the command line; returns 1 after --help. */
+enum { OPT_PROFILE = 1, OPT_HELP, OPT_SETTING = 256 };
+
+/* The long options: every setting (--name), plus the run-only ones. */
+static struct option *build_options(char *shorts, size_t shorts_len)
+{
+	size_t n = 0, i = 0, k = 0;
+	struct option *opts;
+
+	for (const struct cl_setting *p = cl_settings_next(NULL); p; p = cl_settings_next(p))
+		n++;
+	opts = calloc(n + 3, sizeof(*opts));
+	if (!opts)
+		return NULL;
+	k += (size_t)snprintf(shorts + k, shorts_len - k, "+:h");
+	for (const struct cl_setting *p = cl_settings_next(NULL); p; p = cl_settings_next(p), i++) {
+		bool flag = p->flags & CL_SETTING_FLAG;
+		opts[i] = (struct option){ p->name, flag ? optional_argument : required_argument, NULL,
+					   OPT_SETTING + (int)i };
+		if (p->short_opt && k + 3 < shorts_len)
+			k += (size_t)snprintf(shorts + k, shorts_len - k, "%c%s", p->short_opt, flag ? "" : ":");
+	}
+	opts[i++] = (struct option){ "profile", required_argument, NULL, OPT_PROFILE };
+	opts[i++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	return opts;
+}
+
+static const struct cl_setting *setting_at(int index)
+{
+	const struct cl_setting *p = cl_settings_next(NULL);
+
+	while (p && index-- > 0)
+		p = cl_settings_next(p);
+	return p;
+}
+
+static const struct cl_setting *setting_by_short(int c)
+{
+	for (const struct cl_setting *p = cl_settings_next(NULL); p; p = cl_settings_next(p))
+		if (p->short_opt == c)
+			return p;
+	return NULL;
+}
+
+struct cli_item {
+	const struct cl_setting *set; /* NULL: a profile */
+	const char *value;
+};
+
+/* Fills @s from the command line: profiles first (in order), then the flags,
+ * which override them.  Returns 1 after --help. */
 static int parse_run(struct cl_spec *s, int argc, char **argv, struct cl_err *err)
 {
-	unsigned long v;
+	_cleanup_free_ struct option *opts = NULL;
+	_cleanup_free_ struct cli_item *items = calloc((size_t)argc + 1, sizeof(*items));
+	size_t n_items = 0;
+	char shorts[64];
 	int o;
 
+	if (!items || !(opts = build_options(shorts, sizeof(shorts))))
+		return cl_fail(err, ENOMEM, "out of memory");
 	optind = 1;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+:e:w:u:ith", run_options, NULL)) != -1) {
-		int r = 0;
-		switch (o) {
-		case OPT_ROOTFS: r = replace(&s->rootfs, optarg, err); break;
-		case OPT_HOSTNAME: r = replace(&s->hostname, optarg, err); break;
-		case OPT_READONLY: s->readonly = true; break;
-		case OPT_BIND: r = parse_bind(s, optarg, err); break;
-		case OPT_TMPFS: r = parse_tmpfs(s, optarg, err); break;
-		case 'u': r = parse_user(s, optarg, err); break;
-		case 'e': r = cl_spec_add_env(s, optarg, err); break;
-		case 'w': r = replace(&s->cwd, optarg, err); break;
-		case OPT_CAPADD: r = parse_cap(s, optarg, true, err); break;
-		case OPT_CAPDROP: r = parse_cap(s, optarg, false, err); break;
-		case OPT_NET:
-			if (strcmp(optarg, "none") == 0)
-				s->net = CL_NET_NONE;
-			else if (strcmp(optarg, "host") == 0)
-				s->net = CL_NET_HOST;
-			else
-				r = cl_fail(err, 0, "invalid --net '%s': expected none or host", optarg);
-			break;
-		case 'i': s->keep_stdin = true; break;
-		case 't': s->tty = true; break;
-		case OPT_INIT: s->init = true; break;
-		case OPT_PRESERVE:
-			if (parse_uint(optarg, 1024, &v) < 0)
-				r = cl_fail(err, 0, "invalid --preserve-fds '%s': expected 0-1024", optarg);
-			s->preserve_fds = (int)v;
-			break;
-		case OPT_USERNS: s->userns = true; break;
-		case OPT_VM: s->backend = CL_BACKEND_VM; break;
-		case OPT_KERNEL: r = replace(&s->kernel, optarg, err); break;
-		case OPT_VCPUS:
-			if (parse_uint(optarg, 64, &v) < 0 || v == 0)
-				r = cl_fail(err, 0, "invalid --vcpus '%s': expected 1-64", optarg);
-			s->vcpus = (unsigned)v;
-			break;
-		case OPT_MEMORY:
-			r = cl_parse_size(optarg, &s->memory, err);
-			if (r < 0)
-				cl_wrap(err, "--memory");
-			break;
-		case OPT_DISK: r = replace(&s->disk, optarg, err); break;
-		case OPT_FORCE: s->vm_force = true; break;
-		case 'h': fputs(run_usage, stdout); return 1;
-		case ':': return cl_fail(err, 0, "option %s needs a value (see cloison run --help)", argv[optind - 1]);
-		default: return cl_fail(err, 0, "unknown option %s (see cloison run --help)", argv[optind - 1]);
+	while ((o = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		const struct cl_setting *set = NULL;
+
+		if (o == OPT_HELP || o == 'h') {
+			fputs(run_usage, stdout);
+			return 1;
 		}
-		if (r < 0)
+		if (o == ':')
+			return cl_fail(err, 0, "option %s needs a value (see cloison run --help)", argv[optind - 1]);
+		if (o == OPT_PROFILE) {
+			items[n_items++] = (struct cli_item){ NULL, optarg };
+			continue;
+		}
+		if (o >= OPT_SETTING)
+			set = setting_at(o - OPT_SETTING);
+		else if (o != '?')
+			set = setting_by_short(o);
+		if (!set)
+			return cl_fail(err, 0, "unknown option %s (see cloison run --help)", argv[optind - 1]);
+		items[n_items++] = (struct cli_item){ set, optarg };
+	}
+	for (size_t i = 0; i < n_items; i++)
+		if (!items[i].set && cl_profile_apply(s, items[i].value, err) < 0)
+			return -1;
+	for (size_t i = 0; i < n_items; i++) {
+		char where[64];
+		if (!items[i].set)
+			continue;
+		snprintf(where, sizeof(where), "--%s", items[i].set->name);
+		if (cl_setting_apply(items[i].set, s, items[i].value, where, err) < 0)
 			return -1;
 	}
 	if (optind >= argc)

@@ -20,7 +20,8 @@
 #include "ns/caps.h"
 #include "ns/jail.h"
 #include "ns/mounts.h"
-#include "ns/netlink.h"
+#include "ns/net.h"
+#include "ns/seccomp.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -180,7 +181,7 @@ void cl_jail_child(struct cl_jail *j)
 		cl_fail(&err, errno, "cannot set the hostname to %s", s->hostname);
 		die(j, &err);
 	}
-	if ((s->ns_flags & CLONE_NEWNET) && cl_nl_link_up("lo", &err) < 0)
+	if (cl_net_child(s, &err) < 0)
 		die(j, &err);
 	if (j->pty_slave > 2)
 		close(j->pty_slave);
@@ -198,6 +199,9 @@ void cl_jail_child(struct cl_jail *j)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (!parent_alive(j->sync_fd))
 		_exit(CL_EXIT_FAILURE);
+	/* last: the filter need not allow any of the set-up above */
+	if (cl_seccomp_load(s, &err) < 0)
+		die(j, &err);
 	if (s->init)
 		exec_under_init(j, &err);
 	unblock_signals();

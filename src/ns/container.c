@@ -17,7 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ns/cgroup.h"
 #include "ns/jail.h"
+#include "ns/net.h"
 #include "ns/tty.h"
 #include "ns/userns.h"
 #include "util/cleanup.h"
@@ -127,6 +129,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	_cleanup_close_ int sync_fd = -1, child_fd = -1, init_fd = -1, sigfd = -1;
 	struct cl_tty tty = { .master = -1, .slave = -1 };
 	struct cl_jail j = { .spec = s, .pty_slave = -1, .init_fd = -1 };
+	struct cl_cgroup cg = { 0 };
+	struct cl_net net = { 0 };
 	sigset_t mask, oldmask;
 	struct cl_err child_err;
 	ssize_t n;
@@ -160,6 +164,9 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		goto out;
 	}
 
+	if (cl_cgroup_create(s, &cg, err) < 0 || cl_net_prepare(s, &net, err) < 0)
+		goto out;
+
 	/* decided here: in the child our euid is already the namespace's root */
 	bool setgroups_denied = cl_userns_setgroups_denied(s);
 	pid = clone_jail(s->ns_flags);
@@ -186,7 +193,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		tty.slave = -1;
 	}
 
-	if ((s->ns_flags & CLONE_NEWUSER) && cl_userns_write_maps(s, pid, err) < 0) {
+	if (((s->ns_flags & CLONE_NEWUSER) && cl_userns_write_maps(s, pid, err) < 0) ||
+	    cl_cgroup_attach(&cg, pid, err) < 0 || cl_net_attach(s, &net, pid, err) < 0) {
 		kill(pid, SIGKILL);
 		reap(pid, &status);
 		goto out;
@@ -209,6 +217,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	*exit_status = supervise(s, pid, sigfd, &tty);
 	r = 0;
 out:
+	cl_net_release(&net);
+	cl_cgroup_destroy(&cg);
 	cl_tty_close(&tty);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return r;

@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <sys/capability.h>
 
+#include "spec/settings.h"
+
 int cl_cap_last(void)
 {
 	static int last = -1;
@@ -44,4 +46,28 @@ uint64_t cl_caps_bounding(void)
 		if (cap_get_bound((cap_value_t)c) == 1)
 			set |= 1ULL << c;
 	return set;
+}
+
+/* For "did you mean": the nearest capability name, upper case with CAP_. */
+const char *cl_cap_nearest(const char *word)
+{
+	static char names[64][40];
+	const char *list[65];
+	char want[64];
+	size_t n = 0;
+
+	for (int c = 0; c <= cl_cap_last() && n < 64; c++) {
+		char *name = cap_to_name((cap_value_t)c);
+		if (!name)
+			continue;
+		snprintf(names[n], sizeof(names[n]), "%s", name);
+		cap_free(name);
+		for (char *p = names[n]; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		list[n] = names[n];
+		n++;
+	}
+	list[n] = NULL;
+	snprintf(want, sizeof(want), "%s%s", strncasecmp(word, "CAP_", 4) ? "CAP_" : "", word);
+	return cl_nearest(want, list);
 }

@@ -10,5 +10,7 @@ int cl_cap_from_name(const char *name);
 uint64_t cl_caps_bounding(void);
 /* The highest capability this kernel knows. */
 int cl_cap_last(void);
+/* The known capability nearest to @word ("CAP_SYS_ADMN" -> "CAP_SYS_ADMIN"), or NULL. */
+const char *cl_cap_nearest(const char *word);
 
 #endif

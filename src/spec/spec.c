@@ -45,6 +45,9 @@ void cl_spec_init(struct cl_spec *s)
 	s->no_new_privs = true;
 	s->net = CL_NET_NONE;
 	s->vcpus = 1;
+	cl_seccomp_policy_init(s);
+	cl_resources_init(s);
+	cl_netspec_init(s);
 }
 
 static void free_strv(char **v)
@@ -68,6 +71,9 @@ void cl_spec_free(struct cl_spec *s)
 	free(s->mounts);
 	free(s->kernel);
 	free(s->disk);
+	cl_seccomp_policy_free(s);
+	cl_resources_free(s);
+	cl_netspec_free(s);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -253,5 +259,8 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 	}
 	if (s->vcpus < 1 || s->vcpus > 64)
 		return cl_fail(err, 0, "--vcpus %u out of range (1-64)", s->vcpus);
+	if (cl_seccomp_policy_validate(s, err) < 0 || cl_resources_validate(s, err) < 0 ||
+	    cl_netspec_validate(s, err) < 0)
+		return -1;
 	return 0;
 }

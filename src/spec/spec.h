@@ -10,10 +10,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "spec/netspec.h"
+#include "spec/resources.h"
+#include "spec/seccomp_policy.h"
 #include "util/error.h"
 
 enum cl_backend { CL_BACKEND_NS = 0, CL_BACKEND_VM };
-enum cl_net_mode { CL_NET_NONE = 0, CL_NET_HOST };
 enum cl_mount_kind { CL_MOUNT_BIND = 0, CL_MOUNT_TMPFS };
 
 struct cl_mount {
@@ -64,8 +66,15 @@ struct cl_spec {
 	uint64_t caps;	/* bit N = capability N: bounding, permitted, effective (root) */
 	bool no_new_privs;
 
-	/* network */
+	/* seccomp (spec/seccomp_policy.h) */
+	struct cl_seccomp_policy seccomp;
+
+	/* network (spec/netspec.h) */
 	enum cl_net_mode net;
+	struct cl_netspec netcfg;
+
+	/* cgroup limits (spec/resources.h) */
+	struct cl_resources res;
 
 	/* resources: bytes of memory (micro-VM: guest RAM, default 256M), 0 = default */
 	uint64_t memory;

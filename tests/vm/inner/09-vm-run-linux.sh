@@ -6,7 +6,7 @@ set -u
 fails=0
 vm() { "$CLOISON" run --vm --kernel "$CL_KERNEL" --rootfs "$CL_ROOTFS" "$@"; }
 check() { # NAME EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
+	if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); return 1; fi
 }
 
 out=$(vm --hostname vmhost -e GREETING=nested-hello -- /bin/sh -c 'echo $GREETING; hostname; exit 7')
@@ -26,6 +26,6 @@ out=$(vm --vcpus 2 --memory 512M -- /bin/sh -c 'nproc; grep MemTotal /proc/memin
 check "nproc with --vcpus 2" 2 "$(echo "$out" | head -1)"
 kib=$(echo "$out" | sed -n 's/MemTotal: *\([0-9]*\) kB/\1/p')
 [ -n "$kib" ] && [ "$kib" -gt 400000 ] && [ "$kib" -le 524288 ]
-check "MemTotal for --memory 512M (${kib:-?} kB)" 0 $?
+check "MemTotal for --memory 512M (${kib:-?} kB)" 0 $? || printf 'output was: %q\n' "$out"
 
 [ $fails -eq 0 ]

@@ -1,0 +1,285 @@
+/* The core settings: root filesystem, mounts, process, identity,
+ * capabilities, namespaces and the micro-VM back end.  One entry per
+ * setting; the CLI (--name) and profiles ("name value") both use it. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
+
+#include "spec/caps.h"
+#include "spec/settings.h"
+#include "util/cleanup.h"
+
+#define STR_SETTING(fn, field, dflt)                                                    \
+	static int set_##fn(struct cl_spec *s, const char *v, struct cl_err *err)        \
+	{                                                                                \
+		return cl_setting_replace(&s->field, v, err);                            \
+	}                                                                                \
+	static void show_##fn(const struct cl_spec *s, FILE *out)                        \
+	{                                                                                \
+		if (s->field && (!(dflt) || strcmp(s->field, (dflt) ? (dflt) : "") != 0)) \
+			fprintf(out, "%s %s\n", #fn, s->field);                          \
+	}
+
+#define BOOL_SETTING(fn, name, field)                                               \
+	static int set_##fn(struct cl_spec *s, const char *v, struct cl_err *err)    \
+	{                                                                            \
+		return cl_setting_bool(v, &s->field, err);                           \
+	}                                                                            \
+	static void show_##fn(const struct cl_spec *s, FILE *out)                    \
+	{                                                                            \
+		if (s->field)                                                        \
+			fprintf(out, "%s\n", name);                                  \
+	}
+
+STR_SETTING(rootfs, rootfs, NULL)
+STR_SETTING(hostname, hostname, "cloison")
+STR_SETTING(cwd, cwd, "/")
+STR_SETTING(kernel, kernel, NULL)
+STR_SETTING(disk, disk, NULL)
+BOOL_SETTING(readonly, "read-only", readonly)
+BOOL_SETTING(interactive, "interactive", keep_stdin)
+BOOL_SETTING(tty, "tty", tty)
+BOOL_SETTING(init, "init", init)
+BOOL_SETTING(userns, "userns", userns)
+BOOL_SETTING(force, "force", vm_force)
+
+static int set_vm(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	bool on;
+
+	if (cl_setting_bool(v, &on, err) < 0)
+		return -1;
+	s->backend = on ? CL_BACKEND_VM : CL_BACKEND_NS;
+	return 0;
+}
+
+static void show_vm(const struct cl_spec *s, FILE *out)
+{
+	if (s->backend == CL_BACKEND_VM)
+		fputs("vm\n", out);
+}
+
+static int set_user(struct cl_spec *s, const char *arg, struct cl_err *err)
+{
+	_cleanup_free_ char *dup = strdup(arg);
+	char *colon = dup ? strchr(dup, ':') : NULL;
+	unsigned long uid, gid;
+
+	if (!dup)
+		return cl_fail(err, ENOMEM, "out of memory");
+	if (colon)
+		*colon = '\0';
+	if (cl_setting_uint(dup, 0, UINT_MAX - 1, &uid, err) < 0)
+		return cl_fail(err, 0, "invalid user '%s': expected UID[:GID] (numbers)", arg);
+	gid = uid;
+	if (colon && cl_setting_uint(colon + 1, 0, UINT_MAX - 1, &gid, err) < 0)
+		return cl_fail(err, 0, "invalid user '%s': expected UID[:GID] (numbers)", arg);
+	s->uid = (uid_t)uid;
+	s->gid = (gid_t)gid;
+	return 0;
+}
+
+static void show_user(const struct cl_spec *s, FILE *out)
+{
+	if (s->uid || s->gid)
+		fprintf(out, "user %u:%u\n", (unsigned)s->uid, (unsigned)s->gid);
+}
+
+static int set_env(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	return cl_spec_add_env(s, v, err);
+}
+
+static void show_env(const struct cl_spec *s, FILE *out)
+{
+	for (size_t i = 0; i < s->n_env; i++)
+		fprintf(out, "env %s\n", s->env[i]);
+}
+
+static int set_bind(struct cl_spec *s, const char *arg, struct cl_err *err)
+{
+	_cleanup_free_ char *dup = strdup(arg);
+	struct cl_mount m = { .kind = CL_MOUNT_BIND };
+	char *dst, *opt;
+
+	if (!dup)
+		return cl_fail(err, ENOMEM, "out of memory");
+	dst = strchr(dup, ':');
+	if (!dst || dst == dup || !dst[1])
+		return cl_fail(err, 0, "invalid bind '%s': expected SRC:DST[:ro]", arg);
+	*dst++ = '\0';
+	opt = strchr(dst, ':');
+	if (opt) {
+		*opt++ = '\0';
+		if (strcmp(opt, "ro") == 0)
+			m.readonly = true;
+		else if (strcmp(opt, "rw") != 0)
+			return cl_fail(err, 0, "invalid bind '%s': option '%s' is not ro or rw", arg, opt);
+	}
+	m.source = dup;
+	m.dest = dst;
+	return cl_spec_add_mount(s, &m, err);
+}
+
+static void show_bind(const struct cl_spec *s, FILE *out)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct cl_mount *m = &s->mounts[i];
+		if (m->kind == CL_MOUNT_BIND)
+			fprintf(out, "bind %s:%s%s\n", m->source, m->dest, m->readonly ? ":ro" : "");
+	}
+}
+
+static int set_tmpfs(struct cl_spec *s, const char *arg, struct cl_err *err)
+{
+	_cleanup_free_ char *dup = strdup(arg);
+	struct cl_mount m = { .kind = CL_MOUNT_TMPFS };
+	char *opt;
+
+	if (!dup)
+		return cl_fail(err, ENOMEM, "out of memory");
+	opt = strchr(dup, ':');
+	if (opt) {
+		*opt++ = '\0';
+		if (strncmp(opt, "size=", 5) != 0)
+			return cl_fail(err, 0, "invalid tmpfs '%s': expected DST[:size=N]", arg);
+		if (cl_parse_size(opt + 5, &m.size, err) < 0)
+			return -1;
+	}
+	if (!dup[0])
+		return cl_fail(err, 0, "invalid tmpfs '%s': expected DST[:size=N]", arg);
+	m.dest = dup;
+	return cl_spec_add_mount(s, &m, err);
+}
+
+static void show_tmpfs(const struct cl_spec *s, FILE *out)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct cl_mount *m = &s->mounts[i];
+		if (m->kind != CL_MOUNT_TMPFS)
+			continue;
+		if (m->size)
+			fprintf(out, "tmpfs %s:size=%llu\n", m->dest, (unsigned long long)m->size);
+		else
+			fprintf(out, "tmpfs %s\n", m->dest);
+	}
+}
+
+static int set_cap(struct cl_spec *s, const char *arg, bool add, struct cl_err *err)
+{
+	uint64_t all = cl_caps_bounding(); /* ALL: every capability we can pass on */
+	int c;
+
+	if (strcasecmp(arg, "ALL") == 0) {
+		s->caps = add ? all : 0;
+		return 0;
+	}
+	c = cl_cap_from_name(arg);
+	if (c < 0 || c > cl_cap_last()) {
+		const char *hint = cl_cap_nearest(arg);
+		if (hint)
+			return cl_fail(err, 0, "unknown capability '%s' (did you mean %s?)", arg, hint);
+		return cl_fail(err, 0, "unknown capability '%s'", arg);
+	}
+	if (add)
+		s->caps |= 1ULL << c;
+	else
+		s->caps &= ~(1ULL << c);
+	return 0;
+}
+
+static int set_cap_add(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	return set_cap(s, v, true, err);
+}
+
+static int set_cap_drop(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	return set_cap(s, v, false, err);
+}
+
+/* The effective set: "cap-drop ALL" then one cap-add per capability, unless
+ * it is exactly the default set. */
+static void show_caps(const struct cl_spec *s, FILE *out)
+{
+	if (s->caps == cl_caps_default())
+		return;
+	fputs("cap-drop ALL\n", out);
+	for (int c = 0; c <= cl_cap_last(); c++) {
+		if (!(s->caps & (1ULL << c)))
+			continue;
+		char *name = cap_to_name((cap_value_t)c);
+		if (name) {
+			for (char *p = name; *p; p++)
+				*p = (char)toupper((unsigned char)*p);
+			fprintf(out, "cap-add %s\n", name);
+			cap_free(name);
+		}
+	}
+}
+
+static void show_none(const struct cl_spec *s, FILE *out)
+{
+	(void)s;
+	(void)out;
+}
+
+static int set_preserve_fds(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	unsigned long n;
+
+	if (cl_setting_uint(v, 0, 1024, &n, err) < 0)
+		return -1;
+	s->preserve_fds = (int)n;
+	return 0;
+}
+
+static void show_preserve_fds(const struct cl_spec *s, FILE *out)
+{
+	if (s->preserve_fds)
+		fprintf(out, "preserve-fds %d\n", s->preserve_fds);
+}
+
+static int set_vcpus(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	unsigned long n;
+
+	if (cl_setting_uint(v, 1, 64, &n, err) < 0)
+		return -1;
+	s->vcpus = (unsigned)n;
+	return 0;
+}
+
+static void show_vcpus(const struct cl_spec *s, FILE *out)
+{
+	if (s->vcpus != 1)
+		fprintf(out, "vcpus %u\n", s->vcpus);
+}
+
+const struct cl_setting cl_settings_core[] = {
+	{ "rootfs", 0, 0, "DIR", set_rootfs, show_rootfs },
+	{ "read-only", 0, CL_SETTING_FLAG, "true|false", set_readonly, show_readonly },
+	{ "bind", 0, CL_SETTING_REPEAT, "SRC:DST[:ro|:rw]", set_bind, show_bind },
+	{ "tmpfs", 0, CL_SETTING_REPEAT, "DST[:size=N]", set_tmpfs, show_tmpfs },
+	{ "env", 'e', CL_SETTING_REPEAT, "KEY=VALUE", set_env, show_env },
+	{ "cwd", 'w', 0, "DIR", set_cwd, show_cwd },
+	{ "user", 'u', 0, "UID[:GID]", set_user, show_user },
+	{ "hostname", 0, 0, "NAME", set_hostname, show_hostname },
+	{ "interactive", 'i', CL_SETTING_FLAG, "true|false", set_interactive, show_interactive },
+	{ "tty", 't', CL_SETTING_FLAG, "true|false", set_tty, show_tty },
+	{ "init", 0, CL_SETTING_FLAG, "true|false", set_init, show_init },
+	{ "preserve-fds", 0, 0, "N", set_preserve_fds, show_preserve_fds },
+	{ "cap-add", 0, CL_SETTING_REPEAT, "CAP|ALL", set_cap_add, show_caps },
+	{ "cap-drop", 0, CL_SETTING_REPEAT, "CAP|ALL", set_cap_drop, show_none },
+	{ "userns", 0, CL_SETTING_FLAG, "true|false", set_userns, show_userns },
+	{ "vm", 0, CL_SETTING_FLAG, "true|false", set_vm, show_vm },
+	{ "kernel", 0, 0, "PATH", set_kernel, show_kernel },
+	{ "vcpus", 0, 0, "N", set_vcpus, show_vcpus },
+	{ "disk", 0, 0, "IMG", set_disk, show_disk },
+	{ "force", 0, CL_SETTING_FLAG, "true|false", set_force, show_force },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
