@@ -49,17 +49,23 @@ static void say(const char *fmt, ...)
 	dprintf(STDERR_FILENO, "cloison-init: %s\n", buf);
 }
 
+/* The command's last output may still sit in the console's tty buffer,
+ * going out a FIFO load per UART interrupt: let it reach the host before the
+ * exit port stops the VM. */
+static void drain_console(void)
+{
+	for (int fd = 1; fd <= 2; fd++)
+		if (isatty(fd))
+			while (tcdrain(fd) < 0 && errno == EINTR)
+				;
+}
+
 /* The end of the road: report, then stop the VM or leave the jail. */
 static __attribute__((noreturn)) void finish(int status)
 {
 	cl_guest_marker(CL_MARK_DONE);
 	sync();
-	/* The command's last output may still sit in the console's tty buffer,
-	 * going out a byte per UART interrupt: let it reach the host before the
-	 * exit port stops the VM. */
-	for (int fd = 1; fd <= 2; fd++)
-		if (isatty(fd))
-			tcdrain(fd);
+	drain_console();
 	cl_guest_report(status);
 	if (cl_guest_report_is_vm() && getpid() == 1) {
 		reboot(RB_POWER_OFF);
@@ -69,38 +75,60 @@ static __attribute__((noreturn)) void finish(int status)
 	exit(status);
 }
 
-/* In the child: become the command. Never returns. */
-static __attribute__((noreturn)) void run_command(const struct cl_guest_spec *s,
-						  const sigset_t *oldmask)
+/* The console becomes init's controlling terminal, not the command's: when
+ * a session leader exits, the kernel hangs its serial tty up and throws away
+ * the output still queued for the UART (seen: the last line of a command
+ * lost with 2 vCPUs).  Init stays the session leader until it has drained
+ * the console; the command runs in its own foreground process group, so ^C,
+ * job control and /dev/tty still work.  The host side is a pipe or a file
+ * more often than a terminal: no echo of what the host sends, no \n -> \r\n,
+ * so output arrives byte for byte; canonical input stays, so the ^D the VMM
+ * sends at EOF ends the input.  Returns whether init holds the console. */
+static bool take_console(const struct cl_guest_spec *s)
 {
-	const char *cwd = s->cwd ? s->cwd : "/";
-	int e;
+	struct termios t;
 
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	setsid();
 	if (s->console) {
 		int fd = open(s->console, O_RDWR | O_NOCTTY);
 		if (fd < 0) {
 			say("cannot open the console %s: %s", s->console, strerror(errno));
-			_exit(CL_EXIT_FAILURE);
+			finish(CL_EXIT_FAILURE);
 		}
 		dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
 		if (fd > 2)
 			close(fd);
 	}
-	/* job control on the console when it is a tty; fine if it is not.  The
-	 * host side is a pipe or a file more often than a terminal: no echo of
-	 * what the host sends, no \n -> \r\n, so output arrives byte for byte;
-	 * canonical input stays, so the ^D the VMM sends at EOF ends the input. */
-	if (isatty(0)) {
-		struct termios t;
-		ioctl(0, TIOCSCTTY, 0);
-		if (tcgetattr(0, &t) == 0) {
-			t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ECHOCTL);
-			t.c_oflag &= ~(tcflag_t)OPOST;
-			tcsetattr(0, TCSANOW, &t);
-		}
+	if (!isatty(0))
+		return false;
+	if (tcgetattr(0, &t) == 0) {
+		t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ECHOCTL);
+		t.c_oflag &= ~(tcflag_t)OPOST;
+		tcsetattr(0, TCSANOW, &t);
 	}
+	/* PID 1 starts in no session of its own; elsewhere (jail mode) we may
+	 * not get the tty, and the command then takes it as before. */
+	if (setsid() < 0 && getsid(0) != getpid())
+		return false;
+	return ioctl(0, TIOCSCTTY, 0) == 0;
+}
+
+/* In the child: become the command. Never returns. */
+static __attribute__((noreturn)) void run_command(const struct cl_guest_spec *s,
+						  const sigset_t *oldmask, bool init_has_tty)
+{
+	const char *cwd = s->cwd ? s->cwd : "/";
+	int e;
+
+	if (init_has_tty) {
+		/* SIGTTOU is still blocked: a background group may take the tty */
+		setpgid(0, 0);
+		tcsetpgrp(0, getpid());
+	} else {
+		setsid();
+		if (isatty(0))
+			ioctl(0, TIOCSCTTY, 0);
+	}
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	if (getuid() == 0) {
 		if (setgroups(0, NULL) < 0 || setgid(s->gid) < 0 || setuid(s->uid) < 0) {
 			say("cannot become uid %u gid %u: %s", (unsigned)s->uid, (unsigned)s->gid,
@@ -225,13 +253,14 @@ int main(int argc, char **argv)
 	sigdelset(&set, SIGSEGV), sigdelset(&set, SIGBUS), sigdelset(&set, SIGILL);
 	sigdelset(&set, SIGFPE), sigdelset(&set, SIGABRT);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	bool has_tty = take_console(&spec);
 	child = fork();
 	if (child < 0) {
 		say("cannot fork: %s", strerror(errno));
 		finish(CL_EXIT_FAILURE);
 	}
 	if (child == 0)
-		run_command(&spec, &old);
+		run_command(&spec, &old, has_tty);
 
 	int status = supervise(child, &set);
 	end_the_rest();

@@ -26,6 +26,6 @@ out=$(vm --vcpus 2 --memory 512M -- /bin/sh -c 'nproc; grep MemTotal /proc/memin
 check "nproc with --vcpus 2" 2 "$(echo "$out" | head -1)"
 kib=$(echo "$out" | sed -n 's/MemTotal: *\([0-9]*\) kB/\1/p')
 [ -n "$kib" ] && [ "$kib" -gt 400000 ] && [ "$kib" -le 524288 ]
-check "MemTotal for --memory 512M (${kib:-?} kB)" 0 $? || printf 'output was: %q\n' "$out"
+check "MemTotal for --memory 512M (${kib:-?} kB)" 0 $? || { echo 'output was:'; printf '%s' "$out" | od -c | head -20; }
 
 [ $fails -eq 0 ]
