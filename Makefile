@@ -115,8 +115,8 @@ test-full: deps-test
 	tests/run-tests --full
 
 bench: deps-bench
-	$(MAKE) all rootfs vm-test-artifacts
-	s=0; tests/bench/run-bench || s=1; tests/bench/run-bench-vm || s=1; exit $$s
+	$(MAKE) all rootfs vm-test-artifacts net-bench-artifacts
+	s=0; tests/bench/run-bench || s=1; tests/bench/run-bench-vm || s=1; tests/bench/run-bench-net || s=1; exit $$s
 
 # cloison built with ASan+UBSan (the static helpers cannot be), then the
 # container suite run against it.

@@ -8,7 +8,7 @@
 
 setup() {
 	ROOT="$BATS_TEST_DIRNAME/.."
-	CL="$ROOT/build/cloison"
+	CL="${CLOISON:-$ROOT/build/cloison}"
 	MAN="$ROOT/man"
 	[ -x "$CL" ] || {
 		echo "build/cloison is missing: run make first" >&2

@@ -43,6 +43,7 @@ inner() {
 @test "vm: 08-cloison-check" { inner 08-cloison-check; }
 @test "vm: 09-vm-run-linux" { inner 09-vm-run-linux; }
 @test "vm: 10-vm-run-disk" { inner 10-vm-run-disk; }
+@test "vm: 11-cgroup-v2" { inner 11-cgroup-v2; }
 
 @test "vm: every inner test has a @test in vm-nested.bats" {
 	local f n missing=

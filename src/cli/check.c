@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "ns/cgroup_probe.h"
 #include "vm/vm.h"
 #include "util/cleanup.h"
 
@@ -129,6 +130,11 @@ static void check_cgroups(void)
 			ctl[strcspn(ctl, "\n")] = '\0';
 		add("cgroups", "v2", true, "%.100s: %.140s", v2path, ctl[0] ? ctl : "(no controllers)");
 	}
+	/* which controllers a context can use, and where (ns/cgroup_probe.c) */
+	struct cl_cgroup_report_row cg[16];
+	int n = cl_cgroup_report(cg, 16);
+	for (int i = 0; i < n; i++)
+		add("cgroups", cg[i].name, cg[i].ok, "%s", cg[i].detail);
 }
 
 static void check_seccomp(void)

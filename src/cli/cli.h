@@ -4,5 +4,7 @@
 
 int cl_cmd_run(int argc, char **argv);
 int cl_cmd_check(int argc, char **argv);
+int cl_cmd_profile(int argc, char **argv);
+int cl_cmd_gc(int argc, char **argv);
 
 #endif

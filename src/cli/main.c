@@ -13,6 +13,8 @@ static const char usage[] =
 	"Commands:\n"
 	"  run [OPTIONS] -- CMD [ARG...]   run CMD in a new jail and wait for it\n"
 	"  check [--json]                  what this host supports\n"
+	"  profile list|show|check|keys    the profiles: hand-written jail settings\n"
+	"  gc [--dry-run]                  release what killed jails left (leases, bridges)\n"
 	"  help                            this text (also --help)\n"
 	"  --version                       cloison's version\n"
 	"\n"
@@ -28,6 +30,10 @@ int main(int argc, char **argv)
 		return cl_cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cl_cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "profile") == 0)
+		return cl_cmd_profile(argc - 1, argv + 1);
+	if (strcmp(argv[1], "gc") == 0)
+		return cl_cmd_gc(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, stdout);
 		return 0;

@@ -1,23 +1,830 @@
-/* The jail's cgroups. */
+/* The jail's cgroups: where they go, creating them, joining, killing,
+ * removing.  The per-layout files are written by cgroup_v1.c and
+ * cgroup_v2.c, device access by cgroup_devices.c, the accounting read by
+ * cgroup_stats.c; the guardian lives in cgroup_guard.c.
+ *
+ * This is the per-start hot path, so it writes the cgroup files directly
+ * and never calls libcgroup: cgroup_init() alone costs 0.7-1.6 ms here, half
+ * of cloison's whole start-up, where the discovery below (a read of
+ * /proc/self/cgroup and a statfs per hierarchy) costs tens of microseconds
+ * and a whole create + join + remove with no limit ~0.3 ms of CPU.
+ * libcgroup serves `cloison check` (ns/cgroup_probe.c; README.md, Cgroups). */
 #include "ns/cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ns/cgroup_internal.h"
+#include "util/cleanup.h"
+
+/* --- small file helpers ---------------------------------------------------- */
+
+int cl_cg_write(const char *dir, const char *file, const char *val, struct cl_err *err)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(val);
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cl_fail(err, errno, "cannot open %s", path);
+	n = write(fd, val, len);
+	if (n != (ssize_t)len) {
+		int e = n < 0 ? errno : EIO;
+		close(fd);
+		return cl_fail(err, e, "cannot write '%s' to %s", val, path);
+	}
+	close(fd);
+	return 0;
+}
+
+int cl_cg_write_each(const char *dir, const char *file, const char *const *vals, size_t n,
+		     struct cl_err *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cl_fail(err, errno, "cannot open %s", path);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(vals[i]);
+		if (write(fd, vals[i], len) != (ssize_t)len) {
+			int e = errno;
+			close(fd);
+			return cl_fail(err, e, "cannot write '%s' to %s", vals[i], path);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+ssize_t cl_cg_read(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n, got = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((size_t)got < size - 1 && (n = read(fd, buf + got, size - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+int64_t cl_cg_read_num(const char *dir, const char *file)
+{
+	char buf[64], *end;
+	long long v;
+
+	if (cl_cg_read(dir, file, buf, sizeof(buf)) <= 0)
+		return -1;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || end == buf)
+		return -1;
+	return v;
+}
+
+int64_t cl_cg_read_key(const char *dir, const char *file, const char *key)
+{
+	char buf[4096];
+	size_t klen = strlen(key);
+
+	if (cl_cg_read(dir, file, buf, sizeof(buf)) < 0)
+		return -1;
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
+			return strtoll(line + klen + 1, NULL, 10);
+	return -1;
+}
+
+bool cl_cg_has(const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return access(path, F_OK) == 0;
+}
+
+const char *cl_cg_dir(const struct cl_cgroup *cg, enum cl_cg_ctrl c)
+{
+	return cg->version && cg->by_ctrl[c] >= 0 ? cg->dir[cg->by_ctrl[c]].path : NULL;
+}
+
+bool cl_cg_is_v2(const struct cl_cgroup *cg, enum cl_cg_ctrl c)
+{
+	return cg->version && cg->by_ctrl[c] >= 0 && cg->dir[cg->by_ctrl[c]].v2;
+}
+
+bool cl_cg_empty(const char *dir)
+{
+	char buf[16];
+	/* v2 lists a zombie in cgroup.procs until it is reaped (by whoever
+	 * inherited it, when cloison is gone): "populated" is what rmdir checks */
+	int64_t populated = cl_cg_read_key(dir, "cgroup.events", "populated");
+
+	if (populated >= 0)
+		return populated == 0;
+	return cl_cg_read(dir, "cgroup.procs", buf, sizeof(buf)) <= 0;
+}
+
+int cl_cg_kill_listed(const char *dir)
+{
+	char path[PATH_MAX];
+	_cleanup_fclose_ FILE *f = NULL;
+	long pid;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (pid > 0)
+			kill((pid_t)pid, SIGKILL);
+		n++;
+	}
+	return n;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+int cl_cg_wait_empty(const char *dir, int patience_ms)
+{
+	for (int waited = 0, step = 1;; waited += step, step = step < 32 ? step * 2 : step) {
+		if (cl_cg_empty(dir))
+			return 0;
+		if (waited >= patience_ms)
+			return -1;
+		sleep_ms(step);
+	}
+}
+
+int cl_cg_remove(struct cl_cgroup *cg, int patience_ms, bool free_strings)
+{
+	int r = 0;
+
+	for (int i = 0; i < cg->n_dirs; i++) {
+		struct cl_cgroup_dir *d = &cg->dir[i];
+
+		if (d->made_self && d->path) {
+			for (int waited = 0, step = 1;; waited += step, step = step < 32 ? step * 2 : step) {
+				if (rmdir(d->path) == 0 || errno == ENOENT) {
+					d->made_self = false;
+					break;
+				}
+				if (errno != EBUSY || waited >= patience_ms) {
+					r = -1;
+					break;
+				}
+				sleep_ms(step);
+			}
+		}
+		if (d->made_self)
+			continue;
+		/* Our parents, innermost first.  Another run may be using one
+		 * (EBUSY, ENOTEMPTY): it is then that run's to remove. */
+		while (d->n_made > 0) {
+			if (rmdir(d->made[d->n_made - 1]) < 0 && errno != ENOENT)
+				break;
+			if (free_strings)
+				free(d->made[d->n_made - 1]);
+			d->n_made--;
+		}
+		while (free_strings && d->n_made > 0)
+			free(d->made[--d->n_made]);
+	}
+	return r;
+}
+
+/* --- discovery ------------------------------------------------------------- */
+
+const char *const cl_cg_v1_names[CL_CG_NCTRL] = {
+	[CL_CG_CPU] = "cpu",	   [CL_CG_CPUACCT] = "cpuacct", [CL_CG_CPUSET] = "cpuset",
+	[CL_CG_MEMORY] = "memory", [CL_CG_PIDS] = "pids",	[CL_CG_IO] = "blkio",
+	[CL_CG_FREEZER] = "freezer", [CL_CG_DEVICES] = "devices",
+};
+
+static unsigned ctrl_bits(const char *list)
+{
+	_cleanup_free_ char *dup = strdup(list);
+	unsigned bits = 0;
+	char *save = NULL;
+
+	if (!dup)
+		return 0;
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		for (int c = 0; c < CL_CG_NCTRL; c++)
+			if (strcmp(t, cl_cg_v1_names[c]) == 0)
+				bits |= 1U << c;
+	return bits;
+}
+
+/* own directory = mount point + (path - the mount's root) */
+static void own_dir(struct cl_cg_hier *h)
+{
+	const char *rel = h->rel;
+	size_t rl = strlen(h->root);
+
+	if (strcmp(h->root, "/") != 0 && strncmp(rel, h->root, rl) == 0 && (rel[rl] == '/' || rel[rl] == '\0'))
+		rel += rl;
+	if (snprintf(h->own, sizeof(h->own), "%s%s", h->mnt, strcmp(rel, "/") == 0 ? "" : rel) >=
+	    (int)sizeof(h->own))
+		h->own[0] = '\0';
+}
+
+/* The usual layout, checked without generating mountinfo: each v1
+ * hierarchy at /sys/fs/cgroup/<its controllers>, the unified tree at
+ * /sys/fs/cgroup/unified (hybrid) or /sys/fs/cgroup, mounted from their
+ * roots, so that cloison's own cgroup is there.  Anything else (a
+ * container's bind of a subtree, another mount point) fails a check and is
+ * read from mountinfo. */
+static bool usual_mount(struct cl_cg_hier *h, const char *mnt, long magic)
+{
+	struct statfs sf;
+
+	snprintf(h->mnt, sizeof(h->mnt), "%s", mnt);
+	strcpy(h->root, "/");
+	own_dir(h);
+	/* one statfs each: cloison's own directory exists, on a cgroup mount */
+	return h->own[0] && statfs(h->own, &sf) == 0 && (long)sf.f_type == magic;
+}
+
+/* /proc/self/cgroup gives the hierarchies and where cloison is in each;
+ * /proc/self/mountinfo where each is mounted (and from which root). */
+int cl_cg_discover(struct cl_cg_layout *L)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[PATH_MAX + 256], names[CL_CG_NCTRL][64];
+	bool v2_line = false, usual = true;
+
+	memset(L, 0, sizeof(*L));
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+		if (c1[1] == '\0') {
+			v2_line = true;
+			snprintf(L->v2.rel, sizeof(L->v2.rel), "%s", c2 + 1);
+			continue;
+		}
+		unsigned bits = ctrl_bits(c1 + 1);
+		if (bits && L->n < CL_CG_NCTRL) {
+			L->h[L->n].ctrls = bits;
+			snprintf(L->h[L->n].rel, sizeof(L->h[0].rel), "%s", c2 + 1);
+			snprintf(names[L->n], sizeof(names[0]), "%s", c1 + 1);
+			L->n++;
+		}
+	}
+	fclose(f);
+	f = NULL;
+	for (int i = 0; i < L->n && usual; i++) {
+		char mnt[128];
+		snprintf(mnt, sizeof(mnt), "/sys/fs/cgroup/%.100s", names[i]);
+		usual = usual_mount(&L->h[i], mnt, CGROUP_SUPER_MAGIC);
+	}
+	if (usual && v2_line)
+		usual = L->has_v2 = usual_mount(&L->v2, L->n ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup",
+						 CGROUP2_SUPER_MAGIC);
+	if (!usual) {
+		for (int i = 0; i < L->n; i++)
+			L->h[i].mnt[0] = '\0';
+		L->v2.mnt[0] = '\0';
+		f = fopen("/proc/self/mountinfo", "re");
+	}
+	while (f && fgets(line, sizeof(line), f)) {
+		char root[512], mnt[512], fstype[32], opts[512], *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %511s %511s", root, mnt) != 2 ||
+		    sscanf(sep, " - %31s %*s %511s", fstype, opts) != 2)
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0 && v2_line && !L->v2.mnt[0]) {
+			snprintf(L->v2.mnt, sizeof(L->v2.mnt), "%s", mnt);
+			snprintf(L->v2.root, sizeof(L->v2.root), "%s", root);
+		} else if (strcmp(fstype, "cgroup") == 0) {
+			unsigned bits = ctrl_bits(opts);
+			for (int i = 0; bits && i < L->n; i++)
+				if (L->h[i].ctrls == bits && !L->h[i].mnt[0]) {
+					snprintf(L->h[i].mnt, sizeof(L->h[i].mnt), "%s", mnt);
+					snprintf(L->h[i].root, sizeof(L->h[i].root), "%s", root);
+				}
+		}
+	}
+	if (!usual) {
+		/* keep the mounted v1 hierarchies */
+		int k = 0;
+		for (int i = 0; i < L->n; i++)
+			if (L->h[i].mnt[0]) {
+				own_dir(&L->h[i]);
+				L->h[k++] = L->h[i];
+			}
+		L->n = k;
+		if (L->v2.mnt[0]) {
+			own_dir(&L->v2);
+			L->has_v2 = L->v2.own[0] != '\0';
+		}
+	}
+	if (L->has_v2)
+		L->v2.ctrls = (1U << CL_CG_NCTRL) - 1;
+	L->version = L->n ? 1 : L->has_v2 ? 2 : 0;
+	return 0;
+}
+
+/* --- placement ------------------------------------------------------------- */
+
+static void make_id(const struct cl_spec *s, char *buf, size_t size)
+{
+	unsigned char r[6];
+
+	if (s->res.name) {
+		snprintf(buf, size, "%s", s->res.name);
+		return;
+	}
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		snprintf(buf, size, "%d-%lx", getpid(), (unsigned long)t.tv_nsec);
+		return;
+	}
+	snprintf(buf, size, "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+#define BIT(c) (1U << (c))
+/* what a unified-tree group has without any controller: device programs,
+ * cgroup.kill/freeze, cpu.stat */
+#define V2_BUILTIN (BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER) | BIT(CL_CG_CPUACCT))
+
+/* The controllers this spec needs, and which of them it cannot do without. */
+static unsigned needed(const struct cl_spec *s, unsigned *required)
+{
+	const struct cl_resources *r = &s->res;
+	unsigned need = BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER), req = 0;
+
+	if (s->memory || r->memory_swap || r->memory_high)
+		req |= BIT(CL_CG_MEMORY);
+	if (r->cpus_milli || r->cpu_weight)
+		req |= BIT(CL_CG_CPU);
+	if (r->cpuset)
+		req |= BIT(CL_CG_CPUSET);
+	if (r->pids)
+		req |= BIT(CL_CG_PIDS);
+	if (r->io_weight || r->n_io_max)
+		req |= BIT(CL_CG_IO);
+	if (r->stats || r->stats_json)
+		need |= BIT(CL_CG_MEMORY) | BIT(CL_CG_CPUACCT) | BIT(CL_CG_PIDS) | BIT(CL_CG_IO);
+	*required = req;
+	return need | req;
+}
+
+static const char *setting_for(enum cl_cg_ctrl c)
+{
+	switch (c) {
+	case CL_CG_MEMORY: return "--memory";
+	case CL_CG_CPU: return "--cpus/--cpu-weight";
+	case CL_CG_CPUSET: return "--cpuset";
+	case CL_CG_PIDS: return "--pids";
+	case CL_CG_IO: return "--io-weight/--io-max";
+	default: return "cloison";
+	}
+}
+
+/* Is @c enabled for the children of @dir (v2)? */
+static bool v2_delegates(const char *dir, const char *c)
+{
+	char buf[512];
+	size_t n = strlen(c);
+
+	if (cl_cg_read(dir, "cgroup.subtree_control", buf, sizeof(buf)) < 0)
+		return false;
+	for (char *p = buf; (p = strstr(p, c)); p += n)
+		if ((p == buf || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static int v2_enable(const char *dir, unsigned ctrls, struct cl_err *err)
+{
+	char buf[128] = "";
+	size_t k = 0;
+
+	for (int c = 0; c < CL_CG_NCTRL; c++)
+		if ((ctrls & BIT(c)) && cl_cg_v2_name(c) && !v2_delegates(dir, cl_cg_v2_name(c)))
+			k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s+%s", k ? " " : "", cl_cg_v2_name(c));
+	return k ? cl_cg_write(dir, "cgroup.subtree_control", buf, err) : 0;
+}
+
+/* Creates @parent's missing components below @top (which exists), and
+ * prepares each for children: v1 cpuset needs cpus and mems, v2 needs the
+ * controllers enabled.  @ours: @parent is cloison's own "cloison" directory,
+ * which it may prepare even when another run made it. */
+static int make_parents(struct cl_cgroup_dir *d, const char *top, const char *parent, unsigned v2_ctrls,
+			bool ours, struct cl_err *err)
+{
+	char path[PATH_MAX];
+	size_t tl = strlen(top);
+	const char *p = parent + tl;
+
+	snprintf(path, sizeof(path), "%s", top);
+	while (*p == '/')
+		p++;
+	while (*p) {
+		const char *end = strchrnul(p, '/');
+		bool made;
+		size_t len = strlen(path);
+
+		snprintf(path + len, sizeof(path) - len, "/%.*s", (int)(end - p), p);
+		made = mkdir(path, 0755) == 0;
+		if (!made && errno != EEXIST)
+			return cl_fail(err, errno, "cannot create the cgroup %s", path);
+		if (made) {
+			if (d->n_made == CL_CG_MAX_MADE)
+				return cl_fail(err, 0, "cgroup parent %s: too deep", parent);
+			if (!(d->made[d->n_made++] = strdup(path)))
+				return cl_fail(err, ENOMEM, "out of memory");
+		}
+		p = end;
+		while (*p == '/')
+			p++;
+		if (!made && !(ours && !*p))
+			continue;
+		if (!d->v2 && (d->hier & BIT(CL_CG_CPUSET)) && cl_cg_v1_cpuset_fill(path, NULL, err) < 0)
+			return -1;
+		if (d->v2 && v2_enable(path, v2_ctrls, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Where the context's group goes in one hierarchy: @parent, made below
+ * @top, which exists (cloison's own cgroup, or the root for an absolute
+ * --cgroup-parent). */
+static int parent_of(const struct cl_spec *s, const struct cl_cg_hier *h, char top[PATH_MAX],
+		     char parent[PATH_MAX], struct cl_err *err)
+{
+	const char *cp = s->res.cgroup_parent;
+	int n;
+
+	snprintf(top, PATH_MAX, "%s", cp && cp[0] == '/' ? h->mnt : h->own);
+	if (!cp)
+		n = snprintf(parent, PATH_MAX, "%s/cloison", h->own);
+	else if (cp[0] == '/')
+		n = snprintf(parent, PATH_MAX, "%s%s", h->mnt, cp);
+	else
+		n = snprintf(parent, PATH_MAX, "%s/%s", h->own, cp);
+	if (n >= PATH_MAX - 100)
+		return cl_fail(err, ENAMETOOLONG, "cgroup path %s", parent);
+	while (strlen(parent) > 1 && parent[strlen(parent) - 1] == '/')
+		parent[strlen(parent) - 1] = '\0';
+	return 0;
+}
+
+/* Makes <parent>/<id> in one hierarchy: the parents first (kept if another
+ * run made them), then the group itself, which must not exist. */
+static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_cg_hier *h, const char *id,
+		 unsigned v2_ctrls, struct cl_err *err)
+{
+	const char *cp = cg->spec->res.cgroup_parent;
+	char parent[PATH_MAX], top[PATH_MAX], path[PATH_MAX];
+
+	if (parent_of(cg->spec, h, top, parent, err) < 0)
+		return -1;
+	/* v2: the outermost existing directory must delegate what we need */
+	for (int c = 0; d->v2 && c < CL_CG_NCTRL; c++)
+		if ((v2_ctrls & BIT(c)) && cl_cg_v2_name(c) && !v2_delegates(top, cl_cg_v2_name(c)))
+			return cl_fail(err, 0,
+				       "%s needs the %s controller, but the cgroup %s does not delegate "
+				       "it to its children (its cgroup.subtree_control lacks %s; the "
+				       "service manager that started cloison must enable it)",
+				       setting_for(c), cl_cg_v2_name(c), top, cl_cg_v2_name(c));
+	if (snprintf(path, sizeof(path), "%s/%s", parent, id) >= (int)sizeof(path))
+		return cl_fail(err, ENAMETOOLONG, "cgroup path %s", parent);
+	/* a concurrent run may remove a parent it made between our two mkdirs */
+	for (int tries = 0;; tries++) {
+		if (make_parents(d, top, parent, v2_ctrls, !cp, err) < 0)
+			return -1;
+		if (mkdir(path, 0755) == 0)
+			break;
+		if (errno == EEXIST)
+			return cl_fail(err, 0,
+				       "the cgroup %s already exists: another context runs under this name, "
+				       "or a stale one is left (cloison gc removes stale ones)",
+				       path);
+		if (errno != ENOENT || tries == 3)
+			return cl_fail(err, errno, "cannot create the cgroup %s", path);
+	}
+	d->made_self = true;
+	if (!(d->path = strdup(path)))
+		return cl_fail(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int relocate_fd(int fd, int min)
+{
+	int n;
+
+	if (fd < 0 || fd >= min)
+		return fd;
+	n = fcntl(fd, F_DUPFD_CLOEXEC, min);
+	close(fd);
+	return n;
+}
+
+static int v1_hierarchy(const struct cl_cg_layout *L, enum cl_cg_ctrl c)
+{
+	for (int i = 0; i < L->n; i++)
+		if (L->h[i].ctrls & BIT(c))
+			return i;
+	return -1;
+}
+
+/* The unified-tree group, whenever the tree is mounted (on a hybrid layout
+ * too): the child is born in it (clone3 CLONE_INTO_CGROUP), so it costs no
+ * migration, and it carries the device program, cgroup.kill and cpu.stat.
+ * A v1 migration (a cgroup.procs write) waits for an RCU grace period
+ * (cgroup_threadgroup_rwsem): 5-7.5 ms here, twice cloison's whole
+ * start-up, so v1 groups are made only for the controllers asked for. */
+static int create_v2(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl_cg_layout *L,
+		     unsigned need, unsigned required, const char *id, struct cl_err *err)
+{
+	char top[PATH_MAX], parent[PATH_MAX];
+	unsigned v2 = 0;
+	struct cl_cgroup_dir *d = &cg->dir[cg->n_dirs];
+
+	if (parent_of(s, &L->v2, top, parent, err) < 0)
+		return -1;
+	/* a controller v1 does not have: what the limits need must be
+	 * delegated, what only the accounting would like is used where it is */
+	for (int c = 0; c < CL_CG_NCTRL; c++) {
+		if (!(need & BIT(c)) || !cl_cg_v2_name(c) || v1_hierarchy(L, c) >= 0)
+			continue;
+		if ((required & BIT(c)) || v2_delegates(top, cl_cg_v2_name(c)))
+			v2 |= BIT(c);
+	}
+	d->v2 = true;
+	d->hier = (1U << CL_CG_NCTRL) - 1;
+	cg->v2_dir = cg->n_dirs++;
+	if (place(cg, d, &L->v2, id, v2, err) < 0)
+		return -1;
+	d->ctrls = v2 | V2_BUILTIN;
+	for (int c = 0; c < CL_CG_NCTRL; c++)
+		if (d->ctrls & BIT(c))
+			cg->by_ctrl[c] = cg->v2_dir;
+	cg->v2_fd = relocate_fd(open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 3 + s->preserve_fds);
+	if (cg->v2_fd < 0)
+		return cl_fail(err, errno, "cannot open the cgroup %s", d->path);
+	return 0;
+}
+
+static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl_cg_layout *L, struct cl_err *err)
+{
+	unsigned required, need = needed(s, &required);
+	char id[80];
+
+	make_id(s, id, sizeof(id));
+	snprintf(cg->name, sizeof(cg->name), "%s/%s", s->res.cgroup_parent ? s->res.cgroup_parent : "cloison", id);
+	cg->version = L->version;
+	if (L->has_v2 && create_v2(s, cg, L, need, required, id, err) < 0)
+		return -1;
+	for (int c = 0; c < CL_CG_NCTRL; c++) {
+		if (!(need & BIT(c)) || cg->by_ctrl[c] >= 0)
+			continue;
+		int i = v1_hierarchy(L, c);
+		if (i < 0) {
+			if (required & BIT(c))
+				return cl_fail(err, 0, "%s needs the %s cgroup controller, which is not mounted",
+					       setting_for(c), cl_cg_v1_names[c]);
+			continue;
+		}
+		/* one directory per hierarchy: co-mounted controllers share it */
+		int di = -1;
+		for (int k = 0; k < cg->n_dirs && di < 0; k++)
+			if (!cg->dir[k].v2 && cg->dir[k].hier == L->h[i].ctrls)
+				di = k;
+		if (di < 0) {
+			di = cg->n_dirs++;
+			cg->dir[di].hier = L->h[i].ctrls;
+			if (place(cg, &cg->dir[di], &L->h[i], id, 0, err) < 0)
+				return -1;
+		}
+		cg->dir[di].ctrls |= BIT(c);
+		cg->by_ctrl[c] = di;
+	}
+	return 0;
+}
 
 int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_err *err)
 {
-	(void)s;
-	(void)cg;
-	(void)err;
+	struct cl_cg_layout L;
+	struct cl_err e = { 0 };
+	bool must = cl_resources_limited(s);
+
+	memset(cg, 0, sizeof(*cg));
+	cg->spec = s;
+	cg->v2_fd = cg->guard_fd = cg->v2_dir = -1;
+	for (int c = 0; c < CL_CG_NCTRL; c++)
+		cg->by_ctrl[c] = -1;
+	clock_gettime(CLOCK_MONOTONIC, &cg->started);
+
+	if (cl_cg_discover(&L) < 0 || L.version == 0) {
+		if (must)
+			return cl_fail(err, 0, "resource limits need cgroups, and no cgroup hierarchy is mounted");
+		return 0;
+	}
+	if (create(s, cg, &L, &e) < 0)
+		goto fail;
+	if (cg->n_dirs == 0) {
+		cg->version = 0;
+		return 0;
+	}
+	/* from here the guardian removes the groups if cloison dies */
+	if (cl_cg_guard_start(cg, 3 + s->preserve_fds, &e) < 0)
+		goto fail;
+	if (cl_cg_v1_limits(cg, s, &e) < 0 || cl_cg_v2_limits(cg, s, &e) < 0)
+		goto fail;
+	if (s->res.stats || s->res.stats_json) {
+		const char *pd = cl_cg_dir(cg, CL_CG_PIDS), *md = cl_cg_dir(cg, CL_CG_MEMORY);
+		cg->sample_pids = pd && !cl_cg_has(pd, "pids.peak");
+		cg->sample_mem = md && cl_cg_is_v2(cg, CL_CG_MEMORY) && !cl_cg_has(md, "memory.peak");
+	}
 	return 0;
+fail:
+	cl_cgroup_destroy(cg);
+	/* no limit asked for: cgroups are a bonus (read-only cgroupfs, rootless) */
+	if (!must && (e.errnum == EACCES || e.errnum == EPERM || e.errnum == EROFS)) {
+		cg->version = 0;
+		return 0;
+	}
+	*err = e;
+	return -1;
+}
+
+void cl_cgroup_clone_args(const struct cl_cgroup *cg, struct clone_args *args)
+{
+	if (cg->v2_fd >= 0) {
+		args->flags |= CLONE_INTO_CGROUP;
+		args->cgroup = (uint64_t)cg->v2_fd;
+	}
 }
 
 int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)
 {
-	(void)cg;
-	(void)pid;
-	(void)err;
+	char buf[16];
+
+	/* the unified-tree group: clone3 started the child in it */
+	snprintf(buf, sizeof(buf), "%d", pid);
+	for (int i = 0; i < cg->n_dirs; i++)
+		if (!cg->dir[i].v2 && cl_cg_write(cg->dir[i].path, "cgroup.procs", buf, err) < 0)
+			return cl_wrap(err, "cannot move the jail into its cgroup");
 	return 0;
+}
+
+void cl_cgroup_kill(struct cl_cgroup *cg)
+{
+	/* every process of the context is in its unified-tree group */
+	if (cg->v2_dir >= 0)
+		cl_cg_v2_kill(cg->dir[cg->v2_dir].path);
+	else if (cg->n_dirs)
+		cl_cg_v1_kill(cg);
+}
+
+bool cl_cgroup_wants_samples(const struct cl_cgroup *cg)
+{
+	return cg->sample_pids || cg->sample_mem;
+}
+
+void cl_cgroup_sample(struct cl_cgroup *cg)
+{
+	int64_t v;
+
+	if (cg->sample_pids && (v = cl_cg_read_num(cl_cg_dir(cg, CL_CG_PIDS), "pids.current")) > 0 &&
+	    (uint64_t)v > cg->peak_pids)
+		cg->peak_pids = (uint64_t)v;
+	if (cg->sample_mem && (v = cl_cg_read_num(cl_cg_dir(cg, CL_CG_MEMORY), "memory.current")) > 0 &&
+	    (uint64_t)v > cg->peak_mem)
+		cg->peak_mem = (uint64_t)v;
+}
+
+uint64_t cl_cgroup_oom_kills(const struct cl_cgroup *cg)
+{
+	const char *md = cl_cg_dir(cg, CL_CG_MEMORY);
+	int64_t n;
+
+	if (!md)
+		return 0;
+	n = cl_cg_is_v2(cg, CL_CG_MEMORY) ? cl_cg_read_key(md, "memory.events", "oom_kill")
+					  : cl_cg_read_key(md, "memory.oom_control", "oom_kill");
+	return n > 0 ? (uint64_t)n : 0;
 }
 
 void cl_cgroup_destroy(struct cl_cgroup *cg)
 {
-	(void)cg;
+	bool clean;
+
+	if (cg->v2_fd >= 0) {
+		close(cg->v2_fd);
+		cg->v2_fd = -1;
+	}
+	if (cg->n_dirs == 0 && !cg->guard_pid)
+		return;
+	cl_cgroup_kill(cg);
+	clean = cl_cg_remove(cg, 2000, true) == 0;
+	/* left busy: the guardian keeps trying after we are gone */
+	cl_cg_guard_stop(cg, clean);
+	for (int i = 0; i < cg->n_dirs; i++) {
+		free(cg->dir[i].path);
+		cg->dir[i].path = NULL;
+		while (cg->dir[i].n_made > 0)
+			free(cg->dir[i].made[--cg->dir[i].n_made]);
+	}
+	cg->n_dirs = 0;
+	cg->version = 0;
+	cg->v2_dir = -1;
+}
+
+/* --- gc -------------------------------------------------------------------- */
+
+/* A group is stale when it holds no process and no child and was made more
+ * than a minute ago: a live context always holds its pid 1, and a run moves
+ * it in within milliseconds of the mkdir. */
+static int gc_dir(const char *parent, bool dry_run, void (*said)(const char *, void *), void *data)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	time_t now = time(NULL);
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) >= (int)sizeof(path))
+			continue;
+		if (stat(path, &st) < 0 || now - st.st_mtime < 60 || !cl_cg_empty(path))
+			continue;
+		if (dry_run || rmdir(path) == 0) {
+			n++;
+			if (said)
+				said(path, data);
+		}
+	}
+	closedir(d);
+	if (!dry_run)
+		rmdir(parent); /* EBUSY/ENOTEMPTY: still in use */
+	return n;
+}
+
+int cl_cgroup_gc_ext(bool dry_run, void (*said)(const char *path, void *data), void *data,
+		     struct cl_err *err)
+{
+	struct cl_cg_layout L;
+	int n = 0;
+
+	if (cl_cg_discover(&L) < 0)
+		return cl_fail(err, errno, "cannot read /proc/self/cgroup");
+	for (int i = 0; i <= L.n; i++) {
+		const struct cl_cg_hier *h = i < L.n ? &L.h[i] : &L.v2;
+		char parent[PATH_MAX];
+		if (i == L.n && !L.has_v2)
+			break;
+		snprintf(parent, sizeof(parent), "%s/cloison", h->own);
+		n += gc_dir(parent, dry_run, said, data);
+	}
+	return n;
+}
+
+int cl_cgroup_gc(struct cl_err *err)
+{
+	return cl_cgroup_gc_ext(false, NULL, NULL, err);
 }

@@ -29,7 +29,9 @@
 
 __attribute__((noreturn)) static void die(struct cl_jail *j, struct cl_err *err)
 {
-	(void)!send(j->sync_fd, err, sizeof(*err), MSG_NOSIGNAL);
+	/* after the seccomp filter, send may be denied where write is not */
+	if (send(j->sync_fd, err, sizeof(*err), MSG_NOSIGNAL) < 0 && errno == EPERM)
+		(void)!write(j->sync_fd, err, sizeof(*err));
 	_exit(err->exit_code ? err->exit_code : CL_EXIT_FAILURE);
 }
 
@@ -172,6 +174,13 @@ void cl_jail_child(struct cl_jail *j)
 		cl_fail(&err, errno, "cannot become root of the new user namespace");
 		die(j, &err);
 	}
+	/* Now in the context's own cgroups (joined before "go"): make them the
+	 * root of a new cgroup namespace.  At clone time the root would have
+	 * been cloison's cgroup, and the jail would see its path below it. */
+	if ((s->ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+		cl_fail(&err, errno, "cannot create the cgroup namespace");
+		die(j, &err);
+	}
 
 	if (setup_stdio(j, &err) < 0)
 		die(j, &err);
@@ -200,7 +209,7 @@ void cl_jail_child(struct cl_jail *j)
 	if (!parent_alive(j->sync_fd))
 		_exit(CL_EXIT_FAILURE);
 	/* last: the filter need not allow any of the set-up above */
-	if (cl_seccomp_load(s, &err) < 0)
+	if (cl_seccomp_load(s, j->sync_fd, &err) < 0)
 		die(j, &err);
 	if (s->init)
 		exec_under_init(j, &err);

@@ -14,12 +14,14 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "ns/cgroup.h"
 #include "ns/jail.h"
 #include "ns/net.h"
+#include "ns/seccomp.h"
 #include "ns/tty.h"
 #include "ns/userns.h"
 #include "util/cleanup.h"
@@ -38,10 +40,13 @@ static int relocate(int fd, int min)
 	return n;
 }
 
-static pid_t clone_jail(int flags)
+static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
 {
 	struct clone_args args = { .flags = (uint64_t)flags, .exit_signal = SIGCHLD };
-	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	pid_t pid;
+
+	cl_cgroup_clone_args(cg, &args); /* v2: born in its cgroup */
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 
 	/* A kernel without time namespaces: the rest still isolates. */
 	if (pid < 0 && errno == EINVAL && (flags & CLONE_NEWTIME)) {
@@ -78,22 +83,55 @@ static void copy_some(int from, int to, bool *eof)
 	}
 }
 
-/* Waits for the command, forwarding signals and relaying the terminal. */
-static int supervise(const struct cl_spec *s, pid_t pid, int sigfd, struct cl_tty *tty)
+/* --timeout: a timerfd in the supervise loop; -1 when there is none. */
+static int deadline_fd(const struct cl_spec *s)
 {
-	bool in_eof = !s->keep_stdin, out_eof = tty->master < 0;
+	uint64_t ms = s->res.timeout_ms;
+	struct itimerspec it = { .it_value = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L } };
+	int fd;
+
+	if (!ms)
+		return -1;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (fd >= 0 && timerfd_settime(fd, 0, &it, NULL) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		cl_warn("cannot arm --timeout (timerfd): %s", strerror(errno));
+	return fd;
+}
+
+/* Waits for the command, forwarding signals and relaying the terminal; at
+ * the --timeout deadline kills the whole context; samples the accounting
+ * the kernel does not keep.  Returns the command's wait status. */
+static int supervise(const struct cl_spec *s, pid_t pid, int sigfd, struct cl_tty *tty,
+		     struct cl_cgroup *cg, bool *timed_out)
+{
+	bool in_eof = !s->keep_stdin, out_eof = tty->master < 0, sample = cl_cgroup_wants_samples(cg);
+	_cleanup_close_ int tfd = deadline_fd(s);
 	int status = 0;
 
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = sigfd, .events = POLLIN },
 			{ .fd = out_eof ? -1 : tty->master, .events = POLLIN },
 			{ .fd = (in_eof || tty->master < 0) ? -1 : STDIN_FILENO, .events = POLLIN },
+			{ .fd = tfd, .events = POLLIN },
 		};
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 4, sample ? CL_CG_SAMPLE_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (sample)
+			cl_cgroup_sample(cg);
+		if (p[3].revents & POLLIN) {
+			*timed_out = true;
+			cl_cgroup_kill(cg);
+			kill(pid, SIGKILL); /* without a cgroup: pid 1 takes its namespace along */
+			close(tfd);
+			tfd = -1;
 		}
 		if (p[1].revents)
 			copy_some(tty->master, STDOUT_FILENO, &out_eof);
@@ -120,7 +158,49 @@ static int supervise(const struct cl_spec *s, pid_t pid, int sigfd, struct cl_tt
 		while (!out_eof)
 			copy_some(tty->master, STDOUT_FILENO, &out_eof);
 	}
-	return cl_exit_status(status);
+	return status;
+}
+
+/* After the command: what is left in the context is killed, then the
+ * outcome is told: the deadline (124), the OOM killer (137), the accounting.
+ * Returns cloison's exit status. */
+static int finish(const struct cl_spec *s, struct cl_cgroup *cg, int wstatus, bool timed_out)
+{
+	int status = cl_exit_status(wstatus);
+	uint64_t ooms;
+	char limit[48] = "", b[32];
+
+	cl_cgroup_kill(cg);
+	if (s->memory)
+		snprintf(limit, sizeof(limit), " (memory limit %s)", cl_format_size(s->memory, b));
+	if (timed_out) {
+		uint64_t ms = s->res.timeout_ms;
+		fprintf(stderr, "cloison: --timeout %llu%s%.*llus reached: the context was killed\n",
+			(unsigned long long)(ms / 1000), ms % 1000 ? "." : "", ms % 1000 ? 3 : 0,
+			(unsigned long long)(ms % 1000));
+		status = CL_EXIT_TIMEOUT;
+	} else if ((ooms = cl_cgroup_oom_kills(cg)) > 0) {
+		if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) {
+			fprintf(stderr, "cloison: killed by the OOM killer%s\n", limit);
+			status = 128 + SIGKILL;
+		} else {
+			cl_warn("the OOM killer killed %llu process%s in the context%s",
+				(unsigned long long)ooms, ooms > 1 ? "es" : "", limit);
+		}
+	}
+	if (s->res.stats || s->res.stats_json) {
+		struct cl_cgroup_stats st;
+		struct cl_err e = { 0 };
+
+		cl_cgroup_read_stats(cg, &st);
+		st.exit_status = status;
+		st.timed_out = timed_out;
+		if (s->res.stats)
+			cl_cgroup_stats_print(cg, &st, stderr);
+		if (s->res.stats_json && cl_cgroup_stats_write_json(cg, &st, s->res.stats_json, &e) < 0)
+			cl_err_print(&e);
+	}
+	return status;
 }
 
 int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *err)
@@ -131,6 +211,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	struct cl_jail j = { .spec = s, .pty_slave = -1, .init_fd = -1 };
 	struct cl_cgroup cg = { 0 };
 	struct cl_net net = { 0 };
+	struct cl_seccomp_learner learn = { .fd = -1 };
 	sigset_t mask, oldmask;
 	struct cl_err child_err;
 	ssize_t n;
@@ -166,10 +247,12 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 
 	if (cl_cgroup_create(s, &cg, err) < 0 || cl_net_prepare(s, &net, err) < 0)
 		goto out;
+	j.spec = cl_net_jail_spec(&net, s); /* bridge mode: its address, hosts, resolv.conf */
 
 	/* decided here: in the child our euid is already the namespace's root */
 	bool setgroups_denied = cl_userns_setgroups_denied(s);
-	pid = clone_jail(s->ns_flags);
+	/* the cgroup namespace comes later, once the child is in its cgroups */
+	pid = clone_jail(s->ns_flags & ~CLONE_NEWCGROUP, &cg);
 	if (pid < 0) {
 		cl_fail(err, errno, "cannot create the jail's namespaces (clone3)");
 		goto out;
@@ -206,7 +289,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		goto out;
 	}
 	/* The child's end closes on execve: EOF means the command is running. */
-	n = recv(sync_fd, &child_err, sizeof(child_err), 0);
+	n = s->seccomp.learn ? cl_seccomp_learn_recv(&learn, sync_fd, &child_err, sizeof(child_err))
+			     : recv(sync_fd, &child_err, sizeof(child_err), 0);
 	if (n == sizeof(child_err)) {
 		child_err.msg[sizeof(child_err.msg) - 1] = '\0';
 		*err = child_err;
@@ -214,9 +298,14 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		reap(pid, &status);
 		goto out;
 	}
-	*exit_status = supervise(s, pid, sigfd, &tty);
+	bool timed_out = false;
+	int wstatus = supervise(s, pid, sigfd, &tty, &cg, &timed_out);
+	*exit_status = finish(s, &cg, wstatus, timed_out);
 	r = 0;
 out:
+	/* --learn-seccomp: stop recording; write the profile if the command ran */
+	if (s->seccomp.learn && cl_seccomp_learn_finish(&learn, s, r == 0 ? s->seccomp.learn : NULL, err) < 0)
+		r = -1;
 	cl_net_release(&net);
 	cl_cgroup_destroy(&cg);
 	cl_tty_close(&tty);

@@ -1,35 +1,262 @@
-/* The jail's network. */
+/* The jail's network, in the order the container back end calls it:
+ *   prepare  (parent, before clone) bridge mode only: under the state lock,
+ *            reclaim stale leases, find or plan the bridge, lease an address,
+ *            create the bridge if needed; then write hosts/resolv.conf and
+ *            bind the published ports;
+ *   attach   (parent, after clone) the veth pair, host end on the bridge,
+ *            peer created as eth0 directly in the jail's namespace;
+ *   child    (jail, after its mounts) lo up; eth0 up, address, default route;
+ *   release  (parent, always) relay, host end, lease, run directory.
+ * --net none costs one netlink request (lo up) and touches no state. */
 #include "ns/net.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "ns/net_files.h"
+#include "ns/net_ipam.h"
+#include "ns/net_proxy.h"
 #include "ns/netlink.h"
 
-int cl_net_prepare(const struct cl_spec *s, struct cl_net *n, struct cl_err *err)
+static char etc_hosts[] = "/etc/hosts", etc_resolv[] = "/etc/resolv.conf";
+
+enum bridge_state { BRIDGE_READY, BRIDGE_NO_ADDRESS, BRIDGE_MISSING };
+
+/* The bridge's subnet and address: read from the link when it exists (and
+ * checked against --subnet), else what cloison will give it. */
+static int bridge_plan(struct cl_nl *nl, const struct cl_spec *s, const char *name,
+		       enum bridge_state *state, struct in_addr *gw, unsigned *prefix,
+		       struct cl_err *err)
 {
-	(void)s;
-	(void)n;
-	(void)err;
+	const struct cl_netspec *c = &s->netcfg;
+	struct cl_nl_link l;
+	struct in_addr net;
+	int r = cl_nl_link_get(nl, name, &l, err);
+
+	if (r < 0)
+		return -1;
+	*state = r ? BRIDGE_NO_ADDRESS : BRIDGE_MISSING;
+	if (r && strcmp(l.kind, "bridge") != 0)
+		return cl_fail(err, 0, "%s exists and is not a bridge", name);
+	if (r && cl_nl_addr_get(nl, name, gw, prefix, err) < 0)
+		return -1;
+	if (r && gw->s_addr) {
+		uint32_t mask = htonl(~0U << (32 - *prefix));
+		char have[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, gw, have, sizeof(have));
+		if (*prefix > 30)
+			return cl_fail(err, 0, "bridge %s's subnet %s/%u has no room for jails",
+				       name, have, *prefix);
+		if (c->subnet_prefix &&
+		    (c->subnet_prefix != *prefix || (gw->s_addr & mask) != c->subnet.s_addr))
+			return cl_fail(err, 0,
+				       "bridge %s already has %s/%u, outside --subnet %s/%u", name,
+				       have, *prefix, inet_ntoa(c->subnet), c->subnet_prefix);
+		*state = BRIDGE_READY;
+		return 0;
+	}
+	if (r && strcmp(l.alias, CL_NET_BRIDGE_ALIAS) != 0)
+		return cl_fail(
+		    err, 0,
+		    "bridge %s has no IPv4 address (give it one, or use a bridge cloison creates)",
+		    name);
+	if (c->subnet_prefix) {
+		net = c->subnet;
+		*prefix = c->subnet_prefix;
+	} else if (!cl_parse_cidr(CL_NET_SUBNET_DEFAULT, &net, prefix)) {
+		return cl_fail(err, EINVAL, "bad default subnet");
+	}
+	gw->s_addr = htonl(ntohl(net.s_addr) + 1);
 	return 0;
 }
 
-int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct cl_err *err)
+static int bridge_make(struct cl_nl *nl, const char *name, enum bridge_state state,
+		       struct in_addr gw, unsigned prefix, struct cl_err *err)
 {
-	(void)s;
-	(void)n;
-	(void)pid;
-	(void)err;
-	return 0;
-}
-
-int cl_net_child(const struct cl_spec *s, struct cl_err *err)
-{
-	if ((s->ns_flags & CLONE_NEWNET) && cl_nl_link_up("lo", err) < 0)
+	if (state == BRIDGE_MISSING && cl_nl_bridge_add(nl, name, CL_NET_BRIDGE_ALIAS, err) < 0)
+		return -1;
+	if (cl_nl_addr_add(nl, name, gw, prefix, err) < 0 || cl_nl_link_up(nl, name, err) < 0)
 		return -1;
 	return 0;
 }
 
+/* Under the state lock: the lease and, when needed, the bridge. */
+static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, struct in_addr *addr,
+		 struct in_addr *gw, unsigned *prefix, struct cl_err *err)
+{
+	const struct cl_netspec *c = &s->netcfg;
+	struct cl_lease key = { .netns = cl_netns_id(), .pid = n->owner, .start = n->start };
+	struct cl_ipam st;
+	struct cl_err ignored;
+	enum bridge_state state;
+	struct in_addr net;
+
+	snprintf(key.bridge, sizeof(key.bridge), "%s", n->bridge);
+	if (cl_ipam_open(&st, err) < 0) {
+		cl_ipam_close(&st, &ignored);
+		return -1;
+	}
+	cl_ipam_reconcile(&st, NULL, NULL);
+	if (bridge_plan(nl, s, n->bridge, &state, gw, prefix, err) < 0)
+		goto fail;
+	if (c->ip.s_addr && c->ip_prefix && c->ip_prefix != *prefix) {
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &c->ip, a, sizeof(a));
+		cl_fail(err, 0, "--ip %s/%u: the subnet of bridge %s is a /%u", a, c->ip_prefix,
+			n->bridge, *prefix);
+		goto fail;
+	}
+	net.s_addr = gw->s_addr & htonl(~0U << (32 - *prefix));
+	if (cl_ipam_reserve(&st, &key, net, *prefix, *gw, c->ip, addr, err) < 0)
+		goto fail;
+	n->leased = true;
+	if (state != BRIDGE_READY && bridge_make(nl, n->bridge, state, *gw, *prefix, err) < 0)
+		goto fail;
+	return cl_ipam_close(&st, err);
+fail:
+	cl_ipam_close(&st, &ignored);
+	return -1;
+}
+
+/* The jail's copy of the spec: the resolved address, and hosts and
+ * resolv.conf bound read-only before the spec's own mounts (which win). */
+static int jail_spec(const struct cl_spec *s, struct cl_net *n, struct in_addr addr,
+		     struct in_addr gw, unsigned prefix, struct cl_err *err)
+{
+	if (cl_ipam_run_dir(n->dir, sizeof(n->dir), n->owner, n->start) < 0)
+		return cl_fail(err, ENAMETOOLONG, "network state directory name too long");
+	cl_ipam_remove_run_dir(n->dir); /* a stale one of a recycled pid */
+	if (mkdir(n->dir, 0755) < 0)
+		return cl_fail(err, errno, "cannot create %s", n->dir);
+	if (cl_net_write_files(s, n->dir, addr, err) < 0)
+		return -1;
+	snprintf(n->hosts, sizeof(n->hosts), "%s/hosts", n->dir);
+	snprintf(n->resolv, sizeof(n->resolv), "%s/resolv.conf", n->dir);
+	n->mounts = calloc(s->n_mounts + 2, sizeof(*n->mounts));
+	if (!n->mounts)
+		return cl_fail(err, ENOMEM, "out of memory");
+	n->mounts[0] = (struct cl_mount){ CL_MOUNT_BIND, n->hosts, etc_hosts, true, 0 };
+	n->mounts[1] = (struct cl_mount){ CL_MOUNT_BIND, n->resolv, etc_resolv, true, 0 };
+	if (s->n_mounts)
+		memcpy(n->mounts + 2, s->mounts, s->n_mounts * sizeof(*n->mounts));
+	n->jail = *s;
+	n->jail.mounts = n->mounts;
+	n->jail.n_mounts = s->n_mounts + 2;
+	n->jail.netcfg.ip = addr;
+	n->jail.netcfg.ip_prefix = prefix;
+	n->jail.netcfg.gateway = gw;
+	return 0;
+}
+
+int cl_net_prepare(const struct cl_spec *s, struct cl_net *n, struct cl_err *err)
+{
+	struct cl_nl nl = { 0 };
+	struct in_addr addr, gw;
+	unsigned prefix;
+	int r = -1;
+
+	if (s->net != CL_NET_BRIDGE)
+		return 0;
+	n->bridged = true;
+	n->owner = getpid();
+	n->start = cl_proc_start(n->owner);
+	snprintf(n->bridge, sizeof(n->bridge), "%s", cl_netspec_bridge(s));
+	snprintf(n->veth, sizeof(n->veth), "clv%d", (int)n->owner);
+	if (cl_nl_open(&nl, err) < 0)
+		return -1;
+	if (lease(s, n, &nl, &addr, &gw, &prefix, err) < 0 ||
+	    jail_spec(s, n, addr, gw, prefix, err) < 0)
+		goto out;
+	if (s->netcfg.n_publish && (n->proxy = cl_proxy_start(&s->netcfg, addr, err)) < 0) {
+		n->proxy = 0;
+		goto out;
+	}
+	r = 0;
+out:
+	cl_nl_close(&nl);
+	return r;
+}
+
+const struct cl_spec *cl_net_jail_spec(const struct cl_net *n, const struct cl_spec *s)
+{
+	return n->bridged ? &n->jail : s;
+}
+
+int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct cl_err *err)
+{
+	struct cl_nl nl = { 0 };
+	struct cl_nl_link br;
+	int r;
+
+	(void)s;
+	if (!n->bridged)
+		return 0;
+	if (cl_nl_open(&nl, err) < 0)
+		return -1;
+	r = cl_nl_link_get(&nl, n->bridge, &br, err);
+	if (r == 0)
+		r = cl_fail(err, ENODEV, "bridge %s is gone", n->bridge);
+	if (r > 0) {
+		r = cl_nl_veth_add(&nl, n->veth, br.index, "eth0", pid, err);
+		/* a host end left by an earlier cloison with our pid (killed, and
+		 * its namespace not yet freed): ours now */
+		if (r < 0 && err->errnum == EEXIST && cl_nl_link_del(&nl, n->veth, err) == 0)
+			r = cl_nl_veth_add(&nl, n->veth, br.index, "eth0", pid, err);
+	}
+	n->veth_made = r >= 0;
+	cl_nl_close(&nl);
+	return r < 0 ? -1 : 0;
+}
+
+int cl_net_child(const struct cl_spec *s, struct cl_err *err)
+{
+	const struct cl_netspec *c = &s->netcfg;
+	struct cl_nl nl = { 0 };
+	int r;
+
+	if (!(s->ns_flags & CLONE_NEWNET))
+		return 0;
+	if (cl_nl_open(&nl, err) < 0)
+		return -1;
+	r = cl_nl_link_up(&nl, "lo", err);
+	if (r == 0 && s->net == CL_NET_BRIDGE)
+		r = (cl_nl_link_up(&nl, "eth0", err) < 0 ||
+		     cl_nl_addr_add(&nl, "eth0", c->ip, c->ip_prefix, err) < 0 ||
+		     cl_nl_route_add_default(&nl, c->gateway, err) < 0)
+			? -1
+			: 0;
+	cl_nl_close(&nl);
+	return r;
+}
+
 void cl_net_release(struct cl_net *n)
 {
-	(void)n;
+	struct cl_err e = { 0 }, e2 = { 0 };
+	struct cl_nl nl = { 0 };
+	struct cl_ipam st;
+
+	if (!n->bridged)
+		return;
+	cl_proxy_stop(n->proxy);
+	/* the host end first: the jail's namespace may take a while to go, and
+	 * the address must not be handed out while eth0 still has it */
+	if (n->veth_made && (cl_nl_open(&nl, &e) < 0 || cl_nl_link_del(&nl, n->veth, &e) < 0))
+		cl_warn("%s", e.msg);
+	cl_nl_close(&nl);
+	if (n->leased) {
+		if (cl_ipam_open(&st, &e2) == 0)
+			cl_ipam_drop(&st, n->owner, n->start);
+		if (cl_ipam_close(&st, &e2) < 0 || e2.msg[0])
+			cl_warn("cannot release the address lease (cloison gc will): %s", e2.msg);
+	}
+	if (n->dir[0])
+		cl_ipam_remove_run_dir(n->dir);
+	free(n->mounts);
+	memset(n, 0, sizeof(*n));
 }

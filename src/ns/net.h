@@ -3,21 +3,43 @@
 #ifndef CL_NS_NET_H
 #define CL_NS_NET_H
 
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "spec/spec.h"
 
+/* What a bridge-mode run holds, so that cl_net_release() can give it back
+ * whatever step it got to.  All zero for --net none and host. */
 struct cl_net {
-	int unused; /* filled by the network work */
+	bool bridged;
+	bool leased; /* an address lease is ours */
+	pid_t owner; /* this cloison, and its start time: the lease's key */
+	unsigned long long start;
+	char bridge[IFNAMSIZ];
+	char veth[IFNAMSIZ]; /* host end, "clv<owner pid>" */
+	bool veth_made;
+	char dir[PATH_MAX]; /* the run directory (hosts, resolv.conf), "" if none */
+	char hosts[PATH_MAX + 16], resolv[PATH_MAX + 16];
+	pid_t proxy;	     /* the --publish relay, 0 if none */
+	struct cl_spec jail; /* the spec the jail sees: its address, the binds */
+	struct cl_mount *mounts;
 };
 
-/* Before clone: bridge, address allocation, files for the jail. */
+/* Before clone: bridge, address allocation, files for the jail, published
+ * ports.  Nothing at all for --net none or host. */
 int cl_net_prepare(const struct cl_spec *s, struct cl_net *n, struct cl_err *err);
-/* After clone, before the child is released: veth into @pid's netns, configured. */
+/* The spec the child must use: @s, or its bridge-mode copy with the address
+ * resolved and /etc/hosts and resolv.conf bound. */
+const struct cl_spec *cl_net_jail_spec(const struct cl_net *n, const struct cl_spec *s);
+/* After clone, before the child is released: veth into @pid's netns. */
 int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct cl_err *err);
-/* In the child, in its new namespaces, after the mounts: lo up and the rest. */
+/* In the child, in its new namespaces, after the mounts: lo up, and in
+ * bridge mode eth0 up with its address and the default route. */
 int cl_net_child(const struct cl_spec *s, struct cl_err *err);
-/* At the end, on every path: release address, rules, host end. */
+/* At the end, on every path: relay, host end, lease, run directory. */
 void cl_net_release(struct cl_net *n);
 
 #endif

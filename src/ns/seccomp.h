@@ -1,11 +1,61 @@
-/* The jail's seccomp filter, built with libseccomp from the spec's policy. */
+/* The jail's seccomp filter, built with libseccomp from the spec's policy
+ * (spec/seccomp_policy.h), and learning mode (--learn-seccomp). */
 #ifndef CL_NS_SECCOMP_H
 #define CL_NS_SECCOMP_H
 
+#include <pthread.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
 #include "spec/spec.h"
 
-/* Load the spec's filter on the calling process (all threads).  Runs in the
- * jail's child last, after no_new_privs, just before execve. */
-int cl_seccomp_load(const struct cl_spec *s, struct cl_err *err);
+/* Load the spec's filter on the calling process (all threads, TSYNC).  Runs
+ * in the jail's child last, after no_new_privs, just before execve.  With
+ * --learn-seccomp, loads the recording filter and sends its listener to the
+ * parent over @sync_fd. */
+int cl_seccomp_load(const struct cl_spec *s, int sync_fd, struct cl_err *err);
+
+/* ---- building (seccomp_build.c) ---- */
+
+/* The filters a policy compiles to, in load order; see seccomp_build.c. */
+#define CL_SC_MAX_FILTERS 12
+struct cl_sc_filters {
+	scmp_filter_ctx ctx[CL_SC_MAX_FILTERS];
+	size_t n;
+};
+
+int cl_seccomp_build(const struct cl_seccomp_policy *p, struct cl_sc_filters *f,
+		     struct cl_err *err);
+void cl_seccomp_filters_free(struct cl_sc_filters *f);
+
+/* ---- the built-in policy (seccomp_default.c) ---- */
+
+/* Append the built-in "seccomp default" rules to @rules. */
+int cl_seccomp_default_rules(struct cl_sc_rule **rules, size_t *n, struct cl_err *err);
+/* Print it in the profile language (cloison profile show --seccomp-default). */
+int cl_seccomp_default_print(FILE *out, struct cl_err *err);
+
+/* ---- learning mode, the parent's side (seccomp_learn.c) ---- */
+
+#define CL_SC_LEARN_NR 1024
+struct cl_seccomp_learner {
+	int fd; /* the filter's listener, -1 when not started */
+	pthread_t thread;
+	bool running;
+	volatile int stop;
+	uint8_t seen[CL_SC_LEARN_NR / 8]; /* x86_64 numbers the command called */
+	bool clone_ns;			  /* clone was called with namespace flags */
+	unsigned long n_notes;
+};
+
+/* Receives what the child sends first on @sync_fd into @buf (as recv(2)
+ * would); when it is the listener of a learning run, starts recording and
+ * then waits for the next message.  Returns what recv would. */
+ssize_t cl_seccomp_learn_recv(struct cl_seccomp_learner *l, int sync_fd, void *buf, size_t len);
+/* Stops recording; with @out, writes the allow-list profile there. */
+int cl_seccomp_learn_finish(struct cl_seccomp_learner *l, const struct cl_spec *s, const char *out,
+			    struct cl_err *err);
 
 #endif

@@ -248,8 +248,6 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 	}
 	if (s->backend == CL_BACKEND_NS && (s->kernel || s->disk || s->vm_force))
 		return cl_fail(err, 0, "--kernel, --disk and --force need --vm");
-	if (s->backend == CL_BACKEND_NS && s->memory)
-		return cl_fail(err, 0, "--memory without --vm: container memory limits are not supported yet");
 	if (s->backend == CL_BACKEND_VM) {
 		if (!s->memory)
 			s->memory = 256ULL << 20;

@@ -76,7 +76,8 @@ struct cl_spec {
 	/* cgroup limits (spec/resources.h) */
 	struct cl_resources res;
 
-	/* resources: bytes of memory (micro-VM: guest RAM, default 256M), 0 = default */
+	/* bytes of memory: a container's cgroup limit (0 = none), a micro-VM's
+	 * guest RAM (0 = 256M) */
 	uint64_t memory;
 
 	/* micro-VM back end */

@@ -1,0 +1,192 @@
+/* The guardian: a small process started once the context's cgroups exist,
+ * whose only job is to remove them if cloison cannot.
+ *
+ * It waits on a pipe.  cloison, having removed everything itself, writes 'd'
+ * and the guardian exits; if instead the pipe closes without it (cloison was
+ * killed, even with SIGKILL, or crashed), the guardian kills whatever is left
+ * in the groups (cgroup.kill; v1: freezer + SIGKILL) and removes the groups
+ * and the parents this run made.  Unlike a reconciliation on the next run,
+ * it leaves nothing behind in the meantime.  It runs in a session of its own
+ * and keeps cloison's blocked signal mask, so a signal to cloison's process
+ * group (timeout(1), a terminal's ^C) does not stop it.
+ *
+ * It is cheap: started with clone(CLONE_VM) on a stack of its own, like
+ * posix_spawn's child, it shares cloison's memory instead of copying it, so
+ * neither the page tables nor the copy-on-write faults that follow a fork
+ * are paid (fork: ~0.25 ms more per start here).  Sharing is safe because
+ * while cloison lives the guardian makes only two system calls and a read;
+ * it touches anything else (libc, the heap) only once cloison has exited and
+ * the memory is its own, and what it needs then (the groups' paths) is a
+ * copy in a mapping cloison never frees.  cloison does not wait for it: it
+ * exits on its own and whoever inherits it reaps it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ns/cgroup_internal.h"
+
+#define GUARD_STACK (256 << 10)
+
+struct guard {
+	struct cl_cgroup cg; /* a copy: its paths point into strings[] */
+	int fd;		     /* the pipe's read end */
+	pid_t parent;
+	size_t used;
+	char strings[];
+};
+
+/* Shows as "cloison-guard" in ps and pgrep -f, not as a copy of cloison's
+ * command line: overwrite the argument area, which /proc/PID/cmdline reads.
+ * Only once the memory is ours alone. */
+static void rename_self(void)
+{
+	char buf[4096];
+	ssize_t len = 0, n;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		len += n;
+	close(fd);
+	if (len > (ssize_t)sizeof("cloison-guard")) {
+		memset(program_invocation_name, 0, (size_t)len);
+		strcpy(program_invocation_name, "cloison-guard");
+	}
+}
+
+/* Until cloison has exited (its pipe may close a little before). */
+static void wait_parent(pid_t parent)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, parent, 0);
+
+	if (pfd >= 0) {
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		while (poll(&p, 1, -1) < 0 && errno == EINTR)
+			;
+		close(pfd);
+		return;
+	}
+	while (getppid() == parent)
+		usleep(1000);
+}
+
+static int guard_main(void *arg)
+{
+	struct guard *g = arg;
+	unsigned fd = (unsigned)g->fd;
+	char c = 0;
+	ssize_t n;
+
+	/* While cloison runs: these system calls, and nothing else.  First hold
+	 * none of its files: not the jail's sync socket (cloison waits for its
+	 * EOF), not the pipe's write end, not its stdout (a reader waits for
+	 * EOF) nor a terminal. */
+	if (fd > 0)
+		syscall(SYS_close_range, 0U, fd - 1, 0U);
+	syscall(SYS_close_range, fd + 1, ~0U, 0U);
+	for (unsigned i = 0; i < 3; i++)
+		if (i != fd && open("/dev/null", O_RDWR) < 0)
+			_exit(1);
+	setsid();
+	prctl(PR_SET_NAME, "cloison-guard");
+	do
+		n = read(g->fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 && c == 'd')
+		_exit(0);
+	wait_parent(g->parent);
+
+	/* the memory is ours alone now */
+	rename_self();
+	if (chdir("/") < 0)
+		_exit(1);
+	cl_cgroup_kill(&g->cg);
+	cl_cg_remove(&g->cg, 30000, false); /* patient: nobody else will come back */
+	_exit(0);
+}
+
+static char *keep(struct guard *g, size_t size, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *d;
+
+	if (g->used + len > size)
+		return NULL;
+	d = g->strings + g->used;
+	memcpy(d, s, len);
+	g->used += len;
+	return d;
+}
+
+int cl_cg_guard_start(struct cl_cgroup *cg, int min_fd, struct cl_err *err)
+{
+	const size_t strsize = 64 << 10;
+	size_t size = GUARD_STACK + sizeof(struct guard) + strsize;
+	struct guard *g;
+	char *map;
+	int p[2];
+	pid_t pid;
+
+	/* never unmapped: after cloison's exit it is the guardian's */
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (map == MAP_FAILED)
+		return cl_fail(err, errno, "cannot map the cgroup guardian's memory");
+	g = (struct guard *)(map + GUARD_STACK);
+	g->cg = *cg;
+	g->cg.spec = NULL;
+	for (int i = 0; i < cg->n_dirs; i++) {
+		struct cl_cgroup_dir *d = &g->cg.dir[i];
+		if (d->path && !(d->path = keep(g, strsize, d->path)))
+			goto toolong;
+		for (int k = 0; k < d->n_made; k++)
+			if (!(d->made[k] = keep(g, strsize, d->made[k])))
+				goto toolong;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		munmap(map, size);
+		return cl_fail(err, errno, "cannot create the cgroup guardian's pipe");
+	}
+	g->fd = p[0];
+	g->parent = getpid();
+	pid = clone(guard_main, map + GUARD_STACK, CLONE_VM | SIGCHLD, g);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		munmap(map, size);
+		return cl_fail(err, errno, "cannot start the cgroup guardian");
+	}
+	/* above the fds --preserve-fds hands to the jail */
+	if (p[1] < min_fd) {
+		int n = fcntl(p[1], F_DUPFD_CLOEXEC, min_fd);
+		close(p[1]);
+		p[1] = n;
+	}
+	cg->guard_pid = pid;
+	cg->guard_fd = p[1];
+	return 0;
+toolong:
+	munmap(map, size);
+	return cl_fail(err, ENAMETOOLONG, "cgroup paths too long for the guardian");
+}
+
+void cl_cg_guard_stop(struct cl_cgroup *cg, bool clean)
+{
+	if (!cg->guard_pid)
+		return;
+	if (cg->guard_fd >= 0) {
+		if (clean)
+			(void)!write(cg->guard_fd, "d", 1);
+		close(cg->guard_fd);
+		cg->guard_fd = -1;
+	}
+	cg->guard_pid = 0;
+}

@@ -1,0 +1,148 @@
+/* Accounting: what the context used, read from its cgroup files when the
+ * command has ended (before the groups are removed), printed as a short
+ * table (--stats) or written as JSON with json-c (--stats-json FILE).
+ *
+ *   wall time      cloison's clock, from the cgroup's creation to the end
+ *   cpu user/sys   v1 cpuacct.usage_user/usage_sys (cpuacct.stat ticks on old
+ *                  kernels); v2 cpu.stat user_usec/system_usec
+ *   peak memory    v1 memory.max_usage_in_bytes; v2 memory.peak (recent
+ *                  kernels), else memory.current sampled every CL_CG_SAMPLE_MS
+ *   peak pids      pids.peak (recent kernels, both layouts), else pids.current
+ *                  sampled every CL_CG_SAMPLE_MS (a burst between two
+ *                  samples is missed: the output says "sampled")
+ *   OOM kills      v1 memory.oom_control oom_kill; v2 memory.events oom_kill
+ *   read/written   v1 blkio.throttle.io_service_bytes_recursive; v2 io.stat
+ *                  (I/O that reached a block device: page-cache hits and
+ *                  tmpfs do not count) */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ns/cgroup_internal.h"
+
+void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st)
+{
+	struct timespec now;
+
+	st->user_s = st->system_s = -1;
+	st->peak_memory = st->peak_pids = st->oom_kills = st->read_bytes = st->written_bytes = -1;
+	st->peak_memory_sampled = st->peak_pids_sampled = false;
+	st->pids_limit_hits = st->cpu_periods = st->cpu_throttled = -1;
+	st->cpu_throttled_s = -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	st->wall_s = (double)(now.tv_sec - cg->started.tv_sec) + (double)(now.tv_nsec - cg->started.tv_nsec) / 1e9;
+	/* each controller from the files of the layout it is in */
+	if (cg->version) {
+		cl_cg_v1_stats(cg, st);
+		cl_cg_v2_stats(cg, st);
+	}
+}
+
+static const char *bytes(int64_t v, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	int u = 0;
+
+	if (v < 0)
+		return "-";
+	while (d >= 1024 && u < 4) {
+		d /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%lld B", (long long)v);
+	else
+		snprintf(buf, size, "%.1f %s", d, unit[u]);
+	return buf;
+}
+
+static const char *seconds(double v, char *buf, size_t size)
+{
+	if (v < 0)
+		return "-";
+	snprintf(buf, size, "%.3f s", v);
+	return buf;
+}
+
+static const char *count(int64_t v, bool sampled, char *buf, size_t size)
+{
+	if (v < 0)
+		return "-";
+	snprintf(buf, size, "%lld%s", (long long)v, sampled ? " (sampled)" : "");
+	return buf;
+}
+
+void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_stats *st, FILE *out)
+{
+	char b[64];
+
+	if (cg->version)
+		fprintf(out, "cloison: resources used by %s (cgroup v%d):\n", cg->name, cg->version);
+	else
+		fputs("cloison: resources used by the jail (no cgroup: wall time only):\n", out);
+	fprintf(out, "  %-14s %s\n", "wall time", seconds(st->wall_s, b, sizeof(b)));
+	fprintf(out, "  %-14s %s\n", "cpu user", seconds(st->user_s, b, sizeof(b)));
+	fprintf(out, "  %-14s %s\n", "cpu system", seconds(st->system_s, b, sizeof(b)));
+	fprintf(out, "  %-14s %s%s\n", "peak memory", bytes(st->peak_memory, b, sizeof(b)),
+		st->peak_memory >= 0 && st->peak_memory_sampled ? " (sampled)" : "");
+	fprintf(out, "  %-14s %s\n", "peak pids", count(st->peak_pids, st->peak_pids_sampled, b, sizeof(b)));
+	fprintf(out, "  %-14s %s\n", "oom kills", count(st->oom_kills, false, b, sizeof(b)));
+	fprintf(out, "  %-14s %s\n", "read", bytes(st->read_bytes, b, sizeof(b)));
+	fprintf(out, "  %-14s %s\n", "written", bytes(st->written_bytes, b, sizeof(b)));
+	if (st->pids_limit_hits > 0)
+		fprintf(out, "  %-14s %lld\n", "forks refused", (long long)st->pids_limit_hits);
+	if (st->cpu_throttled > 0)
+		fprintf(out, "  %-14s %lld of %lld periods\n", "cpu throttled", (long long)st->cpu_throttled,
+			(long long)st->cpu_periods);
+}
+
+static json_object *jint(int64_t v)
+{
+	return v < 0 ? NULL : json_object_new_int64(v);
+}
+
+/* Seconds to the microsecond, printed as such (not 0.42883701299999999). */
+static json_object *jdouble(double v)
+{
+	char buf[32];
+
+	if (v < 0)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%.6f", v);
+	return json_object_new_double_s(v, buf);
+}
+
+int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgroup_stats *st,
+			       const char *path, struct cl_err *err)
+{
+	json_object *o = json_object_new_object();
+	int r = 0;
+
+	if (!o)
+		return cl_fail(err, ENOMEM, "out of memory");
+	json_object_object_add(o, "cgroup", cg->version ? json_object_new_string(cg->name) : NULL);
+	json_object_object_add(o, "cgroup_version", json_object_new_int(cg->version));
+	json_object_object_add(o, "exit_status", json_object_new_int(st->exit_status));
+	json_object_object_add(o, "timed_out", json_object_new_boolean(st->timed_out));
+	json_object_object_add(o, "wall_seconds", jdouble(st->wall_s));
+	json_object_object_add(o, "user_seconds", jdouble(st->user_s));
+	json_object_object_add(o, "system_seconds", jdouble(st->system_s));
+	json_object_object_add(o, "peak_memory_bytes", jint(st->peak_memory));
+	json_object_object_add(o, "peak_memory_sampled", json_object_new_boolean(st->peak_memory_sampled));
+	json_object_object_add(o, "peak_pids", jint(st->peak_pids));
+	json_object_object_add(o, "peak_pids_sampled", json_object_new_boolean(st->peak_pids_sampled));
+	json_object_object_add(o, "oom_kills", jint(st->oom_kills));
+	json_object_object_add(o, "read_bytes", jint(st->read_bytes));
+	json_object_object_add(o, "written_bytes", jint(st->written_bytes));
+	json_object_object_add(o, "pids_limit_hits", jint(st->pids_limit_hits));
+	json_object_object_add(o, "cpu_periods", jint(st->cpu_periods));
+	json_object_object_add(o, "cpu_throttled_periods", jint(st->cpu_throttled));
+	json_object_object_add(o, "cpu_throttled_seconds", jdouble(st->cpu_throttled_s));
+	if (json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) < 0)
+		r = cl_fail(err, errno, "cannot write the accounting to %s", path);
+	json_object_put(o);
+	return r;
+}

@@ -1,0 +1,465 @@
+/* The relay behind --publish.  One process per jail, one epoll loop:
+ *   TCP: accept, connect to the jail (non-blocking), then move bytes each
+ *        way through a pipe with splice(2) (no copy to user space); a FIN is
+ *        passed on as shutdown(SHUT_WR), so half-closed streams work.  Both
+ *        sockets are registered once, edge-triggered.
+ *   UDP: one connected socket toward the jail per client address, so
+ *        replies find their way back; idle flows expire after a minute.
+ * It runs as nobody without capabilities once the ports are bound. */
+#include "ns/net_proxy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SPLICE_MAX	 (1 << 20)
+#define UDP_IDLE_SECONDS 60
+#define UDP_MAX_FLOWS	 4096
+
+enum kind { K_TCP_LISTEN, K_UDP_LISTEN, K_TCP_END, K_UDP_FLOW };
+
+struct item {
+	enum kind kind;
+	int fd;
+};
+
+struct listener {
+	struct item it;
+	struct sockaddr_in jail; /* where its traffic goes */
+};
+
+struct conn;
+struct end {
+	struct item it;
+	struct conn *c;
+};
+
+/* end[0] is the client, end[1] the jail; pipe[d] carries bytes read from
+ * end[d] to end[!d]. */
+struct conn {
+	struct end end[2];
+	int pipe[2][2];
+	size_t queued[2];
+	bool eof[2], full[2], shut[2], connecting, dead;
+	struct conn *next_dead;
+};
+
+struct flow {
+	struct item it;
+	struct listener *l;
+	struct sockaddr_in client;
+	time_t last;
+	struct flow *next;
+};
+
+static int epfd = -1;
+static struct conn *dead_conns;
+static struct flow *flows;
+static size_t n_flows;
+
+/* Empty pipes of closed connections, for the next ones: two pipe2() and
+ * four close() fewer per connection. */
+#define PIPE_POOL 64
+static int pipe_pool[PIPE_POOL][2];
+static int n_pipes;
+
+static int pipe_get(int p[2])
+{
+	if (n_pipes) {
+		n_pipes--;
+		p[0] = pipe_pool[n_pipes][0];
+		p[1] = pipe_pool[n_pipes][1];
+		return 0;
+	}
+	return pipe2(p, O_NONBLOCK | O_CLOEXEC);
+}
+
+static void pipe_put(int p[2], bool empty)
+{
+	if (p[0] < 0)
+		return;
+	if (empty && n_pipes < PIPE_POOL) {
+		pipe_pool[n_pipes][0] = p[0];
+		pipe_pool[n_pipes++][1] = p[1];
+	} else {
+		close(p[0]);
+		close(p[1]);
+	}
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	for (int i = 0; i < 2; i++) {
+		if (c->end[i].it.fd >= 0)
+			close(c->end[i].it.fd); /* which takes it out of the epoll set */
+		pipe_put(c->pipe[i], c->queued[i] == 0);
+	}
+	c->next_dead = dead_conns; /* freed after this batch of events */
+	dead_conns = c;
+}
+
+/* Moves what can move from end[d] to end[!d] until nothing does: both
+ * ends are in the epoll set edge-triggered, so every chance is taken
+ * before waiting again.  -1: the connection failed. */
+static int pump_one(struct conn *c, int d)
+{
+	int from = c->end[d].it.fd, to = c->end[!d].it.fd;
+
+	for (;;) {
+		bool moved = false;
+		ssize_t n;
+
+		if (!c->eof[d] && !c->full[d]) {
+			n = splice(from, NULL, c->pipe[d][1], NULL, SPLICE_MAX,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0)
+				c->queued[d] += (size_t)n;
+			else if (n == 0)
+				c->eof[d] = true;
+			else if (errno == EAGAIN)
+				/* the socket is empty, or the pipe full: with bytes
+				 * queued, read again once they have moved */
+				c->full[d] = c->queued[d] > 0;
+			else if (errno != EINTR)
+				return -1;
+			moved = n >= 0;
+		}
+		if (c->queued[d]) {
+			n = splice(c->pipe[d][0], NULL, to, NULL, c->queued[d],
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				c->queued[d] -= (size_t)n;
+				c->full[d] = false;
+				moved = true;
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				return -1;
+			}
+		}
+		if (c->eof[d] && !c->queued[d] && !c->shut[d]) {
+			shutdown(to, SHUT_WR); /* pass the FIN on */
+			c->shut[d] = true;
+		}
+		if (!moved)
+			return 0;
+	}
+}
+
+static void tcp_event(struct end *e)
+{
+	struct conn *c = e->c;
+
+	if (c->dead || (c->connecting && e == &c->end[0]))
+		return; /* the client's bytes wait in its socket until we are connected */
+	if (c->connecting) {
+		int so = 0;
+		socklen_t len = sizeof(so);
+		if (getsockopt(c->end[1].it.fd, SOL_SOCKET, SO_ERROR, &so, &len) < 0 || so) {
+			conn_close(c);
+			return;
+		}
+		c->connecting = false;
+	}
+	if (pump_one(c, 0) < 0 || pump_one(c, 1) < 0 || (c->shut[0] && c->shut[1]))
+		conn_close(c);
+}
+
+static void tcp_accept(struct listener *l)
+{
+	for (;;) {
+		/* TCP_NODELAY comes from the listener */
+		int cfd = accept4(l->it.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+		struct conn *c;
+
+		if (cfd < 0)
+			return;
+		if (!(c = calloc(1, sizeof(*c)))) {
+			close(cfd);
+			continue;
+		}
+		c->pipe[0][0] = c->pipe[1][0] = -1;
+		c->end[0] = (struct end){ { K_TCP_END, cfd }, c };
+		c->end[1] = (struct end){ { K_TCP_END,
+					    socket(AF_INET,
+						   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) },
+					  c };
+		if (c->end[1].it.fd < 0 || pipe_get(c->pipe[0]) < 0 || pipe_get(c->pipe[1]) < 0) {
+			conn_close(c);
+			continue;
+		}
+		setsockopt(c->end[1].it.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		for (int s = 0; s < 2; s++) {
+			struct epoll_event ee = { .events =
+						      EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+						  .data.ptr = &c->end[s].it };
+			epoll_ctl(epfd, EPOLL_CTL_ADD, c->end[s].it.fd, &ee);
+		}
+		if (connect(c->end[1].it.fd, (struct sockaddr *)&l->jail, sizeof(l->jail)) == 0)
+			tcp_event(&c->end[1]);
+		else if (errno == EINPROGRESS)
+			c->connecting = true; /* EPOLLOUT on end[1] says when */
+		else
+			conn_close(c);
+	}
+}
+
+static struct flow *flow_for(struct listener *l, const struct sockaddr_in *from)
+{
+	struct epoll_event ee = { .events = EPOLLIN };
+	struct flow *f;
+
+	for (f = flows; f; f = f->next)
+		if (f->l == l && f->client.sin_addr.s_addr == from->sin_addr.s_addr &&
+		    f->client.sin_port == from->sin_port)
+			return f;
+	if (n_flows >= UDP_MAX_FLOWS || !(f = calloc(1, sizeof(*f))))
+		return NULL;
+	f->it = (struct item){ K_UDP_FLOW,
+			       socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) };
+	ee.data.ptr = &f->it;
+	if (f->it.fd < 0 || connect(f->it.fd, (struct sockaddr *)&l->jail, sizeof(l->jail)) < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, f->it.fd, &ee) < 0) {
+		if (f->it.fd >= 0)
+			close(f->it.fd);
+		free(f);
+		return NULL;
+	}
+	f->l = l;
+	f->client = *from;
+	f->next = flows;
+	flows = f;
+	n_flows++;
+	return f;
+}
+
+static void udp_in(struct listener *l, char *buf, size_t size)
+{
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t len = sizeof(from);
+		ssize_t n = recvfrom(l->it.fd, buf, size, 0, (struct sockaddr *)&from, &len);
+		struct flow *f;
+
+		if (n < 0)
+			return;
+		if ((f = flow_for(l, &from))) {
+			f->last = time(NULL);
+			(void)!send(f->it.fd, buf, (size_t)n, 0);
+		}
+	}
+}
+
+static void udp_back(struct flow *f, char *buf, size_t size)
+{
+	for (;;) {
+		ssize_t n = recv(f->it.fd, buf, size, 0);
+		if (n < 0)
+			return;
+		f->last = time(NULL);
+		(void)!sendto(f->l->it.fd, buf, (size_t)n, 0, (struct sockaddr *)&f->client,
+			      sizeof(f->client));
+	}
+}
+
+static void udp_expire(time_t now)
+{
+	for (struct flow **pp = &flows; *pp;) {
+		struct flow *f = *pp;
+		if (now - f->last < UDP_IDLE_SECONDS) {
+			pp = &f->next;
+			continue;
+		}
+		*pp = f->next;
+		close(f->it.fd);
+		free(f);
+		n_flows--;
+	}
+}
+
+/* Nothing the relay needs after binding: no uid 0, no capabilities. */
+static void drop_privileges(void)
+{
+	cap_t none = cap_init();
+
+	if (getuid() == 0) {
+		(void)!setgroups(0, NULL);
+		(void)!setresgid(65534, 65534, 65534);
+		(void)!setresuid(65534, 65534, 65534);
+	}
+	if (none) {
+		cap_set_proc(none);
+		cap_free(none);
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/* Keeps 0-2 (on /dev/null) and the listeners, closes the rest: the relay
+ * must not hold cloison's sync socket or terminal. */
+static void close_others(const struct listener *ls, size_t n)
+{
+	int keep[64], nk = 0, devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	unsigned prev = 2;
+
+	for (int fd = 0; fd < 3 && devnull >= 0; fd++)
+		dup2(devnull, fd);
+	for (size_t i = 0; i < n && nk < 64; i++)
+		keep[nk++] = ls[i].it.fd;
+	for (int i = 1; i < nk; i++) /* insertion sort: a handful of fds */
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < nk; i++) {
+		if ((unsigned)keep[i] > prev + 1)
+			syscall(SYS_close_range, prev + 1, (unsigned)keep[i] - 1, 0);
+		prev = (unsigned)keep[i];
+	}
+	syscall(SYS_close_range, prev + 1, ~0U, 0);
+}
+
+__attribute__((noreturn)) static void relay(struct listener *ls, size_t n, pid_t parent)
+{
+	static char buf[65536];
+	struct epoll_event ev[64];
+	struct rlimit rl;
+	sigset_t none;
+	time_t swept = time(NULL);
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	prctl(PR_SET_NAME, "cloison-publish");
+	setpgid(0, 0); /* the terminal's ^C is for the jail, not for us */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	close_others(ls, n);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	drop_privileges();
+	/* a change of credentials clears the parent-death signal: again */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		_exit(1);
+	for (size_t i = 0; i < n; i++) {
+		struct epoll_event ee = { .events = EPOLLIN, .data.ptr = &ls[i].it };
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ls[i].it.fd, &ee) < 0)
+			_exit(1);
+	}
+	for (;;) {
+		int k = epoll_wait(epfd, ev, 64, flows ? 10000 : -1);
+		for (int i = 0; i < k; i++) {
+			struct item *it = ev[i].data.ptr;
+			switch (it->kind) {
+			case K_TCP_LISTEN: tcp_accept((struct listener *)it); break;
+			case K_UDP_LISTEN: udp_in((struct listener *)it, buf, sizeof(buf)); break;
+			case K_TCP_END: tcp_event((struct end *)it); break;
+			case K_UDP_FLOW: udp_back((struct flow *)it, buf, sizeof(buf)); break;
+			}
+		}
+		while (dead_conns) {
+			struct conn *c = dead_conns;
+			dead_conns = c->next_dead;
+			free(c);
+		}
+		if (flows && time(NULL) - swept >= 10) {
+			swept = time(NULL);
+			udp_expire(swept);
+		}
+	}
+}
+
+static const char *proto_name(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_err *err)
+{
+	struct listener *ls = calloc(n->n_publish, sizeof(*ls));
+	pid_t parent = getpid(), pid = -1;
+	size_t i;
+
+	if (!ls)
+		return cl_fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < n->n_publish; i++) {
+		const struct cl_publish *p = &n->publish[i];
+		bool udp = p->proto == IPPROTO_UDP;
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons(p->host_port),
+					 .sin_addr = p->host_ip };
+		int one = 1,
+		    fd = socket(AF_INET,
+				(udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		ls[i].it = (struct item){ udp ? K_UDP_LISTEN : K_TCP_LISTEN, fd };
+		ls[i].jail = (struct sockaddr_in){ .sin_family = AF_INET,
+						   .sin_port = htons(p->jail_port),
+						   .sin_addr = jail };
+		if (fd < 0) {
+			cl_fail(err, errno, "cannot publish port %u/%s", p->host_port,
+				proto_name(p->proto));
+			goto out;
+		}
+		if (!udp) {
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof(one)); /* for accepted ones */
+		}
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    (!udp && listen(fd, SOMAXCONN) < 0)) {
+			char h[INET_ADDRSTRLEN + 1] = "";
+			if (p->host_ip.s_addr) {
+				inet_ntop(AF_INET, &p->host_ip, h, INET_ADDRSTRLEN);
+				strcat(h, ":");
+			}
+			cl_fail(err, errno, "cannot publish port %s%u/%s", h, p->host_port,
+				proto_name(p->proto));
+			i++;
+			goto out;
+		}
+	}
+	pid = fork();
+	if (pid == 0)
+		relay(ls, n->n_publish, parent);
+	if (pid < 0)
+		cl_fail(err, errno, "cannot start the relay for the published ports");
+out:
+	while (i-- > 0)
+		if (ls[i].it.fd >= 0)
+			close(ls[i].it.fd);
+	free(ls);
+	return pid;
+}
+
+void cl_proxy_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}

@@ -1,0 +1,21 @@
+/* Published ports: a small relay process in cloison's network namespace
+ * that accepts on HOSTPORT and forwards to the jail's JAILPORT (TCP with
+ * splice, UDP datagram by datagram).  It dies with cloison (PDEATHSIG), so
+ * nothing is left to reconcile after a SIGKILL. */
+#ifndef CL_NS_NET_PROXY_H
+#define CL_NS_NET_PROXY_H
+
+#include <netinet/in.h>
+#include <sys/types.h>
+
+#include "spec/netspec.h"
+#include "util/error.h"
+
+/* Binds every published port now (so "Address already in use" is reported
+ * before the jail starts), then forks the relay, which drops to nobody
+ * without capabilities.  Returns its pid. */
+pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_err *err);
+/* Kills and reaps the relay. */
+void cl_proxy_stop(pid_t pid);
+
+#endif

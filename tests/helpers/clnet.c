@@ -1,0 +1,192 @@
+/* clnet: the small network tool the network tests and benchmark run on
+ * both sides of a jail (static, so it runs in the busybox rootfs, whose nc
+ * has no UDP and forks too much to measure a connection rate).
+ *
+ *   clnet udp-echo PORT [COUNT]          answer COUNT datagrams (default 1)
+ *   clnet udp-send ADDR PORT MSG         send MSG, print the answer (2 s)
+ *   clnet tcp-serve PORT [REPLY]         for each connection: read a byte,
+ *                                        write REPLY (default: that byte),
+ *                                        close (forever)
+ *   clnet tcp-send ADDR PORT MSG         send MSG, print what comes back
+ *   clnet conn-rate ADDR PORT SECONDS    connect, 1 byte each way, close, as
+ *                                        fast as possible: prints conn/s
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "clnet: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static struct sockaddr_in addr_of(const char *host, const char *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
+
+	if (host && inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+		fprintf(stderr, "clnet: bad address %s\n", host);
+		exit(2);
+	}
+	return a;
+}
+
+static int bound(int type, const char *port)
+{
+	struct sockaddr_in a = addr_of(NULL, port);
+	int one = 1, fd = socket(AF_INET, type, 0);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die("bind");
+	return fd;
+}
+
+static int udp_echo(const char *port, int count)
+{
+	int fd = bound(SOCK_DGRAM, port);
+	char buf[2048];
+
+	printf("ready\n");
+	fflush(stdout);
+	for (int i = 0; i < count; i++) {
+		struct sockaddr_in from;
+		socklen_t len = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+		if (n < 0)
+			die("recvfrom");
+		printf("got %.*s\n", (int)n, buf);
+		fflush(stdout);
+		if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, len) < 0)
+			die("sendto");
+	}
+	return 0;
+}
+
+static int udp_send(const char *host, const char *port, const char *msg)
+{
+	struct sockaddr_in a = addr_of(host, port);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[2048];
+	ssize_t n;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die("connect");
+	if (send(fd, msg, strlen(msg), 0) < 0)
+		die("send");
+	if (poll(&p, 1, 2000) != 1) {
+		fprintf(stderr, "clnet: no answer\n");
+		return 1;
+	}
+	if ((n = recv(fd, buf, sizeof(buf), 0)) < 0)
+		die("recv");
+	printf("%.*s\n", (int)n, buf);
+	return 0;
+}
+
+__attribute__((noreturn)) static void tcp_serve(const char *port, const char *reply)
+{
+	int fd = bound(SOCK_STREAM, port), one = 1;
+
+	if (listen(fd, 1024) < 0)
+		die("listen");
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+		char b;
+		if (c < 0)
+			continue;
+		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (read(c, &b, 1) == 1)
+			(void)!(reply ? write(c, reply, strlen(reply)) : write(c, &b, 1));
+		close(c);
+	}
+}
+
+static int tcp_send(const char *host, const char *port, const char *msg)
+{
+	struct sockaddr_in a = addr_of(host, port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char buf[4096];
+	ssize_t n;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die("connect");
+	if (write(fd, msg, strlen(msg)) < 0)
+		die("write");
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	putchar('\n');
+	return n < 0;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int conn_rate(const char *host, const char *port, double seconds)
+{
+	struct sockaddr_in a = addr_of(host, port);
+	double start = now(), end = start + seconds;
+	long n = 0, failed = 0;
+
+	while (now() < end) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+		struct linger lg = { 1, 0 }; /* RST on close: no TIME_WAIT pile-up */
+		char b = 'x';
+		if (fd < 0)
+			die("socket");
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && write(fd, &b, 1) == 1 &&
+		    read(fd, &b, 1) == 1)
+			n++;
+		else
+			failed++;
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+	}
+	printf("%.0f\n", (double)n / (now() - start));
+	if (failed)
+		fprintf(stderr, "clnet: %ld connections failed\n", failed);
+	return n ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 3 && strcmp(argv[1], "udp-echo") == 0)
+		return udp_echo(argv[2], argc > 3 ? atoi(argv[3]) : 1);
+	if (argc == 5 && strcmp(argv[1], "udp-send") == 0)
+		return udp_send(argv[2], argv[3], argv[4]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "tcp-serve") == 0)
+		tcp_serve(argv[2], argc == 4 ? argv[3] : NULL);
+	if (argc == 5 && strcmp(argv[1], "tcp-send") == 0)
+		return tcp_send(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "conn-rate") == 0)
+		return conn_rate(argv[2], argv[3], atof(argv[4]));
+	fprintf(
+	    stderr,
+	    "usage: clnet udp-echo PORT [COUNT] | udp-send ADDR PORT MSG | tcp-serve PORT [REPLY] |"
+	    " tcp-send ADDR PORT MSG | conn-rate ADDR PORT SECONDS\n");
+	return 2;
+}
