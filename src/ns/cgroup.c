@@ -207,8 +207,18 @@ int cl_cg_remove(struct cl_cgroup *cg, int patience_ms, bool free_strings)
 		}
 		if (d->made_self)
 			continue;
+		/* cloison's own "cloison" directory goes when it is empty, whoever
+		 * made it: its maker may have ended while another run used it */
+		if (cg->shared_parent && d->n_made == 0 && d->path) {
+			char parent[PATH_MAX], *slash;
+			snprintf(parent, sizeof(parent), "%s", d->path);
+			if ((slash = strrchr(parent, '/')))
+				*slash = '\0';
+			rmdir(parent); /* EBUSY, ENOTEMPTY: still in use */
+		}
 		/* Our parents, innermost first.  Another run may be using one
-		 * (EBUSY, ENOTEMPTY): it is then that run's to remove. */
+		 * (EBUSY, ENOTEMPTY): it is then that run's to remove, or the
+		 * last one's (above). */
 		while (d->n_made > 0) {
 			if (rmdir(d->made[d->n_made - 1]) < 0 && errno != ENOENT)
 				break;
@@ -610,6 +620,7 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 
 	make_id(s, id, sizeof(id));
 	snprintf(cg->name, sizeof(cg->name), "%s/%s", s->res.cgroup_parent ? s->res.cgroup_parent : "cloison", id);
+	cg->shared_parent = !s->res.cgroup_parent;
 	cg->version = L->version;
 	if (L->has_v2 && create_v2(s, cg, L, need, required, id, err) < 0)
 		return -1;

@@ -56,6 +56,7 @@ struct cl_cgroup {
 	struct cl_cgroup_dir dir[CL_CG_NCTRL + 1]; /* one per hierarchy used */
 	int n_dirs;
 	int v2_dir;		/* the unified-tree one, -1 if none */
+	bool shared_parent;	/* in cloison's own "cloison" directory, which the last run removes */
 	int by_ctrl[CL_CG_NCTRL]; /* index into dir[], -1 when not used */
 	int v2_fd;		/* the unified-tree directory, for clone3's CLONE_INTO_CGROUP */
 	pid_t guard_pid;	/* the guardian (ns/cgroup_guard.c), 0 if none */

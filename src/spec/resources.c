@@ -106,6 +106,22 @@ static int parse_milli(const char *v, uint64_t max_milli, uint64_t *out)
 	return *out <= max_milli ? 0 : -1;
 }
 
+/* "1.5", "2", "0.25": thousandths printed without trailing zeros. */
+static void print_milli(FILE *out, const char *name, uint64_t m)
+{
+	char frac[8];
+	int len;
+
+	if (m % 1000 == 0) {
+		fprintf(out, "%s %llu\n", name, (unsigned long long)(m / 1000));
+		return;
+	}
+	len = snprintf(frac, sizeof(frac), "%03u", (unsigned)(m % 1000));
+	while (len > 1 && frac[len - 1] == '0')
+		frac[--len] = '\0';
+	fprintf(out, "%s %llu.%s\n", name, (unsigned long long)(m / 1000), frac);
+}
+
 /* --- memory ---------------------------------------------------------------- */
 
 /* Containers: the cgroup's memory limit; micro-VM: the guest's RAM. */
@@ -173,14 +189,8 @@ static int set_cpus(struct cl_spec *s, const char *v, struct cl_err *err)
 
 static void show_cpus(const struct cl_spec *s, FILE *out)
 {
-	unsigned m = s->res.cpus_milli;
-
-	if (!m)
-		return;
-	if (m % 1000 == 0)
-		fprintf(out, "cpus %u\n", m / 1000);
-	else
-		fprintf(out, "cpus %u.%03u\n", m / 1000, m % 1000);
+	if (s->res.cpus_milli)
+		print_milli(out, "cpus", s->res.cpus_milli);
 }
 
 static int set_cpu_weight(struct cl_spec *s, const char *v, struct cl_err *err)
@@ -480,15 +490,8 @@ static int set_timeout(struct cl_spec *s, const char *v, struct cl_err *err)
 
 static void show_timeout(const struct cl_spec *s, FILE *out)
 {
-	uint64_t m = s->res.timeout_ms;
-
-	if (!m)
-		return;
-	if (m % 1000 == 0)
-		fprintf(out, "timeout %llu\n", (unsigned long long)(m / 1000));
-	else
-		fprintf(out, "timeout %llu.%03llu\n", (unsigned long long)(m / 1000),
-			(unsigned long long)(m % 1000));
+	if (s->res.timeout_ms)
+		print_milli(out, "timeout", s->res.timeout_ms);
 }
 
 static bool name_char(char c)

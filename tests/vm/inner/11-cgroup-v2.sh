@@ -15,6 +15,7 @@ fail() {
 }
 jail() { "$CLOISON" run --rootfs "$R" "$@"; }
 # running WORDS: a process with this command line exists (no pgrep here)
+# shellcheck disable=SC2009
 running() { ps -o args | grep -v grep | grep -q "^$1"; }
 # json KEY FILE: a value of json-c's pretty output ("key":value,)
 json() { sed -n "s/.*\"$1\":\([^,]*\),*\$/\1/p" "$2" | head -1; }
@@ -46,7 +47,7 @@ for c in cpu cpuset memory pids io; do
 done
 loop=
 cleanup() {
-	for g in $CG/cloison/*/; do
+	for g in "$CG"/cloison/*/; do
 		[ -d "$g" ] || continue
 		echo 1 >"$g/cgroup.kill" 2>/dev/null
 		sleep 0.2
@@ -104,6 +105,7 @@ gone v2bomb
 
 echo "== a memory hog under --memory 32M: OOM-killed, 137 and the message"
 rc=0
+# shellcheck disable=SC2016 # $(...) is the jail's
 out=$(jail --name v2oom --memory 32M -- sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived' 2>&1) || rc=$?
 echo "$out"
 [ $rc = 137 ] || fail "memory hog exited $rc, not 137"
@@ -140,10 +142,11 @@ running 'sleep 4243' && fail "the jail survived cloison"
 [ -e $CG/cloison ] && fail "$CG/cloison left behind"
 
 echo "== the BPF device program: a loop device node cannot be read, even without nodev"
-insmod /lib/modules/$(uname -r)/kernel/drivers/block/loop.ko 2>/dev/null
+insmod "/lib/modules/$(uname -r)/kernel/drivers/block/loop.ko" 2>/dev/null
 head -c 1048576 /dev/zero >"$T/disk"
 printf 'CLOISON-SECRET-v2' | dd of="$T/disk" conv=notrunc 2>/dev/null
-loop=$(losetup -f) && losetup "$loop" "$T/disk" || fail "no loop device"
+loop=$(losetup -f) || fail "no free loop device"
+losetup "$loop" "$T/disk" || fail "cannot set up $loop"
 maj=$(stat -c %t "$loop") min=$(stat -c %T "$loop")
 maj=$((0x$maj)) min=$((0x$min))
 jail --name v2io --io-max "$loop:rbps=1M,wiops=100" -- sleep 1 &
