@@ -249,3 +249,46 @@ io_uring_setup set_mempolicy clone unshare ptrace"
 	jail --deny 'personality arg0 > 1 arg0 < 5' -- true
 	grep -q "arg0 is compared twice" <<<"$output"
 }
+
+@test "compiled filters are cached by policy text; a tampered or foreign cache entry is not used" {
+	local dir=/run/cloison/seccomp
+	rm -f "$dir"/*.bpf
+	CLOISON_SECCOMP_NOCACHE=1 jail -- cltest probe ptrace
+	[ "$output" = "ptrace EPERM" ]
+	jail -- true
+	[ "$status" -eq 0 ]
+	[ -d "$dir" ] && [ "$(stat -c %a "$dir")" = 700 ]
+	local f=$(grep -l "^seccomp\|^kernel" "$dir"/*.bpf | head -1)
+	[ -n "$f" ]
+	# a policy that differs by one rule gets its own entry
+	local before=$(ls "$dir" | wc -l)
+	jail --deny "getpid" -- true
+	[ "$(ls "$dir" | wc -l)" -gt "$before" ]
+	# garbage in every entry: each is rejected (its key no longer matches) and recompiled
+	for e in "$dir"/*.bpf; do cp "$e" "$TMP/$(basename "$e")"; head -c 64 /dev/urandom >"$e"; done
+	jail -- cltest probe ptrace mount
+	[ "${lines[0]}" = "ptrace EPERM" ]
+	[ "${lines[1]}" = "mount EPERM" ]
+	# the cache is really used: an entry with the right key and an allow-all
+	# program (planted as our own, 0600) lets ptrace through ...
+	local entry
+	entry=$(ls -t "$dir"/*.bpf | while read -r e; do [ "$(wc -c <"$e")" -gt 1000 ] && echo "$e"; done | head -1)
+	[ -n "$entry" ]
+	python3 - "$entry" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+magic = b"cloison-seccomp-bpf 1\n"
+assert data.startswith(magic)
+klen = struct.unpack_from('<I', data, len(magic))[0]
+key = data[len(magic) + 4:len(magic) + 4 + klen]
+allow = struct.pack('<HBBI', 0x06, 0, 0, 0x7fff0000)  # BPF_RET|BPF_K, SECCOMP_RET_ALLOW
+open(sys.argv[1], 'wb').write(magic + struct.pack('<I', klen) + key + struct.pack('<II', 1, 1) + allow)
+PY
+	jail -- cltest probe ptrace
+	[ "$output" != "ptrace EPERM" ]
+	# ... but not when others can write it: then it is compiled afresh
+	chmod 0666 "$entry"
+	jail -- cltest probe ptrace
+	[ "$output" = "ptrace EPERM" ]
+	rm -f "$dir"/*.bpf
+}

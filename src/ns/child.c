@@ -209,7 +209,7 @@ void cl_jail_child(struct cl_jail *j)
 	if (!parent_alive(j->sync_fd))
 		_exit(CL_EXIT_FAILURE);
 	/* last: the filter need not allow any of the set-up above */
-	if (cl_seccomp_load(s, j->sync_fd, &err) < 0)
+	if (cl_seccomp_load(s, j->seccomp, j->sync_fd, &err) < 0)
 		die(j, &err);
 	if (s->init)
 		exec_under_init(j, &err);

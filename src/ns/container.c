@@ -212,6 +212,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	struct cl_cgroup cg = { 0 };
 	struct cl_net net = { 0 };
 	struct cl_seccomp_learner learn = { .fd = -1 };
+	struct cl_sc_program scp = { 0 };
 	sigset_t mask, oldmask;
 	struct cl_err child_err;
 	ssize_t n;
@@ -245,6 +246,9 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		goto out;
 	}
 
+	if (cl_seccomp_compile(s, &scp, err) < 0)
+		goto out;
+	j.seccomp = &scp;
 	if (cl_cgroup_create(s, &cg, err) < 0 || cl_net_prepare(s, &net, err) < 0)
 		goto out;
 	j.spec = cl_net_jail_spec(&net, s); /* bridge mode: its address, hosts, resolv.conf */
@@ -308,6 +312,7 @@ out:
 		r = -1;
 	cl_net_release(&net);
 	cl_cgroup_destroy(&cg);
+	cl_seccomp_program_free(&scp);
 	cl_tty_close(&tty);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return r;

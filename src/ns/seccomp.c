@@ -52,22 +52,10 @@ static int load_learner(int sync_fd, struct cl_err *err)
 	return 0;
 }
 
-int cl_seccomp_load(const struct cl_spec *s, int sync_fd, struct cl_err *err)
+int cl_seccomp_load(const struct cl_spec *s, const struct cl_sc_program *p, int sync_fd,
+		    struct cl_err *err)
 {
-	struct cl_sc_filters f;
-	int r;
-
 	if (s->seccomp.learn)
 		return load_learner(sync_fd, err);
-	if (cl_seccomp_build(&s->seccomp, &f, err) < 0)
-		return -1;
-	for (size_t i = 0; i < f.n; i++) {
-		if ((r = seccomp_load(f.ctx[i])) < 0) {
-			cl_seccomp_filters_free(&f);
-			return cl_fail(err, -r, "cannot load seccomp filter %zu of the policy",
-				       i + 1);
-		}
-	}
-	cl_seccomp_filters_free(&f);
-	return 0;
+	return cl_seccomp_install(p, err);
 }

@@ -11,16 +11,34 @@
 
 #include "spec/spec.h"
 
-/* Load the spec's filter on the calling process (all threads, TSYNC).  Runs
- * in the jail's child last, after no_new_privs, just before execve.  With
- * --learn-seccomp, loads the recording filter and sends its listener to the
- * parent over @sync_fd. */
-int cl_seccomp_load(const struct cl_spec *s, int sync_fd, struct cl_err *err);
+/* ---- the compiled program (seccomp_cache.c) ---- */
+
+#define CL_SC_MAX_FILTERS 12
+#include <linux/filter.h>
+
+/* The policy as BPF, ready for seccomp(2): made in the parent before clone
+ * (from the cache, or compiled by libseccomp and cached), installed by the
+ * child. */
+struct cl_sc_program {
+	struct sock_fprog prog[CL_SC_MAX_FILTERS];
+	size_t n;
+	char *key;
+};
+
+int cl_seccomp_compile(const struct cl_spec *s, struct cl_sc_program *p, struct cl_err *err);
+int cl_seccomp_install(const struct cl_sc_program *p, struct cl_err *err);
+void cl_seccomp_program_free(struct cl_sc_program *p);
+
+/* Load the spec's filter on the calling process (all threads, TSYNC): the
+ * program compiled by the parent.  Runs in the jail's child last, after
+ * no_new_privs, just before execve.  With --learn-seccomp, loads the
+ * recording filter and sends its listener to the parent over @sync_fd. */
+int cl_seccomp_load(const struct cl_spec *s, const struct cl_sc_program *p, int sync_fd,
+		    struct cl_err *err);
 
 /* ---- building (seccomp_build.c) ---- */
 
 /* The filters a policy compiles to, in load order; see seccomp_build.c. */
-#define CL_SC_MAX_FILTERS 12
 struct cl_sc_filters {
 	scmp_filter_ctx ctx[CL_SC_MAX_FILTERS];
 	size_t n;
