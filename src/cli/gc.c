@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 
 #include "cli/cli.h"
+#include "ns/cgroup.h"
 #include "ns/net_ipam.h"
 #include "ns/netlink.h"
 
@@ -20,7 +21,9 @@ static const char gc_usage[] =
     "crash) left behind: address leases and run directories whose cloison is\n"
     "gone; in the current network namespace, veth host ends of such jails and\n"
     "the bridges cloison created that have no port and no lease left.\n"
-    "Bridges cloison did not create are never touched.\n"
+    "Bridges cloison did not create are never touched.  Also removes the\n"
+    "cgroups of contexts whose cloison and guardian are both gone (empty\n"
+    "cloison/<id> groups below cloison's own cgroup, made over a minute ago).\n"
     "\n"
     "  -n, --dry-run           say what would be removed, remove nothing\n";
 
@@ -36,6 +39,14 @@ struct gc {
 	int n_bridges;
 	int ports[64];
 };
+
+static void said_cgroup(const char *path, void *data)
+{
+	struct gc *g = data;
+
+	printf("%s cgroup %s\n", g->dry ? "would remove" : "removed", path);
+	g->removed++;
+}
 
 static void said_lease(const struct cl_lease *l, void *data)
 {
@@ -150,7 +161,7 @@ int cl_cmd_gc(int argc, char **argv)
 	} else {
 		cl_ipam_reconcile(&st, said_lease, &g);
 	}
-	if (collect(&g, &err) < 0)
+	if (collect(&g, &err) < 0 || cl_cgroup_gc_ext(g.dry, said_cgroup, &g, &err) < 0)
 		goto out;
 	r = 0;
 out:

@@ -130,14 +130,28 @@ static void unblock_signals(void)
  * so none is lost before its handlers are in place. */
 __attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct cl_err *err)
 {
-	char pidstr[16];
-	pid_t c = fork();
+	char pidstr[16], b;
+	int ready[2] = { -1, -1 };
+	pid_t c;
+
+	/* The command starts once pid 1 is the init (its end closes on exec),
+	 * so it never sees a half-made pid 1.  A policy that denies pipe2 only
+	 * loses that wait. */
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		ready[0] = ready[1] = -1;
+	c = fork();
 
 	if (c < 0) {
 		cl_fail(err, errno, "cannot fork the command under --init");
 		die(j, err);
 	}
 	if (c == 0) {
+		if (ready[1] >= 0) {
+			close(ready[1]);
+			while (read(ready[0], &b, 1) < 0 && errno == EINTR)
+				;
+			close(ready[0]);
+		}
 		setpgid(0, 0);
 		if (j->pty_slave >= 0) {
 			signal(SIGTTOU, SIG_IGN);
@@ -149,6 +163,8 @@ __attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct 
 		cl_exec_command(j->spec, err);
 		die(j, err);
 	}
+	if (ready[0] >= 0)
+		close(ready[0]);
 	snprintf(pidstr, sizeof(pidstr), "%d", c);
 	char *const argv[] = { "cloison-init", pidstr, NULL };
 	char *const envp[] = { NULL };
