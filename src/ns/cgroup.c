@@ -10,6 +10,7 @@
  * and a whole create + join + remove with no limit ~0.3 ms of CPU.
  * libcgroup serves `cloison check` (ns/cgroup_probe.c; README.md, Cgroups). */
 #include "ns/cgroup.h"
+#include "util/fd.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,6 +51,14 @@ int cl_cg_write(const char *dir, const char *file, const char *val, struct cl_er
 	}
 	close(fd);
 	return 0;
+}
+
+int cl_cg_write_u64(const char *dir, const char *file, uint64_t v, struct cl_err *err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	return cl_cg_write(dir, file, buf, err);
 }
 
 int cl_cg_write_each(const char *dir, const char *file, const char *const *vals, size_t n,
@@ -556,17 +565,6 @@ static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_
 	return 0;
 }
 
-static int relocate_fd(int fd, int min)
-{
-	int n;
-
-	if (fd < 0 || fd >= min)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, min);
-	close(fd);
-	return n;
-}
-
 static int v1_hierarchy(const struct cl_cg_layout *L, enum cl_cg_ctrl c)
 {
 	for (int i = 0; i < L->n; i++)
@@ -607,7 +605,7 @@ static int create_v2(const struct cl_spec *s, struct cl_cgroup *cg, const struct
 	for (int c = 0; c < CL_CG_NCTRL; c++)
 		if (d->ctrls & BIT(c))
 			cg->by_ctrl[c] = cg->v2_dir;
-	cg->v2_fd = relocate_fd(open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 3 + s->preserve_fds);
+	cg->v2_fd = cl_fd_above(open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 3 + s->preserve_fds);
 	if (cg->v2_fd < 0)
 		return cl_fail(err, errno, "cannot open the cgroup %s", d->path);
 	return 0;

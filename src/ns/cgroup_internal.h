@@ -12,6 +12,8 @@
 /* Writes @val to @dir/@file, in one write(2) as cgroupfs wants.  Errors read
  * "cannot write 'VAL' to DIR/FILE: ...". */
 int cl_cg_write(const char *dir, const char *file, const char *val, struct cl_err *err);
+/* The same with a number. */
+int cl_cg_write_u64(const char *dir, const char *file, uint64_t v, struct cl_err *err);
 /* Writes each of @vals to @dir/@file, one write(2) apiece on one open file
  * (devices.allow takes a rule per write). */
 int cl_cg_write_each(const char *dir, const char *file, const char *const *vals, size_t n,

@@ -51,26 +51,18 @@ int cl_cg_v1_cpuset_fill(const char *dir, const char *cpus, struct cl_err *err)
 	return 0;
 }
 
-static int write_u64(const char *dir, const char *file, uint64_t v, struct cl_err *err)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	return cl_cg_write(dir, file, buf, err);
-}
-
 static int memory_limits(const char *d, const struct cl_spec *s, struct cl_err *err)
 {
 	const struct cl_resources *r = &s->res;
 
 	if (s->memory) {
-		if (write_u64(d, "memory.limit_in_bytes", s->memory, err) < 0)
+		if (cl_cg_write_u64(d, "memory.limit_in_bytes", s->memory, err) < 0)
 			return cl_wrap(err, "--memory");
 		/* memsw is memory plus swap: equal to the limit means no swap */
 		if (cl_cg_has(d, "memory.memsw.limit_in_bytes")) {
 			int rc = r->memory_swap == CL_UNLIMITED
 					 ? cl_cg_write(d, "memory.memsw.limit_in_bytes", "-1", err)
-					 : write_u64(d, "memory.memsw.limit_in_bytes",
+					 : cl_cg_write_u64(d, "memory.memsw.limit_in_bytes",
 						     r->memory_swap ? r->memory_swap : s->memory, err);
 			if (rc < 0)
 				return cl_wrap(err, "--memory-swap");
@@ -79,21 +71,21 @@ static int memory_limits(const char *d, const struct cl_spec *s, struct cl_err *
 				       "(no memory.memsw.limit_in_bytes; boot with swapaccount=1)");
 		}
 	}
-	if (r->memory_high && write_u64(d, "memory.soft_limit_in_bytes", r->memory_high, err) < 0)
+	if (r->memory_high && cl_cg_write_u64(d, "memory.soft_limit_in_bytes", r->memory_high, err) < 0)
 		return cl_wrap(err, "--memory-high");
 	return 0;
 }
 
 static int cpu_limits(const char *d, const struct cl_resources *r, struct cl_err *err)
 {
-	if (r->cpus_milli && (write_u64(d, "cpu.cfs_period_us", CL_CG_PERIOD_US, err) < 0 ||
-			      write_u64(d, "cpu.cfs_quota_us", (uint64_t)r->cpus_milli * CL_CG_PERIOD_US / 1000,
+	if (r->cpus_milli && (cl_cg_write_u64(d, "cpu.cfs_period_us", CL_CG_PERIOD_US, err) < 0 ||
+			      cl_cg_write_u64(d, "cpu.cfs_quota_us", (uint64_t)r->cpus_milli * CL_CG_PERIOD_US / 1000,
 					err) < 0))
 		return cl_wrap(err, "--cpus");
 	/* v2's weight 1-10000 (default 100) onto v1's shares 2-262144 (default
 	 * 1024), the conversion runc and crun use the other way round */
 	if (r->cpu_weight &&
-	    write_u64(d, "cpu.shares", 2 + ((uint64_t)(r->cpu_weight - 1) * 262142) / 9999, err) < 0)
+	    cl_cg_write_u64(d, "cpu.shares", 2 + ((uint64_t)(r->cpu_weight - 1) * 262142) / 9999, err) < 0)
 		return cl_wrap(err, "--cpu-weight");
 	return 0;
 }
@@ -108,9 +100,9 @@ static int io_limits(const char *d, const struct cl_resources *r, struct cl_err 
 		uint64_t w = r->io_weight;
 		int rc;
 		if (cl_cg_has(d, "blkio.weight"))
-			rc = write_u64(d, "blkio.weight", 10 + (w - 1) * 990 / 9999, err);
+			rc = cl_cg_write_u64(d, "blkio.weight", 10 + (w - 1) * 990 / 9999, err);
 		else if (cl_cg_has(d, "blkio.bfq.weight"))
-			rc = write_u64(d, "blkio.bfq.weight", 1 + (w - 1) * 999 / 9999, err);
+			rc = cl_cg_write_u64(d, "blkio.bfq.weight", 1 + (w - 1) * 999 / 9999, err);
 		else
 			return cl_fail(err, 0, "--io-weight: no proportional I/O control on this host "
 				       "(neither blkio.weight nor blkio.bfq.weight: the disks' I/O "
@@ -153,7 +145,7 @@ int cl_cg_v1_limits(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err
 		return -1;
 	if ((d = v1(cg, CL_CG_CPU)) && cpu_limits(d, &s->res, err) < 0)
 		return -1;
-	if ((d = v1(cg, CL_CG_PIDS)) && s->res.pids && write_u64(d, "pids.max", s->res.pids, err) < 0)
+	if ((d = v1(cg, CL_CG_PIDS)) && s->res.pids && cl_cg_write_u64(d, "pids.max", s->res.pids, err) < 0)
 		return cl_wrap(err, "--pids");
 	if ((d = v1(cg, CL_CG_IO)) && io_limits(d, &s->res, err) < 0)
 		return -1;

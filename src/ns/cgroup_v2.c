@@ -23,25 +23,17 @@ const char *cl_cg_v2_name(enum cl_cg_ctrl c)
 	}
 }
 
-static int write_u64(const char *dir, const char *file, uint64_t v, struct cl_err *err)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	return cl_cg_write(dir, file, buf, err);
-}
-
 static int memory_limits(const char *d, const struct cl_spec *s, struct cl_err *err)
 {
 	const struct cl_resources *r = &s->res;
 
 	if (s->memory) {
-		if (write_u64(d, "memory.max", s->memory, err) < 0)
+		if (cl_cg_write_u64(d, "memory.max", s->memory, err) < 0)
 			return cl_wrap(err, "--memory");
 		/* v2's swap limit is swap alone; --memory-swap is memory plus swap */
 		if (cl_cg_has(d, "memory.swap.max")) {
 			int rc = r->memory_swap == CL_UNLIMITED ? cl_cg_write(d, "memory.swap.max", "max", err)
-								: write_u64(d, "memory.swap.max",
+								: cl_cg_write_u64(d, "memory.swap.max",
 									    r->memory_swap ? r->memory_swap - s->memory : 0,
 									    err);
 			if (rc < 0)
@@ -50,7 +42,7 @@ static int memory_limits(const char *d, const struct cl_spec *s, struct cl_err *
 			return cl_fail(err, 0, "--memory-swap: this kernel does not account swap (no memory.swap.max)");
 		}
 	}
-	if (r->memory_high && write_u64(d, "memory.high", r->memory_high, err) < 0)
+	if (r->memory_high && cl_cg_write_u64(d, "memory.high", r->memory_high, err) < 0)
 		return cl_wrap(err, "--memory-high");
 	return 0;
 }
@@ -65,7 +57,7 @@ static int cpu_limits(const char *d, const struct cl_resources *r, struct cl_err
 		if (cl_cg_write(d, "cpu.max", buf, err) < 0)
 			return cl_wrap(err, "--cpus");
 	}
-	if (r->cpu_weight && write_u64(d, "cpu.weight", r->cpu_weight, err) < 0)
+	if (r->cpu_weight && cl_cg_write_u64(d, "cpu.weight", r->cpu_weight, err) < 0)
 		return cl_wrap(err, "--cpu-weight");
 	return 0;
 }
@@ -121,7 +113,7 @@ int cl_cg_v2_limits(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err
 		return -1;
 	if ((d = v2(cg, CL_CG_CPUSET)) && s->res.cpuset && cl_cg_write(d, "cpuset.cpus", s->res.cpuset, err) < 0)
 		return cl_wrap(err, "--cpuset");
-	if ((d = v2(cg, CL_CG_PIDS)) && s->res.pids && write_u64(d, "pids.max", s->res.pids, err) < 0)
+	if ((d = v2(cg, CL_CG_PIDS)) && s->res.pids && cl_cg_write_u64(d, "pids.max", s->res.pids, err) < 0)
 		return cl_wrap(err, "--pids");
 	if ((d = v2(cg, CL_CG_IO)) && io_limits(d, &s->res, err) < 0)
 		return -1;

@@ -25,20 +25,9 @@
 #include "ns/tty.h"
 #include "ns/userns.h"
 #include "util/cleanup.h"
+#include "util/fd.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-
-/* Internal fds must not land in the range --preserve-fds hands to the jail. */
-static int relocate(int fd, int min)
-{
-	int n;
-
-	if (fd < 0 || fd >= min)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, min);
-	close(fd);
-	return n;
-}
 
 static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
 {
@@ -221,17 +210,17 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cl_fail(err, errno, "cannot create the sync socket");
-	sync_fd = relocate(sv[0], min_fd);
-	child_fd = relocate(sv[1], min_fd);
+	sync_fd = cl_fd_above(sv[0], min_fd);
+	child_fd = cl_fd_above(sv[1], min_fd);
 	if (sync_fd < 0 || child_fd < 0)
 		return cl_fail(err, errno, "cannot move the sync socket above --preserve-fds");
-	if (s->init && (init_fd = relocate(cl_tinyinit_memfd(err), min_fd)) < 0)
+	if (s->init && (init_fd = cl_fd_above(cl_tinyinit_memfd(err), min_fd)) < 0)
 		return -1;
 	if (s->tty) {
 		if (cl_tty_open(&tty, err) < 0)
 			return -1;
-		tty.master = relocate(tty.master, min_fd);
-		tty.slave = relocate(tty.slave, min_fd);
+		tty.master = cl_fd_above(tty.master, min_fd);
+		tty.slave = cl_fd_above(tty.slave, min_fd);
 	}
 
 	sigemptyset(&mask);
@@ -240,7 +229,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
-	sigfd = relocate(signalfd(-1, &mask, SFD_CLOEXEC), min_fd);
+	sigfd = cl_fd_above(signalfd(-1, &mask, SFD_CLOEXEC), min_fd);
 	if (sigfd < 0) {
 		cl_fail(err, errno, "cannot create a signalfd");
 		goto out;

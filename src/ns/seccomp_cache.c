@@ -17,6 +17,7 @@
 #include "ns/seccomp.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -98,10 +99,12 @@ static int cache_dir(void)
 	return fd;
 }
 
-static int read_all(int fd, void *buf, size_t len)
+/* The whole of @len bytes, or -1. */
+static int io_all(int fd, void *buf, size_t len, bool out)
 {
 	for (size_t off = 0; off < len;) {
-		ssize_t r = read(fd, (char *)buf + off, len - off);
+		ssize_t r = out ? write(fd, (const char *)buf + off, len - off)
+				: read(fd, (char *)buf + off, len - off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -111,17 +114,14 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
+static int read_all(int fd, void *buf, size_t len)
+{
+	return io_all(fd, buf, len, false);
+}
+
 static int write_all(int fd, const void *buf, size_t len)
 {
-	for (size_t off = 0; off < len;) {
-		ssize_t r = write(fd, (const char *)buf + off, len - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		off += (size_t)r;
-	}
-	return 0;
+	return io_all(fd, (void *)buf, len, true);
 }
 
 /* File: magic, key length (u32) and key, filter count (u32), then per
