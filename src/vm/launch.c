@@ -22,7 +22,7 @@
 /* As Firecracker: no PCI probing, one UART, no PS/2 probing, a quiet boot. */
 #define CL_VM_CMDLINE                                                                              \
 	"console=ttyS0 panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp "       \
-	"i8042.dumbkbd tsc=reliable no_timer_check"
+	"i8042.dumbkbd tsc=reliable no_timer_check reboot=k"
 /* CLOISON_VM_DEBUG=1 shows the guest kernel's boot messages. */
 #define CL_VM_CMDLINE_QUIET " quiet loglevel=1"
 #define CL_VM_CMDLINE_DEBUG " loglevel=7"
