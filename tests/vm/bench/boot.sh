@@ -13,7 +13,7 @@ RUNS=3
 K=$CL_KERNEL
 CACHE=/var/cache/cloison/initramfs
 # cloison's own command line (src/vm/launch.c, CL_VM_CMDLINE + quiet)
-CMDLINE="console=ttyS0 panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd tsc=reliable no_timer_check quiet loglevel=1"
+CMDLINE="console=ttyS0 panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd tsc=reliable no_timer_check reboot=k quiet loglevel=1"
 
 # progress on the console as it happens (the harness shows a test's output
 # only when it ends; run-in-guest ignores these lines)
