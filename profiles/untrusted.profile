@@ -46,8 +46,13 @@ allow socketpair connect sendto sendmsg recvfrom recvmsg shutdown
 allow getsockname getpeername getsockopt setsockopt
 # Only local sockets.
 allow socket arg0 == AF_UNIX
-# ioctl, but not TIOCSTI (typing into a terminal).
-allow ioctl arg1 != TIOCSTI
+# ioctl, but not TIOCSTI or TIOCLINUX (typing or pasting into a terminal,
+# CVE-2017-5226, CVE-2023-28100).  The request is a
+# 32-bit int the kernel truncates to: compare only the low 32 bits, or
+# 0x100005412 would pass "!= TIOCSTI" and still be TIOCSTI.
+allow ioctl
+deny ioctl arg1 & 0xffffffff == TIOCSTI
+deny ioctl arg1 & 0xffffffff == TIOCLINUX
 # Processes and threads, but no new namespaces; clone3's flags cannot be
 # read, so it reports ENOSYS and glibc falls back to clone.
 allow fork vfork

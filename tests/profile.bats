@@ -25,7 +25,8 @@ settings() {
 	[ "$status" -eq 0 ]
 	for p in $SHIPPED; do
 		grep -qE "^$p +[a-zA-Z].{20,}" <<<"$output" || { echo "$p: no description"; return 1; }
-		grep -qF "[./profiles/$p.profile]" <<<"$output"
+		# as found first: ./profiles unless installed (make install)
+	grep -qE "\[(./profiles|/etc/cloison/profiles|/usr/local/share/cloison/profiles)/$p.profile\]" <<<"$output"
 		head -1 "profiles/$p.profile" | grep -qE "^# $p: " # a comment header saying what it is for
 	done
 }
@@ -34,7 +35,7 @@ settings() {
 	run "$CLOISON" profile check $SHIPPED
 	[ "$status" -eq 0 ]
 	for p in $SHIPPED; do
-		grep -qx "./profiles/$p.profile: ok" <<<"$output"
+		grep -qxE "(./profiles|/etc/cloison/profiles|/usr/local/share/cloison/profiles)/$p.profile: ok" <<<"$output"
 	done
 }
 
@@ -120,6 +121,28 @@ settings() {
 	grep -qx "clone3: ENOSYS" <<<"$output"
 }
 
+@test "untrusted: TIOCSTI stays denied with junk in the upper half of ioctl's 32-bit request" {
+	# stdin is /dev/null: a request that gets through fails with ENOTTY
+	jail --profile untrusted -- sh -c 'cltest syscall ioctl 0 0x5412 0; cltest syscall ioctl 0 0x100005412 0; cltest syscall ioctl 0 0x541B 0'
+	[ "${lines[0]}" = "ioctl: EPERM" ]
+	[ "${lines[1]}" = "ioctl: EPERM" ]
+	[ "${lines[2]}" = "ioctl: ENOTTY" ]
+}
+
+@test "profile show escapes \$ so that a value with \$\$ or \${ reads back the same" {
+	printf 'env A=$${HOME}\nenv B=$$$$\nenv C=a$$b $$x\n' >"$TMP/d.profile"
+	run "$CLOISON" profile show "$TMP/d.profile"
+	[ "$status" -eq 0 ]
+	"$CLOISON" profile show "$TMP/d.profile" >"$TMP/e.profile"
+	run "$CLOISON" profile show "$TMP/e.profile"
+	[ "$status" -eq 0 ]
+	[ "$(settings "$output")" = "$(settings "$(cat "$TMP/e.profile")")" ]
+	jail --profile "$TMP/e.profile" -- sh -c 'echo "$A"; echo "$B"; echo "$C"'
+	[ "${lines[0]}" = '${HOME}' ]
+	[ "${lines[1]}" = '$$' ]
+	[ "${lines[2]}" = 'a$b $x' ]
+}
+
 @test "flags override the profile, profiles apply in order, later lines override earlier ones" {
 	printf 'hostname first\nhostname second\nenv A=1\n' >"$TMP/a.profile"
 	printf 'include a.profile\nhostname third\n' >"$TMP/b.profile"
@@ -151,7 +174,24 @@ settings() {
 	grep -qE '^mine +a test profile' <<<"$output"
 	run "$CLOISON" run --rootfs "$ROOTFS" --profile nosuch -- true
 	[ "$status" -eq 125 ]
-	grep -qF "cannot find profile 'nosuch' (looked for nosuch.profile in ./profiles, /etc/cloison/profiles," <<<"$output"
+	grep -qF "cannot find profile 'nosuch' (looked for nosuch.profile in ./profiles, /etc/cloison/profiles, /usr/local/share/cloison/profiles)" <<<"$output"
+}
+
+@test "search path: ./profiles first, then /etc/cloison/profiles; a path names one file exactly" {
+	local sys=/etc/cloison/profiles name=cltest-prec-$$
+	[ -d "$sys" ] || { mkdir -p "$sys"; touch "$TMP/made-etc"; }
+	printf 'hostname from-etc\n' >"$sys/$name.profile"
+	mkdir "$TMP/profiles"
+	printf 'hostname from-cwd\n' >"$TMP/profiles/$name.profile"
+	cd "$TMP"
+	run "$CLOISON" run --rootfs "$ROOTFS" --profile "$name" -- hostname
+	out1=$output
+	run "$CLOISON" run --rootfs "$ROOTFS" --profile "$sys/$name.profile" -- hostname
+	out2=$output
+	rm -f "$sys/$name.profile"
+	[ ! -e "$TMP/made-etc" ] || rmdir "$sys" /etc/cloison
+	[ "$out1" = from-cwd ]
+	[ "$out2" = from-etc ]
 }
 
 @test "variables: \${PWD}, \${VAR}, \${VAR:-default}, \$\$; an unset one is an error" {
@@ -209,6 +249,19 @@ bad() {
 	run "$CLOISON" profile check "$TMP/outer.profile"
 	[ "$status" -eq 1 ]
 	[ "$output" = "cloison: $TMP/outer.profile: invalid hostname 'bad_name!': 1-64 letters, digits, '-' or '.'" ]
+}
+
+@test "malformed: includes that fan out (each level includes the next twice) stop at 256 files" {
+	for i in $(seq 1 12); do printf 'include l%d\ninclude l%d\n' $((i + 1)) $((i + 1)) >"$TMP/l$i.profile"; done
+	printf 'hostname deep\n' >"$TMP/l13.profile"
+	run timeout 20 "$CLOISON" profile check "$TMP/l1.profile"
+	[ "$status" -eq 1 ]
+	grep -q ": more than 256 profiles read in all" <<<"$output"
+	grep -q "^cloison: $TMP/l[0-9]*.profile:[12]: " <<<"$output" # names FILE:LINE
+	# a few levels are fine
+	run "$CLOISON" profile show "$TMP/l9.profile" # 1 + 2 + 4 + 8 + 16 files
+	[ "$status" -eq 0 ]
+	grep -qx "hostname deep" <<<"$output"
 }
 
 @test "malformed: binary garbage, a too-long line, not a regular file" {

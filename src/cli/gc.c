@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "ns/cgroup.h"
+#include "ns/seccomp.h"
 #include "ns/net_ipam.h"
 #include "ns/netlink.h"
 
@@ -23,7 +24,8 @@ static const char gc_usage[] =
     "the bridges cloison created that have no port and no lease left.\n"
     "Bridges cloison did not create are never touched.  Also removes the\n"
     "cgroups of contexts whose cloison and guardian are both gone (empty\n"
-    "cloison/<id> groups below cloison's own cgroup, made over a minute ago).\n"
+    "cloison/<id> groups below cloison's own cgroup, made over a minute ago),\n"
+    "and empties the cache of compiled seccomp filters (remade on demand).\n"
     "\n"
     "  -n, --dry-run           say what would be removed, remove nothing\n";
 
@@ -46,6 +48,13 @@ static void said_cgroup(const char *path, void *data)
 
 	printf("%s cgroup %s\n", g->dry ? "would remove" : "removed", path);
 	g->removed++;
+}
+
+/* The filter cache is housekeeping, not a leftover: emptied quietly. */
+static void said_filter(const char *name, void *data)
+{
+	(void)name;
+	(void)data;
 }
 
 static void said_lease(const struct cl_lease *l, void *data)
@@ -163,6 +172,7 @@ int cl_cmd_gc(int argc, char **argv)
 	}
 	if (collect(&g, &err) < 0 || cl_cgroup_gc_ext(g.dry, said_cgroup, &g, &err) < 0)
 		goto out;
+	cl_seccomp_cache_gc(g.dry, said_filter, NULL);
 	r = 0;
 out:
 	cl_nl_close(&nl);

@@ -20,8 +20,8 @@ static const char profile_usage[] =
     "\n"
     "Profiles are the hand-written form of a jail's settings (cloison.profile(5)):\n"
     "one setting per line, named as the long options of 'cloison run'.\n"
-    "A NAME is looked up as NAME.profile in ./profiles, /etc/cloison/profiles and\n" CL_SHAREDIR
-    "/profiles; a PATH holds a slash.\n"
+    "A NAME is looked up as NAME.profile in ./profiles, /etc/cloison/profiles\nand "
+    CL_SHAREDIR "/profiles, in that order; a PATH holds a slash.\n"
     "\n"
     "  list               the profiles found on the search path, with what each is for\n"
     "  show [NAME...]     the settings the profiles give, merged in order, as a profile\n"

@@ -28,6 +28,9 @@ struct cl_sc_program {
 int cl_seccomp_compile(const struct cl_spec *s, struct cl_sc_program *p, struct cl_err *err);
 int cl_seccomp_install(const struct cl_sc_program *p, struct cl_err *err);
 void cl_seccomp_program_free(struct cl_sc_program *p);
+/* `cloison gc`: empty the compiled-filter cache (entries are remade on
+ * demand; each build of cloison has its own); returns how many went. */
+int cl_seccomp_cache_gc(bool dry_run, void (*said)(const char *name, void *data), void *data);
 
 /* Load the spec's filter on the calling process (all threads, TSYNC): the
  * program compiled by the parent.  Runs in the jail's child last, after

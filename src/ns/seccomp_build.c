@@ -110,6 +110,31 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t act, const struct cl_sc_rule *
 	return 0;
 }
 
+/* Whether @r may match the seccomp(SECCOMP_SET_MODE_FILTER, TSYNC, prog)
+ * that loads the filters after the overlays (cl_seccomp_install); the
+ * program's address is unknown, so a test of arg2..5 may hold. */
+static bool may_refuse_load(const struct cl_sc_rule *r)
+{
+	static const uint64_t known[2] = {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC};
+
+	if (strcmp(r->name, "seccomp") != 0 || r->action.kind == CL_SC_ALLOW)
+		return false;
+	for (unsigned i = 0; i < r->n_conds; i++) {
+		const struct cl_sc_cond *c = &r->conds[i];
+		uint64_t v = c->arg < 2 ? known[c->arg] : 0;
+		bool holds = c->op == CL_SC_EQ	 ? v == c->value
+			     : c->op == CL_SC_NE ? v != c->value
+			     : c->op == CL_SC_LT ? v < c->value
+			     : c->op == CL_SC_LE ? v <= c->value
+			     : c->op == CL_SC_GT ? v > c->value
+			     : c->op == CL_SC_GE ? v >= c->value
+						 : (v & c->mask) == c->value;
+		if (c->arg < 2 && !holds)
+			return false;
+	}
+	return true;
+}
+
 struct overlay {
 	struct cl_sc_action action;
 	scmp_filter_ctx ctx;
@@ -191,8 +216,9 @@ static int build(const struct cl_seccomp_policy *p, struct cl_sc_rule *rules, si
 	struct overlay ov[CL_SC_MAX_FILTERS];
 	size_t n_ov = 0;
 	scmp_filter_ctx main_ctx;
-	bool enosys = def.kind != CL_SC_ALLOW && def.kind != CL_SC_LOG &&
-		      !(def.kind == CL_SC_ERRNO && def.errnum == ENOSYS);
+	/* only an errno default: trap and kill outrank errno in the kernel, so
+	 * the layer would change nothing but open seccomp(2) */
+	bool enosys = def.kind == CL_SC_ERRNO && def.errnum != ENOSYS;
 	bool seccomp_ruled = false;
 	_cleanup_free_ bool *done = calloc(n + 1, sizeof(bool));
 
@@ -209,9 +235,22 @@ static int build(const struct cl_seccomp_policy *p, struct cl_sc_rule *rules, si
 		/* an unconditional rule at least as strict makes it moot */
 		if (u && u->action.kind >= rules[i].action.kind)
 			continue;
+		/* an overlay is loaded before the rest, which it would refuse */
+		if (may_refuse_load(&rules[i]))
+			return cl_fail(
+			    err, 0,
+			    "the rule 'seccomp %s' would refuse the loading of the rest of "
+			    "the filter (seccomp(SECCOMP_SET_MODE_FILTER, TSYNC)): to stop "
+			    "the command adding filters, deny seccomp without conditions",
+			    rules[i].conds_text);
 		if (overlay_add(f, ov, &n_ov, p->abis, &rules[i], err) < 0)
 			return -1;
 	}
+	/* any rule stricter than allow on seccomp, with conditions or not,
+	 * could refuse the load of the ENOSYS layer: then go without it */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rules[i].name, "seccomp") == 0 && rules[i].action.kind != CL_SC_ALLOW)
+			seccomp_ruled = true;
 	if (new_filter(f, to_scmp(def), SCMP_ACT_KILL_PROCESS, p->abis, &main_ctx, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -221,8 +260,6 @@ static int build(const struct cl_seccomp_policy *p, struct cl_sc_rule *rules, si
 		for (size_t k = i; k < n; k++)
 			if (strcmp(rules[k].name, rules[i].name) == 0 && rules[k].n_conds == 0)
 				u = &rules[k];
-		if (strcmp(rules[i].name, "seccomp") == 0)
-			seccomp_ruled = u && u->action.kind != CL_SC_ALLOW;
 		for (size_t k = i; k < n; k++) {
 			if (strcmp(rules[k].name, rules[i].name) != 0)
 				continue;
@@ -239,7 +276,7 @@ static int build(const struct cl_seccomp_policy *p, struct cl_sc_rule *rules, si
 		return 0; /* without the ENOSYS filter, unknown calls get the default */
 	/* the flags libseccomp loads with: TSYNC, and TSYNC_ESRCH where the
 	 * kernel has it */
-	for (unsigned flags = 0; flags < 2 && def.kind != CL_SC_ALLOW; flags++) {
+	for (unsigned flags = 0; flags < 2; flags++) {
 		struct cl_sc_rule load = {
 		    .name = "seccomp",
 		    .action = {CL_SC_ALLOW, 0},

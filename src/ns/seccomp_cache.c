@@ -13,10 +13,15 @@
  * key equals the key we computed byte for byte (the hash only names the
  * file).  The key holds the policy in the profile language, libseccomp's
  * version, the kernel release (libseccomp adapts the filter to the kernel's
- * API level) and cloison's version.  Anything odd: compile instead. */
+ * API level), cloison's version and its executable's build-id (the built-in
+ * policy and the compiler are code: a fixed build must not load the BPF of
+ * an older one).  Anything odd: compile instead. */
 #include "ns/seccomp.h"
 
+#include <elf.h>
+#include <dirent.h>
 #include <errno.h>
+#include <link.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -33,7 +38,7 @@
 #include "util/cleanup.h"
 
 #define CACHE_MAGIC "cloison-seccomp-bpf 1\n"
-#define MAX_INSNS 65536 /* BPF_MAXINSNS is 4096; stay well above, bound reads */
+#define MAX_INSNS   65536 /* BPF_MAXINSNS is 4096; stay well above, bound reads */
 
 void cl_seccomp_program_free(struct cl_sc_program *p)
 {
@@ -43,20 +48,56 @@ void cl_seccomp_program_free(struct cl_sc_program *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The GNU build-id of the cloison executable, as hex into @out: the
+ * built-in policy and the compiler of seccomp_build.c are code, which a
+ * rebuild can change without a new CL_VERSION.  @out stays "" without one. */
+static int build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	char *out = data;
+
+	(void)size;
+	if (info->dlpi_name && info->dlpi_name[0])
+		return 1; /* the first object is the executable: only it counts */
+	for (size_t i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr),
+			   *end = p + ph->p_memsz;
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			const char *desc = p + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    memcmp(p + sizeof(*nh), "GNU", 4) == 0 && nh->n_descsz <= 64 &&
+			    desc + nh->n_descsz <= end) {
+				for (size_t k = 0; k < nh->n_descsz; k++)
+					sprintf(out + 2 * k, "%02x", (unsigned char)desc[k]);
+				return 1;
+			}
+			p = desc + ((nh->n_descsz + 3) & ~3u);
+		}
+	}
+	return 1;
+}
+
 /* The key: everything the compiled program depends on. */
 static char *make_key(const struct cl_spec *s)
 {
 	const struct scmp_version *v = seccomp_version();
+	char build[129] = "";
 	struct utsname u;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f;
 
-	if (!f)
+	dl_iterate_phdr(build_id_cb, build);
+	if (!build[0])
+		return NULL; /* cannot tell this build from another: no cache */
+	if (!(f = open_memstream(&buf, &len)))
 		return NULL;
 	uname(&u);
-	fprintf(f, "cloison %s\nlibseccomp %u.%u.%u\nkernel %s %s\n", CL_VERSION, v ? v->major : 0,
-		v ? v->minor : 0, v ? v->micro : 0, u.release, u.machine);
+	fprintf(f, "cloison %s\nbuild %s\nlibseccomp %u.%u.%u\nkernel %s %s\n", CL_VERSION, build,
+		v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, u.release, u.machine);
 	for (const struct cl_setting *p = cl_settings_seccomp; p->name; p++)
 		p->show(s, f);
 	if (fclose(f) != 0) {
@@ -128,7 +169,8 @@ static int write_all(int fd, const void *buf, size_t len)
  * filter its instruction count (u32) and instructions. */
 static int cache_read(int dir, const char *name, const char *key, struct cl_sc_program *p)
 {
-	_cleanup_close_ int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted there must not hang the start */
+	_cleanup_close_ int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char magic[sizeof(CACHE_MAGIC) - 1];
 	size_t key_len = strlen(key);
 	_cleanup_free_ char *stored = NULL;
@@ -215,10 +257,10 @@ int cl_seccomp_compile(const struct cl_spec *s, struct cl_sc_program *p, struct 
 	memset(p, 0, sizeof(*p));
 	if (s->seccomp.learn) /* the child loads the recording filter itself */
 		return 0;
-	if (!(p->key = make_key(s)))
-		return cl_fail(err, ENOMEM, "out of memory");
-	snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)fnv1a(p->key));
-	if (!getenv("CLOISON_SECCOMP_NOCACHE") && (dir = cache_dir()) >= 0) {
+	p->key = make_key(s); /* NULL: compile, and cache nothing */
+	if (p->key)
+		snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)fnv1a(p->key));
+	if (p->key && !getenv("CLOISON_SECCOMP_NOCACHE") && (dir = cache_dir()) >= 0) {
 		if (cache_read(dir, name, p->key, p) == 0)
 			return 0;
 		for (size_t i = 0; i < p->n; i++)
@@ -250,4 +292,28 @@ int cl_seccomp_install(const struct cl_sc_program *p, struct cl_err *err)
 				       "cannot load seccomp filter %zu of the policy", i + 1);
 	}
 	return 0;
+}
+
+int cl_seccomp_cache_gc(bool dry_run, void (*said)(const char *name, void *data), void *data)
+{
+	_cleanup_close_ int dir = cache_dir();
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	if (dir < 0 || !(d = fdopendir(dup(dir))))
+		return 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		/* entries and the temporary files of an interrupted write */
+		if (len < 5 || strcmp(e->d_name + len - 4, ".bpf") != 0)
+			if (e->d_name[0] != '.' || !strstr(e->d_name, ".bpf."))
+				continue;
+		if (!dry_run && unlinkat(dir, e->d_name, 0) < 0)
+			continue;
+		said(e->d_name, data);
+		n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -26,9 +26,14 @@ struct ctx {
 	unsigned flags;
 	struct frame stack[CL_PROFILE_MAX_DEPTH];
 	size_t depth;
-	bool located; /* the error being returned already says FILE:LINE */
+	size_t n_files; /* read so far: a include b twice, b c twice... is 2^16 */
+	bool located;	/* the error being returned already says FILE:LINE */
 };
 
+/* The order the profile format specifies: the project's own ./profiles
+ * first, then the administrator's, then cloison's.  A CI job that runs in the
+ * directory of code it does not trust must name its profile by path
+ * (/etc/cloison/profiles/ci-sandbox.profile): see cloison.profile(5). */
 static const char *const dirs[] = {"./profiles", "/etc/cloison/profiles", CL_SHAREDIR "/profiles",
 				   NULL};
 
@@ -265,6 +270,9 @@ static int apply_file(struct ctx *c, const char *path, struct cl_err *err)
 
 	if (c->depth == CL_PROFILE_MAX_DEPTH)
 		return cl_fail(err, 0, "includes nested more than %d deep", CL_PROFILE_MAX_DEPTH);
+	if (++c->n_files > CL_PROFILE_MAX_FILES)
+		return cl_fail(err, 0, "more than %d profiles read in all (includes of includes)",
+			       CL_PROFILE_MAX_FILES);
 	/* O_NONBLOCK: a FIFO must not hang us; only regular files are read */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -322,7 +330,23 @@ int cl_profile_apply(struct cl_spec *s, const char *name_or_path, struct cl_err 
 
 void cl_profile_print(const struct cl_spec *s, FILE *out)
 {
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
 	for (const struct cl_setting *p = cl_settings_next(NULL); p; p = cl_settings_next(p))
 		if (!(p->flags & CL_SETTING_CLI_ONLY))
-			p->show(s, out);
+			p->show(s, f ? f : out);
+	if (!f)
+		return;
+	/* values are written as they are: a '$' before '$' or '{' in one
+	 * ("$${HOME}" read as "${HOME}") must be written $$ to read back the
+	 * same; any other '$' reads as itself.  No key has one. */
+	if (fclose(f) == 0)
+		for (size_t i = 0; i < len; i++) {
+			if (buf[i] == '$' && (buf[i + 1] == '$' || buf[i + 1] == '{'))
+				fputc('$', out);
+			fputc(buf[i], out);
+		}
+	free(buf);
 }

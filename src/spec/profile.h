@@ -14,14 +14,15 @@
 #define CL_PROFILE_MAX_LINE  4096      /* bytes, newline excluded */
 #define CL_PROFILE_MAX_SIZE  (1 << 20) /* bytes per file */
 #define CL_PROFILE_MAX_DEPTH 16	       /* nested includes */
+#define CL_PROFILE_MAX_FILES 256       /* files read in all, includes included */
 
 enum {
 	CL_PROFILE_NO_INCLUDE = 1 << 0, /* "include" is an error (the fuzzer) */
 };
 
 /* Find the profile @name_or_path (a path when it holds a slash, else
- * NAME.profile in ./profiles, /etc/cloison/profiles, then the installed share
- * directory) and apply its settings to @s in order.  Errors name FILE:LINE:. */
+ * NAME.profile in /etc/cloison/profiles, the installed share directory, then
+ * ./profiles) and apply its settings to @s in order.  Errors name FILE:LINE:. */
 int cl_profile_apply(struct cl_spec *s, const char *name_or_path, struct cl_err *err);
 
 /* Apply the profile text @text (@len bytes, NULs included), called @name in

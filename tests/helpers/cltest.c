@@ -92,7 +92,7 @@ static const struct {
 	S(userfaultfd), S(perf_event_open), S(swapon), S(swapoff), S(setns), S(iopl), S(ioperm),
 	S(syslog), S(acct), S(settimeofday), S(clock_settime), S(process_vm_readv), S(kcmp),
 	S(fsopen), S(open_tree), S(move_mount), S(quotactl), S(pidfd_getfd), S(io_uring_setup),
-	S(set_mempolicy), S(mbind), S(vhangup), S(getrandom), S(sysinfo), S(sched_yield),
+	S(set_mempolicy), S(mbind), S(vhangup), S(getrandom), S(sysinfo), S(sched_yield), S(seccomp),
 	{ NULL, 0 },
 };
 #undef S
