@@ -311,12 +311,16 @@ teardown() {
 	[ -z "$(groups_named $PFX-bad)" ]
 }
 
-@test "devices: a node for a host loop device made inside cannot be read, even on a mount without nodev" {
+# device_escape NAME: a jail makes a node for a host loop device on a tmpfs
+# without nodev (mounted from outside, in its mount namespace): it can be
+# neither made nor read, nor can a node the host made there; the default
+# /dev nodes and a node for an allowed device still work.
+device_escape() {
 	command -v losetup && command -v nsenter
 	head -c 1M /dev/zero >"$TMP/disk"
 	printf 'CLOISON-SECRET-%s' "$$" | dd of="$TMP/disk" conv=notrunc status=none
 	LOOPDEV=$(losetup -f --show "$TMP/disk")
-	local majmin maj min n=$PFX-dev
+	local majmin maj min n=$1
 	majmin=$(stat -c '%t %T' "$LOOPDEV")
 	maj=$((16#${majmin% *})) min=$((16#${majmin#* }))
 	"$CLOISON" run --rootfs "$ROOTFS" --name $n -- sh -c "
@@ -325,6 +329,8 @@ teardown() {
 		mknod /mnt/blk b $maj $min && echo mknod-made
 		head -c 32 /mnt/blk
 		head -c 32 /mnt/host-blk
+		echo x >/dev/null && head -c 8 /dev/zero | wc -c | grep -qx 8 &&
+			head -c 8 /dev/urandom | wc -c | grep -qx 8 && echo dev-usable
 		mknod /mnt/null c 1 3 && echo ok >/mnt/null && echo null-usable" >"$TMP/out" 2>&1 &
 	local pid=$! jpid
 	wait_group "$(cgdir unified $n)"
@@ -338,7 +344,62 @@ teardown() {
 	! grep -q CLOISON-SECRET "$TMP/out"
 	! grep -q mknod-made "$TMP/out"
 	grep -q "/mnt/host-blk.*Operation not permitted" "$TMP/out"
+	grep -q dev-usable "$TMP/out"  # /dev/null, zero, urandom
 	grep -q null-usable "$TMP/out" # the mount itself allows device nodes
+	wait_gone $n
+}
+
+@test "devices: a node for a host loop device made inside cannot be read, even on a mount without nodev" {
+	device_escape $PFX-dev
+}
+
+@test "CLOISON_CGROUP_DEVICES=v1: the v1 devices controller holds the same line (v1-only hosts' path)" {
+	export CLOISON_CGROUP_DEVICES=v1
+	local n=$PFX-v1d
+	"$CLOISON" run --rootfs "$ROOTFS" --name $n -- sleep 1 &
+	local pid=$!
+	wait_group "$(cgdir devices $n)"
+	cat "$(cgdir devices $n)/devices.list"
+	grep -qx 'c 1:3 rwm' "$(cgdir devices $n)/devices.list"
+	! grep -q '^a ' "$(cgdir devices $n)/devices.list"
+	# the same process in the unified, devices and freezer groups
+	[ "$(cat "$(cgdir freezer $n)/cgroup.procs")" = "$(cat "$(cgdir devices $n)/cgroup.procs")" ]
+	[ "$(cat "$(cgdir unified $n)/cgroup.procs")" = "$(cat "$(cgdir devices $n)/cgroup.procs")" ]
+	wait $pid
+	wait_gone $n
+	device_escape $PFX-v1e
+	# cloison check says where they are then
+	run "$CLOISON" check
+	echo "$output"
+	grep -qE "^  devices +ok +v1 /" <<<"$output"
+	grep -qE "^  freezer +ok +v1 /" <<<"$output"
+	! grep -qE "^  devices +ok +v2" <<<"$output"
+}
+
+@test "CLOISON_CGROUP_DEVICES=v1: the freezer kills what the command left behind, and the guardian cleans up after kill -9" {
+	export CLOISON_CGROUP_DEVICES=v1
+	local n=$PFX-v1k
+	# a background process outlives the command: killed at the end
+	jail --name $n -- sh -c '(trap "" TERM HUP; exec sleep 4246) >/dev/null 2>&1 & echo started'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = started ]
+	! pgrep -f "sleep 4246"
+	wait_gone $n
+	# a fork loop at the deadline: the frozen group cannot fork away
+	jail --name $n-to --timeout 1 --pids 500 -- sh -c 'while :; do sleep 4247 & sleep 0.01; done'
+	[ "$status" -eq 124 ]
+	! pgrep -f "sleep 4247"
+	wait_gone $n-to
+	# cloison killed: the guardian freezes, kills and removes
+	"$CLOISON" run --rootfs "$ROOTFS" --name $n-k9 --pids 64 -- sh -c 'sleep 4248 & sleep 4248' &
+	local pid=$!
+	wait_group "$(cgdir freezer $n-k9)"
+	kill -KILL $pid
+	wait $pid || true
+	wait_gone $n-k9
+	for _ in $(seq 20); do pgrep -f "sleep 4248" >/dev/null || break; sleep 0.1; done
+	! pgrep -f "sleep 4248"
 }
 
 @test "the cgroup v1 release_agent escape fails from inside the jail" {
@@ -413,4 +474,50 @@ teardown() {
 	! grep -qE "^  cpuacct " <<<"$output"
 	run "$CLOISON" check --json
 	python3 -c 'import json,sys; d=json.load(sys.stdin)["cgroups"]; assert d["memory"]["ok"] and "libcgroup" in d, d' <<<"$output"
+}
+
+@test "the jail holds no cgroup directory nor the guardian's pipe; the guardian holds nothing of cloison's" {
+	local n=$PFX-fd
+	"$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 10 --memory 64M --preserve-fds 1 -- sleep 2 3</dev/null &
+	local pid=$! jpid g
+	wait_group "$(cgdir unified $n)"
+	jpid=$(head -1 "$(cgdir unified $n)/cgroup.procs")
+	ls -l /proc/"$jpid"/fd
+	# stdin, stdout, stderr and the one preserved: nothing else
+	[ "$(ls /proc/"$jpid"/fd | sort -n | tr '\n' ' ')" = "0 1 2 3 " ]
+	[ "$(readlink /proc/"$jpid"/fd/3)" = /dev/null ]
+	g=$(ps -o pid= -o comm= --ppid $pid | awk '$2 == "cloison-guard" { print $1 }')
+	[ -n "$g" ]
+	ls -l /proc/"$g"/fd
+	[ "$(ls /proc/"$g"/fd | wc -l)" -eq 4 ]
+	[ "$(readlink /proc/"$g"/fd/0)" = /dev/null ]
+	[ "$(find /proc/"$g"/fd -lname 'pipe:*' | wc -l)" -eq 1 ]
+	wait $pid
+	wait_gone $n
+}
+
+@test "a group left busy: the guardian never kills in nor removes a same-named group another run made since" {
+	local n=$PFX-busy hold
+	# the first run's pids group is held busy by a host process the test
+	# moved there, so cloison gives up on it and the guardian goes on
+	"$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 10 -- sleep 1 &
+	local a=$!
+	wait_group "$(cgdir pids $n)"
+	sleep 4249 &
+	hold=$!
+	echo $hold >"$(cgdir pids $n)/cgroup.procs"
+	# once the first run removed its unified-tree group (on its way out,
+	# still waiting for the pids one), a second run takes the name there
+	for _ in $(seq 100); do [ -d "$(cgdir unified $n)" ] || break; sleep 0.05; done
+	[ ! -d "$(cgdir unified $n)" ]
+	"$CLOISON" run --rootfs "$ROOTFS" --name $n -- sh -c 'sleep 4; echo second-survived' >"$TMP/out" 2>&1 &
+	local b=$! st=0
+	wait $a || true
+	wait $b || st=$?
+	cat "$TMP/out"
+	kill $hold
+	wait $hold || true
+	[ "$st" -eq 0 ]
+	grep -q second-survived "$TMP/out"
+	wait_gone $n
 }

@@ -73,8 +73,9 @@ int cl_cg_write_each(const char *dir, const char *file, const char *const *vals,
 		return cl_fail(err, errno, "cannot open %s", path);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(vals[i]);
-		if (write(fd, vals[i], len) != (ssize_t)len) {
-			int e = errno;
+		ssize_t w = write(fd, vals[i], len);
+		if (w != (ssize_t)len) {
+			int e = w < 0 ? errno : EIO;
 			close(fd);
 			return cl_fail(err, e, "cannot write '%s' to %s", vals[i], path);
 		}
@@ -157,21 +158,39 @@ bool cl_cg_empty(const char *dir)
 	return cl_cg_read(dir, "cgroup.procs", buf, sizeof(buf)) <= 0;
 }
 
+/* No stdio, no malloc: the guardian runs this after cloison was killed,
+ * perhaps in the middle of a malloc, in the memory it shared. */
 int cl_cg_kill_listed(const char *dir)
 {
-	char path[PATH_MAX];
-	_cleanup_fclose_ FILE *f = NULL;
-	long pid;
-	int n = 0;
+	char path[PATH_MAX], buf[4096];
+	long pid = 0;
+	bool digits = false;
+	ssize_t got;
+	int fd, n = 0;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	if (!(f = fopen(path, "re")))
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	while (fscanf(f, "%ld", &pid) == 1) {
-		if (pid > 0)
-			kill((pid_t)pid, SIGKILL);
+	while ((got = read(fd, buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < got; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = pid * 10 + (buf[i] - '0');
+				digits = true;
+				continue;
+			}
+			if (digits && pid > 0) {
+				kill((pid_t)pid, SIGKILL);
+				n++;
+			}
+			pid = 0;
+			digits = false;
+		}
+	}
+	if (digits && pid > 0) {
+		kill((pid_t)pid, SIGKILL);
 		n++;
 	}
+	close(fd);
 	return n;
 }
 
@@ -235,8 +254,7 @@ int cl_cg_remove(struct cl_cgroup *cg, int patience_ms, bool free_strings)
 				free(d->made[d->n_made - 1]);
 			d->n_made--;
 		}
-		while (free_strings && d->n_made > 0)
-			free(d->made[--d->n_made]);
+		/* what is left (another run's now, or busy) the caller frees */
 	}
 	return r;
 }
@@ -431,6 +449,8 @@ static const char *setting_for(enum cl_cg_ctrl c)
 	case CL_CG_CPUSET: return "--cpuset";
 	case CL_CG_PIDS: return "--pids";
 	case CL_CG_IO: return "--io-weight/--io-max";
+	case CL_CG_DEVICES:
+	case CL_CG_FREEZER: return "CLOISON_CGROUP_DEVICES=v1";
 	default: return "cloison";
 	}
 }
@@ -573,6 +593,17 @@ static int v1_hierarchy(const struct cl_cg_layout *L, enum cl_cg_ctrl c)
 	return -1;
 }
 
+/* CLOISON_CGROUP_DEVICES=v1: the device rules in v1's devices controller
+ * and the final kill by v1's freezer, even where the unified tree could
+ * carry them: the v1-only hosts' path, testable on a hybrid one.  Required
+ * then: a jail never runs without its device rules. */
+bool cl_cg_force_v1_devices(void)
+{
+	const char *v = getenv("CLOISON_CGROUP_DEVICES");
+
+	return v && strcmp(v, "v1") == 0;
+}
+
 /* The unified-tree group, whenever the tree is mounted (on a hybrid layout
  * too): the child is born in it (clone3 CLONE_INTO_CGROUP), so it costs no
  * migration, and it carries the device program, cgroup.kill and cpu.stat.
@@ -602,6 +633,8 @@ static int create_v2(const struct cl_spec *s, struct cl_cgroup *cg, const struct
 	if (place(cg, d, &L->v2, id, v2, err) < 0)
 		return -1;
 	d->ctrls = v2 | V2_BUILTIN;
+	if (cl_cg_force_v1_devices())
+		d->ctrls &= ~(BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER));
 	for (int c = 0; c < CL_CG_NCTRL; c++)
 		if (d->ctrls & BIT(c))
 			cg->by_ctrl[c] = cg->v2_dir;
@@ -615,6 +648,9 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 {
 	unsigned required, need = needed(s, &required);
 	char id[80];
+
+	if (cl_cg_force_v1_devices())
+		required |= BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER);
 
 	make_id(s, id, sizeof(id));
 	snprintf(cg->name, sizeof(cg->name), "%s/%s", s->res.cgroup_parent ? s->res.cgroup_parent : "cloison", id);
@@ -653,7 +689,8 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 {
 	struct cl_cg_layout L;
 	struct cl_err e = { 0 };
-	bool must = cl_resources_limited(s);
+	/* forced v1 device rules (CLOISON_CGROUP_DEVICES=v1): never dropped */
+	bool must = cl_resources_limited(s) || cl_cg_force_v1_devices();
 
 	memset(cg, 0, sizeof(*cg));
 	cg->spec = s;
@@ -718,10 +755,13 @@ int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)
 void cl_cgroup_kill(struct cl_cgroup *cg)
 {
 	/* every process of the context is in its unified-tree group */
-	if (cg->v2_dir >= 0)
-		cl_cg_v2_kill(cg->dir[cg->v2_dir].path);
-	else if (cg->n_dirs)
+	if (cg->v2_dir >= 0 && cl_cg_is_v2(cg, CL_CG_FREEZER)) {
+		/* removed already: the name may be another run's */
+		if (cg->dir[cg->v2_dir].made_self)
+			cl_cg_v2_kill(cg->dir[cg->v2_dir].path);
+	} else if (cg->n_dirs) {
 		cl_cg_v1_kill(cg);
+	}
 }
 
 bool cl_cgroup_wants_samples(const struct cl_cgroup *cg)

@@ -61,6 +61,7 @@ struct cl_cgroup {
 	int v2_fd;		/* the unified-tree directory, for clone3's CLONE_INTO_CGROUP */
 	pid_t guard_pid;	/* the guardian (ns/cgroup_guard.c), 0 if none */
 	int guard_fd;
+	struct cl_cgroup *guard_cg; /* the guardian's copy, in the memory it shares */
 	bool sample_pids, sample_mem; /* peaks the kernel does not keep: sampled */
 	uint64_t peak_pids, peak_mem;
 	struct timespec started;

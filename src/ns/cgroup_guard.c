@@ -17,8 +17,10 @@
  * while cloison lives the guardian makes only two system calls and a read;
  * it touches anything else (libc, the heap) only once cloison has exited and
  * the memory is its own, and what it needs then (the groups' paths) is a
- * copy in a mapping cloison never frees.  cloison does not wait for it: it
- * exits on its own and whoever inherits it reaps it. */
+ * copy in a mapping cloison never frees (cloison marks there what it removed
+ * itself, before closing the pipe).  It uses no malloc nor stdio then:
+ * cloison may have been killed inside either.  cloison does not wait for
+ * it: it exits on its own and whoever inherits it reaps it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -68,6 +70,15 @@ static void wait_parent(pid_t parent)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, parent, 0);
 
+	/* reparented already: cloison is gone, and its pid, once reaped, may
+	 * be another process's (cloison is still our parent when the pidfd was
+	 * taken, the pidfd is cloison's: children are reparented before their
+	 * parent can be reaped) */
+	if (getppid() != parent) {
+		if (pfd >= 0)
+			close(pfd);
+		return;
+	}
 	if (pfd >= 0) {
 		struct pollfd p = { .fd = pfd, .events = POLLIN };
 		while (poll(&p, 1, -1) < 0 && errno == EINTR)
@@ -79,7 +90,9 @@ static void wait_parent(pid_t parent)
 		usleep(1000);
 }
 
-static int guard_main(void *arg)
+/* Not instrumented by ASan: on a stack ASan does not know (clone's), its
+ * no-return hook (before _exit) would only warn of false positives. */
+__attribute__((no_sanitize("address"))) static int guard_main(void *arg)
 {
 	struct guard *g = arg;
 	unsigned fd = (unsigned)g->fd;
@@ -143,6 +156,7 @@ int cl_cg_guard_start(struct cl_cgroup *cg, int min_fd, struct cl_err *err)
 	g = (struct guard *)(map + GUARD_STACK);
 	g->cg = *cg;
 	g->cg.spec = NULL;
+	g->cg.guard_cg = NULL;
 	for (int i = 0; i < cg->n_dirs; i++) {
 		struct cl_cgroup_dir *d = &g->cg.dir[i];
 		if (d->path && !(d->path = keep(g, strsize, d->path)))
@@ -155,23 +169,34 @@ int cl_cg_guard_start(struct cl_cgroup *cg, int min_fd, struct cl_err *err)
 		munmap(map, size);
 		return cl_fail(err, errno, "cannot create the cgroup guardian's pipe");
 	}
+	/* above the fds --preserve-fds hands to the jail; before the guardian
+	 * starts: were it to fail after, the guardian would see the pipe close
+	 * at once and, once we exit, clean up groups that may be another
+	 * run's by then */
+	if (p[1] < min_fd) {
+		int n = fcntl(p[1], F_DUPFD_CLOEXEC, min_fd), e = errno;
+		close(p[1]);
+		if (n < 0) {
+			close(p[0]);
+			munmap(map, size);
+			return cl_fail(err, e, "cannot move the cgroup guardian's pipe above "
+					       "--preserve-fds");
+		}
+		p[1] = n;
+	}
 	g->fd = p[0];
 	g->parent = getpid();
 	pid = clone(guard_main, map + GUARD_STACK, CLONE_VM | SIGCHLD, g);
 	close(p[0]);
 	if (pid < 0) {
+		int e = errno;
 		close(p[1]);
 		munmap(map, size);
-		return cl_fail(err, errno, "cannot start the cgroup guardian");
-	}
-	/* above the fds --preserve-fds hands to the jail */
-	if (p[1] < min_fd) {
-		int n = fcntl(p[1], F_DUPFD_CLOEXEC, min_fd);
-		close(p[1]);
-		p[1] = n;
+		return cl_fail(err, e, "cannot start the cgroup guardian");
 	}
 	cg->guard_pid = pid;
 	cg->guard_fd = p[1];
+	cg->guard_cg = &g->cg;
 	return 0;
 toolong:
 	munmap(map, size);
@@ -182,6 +207,18 @@ void cl_cg_guard_stop(struct cl_cgroup *cg, bool clean)
 {
 	if (!cg->guard_pid)
 		return;
+	/* Whatever is left (busy), the guardian goes on with what is still
+	 * ours.  What we removed may already be another run's (same --name):
+	 * it must neither kill in nor remove it.  The guardian reads its copy
+	 * only once we are gone (the pipe's EOF, then our exit, order these
+	 * writes before). */
+	if (cg->guard_cg) {
+		for (int i = 0; i < cg->n_dirs && i < cg->guard_cg->n_dirs; i++) {
+			cg->guard_cg->dir[i].made_self = cg->dir[i].made_self;
+			if (cg->dir[i].n_made < cg->guard_cg->dir[i].n_made)
+				cg->guard_cg->dir[i].n_made = cg->dir[i].n_made;
+		}
+	}
 	if (cg->guard_fd >= 0) {
 		if (clean)
 			(void)!write(cg->guard_fd, "d", 1);
@@ -189,4 +226,5 @@ void cl_cg_guard_stop(struct cl_cgroup *cg, bool clean)
 		cg->guard_fd = -1;
 	}
 	cg->guard_pid = 0;
+	cg->guard_cg = NULL;
 }

@@ -63,7 +63,10 @@ struct cl_cg_layout {
 	bool has_v2;
 };
 int cl_cg_discover(struct cl_cg_layout *L);
-extern const char *const cl_cg_v1_names[CL_CG_NCTRL]; /* "cpu", ..., "blkio", ... */
+extern const char *const cl_cg_v1_names[CL_CG_NCTRL];
+/* CLOISON_CGROUP_DEVICES=v1: devices and freezer in v1 even beside a
+ * unified tree (cloison-run(1), ENVIRONMENT). */
+bool cl_cg_force_v1_devices(void); /* "cpu", ..., "blkio", ... */
 
 /* cgroup v1 (ns/cgroup_v1.c): the limits of the controllers in v1 groups,
  * the freezer kill, the accounting they hold */

@@ -144,7 +144,8 @@ int cl_cgroup_report(struct cl_cgroup_report_row *rows, int max)
 
 	for (int c = 0; L.n && c < CL_CG_NCTRL; c++) {
 		const char *name = cl_cg_v1_names[c];
-		bool builtin = c == CL_CG_FREEZER || c == CL_CG_DEVICES || c == CL_CG_CPUACCT;
+		bool builtin = c == CL_CG_CPUACCT ||
+			       ((c == CL_CG_FREEZER || c == CL_CG_DEVICES) && !cl_cg_force_v1_devices());
 		if (!w[c].found || (L.has_v2 && builtin))
 			continue;
 		bool ok = access(w[c].own, W_OK) == 0;
@@ -175,6 +176,8 @@ int cl_cgroup_report(struct cl_cgroup_report_row *rows, int max)
 		else
 			add(rows, &n, max, name, false, "v2: not available in %.200s", own);
 	}
+	if (L.n && cl_cg_force_v1_devices())
+		return n; /* freezer and devices: v1, above */
 	bool kill = kernel_at_least(5, 14);
 	add(rows, &n, max, "freezer", true, "v2 built in: %s",
 	    kill ? "cgroup.kill" : "cgroup.freeze (no cgroup.kill before Linux 5.14)");

@@ -157,12 +157,17 @@ int cl_cg_v1_limits(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err
  * Without the freezer, sweep until the group is empty. */
 void cl_cg_v1_kill(struct cl_cgroup *cg)
 {
-	const char *fz = v1(cg, CL_CG_FREEZER), *any;
+	const char *fz = v1(cg, CL_CG_FREEZER), *any = NULL;
 
-	if (cg->n_dirs == 0)
-		return;
-	any = fz ? fz : cg->dir[0].path;
-	if (cl_cg_empty(any))
+	/* only in groups still ours: one removed may be another run's now */
+	if (fz && !cg->dir[cg->by_ctrl[CL_CG_FREEZER]].made_self)
+		fz = NULL;
+	for (int i = 0; i < cg->n_dirs && !any; i++)
+		if (cg->dir[i].made_self)
+			any = cg->dir[i].path;
+	if (fz)
+		any = fz;
+	if (!any || cl_cg_empty(any))
 		return;
 	if (fz && cl_cg_write(fz, "freezer.state", "FROZEN", NULL) == 0) {
 		char st[32] = "";

@@ -4,7 +4,8 @@
 # --pids, the OOM killer's 137 and message, cpu.max by the group's own
 # accounting, --timeout through cgroup.kill, cleanup after kill -9 of cloison
 # (the guardian), io.max, the BPF device program, an undelegated controller
-# refused, the accounting, cloison check.
+# refused, CLOISON_CGROUP_DEVICES=v1 refused here, the accounting, cloison
+# check.
 set -u
 CG=/sys/fs/cgroup
 T=${TMPDIR:-/tmp}
@@ -177,6 +178,14 @@ grep -q CLOISON-SECRET "$T/dev.out" && fail "the jail read the loop device"
 grep -q mknod-made "$T/dev.out" && fail "the jail made a loop device node"
 grep -q 'host-blk.*Operation not permitted' "$T/dev.out" || fail "open was not refused by the device program"
 grep -q null-usable "$T/dev.out" || fail "/dev/null's node was refused: the mount is not what the test thinks"
+
+echo "== CLOISON_CGROUP_DEVICES=v1 without v1 controllers: an error, not a jail without device rules"
+rc=0
+out=$(CLOISON_CGROUP_DEVICES=v1 jail --name v2forced -- true 2>&1) || rc=$?
+echo "$out"
+[ $rc = 125 ] || fail "CLOISON_CGROUP_DEVICES=v1 on a v2-only host exited $rc"
+echo "$out" | grep -qE 'CLOISON_CGROUP_DEVICES=v1 needs the (devices|freezer) cgroup controller, which is not mounted' || fail "no clear error"
+gone v2forced
 
 echo "== --stats: the table, from the v2 files"
 out=$(jail --stats --pids 50 -- sh -c 'sleep 0.3 & sleep 0.3 & wait' 2>&1) || fail "--stats run failed: $out"
