@@ -293,6 +293,10 @@ assert_clean() {
 	[ "$output" = "cloison: --publish: port 80/tcp is already published" ]
 	njail --publish 80:80 -- true
 	[ "$output" = "cloison: --ip, --subnet, --publish, --dns and --add-host need --net bridge" ]
+	local many=() i
+	for i in $(seq 65); do many+=(-p "$((10000 + i)):80"); done
+	njail --net bridge "${many[@]}" -- true
+	[ "$output" = "cloison: --publish: at most 64 ports can be published" ]
 	njail --net host --ip 10.88.0.5 -- true
 	[ "$status" -eq 125 ]
 	njail --net bridge --subnet 10.1.2.3/16 -- true
@@ -380,4 +384,72 @@ assert_clean() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"inet 10.88.0.2/16"* ]]
 	[[ "$output" == *ping-ok* ]]
+}
+
+@test "hosts and resolv.conf symlinked out of the rootfs: refused, host files untouched, nothing left" {
+	local root="$BATS_TEST_TMPDIR/root" f
+	cp -a "$ROOTFS" "$root"
+	for f in resolv.conf hosts; do
+		local before
+		before=$(md5sum /etc/shadow /etc/passwd)
+		rm -f "$root/etc/resolv.conf" "$root/etc/hosts"
+		cp "$ROOTFS/etc/hosts" "$root/etc/hosts"
+		cp "$ROOTFS/etc/resolv.conf" "$root/etc/resolv.conf"
+		rm "$root/etc/$f"
+		ln -s /etc/shadow "$root/etc/$f"
+		run in_ns "$CLOISON" run --rootfs "$root" --net bridge -- cat /etc/$f
+		[ "$status" -eq 125 ] || { echo "$f: $output"; return 1; }
+		[[ "$output" == *"leaves the rootfs"* ]]
+		ln -sf ../../../../../../../../etc/passwd "$root/etc/$f"
+		run in_ns "$CLOISON" run --rootfs "$root" --net bridge -- cat /etc/$f
+		[ "$status" -eq 125 ]
+		[ "$before" = "$(md5sum /etc/shadow /etc/passwd)" ]
+		[ "$(readlink "$root/etc/$f")" = ../../../../../../../../etc/passwd ]
+		assert_clean
+	done
+}
+
+@test "state files are 0644 whatever the umask" {
+	(umask 000 && exec nsenter --net="/run/netns/$NS" "$CLOISON" run --rootfs "$ROOTFS" --net bridge \
+		-- sh -c 'echo up; exec sleep 60') >"$BATS_TEST_TMPDIR/j" 2>&1 3>&- &
+	BG+=($!)
+	wait_for "$BATS_TEST_TMPDIR/j" up
+	[ "$(stat -c %a "$CLOISON_NET_DIR/leases")" = 644 ]
+	local d
+	d=$(run_dirs)
+	[ "$(stat -c %a "$d/hosts" "$d/resolv.conf" | sort -u)" = 644 ]
+}
+
+@test "--publish: the relay's descriptors are bounded; held connections do not stop it" {
+	local j="$BATS_TEST_TMPDIR/j" relay
+	bg_outer "$j" prlimit --nofile=256:256 "$CLOISON" run --rootfs "$ROOTFS" --net bridge --publish 8080:80 \
+		-- clnet tcp-serve 80 from-jail
+	wait_for "$j" ready
+	relay=$(pgrep -P "${BG[0]}" -x cloison-publish)
+	bg_outer "$BATS_TEST_TMPDIR/h" "$CLNET" conn-hold 127.0.0.1 8080 100
+	wait_for "$BATS_TEST_TMPDIR/h" held
+	# far from the limit, and not spinning
+	[ "$(ls "/proc/$relay/fd" | wc -l)" -lt 100 ]
+	local t0 t1
+	t0=$(awk '{ print $14 + $15 }' "/proc/$relay/stat")
+	sleep 1
+	t1=$(awk '{ print $14 + $15 }' "/proc/$relay/stat")
+	[ $((t1 - t0)) -lt 20 ]
+	kill -9 "${BG[1]}"
+	sleep 0.3
+	run ns "$CLNET" tcp-send 127.0.0.1 8080 x
+	[ "$output" = from-jail ]
+}
+
+@test "--net bridge=NAME: a bridge whose subnet cannot hold jails (/0, /31) is refused" {
+	ns ip link add br-zero type bridge
+	ns ip addr add 10.0.0.1/0 dev br-zero
+	njail --net bridge=br-zero -- true
+	[ "$status" -eq 125 ]
+	[ "$output" = "cloison: bridge br-zero's subnet 10.0.0.1/0 cannot hold jails (prefix 1-30)" ]
+	ns ip link add br-p2p type bridge
+	ns ip addr add 10.9.0.0/31 dev br-p2p
+	njail --net bridge=br-p2p -- true
+	[ "$output" = "cloison: bridge br-p2p's subnet 10.9.0.0/31 cannot hold jails (prefix 1-30)" ]
+	[ -z "$(leases)" ] && [ -z "$(run_dirs)" ]
 }

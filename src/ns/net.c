@@ -47,12 +47,15 @@ static int bridge_plan(struct cl_nl *nl, const struct cl_spec *s, const char *na
 	if (r && cl_nl_addr_get(nl, name, gw, prefix, err) < 0)
 		return -1;
 	if (r && gw->s_addr) {
-		uint32_t mask = htonl(~0U << (32 - *prefix));
+		uint32_t mask;
 		char have[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, gw, have, sizeof(have));
-		if (*prefix > 30)
-			return cl_fail(err, 0, "bridge %s's subnet %s/%u has no room for jails",
+		/* a /0 too: the shift below would be undefined, the range absurd */
+		if (*prefix < 1 || *prefix > 30)
+			return cl_fail(err, 0,
+				       "bridge %s's subnet %s/%u cannot hold jails (prefix 1-30)",
 				       name, have, *prefix);
+		mask = htonl(~0U << (32 - *prefix));
 		if (c->subnet_prefix &&
 		    (c->subnet_prefix != *prefix || (gw->s_addr & mask) != c->subnet.s_addr))
 			return cl_fail(err, 0,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/cleanup.h"
 
@@ -15,7 +16,8 @@ static int write_hosts(const struct cl_spec *s, const char *path, struct in_addr
 	_cleanup_fclose_ FILE *f = fopen(path, "we");
 	char a[INET_ADDRSTRLEN];
 
-	if (!f)
+	/* 0644 whatever the umask: only root may change what the jail resolves */
+	if (!f || fchmod(fileno(f), 0644) < 0)
 		return cl_fail(err, errno, "cannot write %s", path);
 	inet_ntop(AF_INET, &addr, a, sizeof(a));
 	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n", a,
@@ -47,7 +49,7 @@ static int write_resolv(const struct cl_spec *s, const char *path, struct cl_err
 	char line[512], ns[256];
 	int kept = 0;
 
-	if (!f)
+	if (!f || fchmod(fileno(f), 0644) < 0)
 		return cl_fail(err, errno, "cannot write %s", path);
 	fputs("# written by cloison for this jail\n", f);
 	for (size_t i = 0; i < s->netcfg.n_dns; i++, kept++)

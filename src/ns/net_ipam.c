@@ -57,7 +57,17 @@ unsigned long long cl_proc_start(pid_t pid)
 
 bool cl_owner_alive(pid_t pid, unsigned long long start)
 {
-	return pid > 0 && cl_proc_start(pid) == start;
+	unsigned long long now;
+
+	if (pid <= 0)
+		return false;
+	errno = 0;
+	now = cl_proc_start(pid);
+	/* unreadable for another reason than the process being gone (EMFILE,
+	 * ENOMEM...): alive, so that a live lease is never taken away */
+	if (!now)
+		return errno != ENOENT && errno != ESRCH;
+	return now == start;
 }
 
 int cl_ipam_run_dir(char *buf, size_t size, pid_t pid, unsigned long long start)
@@ -142,8 +152,13 @@ static int save(struct cl_ipam *st, struct cl_err *err)
 	snprintf(path, sizeof(path), "%s/leases", cl_net_state_dir());
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
-	if (!f)
-		return cl_fail(err, errno, "cannot write %s", tmp);
+	/* 0644 whatever the umask: a lease line decides which veth gc deletes */
+	if (!f || fchmod(fileno(f), 0644) < 0) {
+		int e = errno;
+		if (f)
+			fclose(f);
+		return cl_fail(err, e, "cannot write %s", tmp);
+	}
 	for (size_t i = 0; i < st->n; i++) {
 		const struct cl_lease *l = &st->leases[i];
 		inet_ntop(AF_INET, &l->addr, addr, sizeof(addr));

@@ -30,6 +30,13 @@
 #define SPLICE_MAX	 (1 << 20)
 #define UDP_IDLE_SECONDS 60
 #define UDP_MAX_FLOWS	 4096
+/* Bytes one connection may move per turn, datagrams one UDP socket may
+ * take: one busy client must not keep the loop from the others. */
+#define PUMP_BUDGET (1 << 20)
+#define UDP_BUDGET  64
+/* Descriptors kept out of the connection and flow budgets: 0-2, epoll,
+ * the spare below, the pipe pool, the listeners (at most CL_PROXY_MAX). */
+#define FD_RESERVE (16 + 2 * PIPE_POOL + 64)
 
 enum kind { K_TCP_LISTEN, K_UDP_LISTEN, K_TCP_END, K_UDP_FLOW };
 
@@ -55,8 +62,8 @@ struct conn {
 	struct end end[2];
 	int pipe[2][2];
 	size_t queued[2];
-	bool eof[2], full[2], shut[2], connecting, dead;
-	struct conn *next_dead;
+	bool eof[2], full[2], shut[2], connecting, dead, ready;
+	struct conn *next_dead, *next_ready;
 };
 
 struct flow {
@@ -67,10 +74,10 @@ struct flow {
 	struct flow *next;
 };
 
-static int epfd = -1;
-static struct conn *dead_conns;
+static int epfd = -1, spare_fd = -1;
+static struct conn *dead_conns, *ready_conns; /* ready: its budget ran out */
 static struct flow *flows;
-static size_t n_flows;
+static size_t n_flows, max_flows = UDP_MAX_FLOWS, n_conns, max_conns;
 
 /* Empty pipes of closed connections, for the next ones: two pipe2() and
  * four close() fewer per connection. */
@@ -107,6 +114,7 @@ static void conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	n_conns--;
 	for (int i = 0; i < 2; i++) {
 		if (c->end[i].it.fd >= 0)
 			close(c->end[i].it.fd); /* which takes it out of the epoll set */
@@ -118,10 +126,12 @@ static void conn_close(struct conn *c)
 
 /* Moves what can move from end[d] to end[!d] until nothing does: both
  * ends are in the epoll set edge-triggered, so every chance is taken
- * before waiting again.  -1: the connection failed. */
-static int pump_one(struct conn *c, int d)
+ * before waiting again, unless @budget bytes moved first (1: come back
+ * without waiting).  -1: the connection failed. */
+static int pump_one(struct conn *c, int d, size_t budget)
 {
 	int from = c->end[d].it.fd, to = c->end[!d].it.fd;
+	size_t total = 0;
 
 	for (;;) {
 		bool moved = false;
@@ -130,16 +140,18 @@ static int pump_one(struct conn *c, int d)
 		if (!c->eof[d] && !c->full[d]) {
 			n = splice(from, NULL, c->pipe[d][1], NULL, SPLICE_MAX,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0)
+			if (n > 0) {
 				c->queued[d] += (size_t)n;
-			else if (n == 0)
+				total += (size_t)n;
+			} else if (n == 0) {
 				c->eof[d] = true;
-			else if (errno == EAGAIN)
+			} else if (errno == EAGAIN) {
 				/* the socket is empty, or the pipe full: with bytes
 				 * queued, read again once they have moved */
 				c->full[d] = c->queued[d] > 0;
-			else if (errno != EINTR)
+			} else if (errno != EINTR) {
 				return -1;
+			}
 			moved = n >= 0;
 		}
 		if (c->queued[d]) {
@@ -159,6 +171,8 @@ static int pump_one(struct conn *c, int d)
 		}
 		if (!moved)
 			return 0;
+		if (total >= budget)
+			return 1;
 	}
 }
 
@@ -177,23 +191,54 @@ static void tcp_event(struct end *e)
 		}
 		c->connecting = false;
 	}
-	if (pump_one(c, 0) < 0 || pump_one(c, 1) < 0 || (c->shut[0] && c->shut[1]))
+	int r0 = pump_one(c, 0, PUMP_BUDGET), r1 = r0 < 0 ? -1 : pump_one(c, 1, PUMP_BUDGET);
+	if (r0 < 0 || r1 < 0 || (c->shut[0] && c->shut[1])) {
 		conn_close(c);
+	} else if ((r0 || r1) && !c->ready) {
+		c->ready = true;
+		c->next_ready = ready_conns;
+		ready_conns = c;
+	}
+}
+
+/* Over the budget of connections, or out of descriptors: take the client
+ * off the backlog and close it, rather than spin on a listener that stays
+ * readable. */
+static void tcp_refuse(struct listener *l)
+{
+	int fd = accept4(l->it.fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
+		close(spare_fd);
+		fd = accept4(l->it.fd, NULL, NULL, SOCK_CLOEXEC);
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 static void tcp_accept(struct listener *l)
 {
 	for (;;) {
 		/* TCP_NODELAY comes from the listener */
-		int cfd = accept4(l->it.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+		int cfd, one = 1;
 		struct conn *c;
 
-		if (cfd < 0)
+		if (n_conns >= max_conns) {
+			tcp_refuse(l);
 			return;
+		}
+		cfd = accept4(l->it.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				tcp_refuse(l);
+			return;
+		}
 		if (!(c = calloc(1, sizeof(*c)))) {
 			close(cfd);
 			continue;
 		}
+		n_conns++;
 		c->pipe[0][0] = c->pipe[1][0] = -1;
 		c->end[0] = (struct end){ { K_TCP_END, cfd }, c };
 		c->end[1] = (struct end){ { K_TCP_END,
@@ -229,7 +274,7 @@ static struct flow *flow_for(struct listener *l, const struct sockaddr_in *from)
 		if (f->l == l && f->client.sin_addr.s_addr == from->sin_addr.s_addr &&
 		    f->client.sin_port == from->sin_port)
 			return f;
-	if (n_flows >= UDP_MAX_FLOWS || !(f = calloc(1, sizeof(*f))))
+	if (n_flows >= max_flows || !(f = calloc(1, sizeof(*f))))
 		return NULL;
 	f->it = (struct item){ K_UDP_FLOW,
 			       socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) };
@@ -251,7 +296,7 @@ static struct flow *flow_for(struct listener *l, const struct sockaddr_in *from)
 
 static void udp_in(struct listener *l, char *buf, size_t size)
 {
-	for (;;) {
+	for (int i = 0; i < UDP_BUDGET; i++) { /* level-triggered: the rest next turn */
 		struct sockaddr_in from;
 		socklen_t len = sizeof(from);
 		ssize_t n = recvfrom(l->it.fd, buf, size, 0, (struct sockaddr *)&from, &len);
@@ -259,6 +304,10 @@ static void udp_in(struct listener *l, char *buf, size_t size)
 
 		if (n < 0)
 			return;
+		/* the jail's own service port as the client: a datagram loop */
+		if (from.sin_addr.s_addr == l->jail.sin_addr.s_addr &&
+		    from.sin_port == l->jail.sin_port)
+			continue;
 		if ((f = flow_for(l, &from))) {
 			f->last = time(NULL);
 			(void)!send(f->it.fd, buf, (size_t)n, 0);
@@ -268,7 +317,7 @@ static void udp_in(struct listener *l, char *buf, size_t size)
 
 static void udp_back(struct flow *f, char *buf, size_t size)
 {
-	for (;;) {
+	for (int i = 0; i < UDP_BUDGET; i++) {
 		ssize_t n = recv(f->it.fd, buf, size, 0);
 		if (n < 0)
 			return;
@@ -293,33 +342,35 @@ static void udp_expire(time_t now)
 	}
 }
 
-/* Nothing the relay needs after binding: no uid 0, no capabilities. */
-static void drop_privileges(void)
+/* Nothing the relay needs after binding: no uid 0, no capabilities.  A
+ * step that fails ends the relay (cloison then reports it): it never
+ * serves with privileges. */
+static bool drop_privileges(void)
 {
 	cap_t none = cap_init();
+	bool ok = none != NULL;
 
-	if (getuid() == 0) {
-		(void)!setgroups(0, NULL);
-		(void)!setresgid(65534, 65534, 65534);
-		(void)!setresuid(65534, 65534, 65534);
-	}
-	if (none) {
-		cap_set_proc(none);
+	if (ok && getuid() == 0)
+		ok = setgroups(0, NULL) == 0 && setresgid(65534, 65534, 65534) == 0 &&
+		     setresuid(65534, 65534, 65534) == 0;
+	if (ok)
+		ok = cap_set_proc(none) == 0;
+	if (none)
 		cap_free(none);
-	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	return ok && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
 }
 
-/* Keeps 0-2 (on /dev/null) and the listeners, closes the rest: the relay
- * must not hold cloison's sync socket or terminal. */
-static void close_others(const struct listener *ls, size_t n)
+/* Keeps 0-2 (on /dev/null), the listeners and @ready, closes the rest: the
+ * relay must not hold cloison's sync socket or terminal. */
+static void close_others(const struct listener *ls, size_t n, int ready)
 {
-	int keep[64], nk = 0, devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int keep[CL_PROXY_MAX + 1], nk = 0, devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	unsigned prev = 2;
 
 	for (int fd = 0; fd < 3 && devnull >= 0; fd++)
 		dup2(devnull, fd);
-	for (size_t i = 0; i < n && nk < 64; i++)
+	keep[nk++] = ready;
+	for (size_t i = 0; i < n && nk <= CL_PROXY_MAX; i++)
 		keep[nk++] = ls[i].it.fd;
 	for (int i = 1; i < nk; i++) /* insertion sort: a handful of fds */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
@@ -335,7 +386,35 @@ static void close_others(const struct listener *ls, size_t n)
 	syscall(SYS_close_range, prev + 1, ~0U, 0);
 }
 
-__attribute__((noreturn)) static void relay(struct listener *ls, size_t n, pid_t parent)
+/* Descriptors for connections (six each) and UDP flows (one each), half
+ * and half, out of what RLIMIT_NOFILE leaves. */
+static void set_budgets(size_t n_listeners)
+{
+	struct rlimit rl;
+	size_t avail = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > FD_RESERVE + n_listeners)
+		avail = (size_t)(rl.rlim_cur - FD_RESERVE - n_listeners);
+	max_conns = avail / 2 / 6 ? avail / 2 / 6 : 1;
+	max_flows = avail / 2 < UDP_MAX_FLOWS ? (avail / 2 ? avail / 2 : 1) : UDP_MAX_FLOWS;
+}
+
+/* The connections whose budget ran out, once more each. */
+static void run_ready(void)
+{
+	struct conn *c = ready_conns;
+
+	ready_conns = NULL;
+	while (c) {
+		struct conn *next = c->next_ready;
+		c->ready = false;
+		if (!c->dead)
+			tcp_event(&c->end[1]);
+		c = next;
+	}
+}
+
+__attribute__((noreturn)) static void relay(struct listener *ls, size_t n, pid_t parent, int ready)
 {
 	static char buf[65536];
 	struct epoll_event ev[64];
@@ -351,17 +430,20 @@ __attribute__((noreturn)) static void relay(struct listener *ls, size_t n, pid_t
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	close_others(ls, n);
+	close_others(ls, n, ready);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	drop_privileges();
+	set_budgets(n);
+	if (!drop_privileges())
+		_exit(1);
 	/* a change of credentials clears the parent-death signal: again */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (epfd < 0)
 		_exit(1);
 	for (size_t i = 0; i < n; i++) {
@@ -369,8 +451,11 @@ __attribute__((noreturn)) static void relay(struct listener *ls, size_t n, pid_t
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ls[i].it.fd, &ee) < 0)
 			_exit(1);
 	}
+	if (write(ready, "k", 1) != 1)
+		_exit(1);
+	close(ready);
 	for (;;) {
-		int k = epoll_wait(epfd, ev, 64, flows ? 10000 : -1);
+		int k = epoll_wait(epfd, ev, 64, ready_conns ? 0 : flows ? 10000 : -1);
 		for (int i = 0; i < k; i++) {
 			struct item *it = ev[i].data.ptr;
 			switch (it->kind) {
@@ -380,6 +465,7 @@ __attribute__((noreturn)) static void relay(struct listener *ls, size_t n, pid_t
 			case K_UDP_FLOW: udp_back((struct flow *)it, buf, sizeof(buf)); break;
 			}
 		}
+		run_ready(); /* before the frees: it may hold dead ones */
 		while (dead_conns) {
 			struct conn *c = dead_conns;
 			dead_conns = c->next_dead;
@@ -401,10 +487,16 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 {
 	struct listener *ls = calloc(n->n_publish, sizeof(*ls));
 	pid_t parent = getpid(), pid = -1;
-	size_t i;
+	int ready[2] = { -1, -1 };
+	size_t i = 0;
+	char ok;
 
 	if (!ls)
 		return cl_fail(err, ENOMEM, "out of memory");
+	if (n->n_publish > CL_PROXY_MAX) {
+		cl_fail(err, 0, "at most %d ports can be published", CL_PROXY_MAX);
+		goto out;
+	}
 	for (i = 0; i < n->n_publish; i++) {
 		const struct cl_publish *p = &n->publish[i];
 		bool udp = p->proto == IPPROTO_UDP;
@@ -442,11 +534,27 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 			goto out;
 		}
 	}
+	/* the relay says when it serves, unprivileged; EOF: it could not */
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		cl_fail(err, errno, "cannot start the relay for the published ports");
+		goto out;
+	}
 	pid = fork();
-	if (pid == 0)
-		relay(ls, n->n_publish, parent);
+	if (pid == 0) {
+		close(ready[0]);
+		relay(ls, n->n_publish, parent, ready[1]);
+	}
 	if (pid < 0)
 		cl_fail(err, errno, "cannot start the relay for the published ports");
+	close(ready[1]);
+	if (pid > 0 && TEMP_FAILURE_RETRY(read(ready[0], &ok, 1)) != 1) {
+		cl_proxy_stop(pid);
+		pid = -1;
+		cl_fail(err, 0,
+			"the relay for the published ports could not start "
+			"(cannot drop its privileges to nobody?)");
+	}
+	close(ready[0]);
 out:
 	while (i-- > 0)
 		if (ls[i].it.fd >= 0)

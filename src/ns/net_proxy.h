@@ -11,6 +11,8 @@
 #include "spec/netspec.h"
 #include "util/error.h"
 
+#define CL_PROXY_MAX CL_NET_PUBLISH_MAX
+
 /* Binds every published port now (so "Address already in use" is reported
  * before the jail starts), then forks the relay, which drops to nobody
  * without capabilities.  Returns its pid. */

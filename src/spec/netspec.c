@@ -211,6 +211,8 @@ static int set_publish(struct cl_spec *s, const char *v, struct cl_err *err)
 		if (n->publish[i].host_port == p.host_port && n->publish[i].proto == p.proto)
 			return cl_fail(err, 0, "port %u/%s is already published", p.host_port,
 				       p.proto == IPPROTO_UDP ? "udp" : "tcp");
+	if (n->n_publish >= CL_NET_PUBLISH_MAX)
+		return cl_fail(err, 0, "at most %d ports can be published", CL_NET_PUBLISH_MAX);
 	struct cl_publish *np_ = realloc(n->publish, (n->n_publish + 1) * sizeof(*np_));
 	if (!np_)
 		return cl_fail(err, ENOMEM, "out of memory");

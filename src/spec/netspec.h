@@ -16,6 +16,8 @@ enum cl_net_mode {
 
 #define CL_NET_BRIDGE_DEFAULT "cl-br0"
 #define CL_NET_SUBNET_DEFAULT "10.88.0.0/16"
+/* The most ports one jail can publish (the relay keeps them all open). */
+#define CL_NET_PUBLISH_MAX 64
 
 struct cl_spec;
 struct cl_err;

@@ -10,6 +10,8 @@
  *   clnet tcp-send ADDR PORT MSG         send MSG, print what comes back
  *   clnet conn-rate ADDR PORT SECONDS    connect, 1 byte each way, close, as
  *                                        fast as possible: prints conn/s
+ *   clnet conn-hold ADDR PORT N          open N connections, send nothing,
+ *                                        print "held", keep them (forever)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -171,6 +173,22 @@ static int conn_rate(const char *host, const char *port, double seconds)
 	return n ? 0 : 1;
 }
 
+__attribute__((noreturn)) static void conn_hold(const char *host, const char *port, int count)
+{
+	struct sockaddr_in a = addr_of(host, port);
+
+	for (int i = 0; i < count; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket");
+		(void)!connect(fd, (struct sockaddr *)&a, sizeof(a)); /* refused ones count too */
+	}
+	printf("held\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -184,9 +202,11 @@ int main(int argc, char **argv)
 		return tcp_send(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "conn-rate") == 0)
 		return conn_rate(argv[2], argv[3], atof(argv[4]));
+	if (argc == 5 && strcmp(argv[1], "conn-hold") == 0)
+		conn_hold(argv[2], argv[3], atoi(argv[4]));
 	fprintf(
 	    stderr,
 	    "usage: clnet udp-echo PORT [COUNT] | udp-send ADDR PORT MSG | tcp-serve PORT [REPLY] |"
-	    " tcp-send ADDR PORT MSG | conn-rate ADDR PORT SECONDS\n");
+	    " tcp-send ADDR PORT MSG | conn-rate ADDR PORT SECONDS | conn-hold ADDR PORT N\n");
 	return 2;
 }
