@@ -30,10 +30,10 @@ check "MemTotal for --memory 512M (${kib:-?} kB)" 0 $? || { echo 'output was:'; 
 
 # A guest that reboots or powers itself off ends the run with a clear error
 # (reboot=k, as Firecracker: the i8042 reset line stops the VM), never a hang.
-err=$(timeout 60 vm -- /bin/sh -c 'reboot -f' 2>&1 >/dev/null)
+err=$(timeout 60 "$CLOISON" run --vm --kernel "$CL_KERNEL" --rootfs "$CL_ROOTFS" -- /bin/sh -c 'reboot -f' 2>&1 >/dev/null)
 check "reboot -f ends the VM" 125 $?
 case "$err" in *"guest reset the machine"*) ;; *) echo "FAIL: reboot message: $err"; fails=$((fails + 1)) ;; esac
-err=$(timeout 60 vm -- /bin/sh -c 'poweroff -f' 2>&1 >/dev/null)
+err=$(timeout 60 "$CLOISON" run --vm --kernel "$CL_KERNEL" --rootfs "$CL_ROOTFS" -- /bin/sh -c 'poweroff -f' 2>&1 >/dev/null)
 check "poweroff -f ends the VM" 125 $?
 case "$err" in *"guest halted"*) ;; *) echo "FAIL: poweroff message: $err"; fails=$((fails + 1)) ;; esac
 
