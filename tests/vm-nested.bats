@@ -11,7 +11,7 @@
 
 setup_file() {
 	export CL_VM_OUT="${BATS_TEST_DIRNAME}/../build/vm-test"
-	"${BATS_TEST_DIRNAME}/vm/run-in-guest" -o "$CL_VM_OUT" >"${BATS_FILE_TMPDIR}/harness.log" 2>&1 || true
+	"${BATS_TEST_DIRNAME}/vm/run-in-guest" -t 420 -o "$CL_VM_OUT" >"${BATS_FILE_TMPDIR}/harness.log" 2>&1 || true
 	cp "${BATS_FILE_TMPDIR}/harness.log" "$CL_VM_OUT/harness.log" 2>/dev/null || true
 }
 

@@ -4,7 +4,8 @@
 # cltest-timeout: 240
 set -u
 fails=0
-vm() { "$CLOISON" run --vm --kernel "$CL_KERNEL" --rootfs "$CL_ROOTFS" "$@"; }
+# each run bounded: a hang fails the step that hung, not the whole harness
+vm() { timeout -k 5 60 "$CLOISON" run --vm --kernel "$CL_KERNEL" --rootfs "$CL_ROOTFS" "$@"; }
 check() { # NAME EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); return 1; fi
 }
