@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """cloison's built-in seccomp policy (`cloison profile show --seccomp-default`,
-on stdin) as an OCI runtime-spec `linux.seccomp` object (stdout), so that the
-start-up benchmark can run crun with the same policy cloison applies."""
+on stdin) as an OCI runtime-spec `linux.seccomp` object, written into the
+config.json given as the argument (in Python: jq would round 64-bit masks to
+doubles), so that the start-up benchmark can run crun with the same policy
+cloison applies."""
 import json
 import sys
 
@@ -59,4 +61,8 @@ for line in sys.stdin:
     if cond:
         rule["args"] = parse_args(cond)
     seccomp["syscalls"].append(rule)
-json.dump(seccomp, sys.stdout)
+with open(sys.argv[1]) as f:
+    config = json.load(f)
+config.setdefault("linux", {})["seccomp"] = seccomp
+with open(sys.argv[1], "w") as f:
+    json.dump(config, f)
