@@ -205,17 +205,10 @@ int cl_guest_spec_read(const char *path, struct cl_guest_spec *s, struct cl_err 
 	return 0;
 }
 
-static void free_strv(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
 void cl_guest_spec_free(struct cl_guest_spec *s)
 {
-	free_strv(s->argv);
-	free_strv(s->env);
+	cl_strv_free(s->argv);
+	cl_strv_free(s->env);
 	free(s->cwd);
 	free(s->hostname);
 	free(s->root_dev);

@@ -48,6 +48,9 @@ struct cl_cgroup_dir {
 	bool made_self;		/* @path made by this run (and so ours to remove) */
 };
 
+/* What a cl_cgroup holds before cl_cgroup_create(): safe to destroy. */
+#define CL_CGROUP_INIT { .v2_fd = -1, .guard_fd = -1, .v2_dir = -1 }
+
 struct cl_cgroup {
 	int version;		/* 0: no cgroup (not needed, or not possible); 1: v1 hierarchies
 				 * (with, on a hybrid layout, a unified-tree group); 2: v2 only */

@@ -198,7 +198,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	_cleanup_close_ int sync_fd = -1, child_fd = -1, init_fd = -1, sigfd = -1;
 	struct cl_tty tty = { .master = -1, .slave = -1 };
 	struct cl_jail j = { .spec = s, .pty_slave = -1, .init_fd = -1 };
-	struct cl_cgroup cg = { 0 };
+	struct cl_cgroup cg = CL_CGROUP_INIT; /* fd 0 is not "none" */
 	struct cl_net net = { 0 };
 	struct cl_seccomp_learner learn = { .fd = -1 };
 	struct cl_sc_program scp = { 0 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "spec/caps.h"
+#include "util/cleanup.h"
 #include "spec/idmap.h"
 
 #ifndef CLONE_NEWTIME
@@ -50,18 +51,11 @@ void cl_spec_init(struct cl_spec *s)
 	cl_netspec_init(s);
 }
 
-static void free_strv(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 void cl_spec_free(struct cl_spec *s)
 {
 	free(s->rootfs);
-	free_strv(s->argv);
-	free_strv(s->env);
+	cl_strv_free(s->argv);
+	cl_strv_free(s->env);
 	free(s->cwd);
 	free(s->hostname);
 	for (size_t i = 0; i < s->n_mounts; i++) {

@@ -26,6 +26,14 @@ static inline void cl_fclosep(FILE **f)
 }
 
 #define _cleanup_free_ __attribute__((cleanup(cl_freep)))
+
+/* Frees a NULL-terminated array of strings and the array. */
+static inline void cl_strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
 #define _cleanup_close_ __attribute__((cleanup(cl_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(cl_fclosep)))
 
