@@ -742,9 +742,22 @@ void cl_cgroup_clone_args(const struct cl_cgroup *cg, struct clone_args *args)
 
 int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)
 {
+	const struct cl_spec *s = cg->spec;
+	struct cl_err e = { 0 };
 	char buf[16];
 
-	/* the unified-tree group: clone3 started the child in it */
+	/* the unified-tree group: clone3 started the child in it; its device
+	 * program goes on now, before the child is released.  Without limits
+	 * or device rules asked for, a kernel that refuses the program (no
+	 * CAP_BPF) leaves the group without one, as it would leave cloison
+	 * without groups when mkdir is refused. */
+	if (s && cl_cg_v2_devices(cg, s, &e) < 0) {
+		bool must = cl_resources_limited(s) || s->res.n_devices || cl_cg_force_v1_devices();
+		if (must || (e.errnum != EPERM && e.errnum != EACCES)) {
+			*err = e;
+			return -1;
+		}
+	}
 	snprintf(buf, sizeof(buf), "%d", pid);
 	for (int i = 0; i < cg->n_dirs; i++)
 		if (!cg->dir[i].v2 && cl_cg_write(cg->dir[i].path, "cgroup.procs", buf, err) < 0)

@@ -76,6 +76,7 @@ void cl_cg_v1_kill(struct cl_cgroup *cg);
 void cl_cg_v1_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st);
 /* cgroup v2 (ns/cgroup_v2.c): the same for the unified-tree group */
 int cl_cg_v2_limits(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err *err);
+int cl_cg_v2_devices(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err *err);
 void cl_cg_v2_kill(const char *dir);
 void cl_cg_v2_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st);
 /* The v2 name of a controller ("memory", "io", ...), NULL for built-ins. */

@@ -101,12 +101,19 @@ static const char *v2(const struct cl_cgroup *cg, enum cl_cg_ctrl c)
 	return cl_cg_is_v2(cg, c) ? cl_cg_dir(cg, c) : NULL;
 }
 
+/* The device program is loaded after clone3 (cl_cgroup_attach), while the
+ * child makes its mounts: the child runs nothing of the command's before
+ * cloison says go, and the load (the verifier, the JIT) is the costliest
+ * step of a group's set-up. */
+int cl_cg_v2_devices(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err *err)
+{
+	return v2(cg, CL_CG_DEVICES) ? cl_cg_devices_v2(cg->v2_fd, s, err) : 0;
+}
+
 int cl_cg_v2_limits(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err *err)
 {
 	const char *d;
 
-	if (v2(cg, CL_CG_DEVICES) && cl_cg_devices_v2(cg->v2_fd, s, err) < 0)
-		return -1;
 	if ((d = v2(cg, CL_CG_MEMORY)) && memory_limits(d, s, err) < 0)
 		return -1;
 	if ((d = v2(cg, CL_CG_CPU)) && cpu_limits(d, &s->res, err) < 0)

@@ -1,6 +1,8 @@
 /* The privileged path: everything between clone and execve, in order.
- *   wait for the parent (id maps) -> session and stdio -> mounts + pivot_root
- *   -> hostname -> lo up -> bounding set -> identity -> capabilities
+ *   [user ns: wait for the parent's go (id maps)] -> session and stdio
+ *   -> mounts + pivot_root -> hostname -> [else: wait for go (the cgroup's
+ *   device program, the network)] -> cgroup ns -> lo up -> bounding set
+ *   -> identity -> capabilities
  *   -> no_new_privs -> fds -> cwd -> exec (directly, or under the tiny init).
  * Any failure is sent to the parent as a struct cl_err and the child exits. */
 #include <errno.h>
@@ -174,27 +176,30 @@ __attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct 
 	die(j, err);
 }
 
+/* The parent's "go": its part of the set-up is done.  EOF: it died. */
+static bool wait_go(struct cl_jail *j)
+{
+	char go;
+
+	return read(j->sync_fd, &go, 1) == 1;
+}
+
 void cl_jail_child(struct cl_jail *j)
 {
 	const struct cl_spec *s = j->spec;
 	struct cl_err err = { 0 };
-	char go;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* The parent writes our id maps, then says go; EOF means it died. */
-	if (read(j->sync_fd, &go, 1) != 1)
+	/* In a new user namespace the parent writes our id maps first: nothing
+	 * before "go" would work without them.  Otherwise the mounts do not
+	 * wait: the parent loads the cgroup's device program and attaches the
+	 * network meanwhile, and says go before anything of the command runs. */
+	if ((s->ns_flags & CLONE_NEWUSER) && !wait_go(j))
 		_exit(CL_EXIT_FAILURE);
 	/* In a new user namespace our host ids may be unmapped there: become
 	 * its root so the files we create have an owner it can name. */
 	if ((s->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
 		cl_fail(&err, errno, "cannot become root of the new user namespace");
-		die(j, &err);
-	}
-	/* Now in the context's own cgroups (joined before "go"): make them the
-	 * root of a new cgroup namespace.  At clone time the root would have
-	 * been cloison's cgroup, and the jail would see its path below it. */
-	if ((s->ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
-		cl_fail(&err, errno, "cannot create the cgroup namespace");
 		die(j, &err);
 	}
 
@@ -204,6 +209,16 @@ void cl_jail_child(struct cl_jail *j)
 		die(j, &err);
 	if ((s->ns_flags & CLONE_NEWUTS) && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		cl_fail(&err, errno, "cannot set the hostname to %s", s->hostname);
+		die(j, &err);
+	}
+	if (!(s->ns_flags & CLONE_NEWUSER) && !wait_go(j))
+		_exit(CL_EXIT_FAILURE);
+	/* Now in the context's own cgroups (v1 ones joined before "go"): make
+	 * them the root of a new cgroup namespace.  At clone time the root
+	 * would have been cloison's cgroup, and the jail would see its path
+	 * below it. */
+	if ((s->ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+		cl_fail(&err, errno, "cannot create the cgroup namespace");
 		die(j, &err);
 	}
 	if (cl_net_child(s, &err) < 0)

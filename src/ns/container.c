@@ -275,8 +275,15 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		reap(pid, &status);
 		goto out;
 	}
-	if (write(sync_fd, "g", 1) != 1) {
-		cl_fail(err, errno, "cannot release the jail's process");
+	/* Without a user namespace the child made its mounts meanwhile and may
+	 * have failed already: then its error is waiting on the socket. */
+	if (send(sync_fd, "g", 1, MSG_NOSIGNAL) != 1) {
+		if (recv(sync_fd, &child_err, sizeof(child_err), MSG_DONTWAIT) == sizeof(child_err)) {
+			child_err.msg[sizeof(child_err.msg) - 1] = '\0';
+			*err = child_err;
+		} else {
+			cl_fail(err, errno, "cannot release the jail's process");
+		}
 		kill(pid, SIGKILL);
 		reap(pid, &status);
 		goto out;
