@@ -24,12 +24,12 @@ $(BUILD)/guest-init/%.o: %.c
 -include $(GUEST_INIT_OBJS:.o=.d)
 
 # The host side: spec encoder and initramfs writer, linked into cloison.
-# liblzma, libzstd and libcrypto are dlopen'ed on first use (util/lazylib.h),
+# liblzma and libzstd are dlopen'ed on first use (util/lazylib.h),
 # not linked, so that a container run never loads them: only their headers
 # are build dependencies, their runtime packages come with the -dev ones.
 VM_SRCS += src/guest/spec.c src/vm/initramfs.c src/vm/cpio.c src/vm/kmod.c src/vm/guest_files.c
-CPPFLAGS += $(shell pkg-config --cflags liblzma libzstd libcrypto 2>/dev/null)
-DEPS_BUILD += liblzma-dev libzstd-dev libssl-dev
+CPPFLAGS += $(shell pkg-config --cflags liblzma libzstd 2>/dev/null)
+DEPS_BUILD += liblzma-dev libzstd-dev
 
 # The nested-KVM harness: QEMU TCG emulating AMD-V, Debian's cloud kernel.
 EXTRA_DEPS += qemu-system-x86 linux-image-cloud-amd64 cpio busybox-static xz-utils zstd
@@ -48,10 +48,10 @@ install-guest: $(BUILD)/cloison-init
 
 # Test driver for the initramfs writer (tests/initramfs.bats, tests/guest-init.bats).
 INITRAMFS_SRCS := src/vm/initramfs.c src/vm/cpio.c src/vm/kmod.c src/guest/spec.c src/util/error.c src/util/file.c \
-                  src/util/lazylib.c
+                  src/util/lazylib.c src/util/sha256.c
 $(BUILD)/tests/cl-mkinitramfs: tests/vm/mkinitramfs.c $(INITRAMFS_SRCS) $(wildcard src/vm/*.h src/guest/*.h src/util/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -Isrc -D_GNU_SOURCE $(CFLAGS) $(shell pkg-config --cflags liblzma libzstd libcrypto) \
+	$(CC) -Isrc -D_GNU_SOURCE $(CFLAGS) $(shell pkg-config --cflags liblzma libzstd) \
 		-o $@ $(filter %.c,$^)
 TEST_ARTIFACTS += $(BUILD)/tests/cl-mkinitramfs
 

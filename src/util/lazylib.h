@@ -1,6 +1,6 @@
 /* Libraries loaded on first use, with dlopen(3), instead of linked.
  *
- * Linking liblzma, libzstd and libcrypto would make every cloison start map
+ * Linking liblzma and libzstd would make every cloison start map
  * and relocate them, container runs included, though only the micro-VM's
  * initramfs writer needs them.  A user declares the functions it needs once,
  * typed from the library's own header, and loads the table before the first

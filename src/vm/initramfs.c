@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,71 +16,56 @@
 
 #include "guest/spec.h"
 #include "util/cleanup.h"
-#include "util/lazylib.h"
+#include "util/sha256.h"
 #include "vm/cpio.h"
 #include "vm/kmod.h"
 
-#define FORMAT_TAG "cloison-initramfs-1" /* bump when the layout changes */
+#define FORMAT_TAG "cloison-initramfs-2" /* bump when the layout changes */
 #define HASH_HEX   32			 /* first 128 bits of SHA-256, in hex */
 
-/* Loaded by the first cl_initramfs_build(), not linked: see util/lazylib.h. */
-#define CRYPTO_FNS(X)                                                                              \
-	X(EVP_MD_CTX_new)                                                                          \
-	X(EVP_MD_CTX_free)                                                                         \
-	X(EVP_sha256)                                                                              \
-	X(EVP_DigestInit_ex)                                                                       \
-	X(EVP_DigestUpdate)                                                                        \
-	X(EVP_DigestFinal_ex)
-CL_LAZYLIB_DEFINE(crypto, "libcrypto.so.3", "libssl3", CRYPTO_FNS);
-
-static void cl_md_freep(EVP_MD_CTX **c)
-{
-	if (*c)
-		crypto.fn.EVP_MD_CTX_free(*c);
-}
-#define _cleanup_md_ __attribute__((cleanup(cl_md_freep)))
-
 /* Length-prefixed, so that no two input sequences hash alike. */
-static void hash_add(EVP_MD_CTX *md, const void *data, size_t len)
+static void hash_add(struct cl_sha256 *md, const void *data, size_t len)
 {
 	uint64_t n = len;
 
-	crypto.fn.EVP_DigestUpdate(md, &n, sizeof(n));
-	crypto.fn.EVP_DigestUpdate(md, data, len);
+	cl_sha256_update(md, &n, sizeof(n));
+	cl_sha256_update(md, data, len);
 }
 
-static void hash_str(EVP_MD_CTX *md, const char *s)
+static void hash_str(struct cl_sha256 *md, const char *s)
 {
 	hash_add(md, s, strlen(s));
 }
 
-static void hash_hex(EVP_MD_CTX *md, char hex[HASH_HEX + 1])
+static void hash_hex(struct cl_sha256 *md, char hex[HASH_HEX + 1])
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned len = 0;
+	uint8_t d[CL_SHA256_LEN];
 
-	crypto.fn.EVP_DigestFinal_ex(md, d, &len);
+	cl_sha256_final(md, d);
 	for (int i = 0; i < HASH_HEX / 2; i++)
 		sprintf(hex + 2 * i, "%02x", d[i]);
 }
 
-static int hash_file(EVP_MD_CTX *md, const char *path, struct cl_err *err)
+/* A file enters the key through its metadata, never its bytes: any write
+ * changes ctime, which only root can set back (the clock). */
+static void hash_stat(struct cl_sha256 *md, const struct stat *st)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char buf[65536];
-	ssize_t n;
+	uint64_t meta[] = {st->st_mode,	       st->st_uid,	   st->st_gid,
+			   st->st_size,	       st->st_rdev,	   st->st_ino,
+			   st->st_dev,	       st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+			   st->st_ctim.tv_sec, st->st_ctim.tv_nsec};
+
+	hash_add(md, meta, sizeof(meta));
+}
+
+static int hash_file(struct cl_sha256 *md, const char *path, struct cl_err *err)
+{
 	struct stat st;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (stat(path, &st) < 0)
 		return cl_fail(err, errno, "cannot open %s", path);
-	hash_add(md, &st.st_size, sizeof(st.st_size));
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cl_fail(err, errno, "cannot read %s", path);
-		crypto.fn.EVP_DigestUpdate(md, buf, n);
-	}
+	hash_str(md, path);
+	hash_stat(md, &st);
 	return 0;
 }
 
@@ -185,14 +169,10 @@ static int walk_rootfs(const char *rootfs, walk_fn fn, void *ctx, struct cl_err 
 static int hash_entry(void *ctx, const char *rel, int dirfd, const char *name,
 		      const struct stat *st, struct cl_err *err)
 {
-	EVP_MD_CTX *md = ctx;
-	uint64_t meta[] = {st->st_mode,	       st->st_uid,	   st->st_gid,
-			   st->st_size,	       st->st_rdev,	   st->st_ino,
-			   st->st_dev,	       st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-			   st->st_ctim.tv_sec, st->st_ctim.tv_nsec};
+	struct cl_sha256 *md = ctx;
 
 	hash_str(md, rel);
-	hash_add(md, meta, sizeof(meta));
+	hash_stat(md, st);
 	return 0;
 }
 
@@ -275,7 +255,7 @@ static int add_modules(struct cl_cpio *c, const char *modules_dir, struct cl_err
 	return r;
 }
 
-static int hash_modules(EVP_MD_CTX *md, const char *modules_dir, struct cl_err *err)
+static int hash_modules(struct cl_sha256 *md, const char *modules_dir, struct cl_err *err)
 {
 	static const char *const wanted[] = {CL_INITRAMFS_MODULES, NULL};
 	struct cl_kmod_list l;
@@ -481,18 +461,14 @@ int cl_initramfs_build(const char *rootfs_dir, const struct cl_guest_spec *spec,
 		       const char *modules_dir, const char *init_path, const char *cache_dir,
 		       char *out_path, size_t out_len, struct cl_err *err)
 {
-	_cleanup_md_ EVP_MD_CTX *md = NULL;
+	struct cl_sha256 md_ctx, *md = &md_ctx;
 	_cleanup_free_ char *spec_buf = NULL;
 	char base_hash[HASH_HEX + 1], hash[HASH_HEX + 1], base[PATH_MAX], final[PATH_MAX];
 	struct base_in bin = {rootfs_dir, modules_dir, init_path};
 	struct final_in fin;
 	size_t spec_len;
 
-	if (cl_lazylib_load(&crypto.lib, err, "hash the initramfs inputs (SHA-256)") < 0)
-		return -1;
-	md = crypto.fn.EVP_MD_CTX_new();
-	if (!md || crypto.fn.EVP_DigestInit_ex(md, crypto.fn.EVP_sha256(), NULL) != 1)
-		return cl_fail(err, ENOMEM, "cannot hash the initramfs inputs");
+	cl_sha256_init(md);
 	if (cl_guest_spec_encode(spec, &spec_buf, &spec_len, err) < 0)
 		return -1;
 	if (mkdir_p(cache_dir, err) < 0)
@@ -517,8 +493,7 @@ int cl_initramfs_build(const char *rootfs_dir, const struct cl_guest_spec *spec,
 	}
 
 	/* the whole image: base + spec */
-	if (crypto.fn.EVP_DigestInit_ex(md, crypto.fn.EVP_sha256(), NULL) != 1)
-		return cl_fail(err, ENOMEM, "cannot hash the initramfs inputs");
+	cl_sha256_init(md);
 	hash_str(md, base_hash);
 	hash_add(md, spec_buf, spec_len);
 	hash_hex(md, hash);

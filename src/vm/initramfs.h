@@ -29,7 +29,8 @@ struct cl_guest_spec;
  * archives), as <hash>.cpio.  A new command over the same rootfs thus only
  * copies the base.  The rootfs enters the hash through each entry's path,
  * type, mode, owner, size, mtime and ctime (any write changes ctime), so it
- * is not read twice; init, modules and spec through their bytes.  Files are
+ * is not read twice; init and the modules the same way, the spec through
+ * its bytes (SHA-256 in util/sha256.c: no libcrypto to load).  Files are
  * written to a temporary name and renamed, so concurrent builders are safe. */
 int cl_initramfs_build(const char *rootfs_dir, const struct cl_guest_spec *spec,
 		       const char *modules_dir, const char *init_path, const char *cache_dir,
