@@ -70,6 +70,29 @@ list() {
 	[ -z "$(ls -A "$C" | grep -v '\.cpio$')" ]
 }
 
+@test "initramfs: the cache key's SHA-256 (util/sha256.c) agrees with sha256sum" {
+	local f n
+	for n in 0 1 55 56 57 63 64 65 119 120 127 128 1000 65537; do
+		head -c "$n" /dev/urandom >"$BATS_TEST_TMPDIR/r.$n"
+	done
+	for f in "$BATS_TEST_TMPDIR"/r.* "$INIT" /etc/passwd; do
+		[ "$("$MKI" --sha256 "$f")" = "$(sha256sum <"$f" | cut -d' ' -f1)" ] || {
+			echo "differs for $f"
+			return 1
+		}
+	done
+}
+
+@test "initramfs: a new init binary misses the cache (its metadata is in the key)" {
+	a=$("$MKI" --init "$INIT" --cache "$C" --rootfs "$R" -- true)
+	cp "$INIT" "$BATS_TEST_TMPDIR/init2"
+	b=$("$MKI" --init "$BATS_TEST_TMPDIR/init2" --cache "$C" --rootfs "$R" -- true)
+	[ "$a" != "$b" ]
+	touch -d '2001-01-01' "$BATS_TEST_TMPDIR/init2"
+	c=$("$MKI" --init "$BATS_TEST_TMPDIR/init2" --cache "$C" --rootfs "$R" -- true)
+	[ "$c" != "$b" ]
+}
+
 @test "initramfs: the cache keeps the 16 most recently used images and 4 bases" {
 	first=$("$MKI" --init "$INIT" --cache "$C" --rootfs "$R" -- echo 0)
 	for i in $(seq 1 20); do

@@ -4,7 +4,10 @@
  *                  [--gid N] [--env K=V]... [--console DEV] -- CMD [ARG...]
  * prints the image's path;
  *   cl-mkinitramfs --spec-out FILE [same spec options] -- CMD [ARG...]
- * writes only the encoded spec (for running cloison-init in a jail). */
+ * writes only the encoded spec (for running cloison-init in a jail);
+ *   cl-mkinitramfs --sha256 FILE
+ * prints the SHA-256 of FILE as util/sha256.c computes it, fed in uneven
+ * pieces (the tests compare it with sha256sum). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +16,34 @@
 #include <limits.h>
 
 #include "guest/spec.h"
+#include "util/sha256.h"
 #include "vm/initramfs.h"
+
+static int sha256_file(const char *path)
+{
+	struct cl_sha256 c;
+	uint8_t buf[4096], d[CL_SHA256_LEN];
+	ssize_t n;
+	size_t piece = 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror(path);
+		return 1;
+	}
+	cl_sha256_init(&c);
+	/* pieces of 1, 2, ... 97 bytes: every offset within a block is met */
+	while ((n = read(fd, buf, piece)) > 0) {
+		cl_sha256_update(&c, buf, (size_t)n);
+		piece = piece % 97 + 1;
+	}
+	close(fd);
+	cl_sha256_final(&c, d);
+	for (int i = 0; i < CL_SHA256_LEN; i++)
+		printf("%02x", d[i]);
+	printf("\n");
+	return n < 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -24,6 +54,8 @@ int main(int argc, char **argv)
 	struct cl_err err = {0};
 	int i;
 
+	if (argc == 3 && !strcmp(argv[1], "--sha256"))
+		return sha256_file(argv[2]);
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(o, "--rootro")) {
