@@ -45,6 +45,18 @@ static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
 	return pid;
 }
 
+/* A child that ended with our "go" unread in its socket leaves ECONNRESET
+ * pending, which recv reports before the error message it queued first:
+ * read on past it (and past EINTR). */
+static ssize_t recv_child(int fd, struct cl_err *e, int flags)
+{
+	ssize_t n;
+
+	while ((n = recv(fd, e, sizeof(*e), flags)) < 0 && (errno == EINTR || errno == ECONNRESET))
+		;
+	return n;
+}
+
 static void reap(pid_t pid, int *status)
 {
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
@@ -278,7 +290,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	/* Without a user namespace the child made its mounts meanwhile and may
 	 * have failed already: then its error is waiting on the socket. */
 	if (send(sync_fd, "g", 1, MSG_NOSIGNAL) != 1) {
-		if (recv(sync_fd, &child_err, sizeof(child_err), MSG_DONTWAIT) == sizeof(child_err)) {
+		if (recv_child(sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err)) {
 			child_err.msg[sizeof(child_err.msg) - 1] = '\0';
 			*err = child_err;
 		} else {
@@ -290,7 +302,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	}
 	/* The child's end closes on execve: EOF means the command is running. */
 	n = s->seccomp.learn ? cl_seccomp_learn_recv(&learn, sync_fd, &child_err, sizeof(child_err))
-			     : recv(sync_fd, &child_err, sizeof(child_err), 0);
+			     : recv_child(sync_fd, &child_err, 0);
 	if (n == sizeof(child_err)) {
 		child_err.msg[sizeof(child_err.msg) - 1] = '\0';
 		*err = child_err;

@@ -85,7 +85,7 @@ ssize_t cl_seccomp_learn_recv(struct cl_seccomp_learner *l, int sync_fd, void *b
 	struct cmsghdr *cm;
 	ssize_t n;
 
-	while ((n = recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+	while ((n = recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && (errno == EINTR || errno == ECONNRESET))
 		;
 	cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
 	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
@@ -100,7 +100,7 @@ ssize_t cl_seccomp_learn_recv(struct cl_seccomp_learner *l, int sync_fd, void *b
 		return -1;
 	}
 	l->running = true;
-	while ((n = recv(sync_fd, buf, len, 0)) < 0 && errno == EINTR)
+	while ((n = recv(sync_fd, buf, len, 0)) < 0 && (errno == EINTR || errno == ECONNRESET))
 		;
 	return n;
 }
