@@ -54,6 +54,8 @@ static ssize_t recv_child(int fd, struct cl_err *e, int flags)
 
 	while ((n = recv(fd, e, sizeof(*e), flags)) < 0 && (errno == EINTR || errno == ECONNRESET))
 		;
+	if (n == sizeof(*e))
+		e->msg[sizeof(e->msg) - 1] = '\0';
 	return n;
 }
 
@@ -283,6 +285,9 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 
 	if (((s->ns_flags & CLONE_NEWUSER) && cl_userns_write_maps(s, pid, err) < 0) ||
 	    cl_cgroup_attach(&cg, pid, err) < 0 || cl_net_attach(s, &net, pid, err) < 0) {
+		/* a child that failed first (its netns gone with it) says why */
+		if (recv_child(sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err))
+			*err = child_err;
 		kill(pid, SIGKILL);
 		reap(pid, &status);
 		goto out;
@@ -291,7 +296,6 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	 * have failed already: then its error is waiting on the socket. */
 	if (send(sync_fd, "g", 1, MSG_NOSIGNAL) != 1) {
 		if (recv_child(sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err)) {
-			child_err.msg[sizeof(child_err.msg) - 1] = '\0';
 			*err = child_err;
 		} else {
 			cl_fail(err, errno, "cannot release the jail's process");
