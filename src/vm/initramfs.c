@@ -63,7 +63,7 @@ static int hash_file(struct cl_sha256 *md, const char *path, struct cl_err *err)
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		return cl_fail(err, errno, "cannot open %s", path);
+		return cl_fail(err, errno, "cannot stat %s", path);
 	hash_str(md, path);
 	hash_stat(md, &st);
 	return 0;
