@@ -15,21 +15,17 @@ cwd /
 read-only false
 net none
 init false
+interactive false
+tty false
+user 0:0
+preserve-fds 0
 userns false
-cap-drop ALL
-cap-add CAP_CHOWN
-cap-add CAP_DAC_OVERRIDE
-cap-add CAP_FOWNER
-cap-add CAP_FSETID
-cap-add CAP_KILL
-cap-add CAP_SETGID
-cap-add CAP_SETUID
-cap-add CAP_SETPCAP
-cap-add CAP_NET_BIND_SERVICE
-cap-add CAP_NET_RAW
-cap-add CAP_SYS_CHROOT
-cap-add CAP_MKNOD
-cap-add CAP_AUDIT_WRITE
-cap-add CAP_SETFCAP
+# Capabilities: Docker's default set, CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER
+# CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_NET_BIND_SERVICE
+# CAP_NET_RAW CAP_SYS_CHROOT CAP_MKNOD CAP_AUDIT_WRITE CAP_SETFCAP, for root in
+# the jail; a non-root user (--user) gets none of them.  Not spelled out as
+# cap-add lines: a capability named by cap-add is also given to a non-root
+# user (as ambient), which the default does not do.
+device-cgroup required
 no-new-privileges
 seccomp default

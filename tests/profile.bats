@@ -25,8 +25,8 @@ settings() {
 	[ "$status" -eq 0 ]
 	for p in $SHIPPED; do
 		grep -qE "^$p +[a-zA-Z].{20,}" <<<"$output" || { echo "$p: no description"; return 1; }
-		# as found first: ./profiles unless installed (make install)
-	grep -qE "\[(./profiles|/etc/cloison/profiles|/usr/local/share/cloison/profiles)/$p.profile\]" <<<"$output"
+		# as found first: the checkout's profiles/ unless installed (make install)
+		grep -qE "\[($TOP/profiles|/etc/cloison/profiles|/usr/local/share/cloison/profiles)/$p.profile\]" <<<"$output"
 		head -1 "profiles/$p.profile" | grep -qE "^# $p: " # a comment header saying what it is for
 	done
 }
@@ -35,7 +35,7 @@ settings() {
 	run "$CLOISON" profile check $SHIPPED
 	[ "$status" -eq 0 ]
 	for p in $SHIPPED; do
-		grep -qxE "(./profiles|/etc/cloison/profiles|/usr/local/share/cloison/profiles)/$p.profile: ok" <<<"$output"
+		grep -qxE "($TOP/profiles|/etc/cloison/profiles|/usr/local/share/cloison/profiles)/$p.profile: ok" <<<"$output"
 	done
 }
 
@@ -164,49 +164,83 @@ settings() {
 	[ "$output" = ro ]
 }
 
-@test "search path: a name is found in ./profiles of the current directory" {
+@test "search path: a bare name never comes from the current directory (an untrusted checkout)" {
+	# a hostile repository ships its own ci-sandbox: every capability, host network
 	mkdir "$TMP/profiles"
+	printf 'cap-add ALL\nseccomp unconfined\nhostname hijacked\n' >"$TMP/profiles/ci-sandbox.profile"
 	printf '# mine: a test profile\nhostname from-cwd\n' >"$TMP/profiles/mine.profile"
 	cd "$TMP"
-	run "$CLOISON" run --rootfs "$ROOTFS" --profile mine -- hostname
-	[ "$output" = from-cwd ]
+	run "$CLOISON" run --rootfs "$ROOTFS" --profile ci-sandbox -- sh -c 'hostname; grep CapEff /proc/self/status'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *hijacked* ]]
+	[[ "$output" != *000001ffffffffff* ]]
+	run "$CLOISON" profile show ci-sandbox
+	[[ "$output" != *hijacked* ]]
 	run "$CLOISON" profile list
-	grep -qE '^mine +a test profile' <<<"$output"
-	run "$CLOISON" run --rootfs "$ROOTFS" --profile nosuch -- true
+	[[ "$output" != *"a test profile"* ]]
+	# the project's own profile is named by path
+	run "$CLOISON" run --rootfs "$ROOTFS" --profile mine -- hostname
 	[ "$status" -eq 125 ]
-	grep -qF "cannot find profile 'nosuch' (looked for nosuch.profile in ./profiles, /etc/cloison/profiles, /usr/local/share/cloison/profiles)" <<<"$output"
+	grep -qF "cannot find profile 'mine' (looked for mine.profile in /etc/cloison/profiles, /usr/local/share/cloison/profiles, $TOP/profiles)" <<<"$output"
+	run "$CLOISON" run --rootfs "$ROOTFS" --profile ./profiles/mine.profile -- hostname
+	[ "$output" = from-cwd ]
+	# a file of the current directory given as a bare NAME.profile: told how to name it
+	cp profiles/mine.profile .
+	run "$CLOISON" profile show mine.profile
+	[ "$status" -eq 125 ]
+	grep -qF "say ./mine.profile" <<<"$output"
 }
 
-@test "search path: ./profiles first, then /etc/cloison/profiles; a path names one file exactly" {
+@test "search path: the uninstalled build finds the checkout's profiles from any directory" {
+	cd /
+	run "$CLOISON" profile check ci-sandbox
+	[ "$status" -eq 0 ]
+	[[ "$output" == "$TOP/profiles/ci-sandbox.profile: ok" || "$output" == /*/cloison/profiles/ci-sandbox.profile:\ ok ]]
+	run "$CLOISON" run --rootfs "$ROOTFS" --profile ci-sandbox -- true
+	[ "$status" -eq 0 ]
+	# a copy of the binary away from its checkout has no checkout profiles
+	cp "$CLOISON" "$TMP/cloison"
+	run "$TMP/cloison" profile list
+	[[ "$output" != *"[$TOP/profiles/"* ]]
+}
+
+@test "search path: /etc/cloison/profiles before the shipped ones; include is relative to the including file" {
 	local sys=/etc/cloison/profiles name=cltest-prec-$$
 	[ -d "$sys" ] || { mkdir -p "$sys"; touch "$TMP/made-etc"; }
 	printf 'hostname from-etc\n' >"$sys/$name.profile"
+	printf 'include %s\n' "$name" >"$sys/$name-inc.profile"
+	printf 'hostname from-dir\n' >"$TMP/$name.profile"
+	printf 'include %s.profile\n' "$name" >"$TMP/inc.profile"
 	mkdir "$TMP/profiles"
 	printf 'hostname from-cwd\n' >"$TMP/profiles/$name.profile"
-	cd "$TMP"
+	cd "$TMP/profiles"
 	run "$CLOISON" run --rootfs "$ROOTFS" --profile "$name" -- hostname
 	out1=$output
-	run "$CLOISON" run --rootfs "$ROOTFS" --profile "$sys/$name.profile" -- hostname
+	run "$CLOISON" run --rootfs "$ROOTFS" --profile "$name-inc" -- hostname
 	out2=$output
-	rm -f "$sys/$name.profile"
+	cd /
+	run "$CLOISON" run --rootfs "$ROOTFS" --profile "$TMP/inc.profile" -- hostname
+	out3=$output
+	rm -f "$sys/$name.profile" "$sys/$name-inc.profile"
 	[ ! -e "$TMP/made-etc" ] || rmdir "$sys" /etc/cloison
-	[ "$out1" = from-cwd ]
+	[ "$out1" = from-etc ]
 	[ "$out2" = from-etc ]
+	[ "$out3" = from-dir ]
 }
 
 @test "variables: \${PWD}, \${VAR}, \${VAR:-default}, \$\$; an unset one is an error" {
 	printf 'env A=${PWD}\nenv B=${CL_TEST_VAR}\nenv C=${CL_UNSET_VAR:-dflt}\nenv D=$$5 $x\n' >"$TMP/v.profile"
 	cd "$TMP"
-	CL_TEST_VAR=val run "$CLOISON" profile show v.profile
+	CL_TEST_VAR=val run "$CLOISON" profile show ./v.profile
 	[ "$status" -eq 0 ]
 	grep -qx "env A=$TMP" <<<"$output"
 	grep -qx "env B=val" <<<"$output"
 	grep -qx "env C=dflt" <<<"$output"
 	grep -qxF 'env D=$5 $x' <<<"$output"
 	printf 'hostname ok\nenv B=${CL_UNSET_VAR}\n' >"$TMP/u.profile"
-	run "$CLOISON" profile check u.profile
+	run "$CLOISON" profile check ./u.profile
 	[ "$status" -eq 1 ]
-	[ "$output" = "cloison: u.profile:2: \${CL_UNSET_VAR} is not set (give a default: \${CL_UNSET_VAR:-VALUE})" ]
+	[ "$output" = "cloison: ./u.profile:2: \${CL_UNSET_VAR} is not set (give a default: \${CL_UNSET_VAR:-VALUE})" ]
 }
 
 # bad PROFILE-TEXT EXPECTED: check fails with exactly EXPECTED, and a run with
@@ -242,7 +276,7 @@ bad() {
 	run "$CLOISON" profile check "$TMP/bad.profile"
 	[ "$status" -eq 1 ]
 	[ "$output" = "cloison: $TMP/b.profile:2: include cycle: $TMP/a.profile -> $TMP/b.profile -> $TMP/a.profile" ]
-	bad 'hostname x\ninclude no-such-profile\n' "2: cannot find profile 'no-such-profile' (looked for no-such-profile.profile in $TMP, ./profiles, /etc/cloison/profiles, /usr/local/share/cloison/profiles)"
+	bad 'hostname x\ninclude no-such-profile\n' "2: cannot find profile 'no-such-profile' (looked for no-such-profile.profile in $TMP, /etc/cloison/profiles, /usr/local/share/cloison/profiles, $TOP/profiles)"
 	# an error inside an included file names that file
 	printf 'hostname bad_name!\n' >"$TMP/inner.profile"
 	printf 'include inner\n' >"$TMP/outer.profile"

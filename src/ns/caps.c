@@ -18,7 +18,7 @@ int cl_caps_drop_bounding(uint64_t caps, struct cl_err *err)
 	return 0;
 }
 
-int cl_caps_apply(uint64_t caps, uid_t uid, struct cl_err *err)
+int cl_caps_apply(uint64_t caps, uint64_t added, uid_t uid, struct cl_err *err)
 {
 	cap_t c = cap_init();
 	cap_value_t list[64];
@@ -26,6 +26,10 @@ int cl_caps_apply(uint64_t caps, uid_t uid, struct cl_err *err)
 
 	if (!c)
 		return cl_fail(err, errno, "cannot allocate a capability set");
+	/* A non-root user has no capabilities but those asked for by name,
+	 * made ambient so that they survive its execve (Docker, podman). */
+	if (uid != 0)
+		caps &= added;
 	for (int i = 0; i <= cl_cap_last(); i++)
 		if (caps & (1ULL << i))
 			list[n++] = i;

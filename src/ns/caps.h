@@ -8,8 +8,9 @@
 /* Drops every capability not in @caps from the bounding set (needs CAP_SETPCAP,
  * so it runs before the identity switch). */
 int cl_caps_drop_bounding(uint64_t caps, struct cl_err *err);
-/* After setuid(): permitted/effective/inheritable = @caps, and the ambient set
- * too when @uid is not 0 so the command keeps them across execve. */
-int cl_caps_apply(uint64_t caps, uid_t uid, struct cl_err *err);
+/* After setuid(): permitted/effective/inheritable = @caps for root; for any
+ * other @uid only the capabilities in @added (named with --cap-add), which
+ * are also made ambient so the command keeps them across execve. */
+int cl_caps_apply(uint64_t caps, uint64_t added, uid_t uid, struct cl_err *err);
 
 #endif

@@ -437,6 +437,10 @@ static unsigned needed(const struct cl_spec *s, unsigned *required)
 		req |= BIT(CL_CG_IO);
 	if (r->stats || r->stats_json)
 		need |= BIT(CL_CG_MEMORY) | BIT(CL_CG_CPUACCT) | BIT(CL_CG_PIDS) | BIT(CL_CG_IO);
+	if (r->no_device_cgroup)
+		need &= ~BIT(CL_CG_DEVICES);
+	if (cl_resources_devices_required(s))
+		req |= BIT(CL_CG_DEVICES);
 	*required = req;
 	return need | req;
 }
@@ -449,7 +453,7 @@ static const char *setting_for(enum cl_cg_ctrl c)
 	case CL_CG_CPUSET: return "--cpuset";
 	case CL_CG_PIDS: return "--pids";
 	case CL_CG_IO: return "--io-weight/--io-max";
-	case CL_CG_DEVICES:
+	case CL_CG_DEVICES: return "the device allow-list (--device-cgroup none goes without, weaker)";
 	case CL_CG_FREEZER: return "CLOISON_CGROUP_DEVICES=v1";
 	default: return "cloison";
 	}
@@ -593,6 +597,10 @@ static int v1_hierarchy(const struct cl_cg_layout *L, enum cl_cg_ctrl c)
 	return -1;
 }
 
+/* Fail closed: without its device allow-list, root in a jail with
+ * CAP_MKNOD could make and open any device node of the host. */
+#define NO_DEVICES "cannot install the jail's device allow-list (--device-cgroup none runs without it, weaker): "
+
 /* CLOISON_CGROUP_DEVICES=v1: the device rules in v1's devices controller
  * and the final kill by v1's freezer, even where the unified tree could
  * carry them: the v1-only hosts' path, testable on a hybrid one.  Required
@@ -635,6 +643,8 @@ static int create_v2(const struct cl_spec *s, struct cl_cgroup *cg, const struct
 	d->ctrls = v2 | V2_BUILTIN;
 	if (cl_cg_force_v1_devices())
 		d->ctrls &= ~(BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER));
+	if (s->res.no_device_cgroup)
+		d->ctrls &= ~BIT(CL_CG_DEVICES);
 	for (int c = 0; c < CL_CG_NCTRL; c++)
 		if (d->ctrls & BIT(c))
 			cg->by_ctrl[c] = cg->v2_dir;
@@ -690,7 +700,8 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 	struct cl_cg_layout L;
 	struct cl_err e = { 0 };
 	/* forced v1 device rules (CLOISON_CGROUP_DEVICES=v1): never dropped */
-	bool must = cl_resources_limited(s) || cl_cg_force_v1_devices();
+	bool must = cl_resources_limited(s) || cl_cg_force_v1_devices(),
+	     devices = cl_resources_devices_required(s);
 
 	memset(cg, 0, sizeof(*cg));
 	cg->spec = s;
@@ -702,6 +713,8 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 	if (cl_cg_discover(&L) < 0 || L.version == 0) {
 		if (must)
 			return cl_fail(err, 0, "resource limits need cgroups, and no cgroup hierarchy is mounted");
+		if (devices)
+			return cl_fail(err, 0, NO_DEVICES "no cgroup hierarchy is mounted");
 		return 0;
 	}
 	if (create(s, cg, &L, &e) < 0)
@@ -723,12 +736,15 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 	return 0;
 fail:
 	cl_cgroup_destroy(cg);
-	/* no limit asked for: cgroups are a bonus (read-only cgroupfs, rootless) */
-	if (!must && (e.errnum == EACCES || e.errnum == EPERM || e.errnum == EROFS)) {
+	/* no limit asked for, and the kernel refuses device nodes anyway (a user
+	 * namespace) or the user said so: cgroups are a bonus (rootless) */
+	if (!must && !devices && (e.errnum == EACCES || e.errnum == EPERM || e.errnum == EROFS)) {
 		cg->version = 0;
 		return 0;
 	}
 	*err = e;
+	if (!must && devices)
+		cl_wrap(err, NO_DEVICES "it needs its own cgroup");
 	return -1;
 }
 
@@ -752,9 +768,12 @@ int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)
 	 * CAP_BPF) leaves the group without one, as it would leave cloison
 	 * without groups when mkdir is refused. */
 	if (s && cl_cg_v2_devices(cg, s, &e) < 0) {
-		bool must = cl_resources_limited(s) || s->res.n_devices || cl_cg_force_v1_devices();
+		bool must = cl_resources_limited(s) || cl_resources_devices_required(s) ||
+			    cl_cg_force_v1_devices();
 		if (must || (e.errnum != EPERM && e.errnum != EACCES)) {
 			*err = e;
+			if (cl_resources_devices_required(s))
+				cl_wrap(err, NO_DEVICES "its program was refused");
 			return -1;
 		}
 	}

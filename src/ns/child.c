@@ -226,7 +226,7 @@ void cl_jail_child(struct cl_jail *j)
 	if (j->pty_slave > 2)
 		close(j->pty_slave);
 	if (cl_caps_drop_bounding(s->caps, &err) < 0 || setup_identity(s, j->setgroups_denied, &err) < 0 ||
-	    cl_caps_apply(s->caps, s->uid, &err) < 0)
+	    cl_caps_apply(s->caps, s->caps_added, s->uid, &err) < 0)
 		die(j, &err);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		cl_fail(&err, errno, "cannot set no_new_privs");

@@ -249,6 +249,9 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		goto out;
 	}
 
+	if (s->res.no_device_cgroup && !(s->ns_flags & CLONE_NEWUSER))
+		cl_warn("--device-cgroup none: the jail has no device allow-list (root in it may "
+			"make and open host device nodes)");
 	if (cl_seccomp_compile(s, &scp, err) < 0)
 		goto out;
 	j.seccomp = &scp;

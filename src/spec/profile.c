@@ -30,15 +30,48 @@ struct ctx {
 	bool located;	/* the error being returned already says FILE:LINE */
 };
 
-/* The order the profile format specifies: the project's own ./profiles
- * first, then the administrator's, then cloison's.  A CI job that runs in the
- * directory of code it does not trust must name its profile by path
- * (/etc/cloison/profiles/ci-sandbox.profile): see cloison.profile(5). */
-static const char *const dirs[] = {"./profiles", "/etc/cloison/profiles", CL_SHAREDIR "/profiles",
-				   NULL};
+/* Where a bare NAME may come from: trusted places only.  The administrator's
+ * directory, cloison's installed one, and for a build that is not installed
+ * the profiles/ of the checkout it was built in, found next to the binary
+ * (build/cloison -> profiles/), never the current directory: an untrusted
+ * checkout must not be able to replace a shipped profile by shipping one of
+ * the same name (cloison.profile(5)). */
+static const char *dirs[] = { "/etc/cloison/profiles", CL_SHAREDIR "/profiles", NULL, NULL };
+
+/* The checkout's profiles/ when the running binary is DIR/build/cloison and
+ * DIR holds the project's Makefile and profiles/; NULL otherwise. */
+static char *checkout_dir(void)
+{
+	char exe[PATH_MAX], *slash, *path = NULL;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (int up = 0; up < 2; up++) /* DIR/build/cloison -> DIR */
+		if ((slash = strrchr(exe, '/')))
+			*slash = '\0';
+	if (!slash || asprintf(&path, "%s/Makefile", exe) < 0)
+		return NULL;
+	bool ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	if (!ok || asprintf(&path, "%s/profiles", exe) < 0)
+		return NULL;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && strcmp(path, dirs[1]) != 0)
+		return path;
+	free(path);
+	return NULL;
+}
 
 const char *const *cl_profile_dirs(void)
 {
+	static bool done;
+
+	if (!done) {
+		dirs[2] = checkout_dir(); /* kept for the process's life */
+		done = true;
+	}
 	return dirs;
 }
 
@@ -49,11 +82,10 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* NAME -> DIR/NAME.profile for the first DIR of @first (may be NULL) and the
- * search path where it exists; a path with a slash is taken as it is,
- * relative to @first when it is relative and @first is given.  A name that
- * ends in .profile and is found nowhere else is a file of the current
- * directory (cloison profile check web.profile). */
+/* NAME -> DIR/NAME.profile for the first DIR of @first (may be NULL: the
+ * directory of an including file) and the trusted search path where it
+ * exists; a name with a slash is a path, relative to @first when it is
+ * relative and @first is given. */
 static int find(const char *name, const char *first, char **path, struct cl_err *err)
 {
 	const char *ext = has_suffix(name, ".profile") ? "" : ".profile";
@@ -72,8 +104,9 @@ static int find(const char *name, const char *first, char **path, struct cl_err 
 		}
 		return 0;
 	}
-	for (int i = first ? -1 : 0; i < 0 || dirs[i]; i++) {
-		const char *dir = i < 0 ? first : dirs[i];
+	const char *const *trusted = cl_profile_dirs();
+	for (int i = first ? -1 : 0; i < 0 || trusted[i]; i++) {
+		const char *dir = i < 0 ? first : trusted[i];
 		char *p;
 		if (asprintf(&p, "%s/%s%s", dir, name, ext) < 0)
 			return cl_fail(err, ENOMEM, "out of memory");
@@ -86,9 +119,12 @@ static int find(const char *name, const char *first, char **path, struct cl_err 
 			lk += (size_t)snprintf(looked + lk, sizeof(looked) - lk, "%s%s",
 					       lk ? ", " : "", dir);
 	}
-	/* "web.profile" in the current directory, as a file name */
-	if (!first && *ext == '\0' && access(name, F_OK) == 0)
-		return (*path = strdup(name)) ? 0 : cl_fail(err, ENOMEM, "out of memory");
+	/* a file of the current directory is named with a slash: ./web.profile */
+	if (!first && access(name, F_OK) == 0)
+		return cl_fail(err, 0,
+			       "cannot find profile '%s' in %s (a bare name is looked up only "
+			       "there; for the file of the current directory say ./%s)",
+			       name, looked, name);
 	return cl_fail(err, 0, "cannot find profile '%s' (looked for %s%s in %s)", name, name, ext,
 		       looked);
 }

@@ -22,7 +22,8 @@ enum {
 
 /* Find the profile @name_or_path (a path when it holds a slash, else
  * NAME.profile in /etc/cloison/profiles, the installed share directory, then
- * ./profiles) and apply its settings to @s in order.  Errors name FILE:LINE:. */
+ * the checkout's profiles/ of an uninstalled build: never the current
+ * directory) and apply its settings to @s in order.  Errors name FILE:LINE:. */
 int cl_profile_apply(struct cl_spec *s, const char *name_or_path, struct cl_err *err);
 
 /* Apply the profile text @text (@len bytes, NULs included), called @name in

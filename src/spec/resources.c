@@ -4,6 +4,7 @@
 #include "spec/resources.h"
 
 #include <ctype.h>
+#include <sched.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -56,6 +57,12 @@ bool cl_resources_limited(const struct cl_spec *s)
 	return (s->backend == CL_BACKEND_NS && s->memory) || r->memory_swap || r->memory_high ||
 	       r->cpus_milli || r->cpu_weight || r->cpuset || r->pids || r->io_weight ||
 	       r->n_io_max || r->stats || r->stats_json || r->cgroup_parent || r->name;
+}
+
+bool cl_resources_devices_required(const struct cl_spec *s)
+{
+	return s->backend == CL_BACKEND_NS && !s->res.no_device_cgroup &&
+	       (!(s->ns_flags & CLONE_NEWUSER) || s->res.n_devices);
 }
 
 const char *cl_format_size(uint64_t b, char buf[32])
@@ -553,6 +560,23 @@ static void show_cgroup_parent(const struct cl_spec *s, FILE *out)
 		fprintf(out, "cgroup-parent %s\n", s->res.cgroup_parent);
 }
 
+static int set_device_cgroup(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	if (strcmp(v, "required") == 0)
+		s->res.no_device_cgroup = false;
+	else if (strcmp(v, "none") == 0)
+		s->res.no_device_cgroup = true;
+	else
+		return cl_fail(err, 0, "invalid value '%s': expected required or none", v);
+	return 0;
+}
+
+static void show_device_cgroup(const struct cl_spec *s, FILE *out)
+{
+	if (s->res.no_device_cgroup)
+		fputs("device-cgroup none\n", out);
+}
+
 static int set_stats(struct cl_spec *s, const char *v, struct cl_err *err)
 {
 	return cl_setting_bool(v, &s->res.stats, err);
@@ -587,6 +611,7 @@ static const char *container_only(const struct cl_spec *s)
 	return r->memory_swap ? "--memory-swap" : r->memory_high ? "--memory-high" : r->cpus_milli ? "--cpus"
 	       : r->cpu_weight ? "--cpu-weight" : r->cpuset ? "--cpuset" : r->pids ? "--pids"
 	       : r->io_weight ? "--io-weight" : r->n_io_max ? "--io-max" : r->n_devices ? "--device-cgroup-rule"
+	       : r->no_device_cgroup ? "--device-cgroup"
 	       : r->timeout_ms ? "--timeout" : r->cgroup_parent ? "--cgroup-parent" : r->name ? "--name"
 	       : r->stats ? "--stats" : r->stats_json ? "--stats-json" : NULL;
 }
@@ -615,6 +640,8 @@ int cl_resources_validate(struct cl_spec *s, struct cl_err *err)
 	}
 	if (r->memory_swap == CL_UNLIMITED && !s->memory)
 		return cl_fail(err, 0, "--memory-swap needs --memory (it is memory plus swap)");
+	if (r->no_device_cgroup && r->n_devices)
+		return cl_fail(err, 0, "--device-cgroup-rule needs the device cgroup (--device-cgroup none drops it)");
 	return 0;
 }
 
@@ -630,6 +657,7 @@ const struct cl_setting cl_settings_resources[] = {
 	{ "io-max", 0, CL_SETTING_REPEAT, "DEV:rbps=N,wbps=N,riops=N,wiops=N", set_io_max, show_io_max },
 	{ "device-cgroup-rule", 0, CL_SETTING_REPEAT, "'TYPE MAJ:MIN ACCESS'", set_device_rule,
 	  show_device_rule },
+	{ "device-cgroup", 0, 0, "required|none", set_device_cgroup, show_device_cgroup },
 	{ "timeout", 0, 0, "SECONDS", set_timeout, show_timeout },
 	{ "name", 0, 0, "NAME", set_name, show_name },
 	{ "cgroup-parent", 0, 0, "PATH", set_cgroup_parent, show_cgroup_parent },

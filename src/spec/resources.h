@@ -46,6 +46,7 @@ struct cl_resources {
 	uint64_t timeout_ms;	/* --timeout; 0 = none */
 	char *cgroup_parent;	/* NULL: "cloison" below cloison's own cgroup */
 	char *name;		/* the context's name: its cgroup is <parent>/<name> */
+	bool no_device_cgroup;	/* --device-cgroup none: no device allow-list (weaker) */
 	bool stats;		/* --stats: print the accounting table on exit */
 	char *stats_json;	/* --stats-json FILE */
 };
@@ -57,6 +58,12 @@ int cl_resources_validate(struct cl_spec *s, struct cl_err *err);
 /* Whether the spec asks for a limit (not counting the device rules, which
  * every context gets), or for the accounting. */
 bool cl_resources_limited(const struct cl_spec *s);
+
+/* Whether the jail must not run without its device allow-list: always,
+ * unless --device-cgroup none, or the jail is in a user namespace (where the
+ * kernel itself refuses device nodes the jail makes: every mount made there
+ * is nodev) and no --device-cgroup-rule asks for more. */
+bool cl_resources_devices_required(const struct cl_spec *s);
 
 /* The devices every container may use: its /dev set (null, zero, full,
  * random, urandom, tty, console, ptmx, the pts). */

@@ -175,7 +175,7 @@ static int set_cap(struct cl_spec *s, const char *arg, bool add, struct cl_err *
 	int c;
 
 	if (strcasecmp(arg, "ALL") == 0) {
-		s->caps = add ? all : 0;
+		s->caps = s->caps_added = add ? all : 0;
 		return 0;
 	}
 	c = cl_cap_from_name(arg);
@@ -185,10 +185,13 @@ static int set_cap(struct cl_spec *s, const char *arg, bool add, struct cl_err *
 			return cl_fail(err, 0, "unknown capability '%s' (did you mean %s?)", arg, hint);
 		return cl_fail(err, 0, "unknown capability '%s'", arg);
 	}
-	if (add)
+	if (add) {
 		s->caps |= 1ULL << c;
-	else
+		s->caps_added |= 1ULL << c;
+	} else {
 		s->caps &= ~(1ULL << c);
+		s->caps_added &= ~(1ULL << c);
+	}
 	return 0;
 }
 
@@ -202,24 +205,35 @@ static int set_cap_drop(struct cl_spec *s, const char *v, struct cl_err *err)
 	return set_cap(s, v, false, err);
 }
 
-/* The effective set: "cap-drop ALL" then one cap-add per capability, unless
- * it is exactly the default set. */
+static void print_cap(FILE *out, const char *key, int c)
+{
+	char *name = cap_to_name((cap_value_t)c);
+
+	if (name) {
+		for (char *p = name; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		fprintf(out, "%s %s\n", key, name);
+		cap_free(name);
+	}
+}
+
+/* The default set's drops, then the capabilities named by cap-add: read
+ * back, that gives the same set and the same added ones (which a non-root
+ * user in the jail gets, spec.h). */
 static void show_caps(const struct cl_spec *s, FILE *out)
 {
-	if (s->caps == cl_caps_default())
-		return;
-	fputs("cap-drop ALL\n", out);
-	for (int c = 0; c <= cl_cap_last(); c++) {
-		if (!(s->caps & (1ULL << c)))
-			continue;
-		char *name = cap_to_name((cap_value_t)c);
-		if (name) {
-			for (char *p = name; *p; p++)
-				*p = (char)toupper((unsigned char)*p);
-			fprintf(out, "cap-add %s\n", name);
-			cap_free(name);
-		}
+	uint64_t dropped = cl_caps_default() & ~s->caps;
+
+	if (dropped == cl_caps_default() && dropped) {
+		fputs("cap-drop ALL\n", out);
+		dropped = 0;
 	}
+	for (int c = 0; c <= cl_cap_last(); c++)
+		if (dropped & (1ULL << c))
+			print_cap(out, "cap-drop", c);
+	for (int c = 0; c <= cl_cap_last(); c++)
+		if (s->caps_added & (1ULL << c))
+			print_cap(out, "cap-add", c);
 }
 
 static void show_none(const struct cl_spec *s, FILE *out)

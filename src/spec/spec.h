@@ -63,7 +63,10 @@ struct cl_spec {
 	size_t n_uid_map, n_gid_map;
 
 	/* privileges */
-	uint64_t caps;	/* bit N = capability N: bounding, permitted, effective (root) */
+	uint64_t caps;	/* bit N = capability N: bounding; permitted, effective for root */
+	uint64_t caps_added; /* named by cap-add: a non-root user gets only these,
+				as ambient (as podman); the rest of @caps stays
+				in its bounding set */
 	bool no_new_privs;
 
 	/* seccomp (spec/seccomp_policy.h) */
