@@ -521,3 +521,41 @@ device_escape() {
 	grep -q second-survived "$TMP/out"
 	wait_gone $n
 }
+
+# in_ro_cgroupfs CMD...: CMD in a private mount namespace whose copies of the
+# cgroup mounts are read-only, as inside many CI containers (the host's own
+# mounts are not touched: only this namespace's copies change flags).
+in_ro_cgroupfs() {
+	unshare -m --propagation private sh -c '
+		awk "\$9 == \"cgroup\" || \$9 == \"cgroup2\" { print \$5 }" /proc/self/mountinfo |
+		while read -r m; do mount -o remount,bind,ro "$m" || exit 1; done && exec "$@"' sh "$@"
+}
+
+@test "the device allow-list fails closed: a read-only cgroupfs is refused, --device-cgroup none runs and warns" {
+	mkdir "$TMP/mark"
+	run in_ro_cgroupfs "$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP/mark:/mark" -- touch /mark/ran
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot install the jail's device allow-list (--device-cgroup none runs without it, weaker)"*"Read-only file system"* ]]
+	[ ! -e "$TMP/mark/ran" ]
+	# asked for explicitly: runs without it, and says so
+	run in_ro_cgroupfs "$CLOISON" run --rootfs "$ROOTFS" --device-cgroup none -- sh -c 'echo ran'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: --device-cgroup none: the jail has no device allow-list"* ]]
+	[[ "$output" == *ran* ]]
+	# in a user namespace the kernel refuses the jail's device nodes itself
+	run in_ro_cgroupfs "$CLOISON" run --rootfs "$ROOTFS" --userns -- sh -c 'echo ran'
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+	# no hierarchy at all (an empty /sys/fs/cgroup): refused too
+	run unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec "$@"' sh \
+		"$CLOISON" run --rootfs "$ROOTFS" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot install the jail's device allow-list"* ]]
+	# and the setting is checked
+	jail --device-cgroup maybe -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid value 'maybe': expected required or none"* ]]
+	jail --device-cgroup none --device-cgroup-rule 'c 10:200 rwm' -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--device-cgroup-rule needs the device cgroup"* ]]
+}
