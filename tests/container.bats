@@ -356,7 +356,7 @@ CapAmb:	0000000000000400" ]
 	dir=$(mktemp -d /tmp/cloison-rootless.XXXXXX)
 	chmod 755 "$dir"
 	cp "$CLOISON" "$dir/cloison"
-	cp -a "$ROOTFS" "$dir/rootfs"
+	cp -a "$ROOTFS/." "$dir/rootfs"
 	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' --hostname rl -- sh -c 'id -u; hostname; cat /proc/self/uid_map; echo \$\$'"
 	rm -rf "$dir"
 	userdel "$user" 2>/dev/null || true
@@ -376,7 +376,7 @@ CapAmb:	0000000000000400" ]
 	dir=$(mktemp -d /tmp/cloison-rootless.XXXXXX)
 	chmod 755 "$dir"
 	cp "$CLOISON" "$dir/cloison"
-	cp -a "$ROOTFS" "$dir/rootfs"
+	cp -a "$ROOTFS/." "$dir/rootfs"
 	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' -- sh -c 'cat /proc/self/uid_map /proc/self/setgroups; id -u'"
 	out1=$output st1=$status
 	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' --user 1000 -- id"
@@ -438,4 +438,102 @@ CapAmb:	0000000000000400" ]
 	! kill -0 "$child" 2>/dev/null
 	! pgrep -f "sleep 100"
 	[ "$(count_mounts)" -eq 0 ]
+}
+
+# as_nobody CMD...: CMD as the host's nobody, no supplementary groups and no
+# capabilities (setpriv keeps root's until its own execve: a shell in between
+# makes CMD's path resolve as nobody's)
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups -- /bin/sh -c 'exec "$@"' sh "$@"
+}
+
+@test "a jail's writes never reach other host users: the rootfs is private, a shared one is refused" {
+	# the jail (root = host root) leaves a set-user-ID shell in its rootfs
+	# (busybox drops a set-user-ID's power; cltest ids does not)
+	jail -- sh -c 'cp /usr/bin/cltest /tmp/suid-$$ && chmod 4755 /tmp/suid-$$ && echo /tmp/suid-$$'
+	[ "$status" -eq 0 ]
+	local f=$output real
+	real=$(readlink -f "$ROOTFS")
+	run as_nobody "$ROOTFS$f" ids
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Permission denied"* ]]
+	run as_nobody "$real$f" ids
+	rm -f "$ROOTFS$f"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Permission denied"* ]]
+	# a rootfs that others can reach: refused, nothing runs
+	local d
+	d=$(mktemp -d /tmp/cloison-shared.XXXXXX)
+	chmod 755 "$d"
+	cp -a "$ROOTFS/." "$d/root"
+	mkdir "$d/mark"
+	run "$CLOISON" run --rootfs "$d/root" --bind "$d/mark:/mark" -- touch /mark/ran
+	local st1=$status out1=$output
+	run "$CLOISON" run --rootfs "$d/root" --allow-shared-rootfs -- sh -c 'echo ran'
+	local st2=$status out2=$output
+	run "$CLOISON" run --rootfs "$d/root" --read-only -- sh -c 'echo ran'
+	local st3=$status out3=$output
+	# with --userns the jail's root is not host root: what it leaves is no weapon
+	run "$CLOISON" run --rootfs "$d/root" --userns -- sh -c 'cp /usr/bin/cltest /tmp/s && chmod 4755 /tmp/s'
+	local st4=$status
+	run as_nobody "$d/root/tmp/s" ids
+	local ids=$output
+	rm -rf "$d"
+	[ "$st1" -eq 125 ]
+	[[ "$out1" == *"rootfs $d/root can be reached by other host users"*"--allow-shared-rootfs"* ]]
+	[ ! -e "$d/mark/ran" ]
+	[ "$st2" -eq 0 ]
+	[[ "$out2" == *"warning: rootfs $d/root can be reached by other host users"* ]]
+	[[ "$out2" == *ran ]]
+	[ "$st3" -eq 0 ]
+	[ "$out3" = ran ]
+	[ "$st4" -eq 0 ]
+	# the jail's own unprivileged host id, not 0
+	[[ "$ids" =~ ^ruid=65534\ euid=([0-9]+)$ ]]
+	[ "${BASH_REMATCH[1]}" -gt 65535 ]
+}
+
+@test "--userns and untrusted with the rootfs and a bind source under a 0700 directory" {
+	local d
+	d=$(mktemp -d /tmp/cloison-private.XXXXXX) # 0700, as a checkout under /root
+	[ "$(stat -c %a "$d")" = 700 ]
+	cp -a "$ROOTFS/." "$d/root"
+	mkdir "$d/data"
+	echo hello >"$d/data/file"
+	chmod 755 "$d/data"
+	run "$CLOISON" run --rootfs "$d/root" --userns --bind "$d/data:/data:ro" -- sh -c 'id -u; cat /data/file'
+	local st1=$status out1=$output
+	run "$CLOISON" run --rootfs "$d/root" --profile untrusted -- sh -c 'id -u; grep CapEff /proc/self/status'
+	local st2=$status out2=$output
+	rm -rf "$d"
+	echo "$out1"
+	[ "$st1" -eq 0 ]
+	[ "$out1" = "0
+hello" ]
+	echo "$out2"
+	[ "$st2" -eq 0 ]
+	[[ "$out2" == "0"* ]]
+}
+
+@test "mount points: none created in a read-only rootfs, and a failed run takes back those it made" {
+	local d
+	d=$(mktemp -d /tmp/cloison-mp.XXXXXX)
+	cp -a "$ROOTFS/." "$d/root"
+	ln -s /etc "$d/root/esc"
+	run "$CLOISON" run --rootfs "$d/root" --read-only --tmpfs /no-such-mp -- true
+	local st1=$status out1=$output
+	local made1=no
+	[ -e "$d/root/no-such-mp" ] && made1=yes
+	# the second mount fails (its path leaves the rootfs) after the first made /made/deep
+	run "$CLOISON" run --rootfs "$d/root" --tmpfs /made/deep --bind /etc/hostname:/made/file --tmpfs /esc/x -- true
+	local st2=$status out2=$output
+	local left
+	left=$(ls -A "$d/root/made" 2>&1 || true)
+	rm -rf "$d"
+	[ "$st1" -eq 125 ]
+	[[ "$out1" == *"mount point /no-such-mp does not exist in the read-only rootfs"* ]]
+	[ "$made1" = no ]
+	[ "$st2" -eq 125 ]
+	[[ "$out2" == *"/esc/x leaves the rootfs"* ]]
+	[[ "$left" == *"No such file or directory"* ]]
 }

@@ -388,7 +388,7 @@ assert_clean() {
 
 @test "hosts and resolv.conf symlinked out of the rootfs: refused, host files untouched, nothing left" {
 	local root="$BATS_TEST_TMPDIR/root" f
-	cp -a "$ROOTFS" "$root"
+	cp -a "$ROOTFS/." "$root"
 	for f in resolv.conf hosts; do
 		local before
 		before=$(md5sum /etc/shadow /etc/passwd)

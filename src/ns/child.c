@@ -205,7 +205,7 @@ void cl_jail_child(struct cl_jail *j)
 
 	if (setup_stdio(j, &err) < 0)
 		die(j, &err);
-	if (cl_mounts_setup(s, j->pty_slave, &err) < 0)
+	if (cl_mounts_setup(s, j->trees, j->pty_slave, &err) < 0)
 		die(j, &err);
 	if ((s->ns_flags & CLONE_NEWUTS) && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		cl_fail(&err, errno, "cannot set the hostname to %s", s->hostname);

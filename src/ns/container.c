@@ -216,6 +216,7 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	struct cl_net net = { 0 };
 	struct cl_seccomp_learner learn = { .fd = -1 };
 	struct cl_sc_program scp = { 0 };
+	struct cl_mount_trees trees = { .rootfs = -1 };
 	sigset_t mask, oldmask;
 	struct cl_err child_err;
 	ssize_t n;
@@ -252,9 +253,19 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	if (s->res.no_device_cgroup && !(s->ns_flags & CLONE_NEWUSER))
 		cl_warn("--device-cgroup none: the jail has no device allow-list (root in it may "
 			"make and open host device nodes)");
-	if (cl_seccomp_compile(s, &scp, err) < 0)
+	/* The jail's root is host root: what it writes in a rootfs that others
+	 * can reach (a set-user-ID file, a device node) would be theirs to use. */
+	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly && cl_rootfs_private(s->rootfs, err) < 0) {
+		if (!s->allow_shared_rootfs)
+			goto out;
+		cl_warn("%s (--allow-shared-rootfs)", err->msg);
+	}
+	/* As root: the rootfs and bind sources resolved here (rootless, the
+	 * child does it with the same ids) */
+	if (cl_seccomp_compile(s, &scp, err) < 0 || (geteuid() == 0 && cl_mounts_open(s, &trees, min_fd, err) < 0))
 		goto out;
 	j.seccomp = &scp;
+	j.trees = &trees;
 	if (cl_cgroup_create(s, &cg, err) < 0 || cl_net_prepare(s, &net, err) < 0)
 		goto out;
 	j.spec = cl_net_jail_spec(&net, s); /* bridge mode: its address, hosts, resolv.conf */
@@ -328,6 +339,7 @@ out:
 	cl_net_release(&net);
 	cl_cgroup_destroy(&cg);
 	cl_seccomp_program_free(&scp);
+	cl_mounts_close(&trees);
 	cl_tty_close(&tty);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return r;

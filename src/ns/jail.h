@@ -2,6 +2,7 @@
 #ifndef CL_NS_JAIL_H
 #define CL_NS_JAIL_H
 
+#include "ns/mounts.h"
 #include "ns/seccomp.h"
 #include "spec/spec.h"
 
@@ -13,6 +14,7 @@ struct cl_jail {
 	int init_fd;	/* --init: sealed memfd holding the tiny init, -1 otherwise */
 	bool setgroups_denied;	/* unprivileged single mapping: setgroups(2) is EPERM */
 	const struct cl_sc_program *seccomp; /* compiled by the parent */
+	const struct cl_mount_trees *trees;  /* the rootfs and binds, opened by the parent */
 };
 
 /* The child: everything between clone and execve, in order.  Never returns. */

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fd.h"
 #include "util/path.h"
 
 /* As crun/Docker: files hidden behind /dev/null, directories behind an empty
@@ -50,33 +53,55 @@ static int set_attrs(int dfd, const char *path, unsigned int at_flags, unsigned 
 	return 0;
 }
 
-/* Bind mount with the new mount API: clone the tree at @src (recursively with
- * MS_REC), set its flags while it is still detached (so no writable window,
- * and ro/nodev reach every submount), then attach it on @target_fd. */
-static int bind_tree(int src_dfd, const char *src, int target_fd, unsigned long flags,
-		     const char *what, struct cl_err *err)
+/* A detached copy of the tree at @src (recursively with MS_REC), its flags set
+ * while it is still detached (so no writable window, and ro/nodev reach every
+ * submount).  Returns its fd, or -1. */
+static int detached_tree(int src_dfd, const char *src, unsigned long flags, const char *what,
+			 struct cl_err *err)
 {
 	unsigned int rec = (flags & MS_REC) ? AT_RECURSIVE : 0;
 	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, src_dfd, src,
 						 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec |
 							 (src[0] ? 0 : AT_EMPTY_PATH));
+	int fd;
 
 	if (tree < 0)
 		return cl_fail(err, errno, "cannot bind %s", what);
 	if (set_attrs(tree, "", AT_EMPTY_PATH | rec, flags, what, err) < 0)
 		return -1;
+	fd = tree;
+	tree = -1;
+	return fd;
+}
+
+static int attach_tree(int tree, int target_fd, const char *what, struct cl_err *err)
+{
 	if (syscall(SYS_move_mount, tree, "", target_fd, "",
 		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return cl_fail(err, errno, "cannot attach the bind mount of %s", what);
 	return 0;
 }
 
+/* Bind mount with the new mount API: a detached copy attached on @target_fd. */
+static int bind_tree(int src_dfd, const char *src, int target_fd, unsigned long flags,
+		     const char *what, struct cl_err *err)
+{
+	_cleanup_close_ int tree = detached_tree(src_dfd, src, flags, what, err);
+
+	return tree < 0 ? -1 : attach_tree(tree, target_fd, what, err);
+}
+
+/* Mount points the child creates in the rootfs (none in a read-only one),
+ * taken back if the set-up fails.  The child is single-threaded. */
+static struct cl_made *made;
+
 /* Mount onto @dest resolved beneath @rootfd, creating it as a dir or file.
- * For MS_BIND, @src is a host path. */
+ * For MS_BIND, @src is a host path; for MS_MOVE, @tree is the detached tree
+ * the parent made (@src names it in messages). */
 static int mount_at(int rootfd, const char *src, const char *dest, const char *type,
 		    unsigned long flags, const char *data, bool file, struct cl_err *err)
 {
-	_cleanup_close_ int fd = cl_mkpath_beneath(rootfd, dest, file, file ? 0644 : 0755, err);
+	_cleanup_close_ int fd = cl_mkpath_beneath(rootfd, dest, file, file ? 0644 : 0755, made, err);
 	char p[CL_FDPATH_MAX];
 
 	if (fd < 0)
@@ -152,8 +177,8 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
 		if (fd < 0)
 			return -1;
-		if (mount(src, cl_fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
-			return cl_fail(err, errno, "cannot bind %s into the jail", src);
+		if (bind_tree(AT_FDCWD, src, fd, MS_NOSUID | MS_NOEXEC, src, err) < 0)
+			return -1;
 	}
 	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=0620%s",
 		 gid_mapped(s, 5) ? ",gid=5" : "");
@@ -191,7 +216,8 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 	return 0;
 }
 
-static int setup_user_mounts(const struct cl_spec *s, int rootfd, struct cl_err *err)
+static int setup_user_mounts(const struct cl_spec *s, const struct cl_mount_trees *t, int rootfd,
+			     struct cl_err *err)
 {
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct cl_mount *m = &s->mounts[i];
@@ -206,12 +232,16 @@ static int setup_user_mounts(const struct cl_spec *s, int rootfd, struct cl_err 
 				return -1;
 			continue;
 		}
+		/* the parent's detached copy of the source (cl_mounts_open) */
 		struct stat st;
-		if (stat(m->source, &st) < 0)
+		if (fstat(t->binds[i], &st) < 0)
 			return cl_fail(err, errno, "cannot bind %s on %s", m->source, m->dest);
-		if (mount_at(rootfd, m->source, m->dest, NULL,
-			     MS_BIND | MS_REC | MS_NODEV | (s->no_new_privs ? MS_NOSUID : 0) | ro, NULL,
-			     !S_ISDIR(st.st_mode), err) < 0)
+		_cleanup_close_ int fd =
+			cl_mkpath_beneath(rootfd, m->dest, !S_ISDIR(st.st_mode), S_ISDIR(st.st_mode) ? 0755 : 0644,
+					  made, err);
+		if (fd < 0)
+			return cl_wrap(err, "cannot bind %s on %s", m->source, m->dest);
+		if (attach_tree(t->binds[i], fd, m->dest, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -255,25 +285,146 @@ static int setup_masks(int rootfd, struct cl_err *err)
 	return 0;
 }
 
-int cl_mounts_setup(const struct cl_spec *s, int console_fd, struct cl_err *err)
+/* The rootfs and each bind source, resolved here with the caller's own
+ * privileges: seen from a user namespace, they may lie beyond a directory
+ * its ids cannot search (a checkout under Debian's 0700 /root). */
+int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd, struct cl_err *err)
 {
-	_cleanup_close_ int rootfd = -1;
+	t->rootfs = -1;
+	t->n = 0;
+	t->binds = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*t->binds));
+	if (!t->binds)
+		return cl_fail(err, ENOMEM, "out of memory");
+	t->rootfs = cl_fd_above((int)syscall(SYS_open_tree, AT_FDCWD, s->rootfs,
+					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE),
+				min_fd);
+	if (t->rootfs < 0)
+		return cl_fail(err, errno, "cannot open the rootfs %s", s->rootfs);
+	for (size_t i = 0; i < s->n_mounts; i++, t->n++) {
+		const struct cl_mount *m = &s->mounts[i];
+		unsigned long flags = MS_BIND | MS_REC | MS_NODEV | (s->no_new_privs ? MS_NOSUID : 0) |
+				      (m->readonly ? MS_RDONLY : 0);
+		char what[PATH_MAX + 8];
+
+		t->binds[i] = -1;
+		if (m->kind != CL_MOUNT_BIND)
+			continue;
+		snprintf(what, sizeof(what), "%s on %s", m->source, m->dest);
+		t->binds[i] = cl_fd_above(detached_tree(AT_FDCWD, m->source, flags, what, err), min_fd);
+		if (t->binds[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void cl_mounts_close(struct cl_mount_trees *t)
+{
+	if (t->rootfs >= 0)
+		close(t->rootfs);
+	for (size_t i = 0; t->binds && i < t->n; i++)
+		if (t->binds[i] >= 0)
+			close(t->binds[i]);
+	free(t->binds);
+	t->binds = NULL;
+	t->rootfs = -1;
+	t->n = 0;
+}
+
+int cl_rootfs_private(const char *rootfs, struct cl_err *err)
+{
+	char path[PATH_MAX];
 	struct stat st;
+
+	if (!realpath(rootfs, path))
+		return cl_fail(err, errno, "rootfs %s", rootfs);
+	for (;;) {
+		if (stat(path, &st) < 0)
+			return cl_fail(err, errno, "cannot stat %s", path);
+		/* root's, and no search right for others (nor for a group
+		 * other than root's) */
+		if (st.st_uid == 0 && !(st.st_mode & S_IXOTH) && (!(st.st_mode & S_IXGRP) || st.st_gid == 0))
+			return 0;
+		char *slash = strrchr(path, '/');
+		if (!slash || path[1] == '\0')
+			break;
+		slash[slash == path ? 1 : 0] = '\0';
+	}
+	return cl_fail(err, 0,
+		       "rootfs %s can be reached by other host users (no directory on its path is "
+		       "root's with mode 0700), and the jail's root is host root: a set-user-ID file "
+		       "or device node it writes there would be theirs to use.  Keep it under a 0700 "
+		       "directory (rootfs-tools do), or use --userns, --read-only, or "
+		       "--allow-shared-rootfs (warns)",
+		       rootfs);
+}
+
+/* A set-up that failed takes back the mount points it created in the
+ * rootfs: the tree is detached first (nothing is mounted on them in our
+ * namespace then), newest first so that directories are empty. */
+static void undo_made(int rootfd)
+{
+	char p[CL_FDPATH_MAX];
+
+	umount2(cl_fdpath(rootfd, p), MNT_DETACH);
+	for (size_t i = made->n; i-- > 0;)
+		if (unlinkat(rootfd, made->path[i], AT_REMOVEDIR) < 0 && errno == ENOTDIR)
+			unlinkat(rootfd, made->path[i], 0);
+}
+
+static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
+		      struct cl_made *mine, struct cl_err *err);
+
+static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int rootfd, int console_fd,
+		 struct cl_err *err)
+{
+	if (setup_proc_sys(s, rootfd, err) < 0 || setup_dev(s, rootfd, console_fd, err) < 0 ||
+	    setup_user_mounts(s, t, rootfd, err) < 0 || setup_masks(rootfd, err) < 0)
+		return -1;
+	return 0;
+}
+
+int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
+		    struct cl_err *err)
+{
+	struct cl_mount_trees own = { .rootfs = -1 };
+	struct cl_made mine = { 0 };
+	int r;
+
+	/* Rootless, the parent could not make the trees (open_tree needs
+	 * CAP_SYS_ADMIN) but our ids are its own: make them here. */
+	if (t->rootfs < 0) {
+		if (cl_mounts_open(s, &own, 3 + s->preserve_fds, err) < 0) {
+			cl_mounts_close(&own);
+			return -1;
+		}
+		t = &own;
+	}
+	r = setup_root(s, t, console_fd, &mine, err);
+	cl_made_free(&mine);
+	cl_mounts_close(&own);
+	return r;
+}
+
+static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
+		      struct cl_made *mine, struct cl_err *err)
+{
+	int rootfd = t->rootfs;
 
 	/* Nothing we do below may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return cl_fail(err, errno, "cannot make the mount tree private");
-	if (stat(s->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-		return cl_fail(err, errno ? errno : ENOTDIR, "rootfs %s", s->rootfs);
-	if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return cl_fail(err, errno, "cannot bind the rootfs %s", s->rootfs);
-	rootfd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return cl_fail(err, errno, "cannot open the rootfs %s", s->rootfs);
+	/* The parent's copy of the rootfs goes on top of our "/": no path to
+	 * resolve (our ids might not reach it), and pivot_root takes it from
+	 * there.  Absolute paths still resolve on the old root until then. */
+	if (syscall(SYS_move_mount, rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return cl_fail(err, errno, "cannot attach the rootfs %s", s->rootfs);
 
-	if (setup_proc_sys(s, rootfd, err) < 0 || setup_dev(s, rootfd, console_fd, err) < 0 ||
-	    setup_user_mounts(s, rootfd, err) < 0 || setup_masks(rootfd, err) < 0)
+	made = s->readonly ? NULL : mine;
+	if (setup(s, t, rootfd, console_fd, err) < 0) {
+		if (made)
+			undo_made(rootfd);
 		return -1;
+	}
 
 	/* pivot_root with new and old root the same directory, then detach the
 	 * old one: no chroot, no leftover directory (as runc and crun do). */

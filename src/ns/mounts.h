@@ -5,8 +5,27 @@
 
 #include "spec/spec.h"
 
+/* What the parent resolves before clone, with its own privileges: the rootfs
+ * and every bind source as detached mount trees (open_tree), their flags
+ * already set.  The child attaches them without resolving a host path, which
+ * its ids may not be allowed to do (a user namespace, a 0700 parent). */
+struct cl_mount_trees {
+	int rootfs;
+	int *binds; /* one per spec mount: -1 for a tmpfs */
+	size_t n;
+};
+int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd, struct cl_err *err);
+void cl_mounts_close(struct cl_mount_trees *t);
+
+/* Whether host users other than root can reach the rootfs: 0 when some
+ * directory on its path (itself included) is root's and closed to them;
+ * otherwise -1 with @err saying so. */
+int cl_rootfs_private(const char *rootfs, struct cl_err *err);
+
 /* Runs in the child, inside the new mount namespace.  @console_fd is the pty
- * slave to bind on /dev/console (-1 for none).  On return "/" is the rootfs. */
-int cl_mounts_setup(const struct cl_spec *s, int console_fd, struct cl_err *err);
+ * slave to bind on /dev/console (-1 for none).  On return "/" is the rootfs.
+ * On failure, the mount points it created in the rootfs are removed again. */
+int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
+		    struct cl_err *err);
 
 #endif

@@ -41,6 +41,7 @@ STR_SETTING(cwd, cwd, "/")
 STR_SETTING(kernel, kernel, NULL)
 STR_SETTING(disk, disk, NULL)
 BOOL_SETTING(readonly, "read-only", readonly)
+BOOL_SETTING(shared_rootfs, "allow-shared-rootfs", allow_shared_rootfs)
 BOOL_SETTING(interactive, "interactive", keep_stdin)
 BOOL_SETTING(tty, "tty", tty)
 BOOL_SETTING(init, "init", init)
@@ -277,6 +278,7 @@ static void show_vcpus(const struct cl_spec *s, FILE *out)
 const struct cl_setting cl_settings_core[] = {
 	{ "rootfs", 0, 0, "DIR", set_rootfs, show_rootfs },
 	{ "read-only", 0, CL_SETTING_FLAG, "true|false", set_readonly, show_readonly },
+	{ "allow-shared-rootfs", 0, CL_SETTING_FLAG, "true|false", set_shared_rootfs, show_shared_rootfs },
 	{ "bind", 0, CL_SETTING_REPEAT, "SRC:DST[:ro|:rw]", set_bind, show_bind },
 	{ "tmpfs", 0, CL_SETTING_REPEAT, "DST[:size=N]", set_tmpfs, show_tmpfs },
 	{ "env", 'e', CL_SETTING_REPEAT, "KEY=VALUE", set_env, show_env },

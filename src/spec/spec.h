@@ -38,6 +38,8 @@ struct cl_spec {
 	/* root */
 	char *rootfs;
 	bool readonly;
+	bool allow_shared_rootfs; /* run (and warn) though other host users can
+				     reach a rootfs the jail's host root writes */
 
 	/* process */
 	char **argv;	/* NULL-terminated */

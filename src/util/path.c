@@ -46,7 +46,23 @@ int cl_open_beneath(int rootfd, const char *path, int flags, struct cl_err *err)
 	return cl_fail(err, errno, "cannot open %s in the rootfs", path);
 }
 
-int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, struct cl_err *err)
+void cl_made_free(struct cl_made *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->path[i]);
+	m->n = 0;
+}
+
+static int record(struct cl_made *made, const char *rel, struct cl_err *err)
+{
+	if (made->n == CL_MADE_MAX || !(made->path[made->n] = strdup(rel)))
+		return cl_fail(err, ENOMEM, "too many mount points to create (%d at most)", CL_MADE_MAX);
+	made->n++;
+	return 0;
+}
+
+int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, struct cl_made *made,
+		      struct cl_err *err)
 {
 	_cleanup_free_ char *dup = NULL;
 	_cleanup_close_ int parent = -1;
@@ -56,6 +72,11 @@ int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, stru
 	fd = open_beneath(rootfd, path, O_PATH);
 	if (fd >= 0 || errno != ENOENT)
 		return fd >= 0 ? fd : cl_open_beneath(rootfd, path, O_PATH, err);
+	if (!made)
+		return cl_fail(err, 0,
+			       "mount point %s does not exist in the read-only rootfs, where nothing is "
+			       "created: make it there, or run without --read-only",
+			       path);
 
 	dup = strdup(relpath(path));
 	if (!dup)
@@ -67,7 +88,7 @@ int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, stru
 	if (slash) {
 		*slash = '\0';
 		name = slash + 1;
-		parent = cl_mkpath_beneath(rootfd, dup, false, 0755, err);
+		parent = cl_mkpath_beneath(rootfd, dup, false, 0755, made, err);
 		if (parent < 0)
 			return -1;
 		/* re-open as a real directory fd for the *at calls */
@@ -86,10 +107,16 @@ int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, stru
 		fd = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd < 0 && errno != EEXIST)
 			return cl_fail(err, errno, "cannot create file %s in the rootfs", path);
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
-	} else if (mkdirat(parent, name, mode) < 0 && errno != EEXIST) {
-		return cl_fail(err, errno, "cannot create directory %s in the rootfs", path);
+			if (record(made, relpath(path), err) < 0)
+				return -1;
+		}
+	} else if (mkdirat(parent, name, mode) < 0) {
+		if (errno != EEXIST)
+			return cl_fail(err, errno, "cannot create directory %s in the rootfs", path);
+	} else if (record(made, relpath(path), err) < 0) {
+		return -1;
 	}
 	return cl_open_beneath(parent, name, O_PATH, err);
 }

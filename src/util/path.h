@@ -12,9 +12,21 @@
  * rootfs is refused (EXDEV) rather than followed to the host. */
 int cl_open_beneath(int rootfd, const char *path, int flags, struct cl_err *err);
 
+/* What cl_mkpath_beneath() created, newest last, so that a set-up that fails
+ * can take it back out of the rootfs. */
+#define CL_MADE_MAX 64
+struct cl_made {
+	size_t n;
+	char *path[CL_MADE_MAX]; /* relative to the rootfs; malloc'ed */
+};
+void cl_made_free(struct cl_made *m);
+
 /* Like cl_open_beneath(O_PATH), creating what is missing: parent directories,
- * and the last component as a directory or (when @file) an empty file. */
-int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, struct cl_err *err);
+ * and the last component as a directory or (when @file) an empty file, each
+ * recorded in @made.  With @made NULL nothing is created: a missing path is
+ * an error (a read-only rootfs is never written to). */
+int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, struct cl_made *made,
+		      struct cl_err *err);
 
 /* "/proc/self/fd/N" for mount(2) and friends. */
 #define CL_FDPATH_MAX 32
