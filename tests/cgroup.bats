@@ -489,7 +489,10 @@ device_escape() {
 	g=$(ps -o pid= -o comm= --ppid $pid | awk '$2 == "cloison-guard" { print $1 }')
 	[ -n "$g" ]
 	ls -l /proc/"$g"/fd
-	[ "$(ls /proc/"$g"/fd | wc -l)" -eq 4 ]
+	# stdio, the pipe, and a lock on each of the context's own groups (its
+	# unified, memory and pids groups: they have an owner while it lives)
+	[ "$(ls /proc/"$g"/fd | wc -l)" -eq 7 ]
+	[ "$(find /proc/"$g"/fd -lname "/sys/fs/cgroup/*/$n" | wc -l)" -eq 3 ]
 	[ "$(readlink /proc/"$g"/fd/0)" = /dev/null ]
 	[ "$(find /proc/"$g"/fd -lname 'pipe:*' | wc -l)" -eq 1 ]
 	wait $pid
@@ -558,4 +561,35 @@ in_ro_cgroupfs() {
 	jail --device-cgroup none --device-cgroup-rule 'c 10:200 rwm' -- true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--device-cgroup-rule needs the device cgroup"* ]]
+}
+
+@test "a group nobody holds (its run killed before its guardian started) is reclaimed at once by the next run of its name" {
+	local n=$PFX-stale d
+	# what a cloison killed between mkdir and its guardian leaves: groups, no owner
+	for d in "$(cgdir unified $n)" "$(cgdir pids $n)"; do mkdir -p "$d"; done
+	jail --name $n --pids 50 -- true
+	[ "$status" -eq 0 ]
+	wait_gone $n
+	# gc too, without waiting a minute (a group made this instant is spared)
+	for d in "$(cgdir unified $n)" "$(cgdir pids $n)"; do mkdir -p "$d"; done
+	touch -d '-5 seconds' "$(cgdir unified $n)" "$(cgdir pids $n)"
+	run "$CLOISON" gc
+	[[ "$output" == *"removed cgroup $(cgdir unified $n)"* ]]
+	[ -z "$(groups_named $n)" ]
+}
+
+@test "kill -9 of cloison at random moments: the same --name runs again right away" {
+	local n=$PFX-k9 i pid
+	for i in $(seq 15); do
+		"$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 64 -- sleep 4249 3>&- &
+		pid=$!
+		sleep "0.0$((RANDOM % 4))$((RANDOM % 10))"
+		kill -9 "$pid"
+		wait "$pid" || true
+		run timeout 20 "$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 64 -- true
+		[ "$status" -eq 0 ] || { echo "round $i: $output"; return 1; }
+	done
+	wait_gone $n
+	for _ in $(seq 50); do pgrep -f "sleep 4249" >/dev/null || break; sleep 0.1; done
+	run ! pgrep -f "sleep 4249"
 }

@@ -537,3 +537,81 @@ hello" ]
 	[[ "$out2" == *"/esc/x leaves the rootfs"* ]]
 	[[ "$left" == *"No such file or directory"* ]]
 }
+
+# wait_file PATH: up to 10 s for PATH to exist
+wait_file() {
+	for _ in $(seq 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "no $1 after 10 s"
+	return 1
+}
+
+# the jail's script: its maps to /mnt/NAME.{uid,gid}, then wait for /mnt/stop (30 s at most)
+HOLD='cat /proc/self/uid_map >/mnt/$0.uid; cat /proc/self/gid_map >/mnt/$0.gid; i=0
+	while [ ! -e /mnt/stop ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done'
+
+@test "--userns: each jail gets its own host id range, apart from the others and from real users" {
+	local user=cltest-ids a b s c u
+	id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
+	mkdir -m 777 "$TMP/m"
+	"$CLOISON" run --rootfs "$ROOTFS" --userns --bind "$TMP/m:/mnt" -- sh -c "$HOLD" A 3>&- &
+	local pa=$!
+	"$CLOISON" run --rootfs "$ROOTFS" --userns --bind "$TMP/m:/mnt" -- sh -c "$HOLD" B 3>&- &
+	local pb=$!
+	wait_file "$TMP/m/A.gid" && wait_file "$TMP/m/B.gid"
+	local held
+	held=$(ls /run/cloison/userns)
+	touch "$TMP/m/stop"
+	wait "$pa" "$pb"
+	read -r _ a c <"$TMP/m/A.uid"
+	[ "$c" -eq 65536 ]
+	read -r _ b c <"$TMP/m/B.uid"
+	[ "$c" -eq 65536 ]
+	[ "$(awk '{print $2}' "$TMP/m/A.gid")" -eq "$a" ]
+	# two running jails: disjoint
+	[ $((a + 65536)) -le "$b" ] || [ $((b + 65536)) -le "$a" ]
+	# and apart from the user's own id and its /etc/subuid range
+	u=$(id -u "$user")
+	IFS=: read -r _ s c < <(grep "^$user:" /etc/subuid)
+	userdel "$user" 2>/dev/null || true
+	for x in "$a" "$b"; do
+		[ $((x + 65536)) -le "$s" ] || [ $((s + c)) -le "$x" ]
+		[ "$u" -lt "$x" ] || [ "$u" -ge $((x + 65536)) ]
+		[ -z "$(getent passwd "$x")" ]
+	done
+	# held while the jails ran (a lock file each), given back when they ended
+	[[ "$held" == *"$a"* && "$held" == *"$b"* ]]
+	[ ! -e "/run/cloison/userns/$a" ]
+	[ ! -e "/run/cloison/userns/$b" ]
+}
+
+@test "--userns: a range held by a cloison killed with SIGKILL is free again, and gc removes its file" {
+	mkdir -m 777 "$TMP/m"
+	"$CLOISON" run --rootfs "$ROOTFS" --userns --bind "$TMP/m:/mnt" -- sh -c "$HOLD" K 3>&- &
+	local pk=$! a
+	wait_file "$TMP/m/K.uid"
+	read -r _ a _ <"$TMP/m/K.uid"
+	kill -9 "$pk"
+	wait "$pk" || true
+	touch "$TMP/m/stop"
+	local f=/run/cloison/userns/$a
+	[ -e "$f" ] # left behind by the kill...
+	# ...but free: its lock died with its holders (bounded: the guardian ends too)
+	for _ in $(seq 100); do flock -n "$f" true && break; sleep 0.1; done
+	flock -n "$f" true
+	run "$CLOISON" gc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed id range $f"* ]]
+	[ ! -e "$f" ]
+}
+
+@test "-t with a user namespace (--userns, untrusted): the terminal is the jail user's" {
+	run script -qec "'$CLOISON' run --rootfs '$ROOTFS' -t --userns -- sh -c 'tty; id -u'" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/console"*"0"* ]]
+	run script -qec "'$CLOISON' run --rootfs '$ROOTFS' -t --profile untrusted --user 1000 -- sh -c 'tty; id -u; echo ok >/dev/tty'" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/console"*"1000"*"ok"* ]]
+}

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "ns/cgroup.h"
+#include "ns/idrange.h"
 #include "ns/seccomp.h"
 #include "ns/net_ipam.h"
 #include "ns/netlink.h"
@@ -25,6 +26,7 @@ static const char gc_usage[] =
     "Bridges cloison did not create are never touched.  Also removes the\n"
     "cgroups of contexts whose cloison and guardian are both gone (empty\n"
     "cloison/<id> groups below cloison's own cgroup, made over a minute ago),\n"
+    "the files of --userns id ranges no jail holds (/run/cloison/userns),\n"
     "and empties the cache of compiled seccomp filters (remade on demand).\n"
     "\n"
     "  -n, --dry-run           say what would be removed, remove nothing\n";
@@ -47,6 +49,14 @@ static void said_cgroup(const char *path, void *data)
 	struct gc *g = data;
 
 	printf("%s cgroup %s\n", g->dry ? "would remove" : "removed", path);
+	g->removed++;
+}
+
+static void said_idrange(const char *path, void *data)
+{
+	struct gc *g = data;
+
+	printf("%s id range %s\n", g->dry ? "would remove" : "removed", path);
 	g->removed++;
 }
 
@@ -173,6 +183,7 @@ int cl_cmd_gc(int argc, char **argv)
 	if (collect(&g, &err) < 0 || cl_cgroup_gc_ext(g.dry, said_cgroup, &g, &err) < 0)
 		goto out;
 	cl_seccomp_cache_gc(g.dry, said_filter, NULL);
+	cl_idrange_gc(g.dry, said_idrange, &g);
 	r = 0;
 out:
 	cl_nl_close(&nl);

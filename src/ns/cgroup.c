@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
@@ -549,6 +550,49 @@ static int parent_of(const struct cl_spec *s, const struct cl_cg_hier *h, char t
 	return 0;
 }
 
+/* Ownership: the run that made a group holds an flock on it, and so does its
+ * guardian (which inherits the fd), until the group is gone.  A group whose
+ * lock is free has no live owner: a run killed before its guardian started
+ * left it (the window is a few system calls wide, but real). */
+static int own(struct cl_cgroup_dir *d, int min_fd, struct cl_err *err)
+{
+	struct stat a, b;
+
+	d->lock_fd = cl_fd_above(open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), min_fd);
+	if (d->lock_fd < 0)
+		return cl_fail(err, errno, "cannot open the cgroup %s", d->path);
+	/* a run that found it before we locked it may have reclaimed it */
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0 || fstat(d->lock_fd, &a) < 0 || stat(d->path, &b) < 0 ||
+	    a.st_ino != b.st_ino)
+		return cl_fail(err, 0, "the cgroup %s was taken by another context of this name", d->path);
+	return 0;
+}
+
+/* @path exists: when nobody holds it (waiting up to a second for a guardian
+ * finishing its clean-up), kill what is left in it and remove it.  0 when it
+ * is gone, -1 when it has a live owner. */
+static int reclaim(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int i;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	for (i = 0; i < 100 && flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		usleep(10000);
+	}
+	if (i == 100)
+		return -1;
+	if (cl_cg_has(path, "cgroup.kill"))
+		cl_cg_v2_kill(path);
+	for (i = 0; i < 100 && cl_cg_kill_listed(path) > 0; i++)
+		if (cl_cg_wait_empty(path, 10) == 0)
+			break;
+	return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 /* Makes <parent>/<id> in one hierarchy: the parents first (kept if another
  * run made them), then the group itself, which must not exist. */
 static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_cg_hier *h, const char *id,
@@ -575,18 +619,19 @@ static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_
 			return -1;
 		if (mkdir(path, 0755) == 0)
 			break;
-		if (errno == EEXIST)
-			return cl_fail(err, 0,
-				       "the cgroup %s already exists: another context runs under this name, "
-				       "or a stale one is left (cloison gc removes stale ones)",
+		/* a group nobody holds is a dead run's: reclaimed at once */
+		if (errno == EEXIST && (tries == 3 || reclaim(path) < 0))
+			return cl_fail(err, 0, "the cgroup %s already exists: another context runs under this name",
 				       path);
-		if (errno != ENOENT || tries == 3)
+		if (errno != ENOENT && errno != EEXIST)
+			return cl_fail(err, errno, "cannot create the cgroup %s", path);
+		if (tries == 3)
 			return cl_fail(err, errno, "cannot create the cgroup %s", path);
 	}
 	d->made_self = true;
 	if (!(d->path = strdup(path)))
 		return cl_fail(err, ENOMEM, "out of memory");
-	return 0;
+	return own(d, 3 + cg->spec->preserve_fds, err);
 }
 
 static int v1_hierarchy(const struct cl_cg_layout *L, enum cl_cg_ctrl c)
@@ -706,6 +751,8 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 	memset(cg, 0, sizeof(*cg));
 	cg->spec = s;
 	cg->v2_fd = cg->guard_fd = cg->v2_dir = -1;
+	for (size_t i = 0; i < sizeof(cg->dir) / sizeof(cg->dir[0]); i++)
+		cg->dir[i].lock_fd = -1;
 	for (int c = 0; c < CL_CG_NCTRL; c++)
 		cg->by_ctrl[c] = -1;
 	clock_gettime(CLOCK_MONOTONIC, &cg->started);
@@ -840,6 +887,9 @@ void cl_cgroup_destroy(struct cl_cgroup *cg)
 	/* left busy: the guardian keeps trying after we are gone */
 	cl_cg_guard_stop(cg, clean);
 	for (int i = 0; i < cg->n_dirs; i++) {
+		if (cg->dir[i].lock_fd >= 0)
+			close(cg->dir[i].lock_fd);
+		cg->dir[i].lock_fd = -1;
 		free(cg->dir[i].path);
 		cg->dir[i].path = NULL;
 		while (cg->dir[i].n_made > 0)
@@ -852,27 +902,29 @@ void cl_cgroup_destroy(struct cl_cgroup *cg)
 
 /* --- gc -------------------------------------------------------------------- */
 
-/* A group is stale when it holds no process and no child and was made more
- * than a minute ago: a live context always holds its pid 1, and a run moves
- * it in within milliseconds of the mkdir. */
+/* A group is stale when it holds no process and no child and nobody holds
+ * its lock (its run and guardian are gone, see own()); not in the instant
+ * between a run's mkdir and its lock. */
 static int gc_dir(const char *parent, bool dry_run, void (*said)(const char *, void *), void *data)
 {
 	DIR *d = opendir(parent);
 	struct dirent *e;
-	time_t now = time(NULL);
 	int n = 0;
 
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
 		char path[PATH_MAX];
-		struct stat st;
 
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) >= (int)sizeof(path))
 			continue;
-		if (stat(path, &st) < 0 || now - st.st_mtime < 60 || !cl_cg_empty(path))
+		struct stat st;
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* (a group made this very moment is not locked yet: let it be) */
+		if (fd < 0 || fstat(fd, &st) < 0 || time(NULL) - st.st_mtime < 2 ||
+		    flock(fd, LOCK_EX | LOCK_NB) < 0 || !cl_cg_empty(path))
 			continue;
 		if (dry_run || rmdir(path) == 0) {
 			n++;

@@ -46,6 +46,8 @@ struct cl_cgroup_dir {
 	char *made[CL_CG_MAX_MADE]; /* parents made by this run, outermost first */
 	int n_made;
 	bool made_self;		/* @path made by this run (and so ours to remove) */
+	int lock_fd;		/* @path open with an flock: the group has a live owner
+				   (cloison, then its guardian), -1 when none */
 };
 
 /* What a cl_cgroup holds before cl_cgroup_create(): safe to destroy. */

@@ -102,13 +102,30 @@ __attribute__((no_sanitize("address"))) static int guard_main(void *arg)
 	/* While cloison runs: these system calls, and nothing else.  First hold
 	 * none of its files: not the jail's sync socket (cloison waits for its
 	 * EOF), not the pipe's write end, not its stdout (a reader waits for
-	 * EOF) nor a terminal. */
-	if (fd > 0)
-		syscall(SYS_close_range, 0U, fd - 1, 0U);
-	syscall(SYS_close_range, fd + 1, ~0U, 0U);
-	for (unsigned i = 0; i < 3; i++)
-		if (i != fd && open("/dev/null", O_RDWR) < 0)
+	 * EOF) nor a terminal; but the pipe, and the groups' locks, which say
+	 * the groups have an owner until this guardian is done with them. */
+	unsigned keep[CL_CG_NCTRL + 2], n_keep = 0, from = 0;
+	keep[n_keep++] = fd;
+	for (int i = 0; i < g->cg.n_dirs; i++)
+		if (g->cg.dir[i].lock_fd >= 0)
+			keep[n_keep++] = (unsigned)g->cg.dir[i].lock_fd;
+	for (unsigned i = 1; i < n_keep; i++) /* ascending */
+		for (unsigned k = i; k > 0 && keep[k - 1] > keep[k]; k--) {
+			unsigned t = keep[k];
+			keep[k] = keep[k - 1];
+			keep[k - 1] = t;
+		}
+	for (unsigned i = 0; i < n_keep; from = keep[i++] + 1)
+		if (keep[i] > from)
+			syscall(SYS_close_range, from, keep[i] - 1, 0U);
+	syscall(SYS_close_range, from, ~0U, 0U);
+	for (unsigned i = 0; i < 3; i++) {
+		bool kept = false;
+		for (unsigned k = 0; k < n_keep; k++)
+			kept = kept || keep[k] == i;
+		if (!kept && open("/dev/null", O_RDWR) < 0)
 			_exit(1);
+	}
 	setsid();
 	prctl(PR_SET_NAME, "cloison-guard");
 	do

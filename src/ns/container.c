@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ns/cgroup.h"
+#include "ns/idrange.h"
 #include "ns/jail.h"
 #include "ns/net.h"
 #include "ns/seccomp.h"
@@ -217,6 +218,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	struct cl_seccomp_learner learn = { .fd = -1 };
 	struct cl_sc_program scp = { 0 };
 	struct cl_mount_trees trees = { .rootfs = -1 };
+	struct cl_idrange ids = { .fd = -1 };
+	struct cl_spec picked;
 	sigset_t mask, oldmask;
 	struct cl_err child_err;
 	ssize_t n;
@@ -253,6 +256,23 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	if (s->res.no_device_cgroup && !(s->ns_flags & CLONE_NEWUSER))
 		cl_warn("--device-cgroup none: the jail has no device allow-list (root in it may "
 			"make and open host device nodes)");
+	/* --userns as root: a host id range of the jail's own, held until it ends */
+	if (s->idmap_pick) {
+		if (cl_idrange_acquire(&ids, min_fd, err) < 0)
+			goto out;
+		picked = *s;
+		picked.uid_map[0].outside = picked.gid_map[0].outside = ids.start;
+		s = &picked;
+		j.spec = s;
+	}
+	/* -t in a user namespace: the terminal belongs to the jail's user (as
+	 * its host id), or the jail could not open it by name */
+	if (tty.slave >= 0 && (s->ns_flags & CLONE_NEWUSER) && geteuid() == 0 &&
+	    fchown(tty.slave, cl_userns_host_id(s->uid_map, s->n_uid_map, s->uid),
+		   cl_userns_host_id(s->gid_map, s->n_gid_map, s->gid)) < 0) {
+		cl_fail(err, errno, "cannot give the terminal %s to the jail's user", tty.name);
+		goto out;
+	}
 	/* The jail's root is host root: what it writes in a rootfs that others
 	 * can reach (a set-user-ID file, a device node) would be theirs to use. */
 	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly && cl_rootfs_private(s->rootfs, err) < 0) {
@@ -340,6 +360,7 @@ out:
 	cl_cgroup_destroy(&cg);
 	cl_seccomp_program_free(&scp);
 	cl_mounts_close(&trees);
+	cl_idrange_release(&ids);
 	cl_tty_close(&tty);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return r;

@@ -20,6 +20,14 @@ static bool needs_helper(const struct cl_idmap *m, size_t n, unsigned long own)
 	return false;
 }
 
+uint32_t cl_userns_host_id(const struct cl_idmap *m, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].inside && id - m[i].inside < m[i].count)
+			return m[i].outside + (id - m[i].inside);
+	return (uint32_t)-1;
+}
+
 bool cl_userns_setgroups_denied(const struct cl_spec *s)
 {
 	return (s->ns_flags & CLONE_NEWUSER) && geteuid() != 0 &&

@@ -9,6 +9,9 @@
  * newuidmap/newgidmap. */
 int cl_userns_write_maps(const struct cl_spec *s, pid_t pid, struct cl_err *err);
 
+/* The host id that @id inside maps to, (uint32_t)-1 when unmapped. */
+uint32_t cl_userns_host_id(const struct cl_idmap *m, size_t n, uint32_t id);
+
 /* True when setgroups(2) is denied in the jail (unprivileged single mapping). */
 bool cl_userns_setgroups_denied(const struct cl_spec *s);
 

@@ -8,8 +8,6 @@
 
 #include "util/cleanup.h"
 
-#define CL_USERNS_DEFAULT_START 100000
-#define CL_USERNS_DEFAULT_COUNT 65536
 
 int cl_subid_lookup(const char *file, const char *name, unsigned long id, uint32_t *start,
 		    uint32_t *count)
@@ -52,12 +50,11 @@ int cl_idmap_default(struct cl_spec *s, struct cl_err *err)
 
 	s->n_uid_map = s->n_gid_map = 0;
 	if (uid == 0) {
-		if (cl_subid_lookup("/etc/subuid", "root", 0, &start, &count) < 0)
-			start = CL_USERNS_DEFAULT_START, count = CL_USERNS_DEFAULT_COUNT;
-		set_map(s->uid_map, &s->n_uid_map, 0, start, count);
-		if (cl_subid_lookup("/etc/subgid", "root", 0, &start, &count) < 0)
-			start = CL_USERNS_DEFAULT_START, count = CL_USERNS_DEFAULT_COUNT;
-		set_map(s->gid_map, &s->n_gid_map, 0, start, count);
+		/* a 64K range of its own, picked when the jail is made
+		 * (ns/idrange.h): outside is filled in then */
+		set_map(s->uid_map, &s->n_uid_map, 0, 0, CL_IDRANGE_COUNT);
+		set_map(s->gid_map, &s->n_gid_map, 0, 0, CL_IDRANGE_COUNT);
+		s->idmap_pick = true;
 		return 0;
 	}
 	set_map(s->uid_map, &s->n_uid_map, 0, uid, 1);

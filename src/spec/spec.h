@@ -63,6 +63,7 @@ struct cl_spec {
 	bool userns;	/* --userns (implied when not run by root) */
 	struct cl_idmap uid_map[CL_MAX_IDMAPS], gid_map[CL_MAX_IDMAPS];
 	size_t n_uid_map, n_gid_map;
+	bool idmap_pick; /* map 0 -> a range picked for this jail alone (root, --userns) */
 
 	/* privileges */
 	uint64_t caps;	/* bit N = capability N: bounding; permitted, effective for root */
