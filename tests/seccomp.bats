@@ -121,7 +121,8 @@ io_uring_setup set_mempolicy clone unshare ptrace"
 	[ "${lines[0]}" = "socket: EPERM" ]
 	[ "${lines[1]}" = "socket: ok" ]
 	[ "${lines[2]}" = "socket: ok" ]
-	jail --seccomp 'default-action allow' --deny 'clone arg0 & CLONE_NEWUSER' \
+	# (a deny-list with argument rules denies io_uring too, or is warned about)
+	jail --seccomp 'default-action allow' --deny 'io_uring_setup' --deny 'clone arg0 & CLONE_NEWUSER' \
 		--deny 'unshare arg0 & CLONE_NEWUSER|CLONE_NEWNET == CLONE_NEWNET' -- \
 		sh -c 'cltest syscall clone 0x10000011; cltest syscall clone 17; cltest syscall unshare 0x40000000; cltest syscall unshare 0x10000000'
 	[ "${lines[0]}" = "clone: EPERM" ]
@@ -129,7 +130,7 @@ io_uring_setup set_mempolicy clone unshare ptrace"
 	[ "${lines[2]}" = "unshare: EPERM" ]
 	[ "${lines[3]}" = "unshare: ok" ]
 	# comparisons
-	jail --seccomp 'default-action allow' --deny 'personality arg0 > 8' --syscall 'errno:EACCES getppid arg0 != 5' -- \
+	jail --seccomp 'default-action allow' --deny io_uring_setup --deny 'personality arg0 > 8' --syscall 'errno:EACCES getppid arg0 != 5' -- \
 		sh -c 'cltest syscall personality 8; cltest syscall personality 9; cltest syscall getppid 5; cltest syscall getppid 4'
 	[ "$(echo "$output" | tr '\n' ' ')" = "personality: ok personality: EPERM getppid: ok getppid: EACCES " ]
 }
@@ -337,4 +338,28 @@ PY
 	jail -- cltest probe ptrace
 	[ "$output" = "ptrace EPERM" ]
 	rm -f "$dir"/*.bpf
+}
+
+@test "io_uring: denied by the default and every shipped profile; a policy that allows it beside argument rules is warned about" {
+	mkdir -p "$TMP/data"
+	for p in default ci-sandbox service untrusted; do
+		CLOISON_DATA="$TMP/data" run "$CLOISON" run --rootfs "$ROOTFS" --profile "$p" -- cltest syscall io_uring_setup 1 0
+		[[ "$output" == *"io_uring_setup: EPERM"* || "$output" == *"io_uring_setup: ENOSYS"* ]] ||
+			{ echo "$p: $output"; return 1; }
+	done
+	local w="warning: the seccomp policy allows io_uring: its operations bypass the argument conditions"
+	# the built-in policy has argument rules (socket families, clone flags...)
+	jail --allow io_uring_setup -- true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$w"* ]]
+	printf 'seccomp default-action errno EPERM\nallow execve exit_group write read\nallow socket arg0 == 1\nallow io_uring_setup io_uring_enter\n' >"$TMP/iou.profile"
+	run "$CLOISON" profile check "$TMP/iou.profile"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$w"* ]]
+	# no argument rule, nothing to bypass; io_uring denied: no warning
+	printf 'seccomp default-action errno EPERM\nallow execve exit_group write read io_uring_setup\n' >"$TMP/iou2.profile"
+	run "$CLOISON" profile check "$TMP/iou2.profile"
+	[ "$output" = "$TMP/iou2.profile: ok" ]
+	jail --deny 'socket arg0 != 1' -- true
+	[ "$output" = "" ]
 }

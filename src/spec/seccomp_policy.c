@@ -43,6 +43,31 @@ static bool has_filter(const struct cl_seccomp_policy *p)
 	return p->base != CL_SC_BASE_UNCONFINED || p->learn;
 }
 
+/* The action the policy gives @name when no condition is involved: the last
+ * unconditional rule for it, else the base's default (the built-in policy
+ * denies every io_uring call). */
+static bool allows(const struct cl_seccomp_policy *p, const char *name)
+{
+	int verdict = p->base == CL_SC_BASE_CUSTOM ? (int)p->default_action.kind : CL_SC_ERRNO;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (!p->rules[i].n_conds && strcmp(p->rules[i].name, name) == 0)
+			verdict = (int)p->rules[i].action.kind;
+	return verdict == CL_SC_ALLOW || verdict == CL_SC_LOG;
+}
+
+bool cl_seccomp_io_uring_bypass(const struct cl_spec *s)
+{
+	const struct cl_seccomp_policy *p = &s->seccomp;
+	bool conds = p->base == CL_SC_BASE_DEFAULT; /* the built-in policy has some */
+
+	if (p->base == CL_SC_BASE_UNCONFINED || s->backend == CL_BACKEND_VM)
+		return false;
+	for (size_t i = 0; i < p->n_rules && !conds; i++)
+		conds = p->rules[i].n_conds > 0;
+	return conds && allows(p, "io_uring_setup"); /* no ring without it */
+}
+
 int cl_seccomp_policy_validate(struct cl_spec *s, struct cl_err *err)
 {
 	const struct cl_seccomp_policy *p = &s->seccomp;
@@ -64,6 +89,12 @@ int cl_seccomp_policy_validate(struct cl_spec *s, struct cl_err *err)
 		    err, 0,
 		    "--learn-seccomp runs the command under a recording filter of its own: "
 		    "it cannot be combined with a seccomp policy (seccomp, allow, deny, syscall)");
+	/* io_uring's operations (IORING_OP_SOCKET, _OPENAT...) are made by the
+	 * kernel, not through system calls: no argument filter sees them */
+	if (cl_seccomp_io_uring_bypass(s))
+		cl_warn("the seccomp policy allows io_uring: its operations bypass the argument "
+			"conditions of the policy's rules (an IORING_OP_SOCKET is not a socket(2) "
+			"call); deny io_uring_setup unless the command needs it");
 	if (!s->no_new_privs && has_filter(p) && !(s->caps & (1ULL << CAP_SYS_ADMIN)))
 		return cl_fail(
 		    err, 0,

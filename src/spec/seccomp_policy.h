@@ -68,6 +68,9 @@ struct cl_seccomp_policy {
 void cl_seccomp_policy_init(struct cl_spec *s);
 void cl_seccomp_policy_free(struct cl_spec *s);
 int cl_seccomp_policy_validate(struct cl_spec *s, struct cl_err *err);
+/* Whether the policy lets io_uring through while it has rules with argument
+ * conditions, which io_uring's operations bypass (validation warns). */
+bool cl_seccomp_io_uring_bypass(const struct cl_spec *s);
 
 /* Parse one rule line's value "NAME... [argN OP VALUE]..." with @action
  * into @rules; @lenient skips system calls libseccomp does not know (the
