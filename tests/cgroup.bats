@@ -161,6 +161,23 @@ teardown() {
 	[[ "$output" == *"cloison: killed by the OOM killer (memory limit 32M)"* ]]
 	[[ "$output" != *survived* ]]
 	wait_gone $PFX-oom
+	# the same under --init, whose pid 1 reports its command's SIGKILL as 137
+	jail --init --name $PFX-oomi --memory 32M -- sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
+	[ "$status" -eq 137 ]
+	[[ "$output" == *"cloison: killed by the OOM killer (memory limit 32M)"* ]]
+	[[ "$output" != *"warning: the OOM killer killed"* ]]
+	wait_gone $PFX-oomi
+}
+
+@test "--io-weight is refused where no disk weighs it (no BFQ scheduler in use), as documented" {
+	if grep -qs '\[bfq\]' /sys/block/*/queue/scheduler; then
+		jail --io-weight 300 -- true
+		[ "$status" -eq 0 ]
+	else
+		jail --io-weight 300 -- true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"--io-weight: no proportional I/O control on this host"*"BFQ"* ]]
+	fi
 }
 
 @test "--cpus 0.5 holds a busy loop to about half a CPU, by the cgroup's own accounting" {

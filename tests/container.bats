@@ -615,3 +615,19 @@ HOLD='cat /proc/self/uid_map >/mnt/$0.uid; cat /proc/self/gid_map >/mnt/$0.gid; 
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/console"*"1000"*"ok"* ]]
 }
+
+@test "small promises kept: /dev binds nosuid,noexec; tmpfs size=0 refused; an invalid hostname is escaped, not echoed raw" {
+	jail -- sh -c "grep -E ' /dev/(null|zero|full|random|urandom|tty) ' /proc/self/mountinfo"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 6 ]
+	for l in "${lines[@]}"; do [[ "$l" =~ \ [^\ ]*nosuid,[^\ ]*noexec ]] || { echo "$l"; return 1; }; done
+	jail --tmpfs /tmp:size=0 -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"size=0 is less than a page (to the kernel, 0 means unlimited"* ]]
+	jail --tmpfs /tmp:size=1M -- true
+	[ "$status" -eq 0 ]
+	jail --hostname $'evil\e]2;pwned\a\e[31m' -- true
+	[ "$status" -eq 125 ]
+	[ "$output" = "cloison: invalid hostname 'evil\\x1b]2;pwned\\x07\\x1b[31m': 1-64 letters, digits, '-' or '.'" ]
+	[[ "$output" != *$'\e'* ]]
+}

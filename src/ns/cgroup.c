@@ -642,6 +642,24 @@ static int v1_hierarchy(const struct cl_cg_layout *L, enum cl_cg_ctrl c)
 	return -1;
 }
 
+bool cl_cg_bfq_in_use(void)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		char buf[256];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(buf, sizeof(buf), "/sys/block/%.200s/queue", e->d_name);
+		found = cl_cg_read(buf, "scheduler", buf, sizeof(buf)) > 0 && strstr(buf, "[bfq]");
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /* Fail closed: without its device allow-list, root in a jail with
  * CAP_MKNOD could make and open any device node of the host. */
 #define NO_DEVICES "cannot install the jail's device allow-list (--device-cgroup none runs without it, weaker): "

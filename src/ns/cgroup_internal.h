@@ -33,6 +33,9 @@ const char *cl_cg_dir(const struct cl_cgroup *cg, enum cl_cg_ctrl ctrl);
 bool cl_cg_is_v2(const struct cl_cgroup *cg, enum cl_cg_ctrl ctrl);
 /* Whether @dir holds no process. */
 bool cl_cg_empty(const char *dir);
+/* Whether some disk's I/O scheduler is BFQ: its weight files exist once the
+ * module is loaded, but weigh only the disks that use it. */
+bool cl_cg_bfq_in_use(void);
 /* Sends SIGKILL to every process listed in @dir/cgroup.procs; returns how
  * many were listed. */
 int cl_cg_kill_listed(const char *dir);

@@ -101,12 +101,12 @@ static int io_limits(const char *d, const struct cl_resources *r, struct cl_err 
 		int rc;
 		if (cl_cg_has(d, "blkio.weight"))
 			rc = cl_cg_write_u64(d, "blkio.weight", 10 + (w - 1) * 990 / 9999, err);
-		else if (cl_cg_has(d, "blkio.bfq.weight"))
+		else if (cl_cg_has(d, "blkio.bfq.weight") && cl_cg_bfq_in_use())
 			rc = cl_cg_write_u64(d, "blkio.bfq.weight", 1 + (w - 1) * 999 / 9999, err);
 		else
 			return cl_fail(err, 0, "--io-weight: no proportional I/O control on this host "
-				       "(neither blkio.weight nor blkio.bfq.weight: the disks' I/O "
-				       "scheduler must be BFQ)");
+				       "(no blkio.weight, and no disk whose I/O scheduler is BFQ: "
+				       "echo bfq > /sys/block/DISK/queue/scheduler)");
 		if (rc < 0)
 			return cl_wrap(err, "--io-weight");
 	}

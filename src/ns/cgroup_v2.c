@@ -62,16 +62,33 @@ static int cpu_limits(const char *d, const struct cl_resources *r, struct cl_err
 	return 0;
 }
 
+/* io.weight is blk-iocost's: it weighs nothing until the root's io.cost.qos
+ * enables the controller on a disk. */
+static bool iocost_enabled(void)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	char buf[1024];
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (cl_cg_read(roots[i], "io.cost.qos", buf, sizeof(buf)) > 0 && strstr(buf, "enable=1"))
+			return true;
+	return false;
+}
+
 static int io_limits(const char *d, const struct cl_resources *r, struct cl_err *err)
 {
 	char buf[160];
 
 	if (r->io_weight) {
-		const char *f = cl_cg_has(d, "io.weight") ? "io.weight" : cl_cg_has(d, "io.bfq.weight") ? "io.bfq.weight" : NULL;
+		const char *f = cl_cg_has(d, "io.weight") && iocost_enabled()		 ? "io.weight"
+				: cl_cg_has(d, "io.bfq.weight") && cl_cg_bfq_in_use() ? "io.bfq.weight"
+										 : NULL;
 		unsigned w = r->io_weight;
 		if (!f)
 			return cl_fail(err, 0, "--io-weight: no proportional I/O control on this host "
-				       "(neither io.weight nor io.bfq.weight)");
+				       "(no disk with the io.cost controller enabled in io.cost.qos, "
+				       "and none whose I/O scheduler is BFQ: echo bfq > "
+				       "/sys/block/DISK/queue/scheduler)");
 		if (f[3] == 'b') /* BFQ: 1-1000 */
 			w = 1 + (w - 1) * 999 / 9999;
 		snprintf(buf, sizeof(buf), "default %u", w);

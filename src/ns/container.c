@@ -184,7 +184,10 @@ static int finish(const struct cl_spec *s, struct cl_cgroup *cg, int wstatus, bo
 			(unsigned long long)(ms % 1000));
 		status = CL_EXIT_TIMEOUT;
 	} else if ((ooms = cl_cgroup_oom_kills(cg)) > 0) {
-		if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) {
+		/* under --init, pid 1 reports its command's SIGKILL as 137 */
+		bool killed = (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) ||
+			      (s->init && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 128 + SIGKILL);
+		if (killed) {
 			fprintf(stderr, "cloison: killed by the OOM killer%s\n", limit);
 			status = 128 + SIGKILL;
 		} else {

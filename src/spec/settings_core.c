@@ -150,6 +150,11 @@ static int set_tmpfs(struct cl_spec *s, const char *arg, struct cl_err *err)
 			return cl_fail(err, 0, "invalid tmpfs '%s': expected DST[:size=N]", arg);
 		if (cl_parse_size(opt + 5, &m.size, err) < 0)
 			return -1;
+		/* the kernel reads size=0 as no limit at all */
+		if (m.size < 4096)
+			return cl_fail(err, 0, "invalid tmpfs '%s': size=%s is less than a page (to the "
+				       "kernel, 0 means unlimited: give a real size, or leave size= out for "
+				       "its default, half of RAM)", arg, opt + 5);
 	}
 	if (!dup[0])
 		return cl_fail(err, 0, "invalid tmpfs '%s': expected DST[:size=N]", arg);

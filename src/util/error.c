@@ -66,9 +66,31 @@ int cl_wrap(struct cl_err *e, const char *fmt, ...)
 	return -1;
 }
 
+/* A message may quote what a user or a jail wrote (a hostname, a path, a
+ * profile line): control characters and bytes above 0x7e are written as
+ * \xHH, so that none reaches the terminal raw (escape sequences). */
+static void put_escaped(const char *prefix, const char *msg)
+{
+	char out[4 * CL_ERR_MSG_MAX + 64];
+	size_t o = (size_t)snprintf(out, sizeof(out), "%s", prefix);
+
+	for (const unsigned char *p = (const unsigned char *)msg; *p && o + 6 < sizeof(out); p++) {
+		if (*p < 0x20 || *p > 0x7e || *p == '\\')
+			o += (size_t)snprintf(out + o, sizeof(out) - o, *p == '\\' ? "\\\\" : "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o++] = '\n';
+	(void)!write(STDERR_FILENO, out, o);
+}
+
 void cl_err_print(const struct cl_err *e)
 {
-	dprintf(STDERR_FILENO, "cloison: %s\n", e->msg[0] ? e->msg : "unknown error");
+	char msg[CL_ERR_MSG_MAX];
+
+	/* terminated whatever filled it (a child, a jailed VMM) */
+	snprintf(msg, sizeof(msg), "%.*s", (int)sizeof(e->msg) - 1, e->msg);
+	put_escaped("cloison: ", msg[0] ? msg : "unknown error");
 }
 
 void cl_warn(const char *fmt, ...)
@@ -80,6 +102,6 @@ void cl_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	dprintf(STDERR_FILENO, "cloison: warning: %s\n", buf);
+	put_escaped("cloison: warning: ", buf);
 	errno = saved;
 }
