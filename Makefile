@@ -96,9 +96,11 @@ rootfs: $(ROOTFS)/.cloison-rootfs
 $(ROOTFS)/.cloison-rootfs: rootfs-tools/mkrootfs-busybox
 	rootfs-tools/mkrootfs-busybox $(ROOTFS)
 
-# The test rootfs: the busybox rootfs plus the static test helper.
+# The test rootfs: the busybox rootfs plus the static test helper.  The
+# default rootfs too: run --vm (vm-cli.bats, vm-jail.bats), the README tour
+# (readme.bats) and the nested suite use build/rootfs.
 TEST_ROOTFS := $(BUILD)/test-rootfs
-TEST_ARTIFACTS += $(BUILD)/cltest $(TEST_ROOTFS)/.cloison-rootfs
+TEST_ARTIFACTS += $(BUILD)/cltest $(TEST_ROOTFS)/.cloison-rootfs $(ROOTFS)/.cloison-rootfs
 $(BUILD)/cltest: tests/helpers/cltest.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<

@@ -46,9 +46,14 @@ $(BUILD)/testguest.pvh.elf: $(BUILD)/guest/testguest.elf
 
 VM_TEST_ARTIFACTS := $(BUILD)/testguest.bzImage $(BUILD)/testguest.pvh.elf $(BUILD)/vmrun
 TEST_ARTIFACTS += $(VM_TEST_ARTIFACTS)
-.PHONY: vm-test-artifacts fuzz-bootimage
+.PHONY: vm-test-artifacts fuzz-bootimage test-vm
 vm-test-artifacts: $(VM_TEST_ARTIFACTS)
 test: vm-test-artifacts
+
+# The micro-VM suites on this host (the nested one: make test-vm-nested).
+# test-artifacts makes build/rootfs, the default rootfs of run --vm.
+test-vm: all test-artifacts
+	tests/run-tests tests/vm.bats tests/vm-cli.bats tests/vm-jail.bats tests/virtio.bats
 
 # --- libFuzzer target for the boot-image parser ---
 FUZZ_CC ?= clang

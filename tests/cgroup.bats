@@ -81,14 +81,28 @@ teardown() {
 	true
 }
 
+# HOLD: a jail command (with $TMP bound at /out) that says it is up
+# (/out/up) and lives, with no other process, until the test calls release
+# (30 s at most: then it fails).  Checks on a running context wait for its
+# marker instead of hoping a fixed sleep lasts long enough.
+# shellcheck disable=SC2016
+HOLD='exec 9<>/out/hold; : >/out/up; read -t 30 x <&9'
+hold_prepare() { mkfifo "$TMP/hold"; }
+# release PID: the holding jail ends; its cloison (PID) must exit 0
+release() {
+	echo go 1<>"$TMP/hold"
+	wait "$1"
+}
+
 @test "with no limit, a jail gets one group, in the unified tree (born there: no v1 migration)" {
 	local n=$PFX-one
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n -- sleep 1 &
+	hold_prepare
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --name $n -- sh -c "$HOLD" &
 	local pid=$!
-	wait_group "$(cgdir unified $n)"
+	wait_file "$TMP/up"
 	groups_named $n
 	[ "$(groups_named $n)" = "$(cgdir unified $n)" ]
-	wait $pid
+	release $pid
 	wait_gone $n
 }
 
@@ -97,11 +111,12 @@ teardown() {
 	head -c 1M /dev/zero >"$TMP/disk"
 	LOOPDEV=$(losetup -f --show "$TMP/disk")
 	local n=$PFX-lim
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n --memory 64M --memory-swap 96M --memory-high 48M \
+	hold_prepare
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --name $n --memory 64M --memory-swap 96M --memory-high 48M \
 		--cpus 0.5 --cpu-weight 200 --cpuset 0 --pids 20 --io-max "$LOOPDEV:rbps=1M,wiops=100" \
-		-- sh -c 'cat /proc/self/cgroup; sleep 2' >"$TMP/out" &
+		-- sh -c "cat /proc/self/cgroup; $HOLD" >"$TMP/out" &
 	local pid=$!
-	wait_group "$(cgdir pids $n)"
+	wait_file "$TMP/up"
 	[ "$(cat "$(cgdir memory $n)/memory.limit_in_bytes")" = 67108864 ]
 	[ "$(cat "$(cgdir memory $n)/memory.memsw.limit_in_bytes")" = 100663296 ]
 	[ "$(cat "$(cgdir memory $n)/memory.soft_limit_in_bytes")" = 50331648 ]
@@ -117,9 +132,9 @@ teardown() {
 	grep -qx "$mm 100" "$(cgdir blkio $n)/blkio.throttle.write_iops_device"
 	# the whole process joined, not one thread
 	[ "$(cat "$(cgdir memory $n)/cgroup.procs")" = "$(cat "$(cgdir pids $n)/cgroup.procs")" ]
-	wait $pid
+	release $pid
 	# a cgroup namespace rooted at the context's groups: every path is /
-	! grep -v ':/$' "$TMP/out"
+	! grep -v ':/$' "$TMP/out" || false
 	grep -q '^[0-9]*:pids:/$' "$TMP/out"
 	wait_gone $n
 }
@@ -198,13 +213,14 @@ teardown() {
 
 @test "--timeout 1 on sleep 100 exits 124 within a few seconds, the whole context killed" {
 	SECONDS=0
+	local mark=4242$$ # a duration no other run uses: pgrep finds this one's only
 	run timeout -s KILL 20 "$CLOISON" run --rootfs "$ROOTFS" --name $PFX-to --timeout 1 \
-		-- sh -c 'sleep 4242 & sleep 4242'
+		-- sh -c "sleep $mark & sleep $mark"
 	echo "$output (after ${SECONDS}s)"
 	[ "$status" -eq 124 ]
 	[[ "$output" == *"--timeout 1s reached"* ]]
 	[ "$SECONDS" -lt 10 ]
-	! pgrep -f "sleep 4242"
+	no_proc "sleep $mark"
 	wait_gone $PFX-to
 }
 
@@ -222,37 +238,36 @@ teardown() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--cpuset 63: not among the CPUs"* ]]
 	[ -z "$(groups_named $PFX-err)" ]
-	! pgrep -f -- "--name $PFX-err" # the guardian has cloison's command line
+	no_proc "--name $PFX-err" # the guardian has cloison's command line
 	run -127 "$CLOISON" run --rootfs "$ROOTFS" --name $PFX-nf -- /no/such/command
 	[ "$status" -eq 127 ]
 	wait_gone $PFX-nf
 }
 
 @test "cleanup leaves no cgroup behind after kill -9 of cloison, or of its process group" {
-	local n=$PFX-k9
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 64 --memory 64M -- sh -c 'sleep 4243 & sleep 4243' &
+	local n=$PFX-k9 mark=4243$$
+	"$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 64 --memory 64M -- sh -c "sleep $mark & sleep $mark" &
 	local pid=$!
 	wait_group "$(cgdir unified $n)"
 	[ -n "$(groups_named $n)" ]
 	kill -KILL $pid
 	wait $pid || true
 	wait_gone $n
-	for _ in $(seq 20); do pgrep -f "sleep 4243" >/dev/null || break; sleep 0.1; done
-	! pgrep -f "sleep 4243"
+	no_proc "sleep $mark"
 	# timeout(1) sends its SIGKILL to the whole process group: the guardian
 	# (in a session of its own) still cleans up
-	run timeout -s KILL 1 "$CLOISON" run --rootfs "$ROOTFS" --name $n-pg --pids 64 -- sleep 4244
+	run timeout -s KILL 1 "$CLOISON" run --rootfs "$ROOTFS" --name $n-pg --pids 64 -- sleep 4244$$
 	[ "$status" -eq 137 ]
 	wait_gone $n-pg
-	for _ in $(seq 20); do pgrep -f "sleep 4244" >/dev/null || break; sleep 0.1; done
-	! pgrep -f "sleep 4244"
+	no_proc "sleep 4244$$"
 }
 
 @test "an existing group of the same name is an error, never reused" {
 	local n=$PFX-dup
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 10 -- sleep 2 &
+	hold_prepare
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --name $n --pids 10 -- sh -c "$HOLD" &
 	local pid=$!
-	wait_group "$(cgdir pids $n)"
+	wait_file "$TMP/up"
 	local first
 	first=$(cat "$(cgdir pids $n)/cgroup.procs")
 	jail --name $n --pids 99 -- true
@@ -262,7 +277,7 @@ teardown() {
 	# the first context's group is untouched
 	[ "$(cat "$(cgdir pids $n)/pids.max")" = 10 ]
 	[ "$(cat "$(cgdir pids $n)/cgroup.procs")" = "$first" ]
-	wait $pid
+	release $pid
 	wait_gone $n
 }
 
@@ -274,11 +289,12 @@ teardown() {
 	local pre
 	pre="$(own_dirs | grep /pids)/$PFX-pre"
 	mkdir "$pre"
-	"$CLOISON" run --rootfs "$ROOTFS" --name $PFX-cp2 --cgroup-parent $PFX-pre --pids 10 -- sleep 1 &
+	hold_prepare
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --name $PFX-cp2 --cgroup-parent $PFX-pre --pids 10 -- sh -c "$HOLD" &
 	local pid=$!
-	wait_group "$pre/$PFX-cp2"
+	wait_file "$TMP/up"
 	[ "$(cat "$pre/$PFX-cp2/pids.max")" = 10 ]
-	wait $pid
+	release $pid
 	[ -d "$pre" ] # not cloison's: kept
 	[ ! -e "$pre/$PFX-cp2" ]
 	rmdir "$pre"
@@ -340,8 +356,11 @@ device_escape() {
 	local majmin maj min n=$1
 	majmin=$(stat -c '%t %T' "$LOOPDEV")
 	maj=$((16#${majmin% *})) min=$((16#${majmin#* }))
+	# the command says it runs (in its new root, where nsenter must land),
+	# then waits for the mount, 10 s at most
 	"$CLOISON" run --rootfs "$ROOTFS" --name $n -- sh -c "
-		while [ ! -e /mnt/ready ]; do sleep 0.05; done
+		echo jail-up
+		i=0; while [ ! -e /mnt/ready ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
 		grep ' /mnt ' /proc/self/mounts
 		mknod /mnt/blk b $maj $min && echo mknod-made
 		head -c 32 /mnt/blk
@@ -349,17 +368,18 @@ device_escape() {
 		echo x >/dev/null && head -c 8 /dev/zero | wc -c | grep -qx 8 &&
 			head -c 8 /dev/urandom | wc -c | grep -qx 8 && echo dev-usable
 		mknod /mnt/null c 1 3 && echo ok >/mnt/null && echo null-usable" >"$TMP/out" 2>&1 &
-	local pid=$! jpid
-	wait_group "$(cgdir unified $n)"
-	jpid=$(head -1 "$(cgdir unified $n)/cgroup.procs")
+	local pid=$! jpid mnt
+	wait_until 10 grep -q jail-up "$TMP/out" || { cat "$TMP/out"; false; }
+	jpid=$(jail_pid $pid)
 	# from outside the context's cgroups: a tmpfs without nodev in the jail's
 	# mount namespace, holding a node the host made for the loop device
 	nsenter -t "$jpid" -m sh -c "mount -t tmpfs -o mode=755 cltest /mnt && mknod /mnt/host-blk b $maj $min && touch /mnt/ready"
 	wait $pid || true
 	cat "$TMP/out"
-	! grep -q nodev <(grep ' /mnt ' "$TMP/out")
-	! grep -q CLOISON-SECRET "$TMP/out"
-	! grep -q mknod-made "$TMP/out"
+	mnt=$(grep ' /mnt ' "$TMP/out")
+	[ -n "$mnt" ] && [[ "$mnt" != *nodev* ]]
+	! grep CLOISON-SECRET "$TMP/out" || false
+	! grep mknod-made "$TMP/out" || false
 	grep -q "/mnt/host-blk.*Operation not permitted" "$TMP/out"
 	grep -q dev-usable "$TMP/out"  # /dev/null, zero, urandom
 	grep -q null-usable "$TMP/out" # the mount itself allows device nodes
@@ -373,16 +393,17 @@ device_escape() {
 @test "CLOISON_CGROUP_DEVICES=v1: the v1 devices controller holds the same line (v1-only hosts' path)" {
 	export CLOISON_CGROUP_DEVICES=v1
 	local n=$PFX-v1d
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n -- sleep 1 &
+	hold_prepare
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --name $n -- sh -c "$HOLD" &
 	local pid=$!
-	wait_group "$(cgdir devices $n)"
+	wait_file "$TMP/up"
 	cat "$(cgdir devices $n)/devices.list"
 	grep -qx 'c 1:3 rwm' "$(cgdir devices $n)/devices.list"
-	! grep -q '^a ' "$(cgdir devices $n)/devices.list"
+	! grep '^a ' "$(cgdir devices $n)/devices.list" || false
 	# the same process in the unified, devices and freezer groups
 	[ "$(cat "$(cgdir freezer $n)/cgroup.procs")" = "$(cat "$(cgdir devices $n)/cgroup.procs")" ]
 	[ "$(cat "$(cgdir unified $n)/cgroup.procs")" = "$(cat "$(cgdir devices $n)/cgroup.procs")" ]
-	wait $pid
+	release $pid
 	wait_gone $n
 	device_escape $PFX-v1e
 	# cloison check says where they are then
@@ -397,26 +418,25 @@ device_escape() {
 	export CLOISON_CGROUP_DEVICES=v1
 	local n=$PFX-v1k
 	# a background process outlives the command: killed at the end
-	jail --name $n -- sh -c '(trap "" TERM HUP; exec sleep 4246) >/dev/null 2>&1 & echo started'
+	jail --name $n -- sh -c "(trap '' TERM HUP; exec sleep 4246$$) >/dev/null 2>&1 & echo started"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = started ]
-	! pgrep -f "sleep 4246"
+	no_proc "sleep 4246$$"
 	wait_gone $n
 	# a fork loop at the deadline: the frozen group cannot fork away
-	jail --name $n-to --timeout 1 --pids 500 -- sh -c 'while :; do sleep 4247 & sleep 0.01; done'
+	jail --name $n-to --timeout 1 --pids 500 -- sh -c "while :; do sleep 4247$$ & sleep 0.01; done"
 	[ "$status" -eq 124 ]
-	! pgrep -f "sleep 4247"
+	no_proc "sleep 4247$$"
 	wait_gone $n-to
 	# cloison killed: the guardian freezes, kills and removes
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n-k9 --pids 64 -- sh -c 'sleep 4248 & sleep 4248' &
+	"$CLOISON" run --rootfs "$ROOTFS" --name $n-k9 --pids 64 -- sh -c "sleep 4248$$ & sleep 4248$$" &
 	local pid=$!
 	wait_group "$(cgdir freezer $n-k9)"
 	kill -KILL $pid
 	wait $pid || true
 	wait_gone $n-k9
-	for _ in $(seq 20); do pgrep -f "sleep 4248" >/dev/null || break; sleep 0.1; done
-	! pgrep -f "sleep 4248"
+	no_proc "sleep 4248$$"
 }
 
 @test "the cgroup v1 release_agent escape fails from inside the jail" {
@@ -468,12 +488,13 @@ device_escape() {
 @test "limits from a profile apply (memory 32M, pids 16)" {
 	printf 'memory 32M\npids 16\n' >"$TMP/limits.profile"
 	local n=$PFX-prof
-	"$CLOISON" run --rootfs "$ROOTFS" --profile "$TMP/limits.profile" --name $n -- sleep 1 >"$TMP/out" 2>&1 &
+	hold_prepare
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --profile "$TMP/limits.profile" --name $n -- sh -c "$HOLD" >"$TMP/out" 2>&1 &
 	local pid=$!
-	wait_group "$(cgdir pids $n)" || { cat "$TMP/out"; false; }
+	wait_file "$TMP/up" || { cat "$TMP/out"; false; }
 	[ "$(cat "$(cgdir pids $n)/pids.max")" = 16 ]
 	[ "$(cat "$(cgdir memory $n)/memory.limit_in_bytes")" = 33554432 ]
-	wait $pid
+	release $pid
 	wait_gone $n
 }
 
@@ -488,17 +509,20 @@ device_escape() {
 	grep -qE "^  unified +ok +/sys/fs/cgroup/unified" <<<"$output"
 	grep -qE "^  freezer +ok +v2 built in: cgroup.kill" <<<"$output"
 	grep -qE "^  devices +ok +v2 BPF_CGROUP_DEVICE program: loads" <<<"$output"
-	! grep -qE "^  cpuacct " <<<"$output"
+	! grep -E "^  cpuacct " <<<"$output" || false
 	run "$CLOISON" check --json
 	python3 -c 'import json,sys; d=json.load(sys.stdin)["cgroups"]; assert d["memory"]["ok"] and "libcgroup" in d, d' <<<"$output"
 }
 
 @test "the jail holds no cgroup directory nor the guardian's pipe; the guardian holds nothing of cloison's" {
 	local n=$PFX-fd
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 10 --memory 64M --preserve-fds 1 -- sleep 2 3</dev/null &
+	# the command, once it runs, is a sleep the test ends (no fd of its own)
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --name $n --pids 10 --memory 64M --preserve-fds 1 \
+		-- sh -c ': >/out/up; exec sleep 30' 3</dev/null &
 	local pid=$! jpid g
-	wait_group "$(cgdir unified $n)"
-	jpid=$(head -1 "$(cgdir unified $n)/cgroup.procs")
+	wait_file "$TMP/up"
+	jpid=$(jail_pid $pid)
+	wait_until 5 eval '[ "$(readlink /proc/$jpid/exe)" = /bin/busybox ] && [ "$(cat /proc/$jpid/comm)" = sleep ]'
 	ls -l /proc/"$jpid"/fd
 	# stdin, stdout, stderr and the one preserved: nothing else
 	[ "$(ls /proc/"$jpid"/fd | sort -n | tr '\n' ' ')" = "0 1 2 3 " ]
@@ -512,31 +536,45 @@ device_escape() {
 	[ "$(find /proc/"$g"/fd -lname "/sys/fs/cgroup/*/$n" | wc -l)" -eq 3 ]
 	[ "$(readlink /proc/"$g"/fd/0)" = /dev/null ]
 	[ "$(find /proc/"$g"/fd -lname 'pipe:*' | wc -l)" -eq 1 ]
-	wait $pid
+	kill -KILL "$jpid" # (pid 1 of its namespace: only SIGKILL gets through)
+	local st=0
+	wait $pid || st=$?
+	[ "$st" -eq 137 ]
 	wait_gone $n
 }
 
 @test "a group left busy: the guardian never kills in nor removes a same-named group another run made since" {
-	local n=$PFX-busy hold
+	local n=$PFX-busy hold guard
 	# the first run's pids group is held busy by a host process the test
 	# moved there, so cloison gives up on it and the guardian goes on
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n --pids 10 -- sleep 1 &
+	hold_prepare
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --name $n --pids 10 -- sh -c "$HOLD" &
 	local a=$!
-	wait_group "$(cgdir pids $n)"
-	sleep 4249 &
+	wait_file "$TMP/up"
+	guard=$(ps -o pid= -o comm= --ppid $a | awk '$2 == "cloison-guard" { print $1 }')
+	[ -n "$guard" ]
+	sleep 4249$$ &
 	hold=$!
 	echo $hold >"$(cgdir pids $n)/cgroup.procs"
+	echo go 1<>"$TMP/hold"
 	# once the first run removed its unified-tree group (on its way out,
 	# still waiting for the pids one), a second run takes the name there
-	for _ in $(seq 100); do [ -d "$(cgdir unified $n)" ] || break; sleep 0.05; done
-	[ ! -d "$(cgdir unified $n)" ]
-	"$CLOISON" run --rootfs "$ROOTFS" --name $n -- sh -c 'sleep 4; echo second-survived' >"$TMP/out" 2>&1 &
+	wait_until 5 test ! -d "$(cgdir unified $n)"
+	mkdir "$TMP/b"
+	mkfifo "$TMP/b/hold"
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP/b:/out" --name $n -- sh -c "$HOLD && echo second-survived" >"$TMP/out" 2>&1 &
 	local b=$! st=0
+	wait_file "$TMP/b/up"
+	# the first run ends; its guardian takes over, and once the host process
+	# leaves the busy group, removes it and ends: all while the second lives
 	wait $a || true
-	wait $b || st=$?
-	cat "$TMP/out"
 	kill $hold
 	wait $hold || true
+	wait_until 35 test ! -e /proc/$guard || { echo "guardian $guard still there"; false; }
+	echo go 1<>"$TMP/b/hold"
+	wait $b || st=$?
+	echo "second run: exit $st"
+	cat "$TMP/out"
 	[ "$st" -eq 0 ]
 	grep -q second-survived "$TMP/out"
 	wait_gone $n

@@ -54,7 +54,9 @@ teardown() {
 @test "the old root is detached: no host mount is listed" {
 	jail -- cat /proc/self/mountinfo
 	[ "$status" -eq 0 ]
-	! grep -q -e ' /work' -e "$ROOTFS" <<<"$output"
+	# no mount point of the host's (the root field of / names the rootfs's
+	# path in its file system: that is the bind's source, not a host mount)
+	! awk '{ print $5 }' <<<"$output" | grep -e '^/work' -e "$ROOTFS" || false
 	[ "$(awk '$5 == "/"' <<<"$output" | wc -l)" -eq 1 ]
 }
 
@@ -155,10 +157,11 @@ CapAmb:	0000000000000400" ]
 }
 
 @test "the jail's own exit by signal maps to 128+N (SIGKILL from outside)" {
-	"$CLOISON" run --rootfs "$ROOTFS" -- sleep 100 &
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" -- sh -c 'touch /out/up; exec sleep 100' &
 	pid=$!
-	sleep 0.5
+	wait_file "$TMP/up"
 	child=$(jail_pid "$pid")
+	[ -n "$child" ]
 	kill -KILL "$child"
 	status=0
 	wait "$pid" || status=$?
@@ -166,16 +169,18 @@ CapAmb:	0000000000000400" ]
 }
 
 @test "SIGTERM is forwarded: to a handler at pid 1, and through --init" {
-	"$CLOISON" run --rootfs "$ROOTFS" -- sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done' &
+	# each jail says when its handlers are in place (a marker, not a delay)
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" -- \
+		sh -c 'trap "exit 7" TERM; touch /out/up1; while :; do sleep 0.1; done' &
 	pid=$!
-	sleep 0.5
+	wait_file "$TMP/up1"
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?
 	[ "$status" -eq 7 ]
-	"$CLOISON" run --rootfs "$ROOTFS" --init -- sleep 100 &
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" --init -- sh -c 'touch /out/up2; exec sleep 100' &
 	pid=$!
-	sleep 0.5
+	wait_file "$TMP/up2"
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?
@@ -217,13 +222,16 @@ CapAmb:	0000000000000400" ]
 @test "-t under tmux: window size and SIGWINCH forwarded" {
 	command -v tmux
 	sock="$TMP/tmux.sock"
+	# the jail records its size once its SIGWINCH trap is set, then waits
+	# (10 s at most) for the signal before recording the size again
 	tmux -S "$sock" new-session -d -x 80 -y 24 \
-		"'$CLOISON' run --rootfs '$ROOTFS' --bind '$TMP:/out' -t -- sh -c 'stty size > /out/a; sleep 2; stty size > /out/b; touch /out/done'"
-	sleep 0.7
+		"'$CLOISON' run --rootfs '$ROOTFS' --bind '$TMP:/out' -t -- sh -c 'trap \"touch /out/winch\" WINCH; stty size > /out/a; i=0; while [ ! -e /out/winch ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; stty size > /out/b; touch /out/done'"
+	wait_file "$TMP/a" || { tmux -S "$sock" kill-server; false; }
 	tmux -S "$sock" resize-window -x 100 -y 30
-	for _ in $(seq 50); do [ -e "$TMP/done" ] && break; sleep 0.1; done
+	wait_file "$TMP/done" 15 || true
 	tmux -S "$sock" kill-server 2>/dev/null || true
 	[ "$(cat "$TMP/a")" = "24 80" ]
+	[ -e "$TMP/winch" ]
 	[ "$(cat "$TMP/b")" = "30 100" ]
 }
 
@@ -281,7 +289,7 @@ CapAmb:	0000000000000400" ]
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"leaves the rootfs"* ]]
 	[ ! -e "/$target" ]
-	! grep -q "$target" /proc/self/mountinfo
+	! grep "$target" /proc/self/mountinfo || false
 }
 
 @test "a leaked fd is absent inside, --preserve-fds passes it" {
@@ -298,7 +306,7 @@ CapAmb:	0000000000000400" ]
 	run bash -c "exec 7<'$TOP'; exec '$CLOISON' run --rootfs '$ROOTFS' --cwd /proc/self/fd/7 -- sh -c 'pwd; ls'"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"working directory /proc/self/fd/7"* ]]
-	! [[ "$output" == *Makefile* ]]
+	[[ "$output" != *Makefile* ]]
 	jail --cwd /tmp -- pwd
 	[ "$output" = /tmp ]
 }
@@ -423,20 +431,21 @@ CapAmb:	0000000000000400" ]
 		"$CLOISON" run --rootfs "$ROOTFS" -- true || { echo "run $i failed"; false; }
 	done
 	[ "$(count_mounts)" -eq "$before" ]
-	! pgrep -f "cloison run --rootfs $ROOTFS"
+	no_proc "cloison run --rootfs $ROOTFS"
 }
 
 @test "kill -9 of cloison kills the jail and leaves nothing" {
-	"$CLOISON" run --rootfs "$ROOTFS" -- sh -c 'sleep 100 & sleep 100' &
+	# a duration no other run uses, so that pgrep finds this jail's only
+	local mark="7$$"
+	"$CLOISON" run --rootfs "$ROOTFS" --bind "$TMP:/out" -- sh -c "sleep $mark & touch /out/up; sleep $mark" &
 	pid=$!
-	sleep 0.5
+	wait_file "$TMP/up"
 	child=$(jail_pid "$pid")
 	[ -n "$child" ]
 	kill -KILL "$pid"
 	wait "$pid" || true
-	for _ in $(seq 20); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$child" 2>/dev/null
-	! pgrep -f "sleep 100"
+	wait_until 5 test ! -e "/proc/$child" || { echo "jail pid 1 ($child) survived"; false; }
+	no_proc "sleep $mark"
 	[ "$(count_mounts)" -eq 0 ]
 }
 

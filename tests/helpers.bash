@@ -19,3 +19,27 @@ jail_pid() {
 count_mounts() {
 	grep -c -e "$ROOTFS" -e cloison /proc/self/mountinfo || true
 }
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds; its
+# status after SECONDS otherwise.  Every wait in the suites is bounded.
+wait_until() {
+	local i n=$(($1 * 10))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# wait_file FILE [SECONDS]: a readiness marker, up to SECONDS (10).
+wait_file() {
+	wait_until "${2:-10}" test -e "$1" || { echo "no $1 after ${2:-10} s"; return 1; }
+}
+
+# no_proc PATTERN: within 5 s no process matches PATTERN (pgrep -f); lists
+# the survivors otherwise.
+no_proc() {
+	wait_until 5 _no_pgrep "$1" || { echo "still running:"; pgrep -af -- "$1"; return 1; }
+}
+_no_pgrep() { ! pgrep -f -- "$1" >/dev/null; }

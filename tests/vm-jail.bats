@@ -88,7 +88,7 @@ gone() {
 	[ -n "$VMM_PID" ]
 	kill -9 "$CL_PID"
 	gone "$CL_PID" "$VMM_PID"
-	! ls -A "$CACHE" | grep -q '^\.tmp'
+	! ls -A "$CACHE" | grep '^\.tmp' || false
 	CL_PID= VMM_PID=
 }
 

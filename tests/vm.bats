@@ -221,7 +221,7 @@ hostile() {
 	for t in XSDT FACP APIC DSDT; do
 		[ -s "$TMP/$t.dat" ]
 		(cd "$TMP" && iasl -d "$t.dat") >"$TMP/$t.log" 2>&1 || { cat "$TMP/$t.log"; false; }
-		! grep -qiE 'error|warning|incorrect|invalid' "$TMP/$t.dsl" "$TMP/$t.log"
+		! grep -iE 'error|warning|incorrect|invalid' "$TMP/$t.dsl" "$TMP/$t.log" || false
 		(cd "$TMP" && iasl -ve -p "$TMP/$t.re" "$t.dsl") >"$TMP/$t.log2" 2>&1 || { cat "$TMP/$t.log2"; false; }
 	done
 	grep -q 'Hardware Reduced (V5) : 1' "$TMP/FACP.dsl"
