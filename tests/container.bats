@@ -547,18 +547,8 @@ hello" ]
 	[[ "$left" == *"No such file or directory"* ]]
 }
 
-# wait_file PATH: up to 10 s for PATH to exist
-wait_file() {
-	for _ in $(seq 100); do
-		[ -s "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "no $1 after 10 s"
-	return 1
-}
-
 # the jail's script: its maps to /mnt/NAME.{uid,gid}, then wait for /mnt/stop (30 s at most)
-HOLD='cat /proc/self/uid_map >/mnt/$0.uid; cat /proc/self/gid_map >/mnt/$0.gid; i=0
+HOLD='cat /proc/self/uid_map >/mnt/$0.uid; cat /proc/self/gid_map >/mnt/$0.g; mv /mnt/$0.g /mnt/$0.gid; i=0
 	while [ ! -e /mnt/stop ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done'
 
 @test "--userns: each jail gets its own host id range, apart from the others and from real users" {
@@ -600,7 +590,7 @@ HOLD='cat /proc/self/uid_map >/mnt/$0.uid; cat /proc/self/gid_map >/mnt/$0.gid; 
 	mkdir -m 777 "$TMP/m"
 	"$CLOISON" run --rootfs "$ROOTFS" --userns --bind "$TMP/m:/mnt" -- sh -c "$HOLD" K 3>&- &
 	local pk=$! a
-	wait_file "$TMP/m/K.uid"
+	wait_file "$TMP/m/K.gid"
 	read -r _ a _ <"$TMP/m/K.uid"
 	kill -9 "$pk"
 	wait "$pk" || true
