@@ -70,12 +70,16 @@ static void cache_dir(char *buf, size_t len)
 int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 {
 	char kernel[PATH_MAX], init[PATH_MAX], moddir[PATH_MAX], cache[PATH_MAX], initrd[PATH_MAX];
-	char kvm[128];
+	char kvm[256];
 	struct cl_guest_spec g;
 	struct cl_vm_dev *devs[CL_VM_MMIO_MAX];
 	size_t n = 0;
-	int r = -1, stock;
+	int r = -1, stock, kvm_ok;
 
+	/* before any work: a user outside the kvm group learns it at once */
+	kvm_ok = cl_kvm_probe(kvm, sizeof(kvm));
+	if (kvm_ok < 0)
+		return cl_fail(err, 0, "cannot use /dev/kvm: %s", kvm);
 	if (s->kernel)
 		snprintf(kernel, sizeof(kernel), "%s", s->kernel);
 	else if (cl_vm_default_kernel(kernel, sizeof(kernel), err) < 0)
@@ -83,7 +87,7 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	stock = cl_vm_kernel_is_stock(kernel, err);
 	if (stock < 0)
 		return cl_wrap(err, "guest kernel %s", kernel);
-	if (cl_kvm_probe(kvm, sizeof(kvm)) == 0 && stock == 1 && !s->vm_force)
+	if (kvm_ok == 0 && stock == 1 && !s->vm_force)
 		return cl_fail(err, 0,
 			       "cannot boot %s here: /dev/kvm is %s; a stock Linux guest needs hardware "
 			       "virtualization (VT-x/AMD-V). Use --force to try anyway",

@@ -480,7 +480,7 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 	_cleanup_free_ uint8_t *kbuf = NULL;
 	struct cl_boot_image bi;
 	struct sigaction sa;
-	char kvmdesc[64];
+	char kvmdesc[256];
 	size_t klen;
 	int ret = -1;
 
@@ -496,8 +496,7 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 		return -1;
 	if (cl_boot_image_parse(kbuf, klen, &bi, err) < 0)
 		return cl_wrap(err, "cannot boot %s", cfg->kernel);
-	if (!bi.testguest && !cl_kvm_probe(kvmdesc, sizeof(kvmdesc)) && !cfg->force &&
-	    strcmp(kvmdesc, "absent"))
+	if (!bi.testguest && cl_kvm_probe(kvmdesc, sizeof(kvmdesc)) == 0 && !cfg->force)
 		return cl_fail(err, 0,
 			       "%s is a stock Linux kernel, but /dev/kvm here is %s: it needs "
 			       "hardware virtualisation (VT-x/AMD-V); --force tries anyway",

@@ -86,9 +86,13 @@ struct cl_vm_config {
 int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *err);
 
 /* Describe /dev/kvm: "hardware (AMD-V)", "hardware (VT-x)",
- * "PVM — stock guest kernels cannot run", or "absent".  Returns 1 when a
- * stock Linux kernel can boot, 0 when it cannot (PVM, absent). */
+ * "PVM — stock guest kernels cannot run", "absent", or "permission denied
+ * for user ...: add the user to the kvm group ...".  Returns 1 when a stock
+ * Linux kernel can boot, 0 when it cannot (PVM), -1 when /dev/kvm cannot be
+ * opened at all (absent, or this user may not). */
 int cl_kvm_probe(char *desc, size_t len);
+/* The "permission denied ..." text above: user, group, what to do. */
+void cl_kvm_denied_hint(char *buf, size_t len);
 
 /* 1: @path is a stock Linux kernel (bzImage or PVH vmlinux); 0: it is
  * cloison's own freestanding test guest (it carries CL_TESTGUEST_SIGNATURE as
