@@ -117,3 +117,14 @@ gone() {
 	run timeout 60 env CLOISON_VM_NOJAIL=1 "$CLOISON" run --vm --kernel "$TESTGUEST" -- /bin/true
 	[ "$status" -eq 0 ]
 }
+
+@test "vm jail: cloison checks and terminates what a hostile VMM sends back (unit test, ASan)" {
+	# tests/unit/test_vm_jail.c: a fake VMM sends an unterminated 512-byte
+	# message, terminal escapes, a status of 4242, an error with exit code 0,
+	# too many and too few bytes
+	for c in unterminated escapes status exit-code flood short ok; do
+		run timeout 60 "$TOP/build/tests/test_vm_jail" "$c"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	done
+}

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,34 +270,102 @@ int cl_vm_jail_enter(struct cl_err *err)
 
 /* ---- the VMM child ---- */
 
+/* What the VMM sends back on its pipe, once, just before it exits.  Fixed
+ * size and layout; every field is checked by the parent (decode_result):
+ * the VMM may have been taken over by its guest, and the parent runs
+ * unconfined. */
 struct result {
-	int ret, status;
-	struct cl_err err;
+	int32_t ret;	   /* 0: guest_status is valid; -1: err_* are */
+	int32_t status;	   /* 0..255 */
+	int32_t exit_code; /* 124 (timeout) or 125 */
+	int32_t errnum;
+	uint32_t msg_len; /* bytes of msg used, < CL_ERR_MSG_MAX */
+	char msg[CL_ERR_MSG_MAX];
 	struct cl_vm_times times;
 };
 
 static void child(const struct cl_vm_config *cfg, int fd, pid_t parent)
 {
 	struct cl_vm_config c = *cfg;
-	struct result res = {0};
+	struct result res;
+	struct cl_err err = {0};
+	int status = 0;
 
+	memset(&res, 0, sizeof(res));
 	/* cloison killed (even by SIGKILL): the VMM goes with it */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(CL_EXIT_FAILURE);
 	c.confine = cl_vm_jail_enter;
 	c.times = &res.times;
-	res.ret = cl_vm_run(&c, &res.status, &res.err);
+	res.ret = cl_vm_run(&c, &status, &err) < 0 ? -1 : 0;
+	res.status = status;
+	res.exit_code = err.exit_code;
+	res.errnum = err.errnum;
+	res.msg_len = (uint32_t)strnlen(err.msg, sizeof(err.msg) - 1);
+	memcpy(res.msg, err.msg, res.msg_len);
 	fflush(NULL);
 	if (write(fd, &res, sizeof(res)) != (ssize_t)sizeof(res))
 		_exit(CL_EXIT_FAILURE);
 	_exit(0);
 }
 
+/* Check and copy out what the VMM sent (@n bytes).  Anything out of range is
+ * an error of its own; the message is cut at its declared length, terminated,
+ * and stripped of control characters (it goes to the user's terminal). */
+static int decode_result(const struct result *res, size_t n, pid_t pid, int *guest_status,
+			 struct cl_vm_times *times, struct cl_err *err)
+{
+	struct cl_err e = {0};
+
+	if (n > sizeof(*res))
+		return cl_fail(err, 0, "the VMM (pid %d) sent more than a %zu-byte result",
+			       (int)pid, sizeof(*res));
+	if (n < sizeof(*res))
+		return cl_fail(err, 0,
+			       "the VMM (pid %d) sent %zu bytes instead of a %zu-byte result",
+			       (int)pid, n, sizeof(*res));
+	if (res->ret == 0 && (res->status < 0 || res->status > 255))
+		return cl_fail(err, 0,
+			       "the VMM (pid %d) sent a malformed result: guest status %d is not "
+			       "0-255",
+			       (int)pid, (int)res->status);
+	if (res->ret != 0 && res->ret != -1)
+		return cl_fail(err, 0, "the VMM (pid %d) sent a malformed result: return value %d",
+			       (int)pid, (int)res->ret);
+	if (res->ret == -1 && res->exit_code != CL_EXIT_FAILURE &&
+	    res->exit_code != CL_EXIT_TIMEOUT)
+		return cl_fail(
+		    err, 0, "the VMM (pid %d) sent a malformed result: exit code %d for an error",
+		    (int)pid, (int)res->exit_code);
+	if (res->msg_len >= sizeof(e.msg))
+		return cl_fail(
+		    err, 0,
+		    "the VMM (pid %d) sent a malformed result: a %u-byte message (at most "
+		    "%zu)",
+		    (int)pid, (unsigned)res->msg_len, sizeof(e.msg) - 1);
+	if (times)
+		*times = res->times; /* plain counters: any value is harmless */
+	if (res->ret == 0) {
+		*guest_status = res->status;
+		return 0;
+	}
+	for (uint32_t i = 0; i < res->msg_len; i++) {
+		unsigned char ch = (unsigned char)res->msg[i];
+		e.msg[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	e.msg[res->msg_len] = '\0';
+	e.exit_code = res->exit_code;
+	e.errnum = res->errnum > 0 && res->errnum < 4096 ? res->errnum : 0;
+	*err = e;
+	return -1;
+}
+
 int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *err)
 {
 	struct result res;
 	int p[2], ws;
-	ssize_t n = 0, r;
+	size_t n = 0;
+	ssize_t r;
 	pid_t pid, self = getpid();
 
 	if (!cl_vm_jail_wanted())
@@ -315,13 +384,22 @@ int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct c
 		child(cfg, p[1], self);
 	}
 	close(p[1]);
-	while (n < (ssize_t)sizeof(res)) {
-		r = read(p[0], (char *)&res + n, sizeof(res) - (size_t)n);
+	memset(&res, 0, sizeof(res));
+	/* one result and nothing after it: read one byte more to know */
+	for (;;) {
+		char extra;
+
+		if (n < sizeof(res))
+			r = read(p[0], (char *)&res + n, sizeof(res) - n);
+		else
+			r = read(p[0], &extra, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		n += r;
+		n += (size_t)r;
+		if (n > sizeof(res))
+			break;
 	}
 	close(p[0]);
 	while (waitpid(pid, &ws, 0) < 0)
@@ -336,15 +414,8 @@ int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct c
 	if (WIFSIGNALED(ws))
 		return cl_fail(err, 0, "the VMM (pid %d) was killed by signal %d (%s)", (int)pid,
 			       WTERMSIG(ws), strsignal(WTERMSIG(ws)));
-	if (n != (ssize_t)sizeof(res))
+	if (n == 0)
 		return cl_fail(err, 0, "the VMM (pid %d) exited with status %d without a result",
 			       (int)pid, WEXITSTATUS(ws));
-	if (cfg->times)
-		*cfg->times = res.times;
-	if (res.ret < 0) {
-		*err = res.err;
-		return -1;
-	}
-	*guest_status = res.status;
-	return 0;
+	return decode_result(&res, n, pid, guest_status, cfg->times, err);
 }
