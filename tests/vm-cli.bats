@@ -79,3 +79,45 @@ TESTGUEST="$TOP/build/testguest.bzImage"
 	[ "$n1" -eq "$n2" ]
 	! ls "$cache" | grep -q '\.tmp'
 }
+
+@test "run --vm --force on a host that cannot boot a stock kernel (PVM) fails with a clear error, not a hang" {
+	desc=$("$CLOISON" check | sed -n 's@.*/dev/kvm *[-ok]* *KVM: @@p')
+	[[ "$desc" == PVM* ]] || skip "this host has $desc: stock kernels can boot here"
+	kernel=$(ls -t /boot/vmlinuz-*-cloud-amd64 | head -1)
+	# the default boot watchdog (15 s without one exit before init), bounded
+	start=$(date +%s)
+	run timeout 90 "$CLOISON" run --vm --force --kernel "$kernel" -- /bin/true
+	echo "$output"
+	echo "took $(($(date +%s) - start)) s"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"the guest made no progress for 15 s while booting"*"/dev/kvm here: PVM"* ]]
+	[ -z "$(pgrep -f "cloison run --vm --force --kernel $kernel" || true)" ]
+}
+
+@test "run --vm: the boot watchdog watches guest progress: a guest that stops exiting to the VMM before init is stopped" {
+	# testguest-boot-stall prints (exits to the VMM), then spins in the
+	# guest without a single exit and without ever marking init
+	start=$(date +%s)
+	run timeout 60 env CLOISON_VM_BOOT_WATCHDOG=2 "$CLOISON" run --vm --kernel "$TESTGUEST" -- testguest-boot-stall
+	echo "$output"
+	echo "took $(($(date +%s) - start)) s"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"testguest: stalling before init"* ]]
+	[[ "$output" == *"made no progress for 2 s while booting"* ]]
+	# a guest past init is left alone: testguest-spin marks init, then
+	# spins without an exit; it outlives the same watchdog
+	CLOISON_VM_BOOT_WATCHDOG=2 "$CLOISON" run --vm --kernel "$TESTGUEST" -- testguest-spin \
+		>"$BATS_TEST_TMPDIR/spin.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q "testguest: spinning" "$BATS_TEST_TMPDIR/spin.out" && break
+		sleep 0.1
+	done
+	grep -q "testguest: spinning" "$BATS_TEST_TMPDIR/spin.out"
+	# (a check that something does not happen needs a span: 1.5x the limit)
+	sleep 3
+	kill -0 "$pid"
+	kill -9 "$pid"
+	wait "$pid" || true
+	! grep -q "made no progress" "$BATS_TEST_TMPDIR/spin.out" || false
+}

@@ -67,6 +67,22 @@ static void cache_dir(char *buf, size_t len)
 		snprintf(buf, len, "%s/.cache/cloison/initramfs", home ? home : "/tmp");
 }
 
+/* CLOISON_VM_BOOT_WATCHDOG=SECONDS (0: off); see cl_vm_config. */
+#define CL_VM_BOOT_WATCHDOG_S 15
+static unsigned boot_watchdog_ms(void)
+{
+	const char *v = getenv("CLOISON_VM_BOOT_WATCHDOG");
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return CL_VM_BOOT_WATCHDOG_S * 1000;
+	n = strtoul(v, &end, 10);
+	if (*end || n > 3600)
+		return CL_VM_BOOT_WATCHDOG_S * 1000;
+	return (unsigned)n * 1000;
+}
+
 int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 {
 	char kernel[PATH_MAX], init[PATH_MAX], moddir[PATH_MAX], cache[PATH_MAX], initrd[PATH_MAX];
@@ -123,6 +139,8 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 		.console_out = STDOUT_FILENO,
 		.console_in_after_exec = true,
 		.force = s->vm_force,
+		.timeout_ms = (unsigned)s->res.timeout_ms,
+		.boot_watchdog_ms = boot_watchdog_ms(),
 		.extra_devs = devs,
 		.n_extra_devs = n,
 		.attach = cl_virtio_attach_devs,

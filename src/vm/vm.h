@@ -65,6 +65,12 @@ struct cl_vm_config {
 	bool console_in_after_exec;
 	bool force;		/* boot a stock kernel even where it cannot run (PVM) */
 	unsigned timeout_ms;	/* 0: none; else stop with exit 124 after this long */
+	/* 0: none; else stop with an error when the guest, before its init
+	 * marks CL_MARK_INIT, goes this long without a single exit to the VMM
+	 * (no port or MMIO access, no console output): a boot that cannot
+	 * make progress, such as a stock kernel on PVM, fails instead of
+	 * spinning silently until killed. */
+	unsigned boot_watchdog_ms;
 	/* Devices of other engineers (virtio-mmio): the VMM sets their vm and
 	 * set_irq before the first access and calls attach, if set, once guest
 	 * memory exists.  Handlers run one at a time under the VMM's bus lock. */
