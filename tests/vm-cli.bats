@@ -55,7 +55,15 @@ TESTGUEST="$TOP/build/testguest.bzImage"
 	[[ "$output" == *"out of range"* ]]
 	run "$CLOISON" run --rootfs "$ROOTFS" --kernel "$TESTGUEST" -- /bin/true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"need --vm"* ]]
+	[[ "$output" == *"--kernel needs --vm"* ]]
+	# every VM-only setting, the same way (--vcpus was accepted and ignored)
+	for opt in "--vcpus 2" "--disk /nonexistent.img" "--force"; do
+		# shellcheck disable=SC2086
+		run "$CLOISON" run --rootfs "$ROOTFS" $opt -- /bin/true
+		echo "$opt: $output"
+		[ "$status" -eq 125 ]
+		[ "$output" = "cloison: ${opt%% *} needs --vm" ]
+	done
 	# (without --vm, --memory is the container's cgroup limit: tests/cgroup.bats)
 }
 
@@ -120,4 +128,59 @@ TESTGUEST="$TOP/build/testguest.bzImage"
 	kill -9 "$pid"
 	wait "$pid" || true
 	! grep -q "made no progress" "$BATS_TEST_TMPDIR/spin.out" || false
+}
+
+@test "run --vm: container options a micro-VM cannot honour are refused, naming the option, and nothing is started" {
+	for opt in "--cap-add NET_ADMIN" "--cap-drop ALL" "-t" "--tty" "--userns" "--preserve-fds 1" \
+		"--tmpfs /scratch" "--pids 5" "--cpus 0.5" "--name x" "--no-new-privileges" \
+		"--deny ptrace" "--ip 10.0.0.2" "--stats"; do
+		name=${opt%% *}
+		[ "$name" = -t ] && name=--tty
+		# shellcheck disable=SC2086
+		run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" $opt -- /bin/true
+		echo "$opt: $output"
+		[ "$status" -eq 125 ]
+		[[ "$output" == "cloison: $name is not supported with --vm ("* ]]
+		[[ "$output" != *"testguest"* ]]
+	done
+	# the same from a profile
+	printf 'cap-add NET_ADMIN\n' >"$BATS_TEST_TMPDIR/caps.profile"
+	run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" --profile "$BATS_TEST_TMPDIR/caps.profile" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--cap-add is not supported with --vm"* ]]
+	# a read-write bind would silently lose the guest's writes, and a bind
+	# with --disk would be hidden by the disk root
+	run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" --bind /tmp:/x -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--bind /tmp:/x is not supported with --vm"*":ro"* ]]
+	truncate -s 8M "$BATS_TEST_TMPDIR/d.img"
+	run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" --disk "$BATS_TEST_TMPDIR/d.img" --bind /tmp:/x:ro -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not supported with --vm --disk"* ]]
+	run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" --net host -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--net host is not supported with --vm"* ]]
+}
+
+@test "run --vm: the options it honours pass validation (--bind :ro, --read-only, --timeout, --init, -i, -e, -w, -u, --hostname)" {
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	echo hi >"$BATS_TEST_TMPDIR/src/f"
+	run timeout 60 "$CLOISON" run --vm --kernel "$TESTGUEST" --bind "$BATS_TEST_TMPDIR/src:/mnt/src:ro" \
+		--read-only --timeout 30 --init -i -e A=1 -w / -u 0 --hostname h --net none -- /bin/true </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"testguest: all checks passed"* ]]
+	# a bind source that does not exist is an error naming it
+	run timeout 60 "$CLOISON" run --vm --kernel "$TESTGUEST" --bind /nonexistent-src:/x:ro -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"/nonexistent-src"* ]]
+}
+
+@test "run --vm --timeout stops a guest that runs past it: exit 124" {
+	start=$(date +%s)
+	run timeout 60 "$CLOISON" run --vm --kernel "$TESTGUEST" --timeout 2 -- testguest-spin
+	echo "$output"
+	echo "took $(($(date +%s) - start)) s"
+	[ "$status" -eq 124 ]
+	[[ "$output" == *"did not report an exit status within 2000 ms"* ]]
 }

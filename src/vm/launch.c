@@ -114,8 +114,21 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 		return -1;
 	cl_guest_modules_dir(kernel, moddir, sizeof(moddir));
 	cache_dir(cache, sizeof(cache));
-	if (cl_initramfs_build(s->disk ? NULL : s->rootfs, &g, moddir[0] ? moddir : NULL, init, cache,
-			       initrd, sizeof(initrd), err) < 0)
+	struct cl_initramfs_bind binds[s->n_mounts + 1];
+	char *ro_binds[s->n_mounts + 1];
+	size_t nb = 0;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		/* cl_spec_validate() let only read-only binds through */
+		if (s->mounts[i].kind != CL_MOUNT_BIND || !s->mounts[i].readonly)
+			return cl_fail(err, 0, "internal error: mount %s reached the micro-VM",
+				       s->mounts[i].dest);
+		binds[nb] = (struct cl_initramfs_bind){s->mounts[i].source, s->mounts[i].dest};
+		ro_binds[nb++] = s->mounts[i].dest;
+	}
+	ro_binds[nb] = NULL;
+	g.ro_binds = nb ? ro_binds : NULL;
+	if (cl_initramfs_build(s->disk ? NULL : s->rootfs, binds, nb, &g, moddir[0] ? moddir : NULL,
+			       init, cache, initrd, sizeof(initrd), err) < 0)
 		return -1;
 
 	if (s->disk) {
