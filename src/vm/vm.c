@@ -209,10 +209,21 @@ static void *vcpu_thread(void *arg)
 	struct cl_vm *vm = c->vm;
 	sigset_t set;
 
+	char name[16];
+	struct cl_err err = {0};
+
 	cur_run = c->run;
 	sigfillset(&set);
 	sigdelset(&set, CL_VM_KICK_SIGNAL);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	snprintf(name, sizeof(name), "vcpu%u", c->id);
+	pthread_setname_np(pthread_self(), name);
+	/* its own filter before the guest runs a single instruction */
+	if (vm->cfg->confine_thread && vm->cfg->confine_thread(CL_VM_THREAD_VCPU, &err) < 0) {
+		cl_vm_stop_err(vm, &err);
+		cur_run = NULL;
+		return NULL;
+	}
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -540,7 +551,7 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 	if (build(vm, kbuf, &bi, err) < 0)
 		goto out;
 	free(cl_steal_ptr(&kbuf));
-	if (cfg->confine && cfg->confine(err) < 0) /* single-threaded still */
+	if (cfg->confine && cfg->confine(cfg, err) < 0) /* single-threaded still */
 		goto out;
 	if (cl_uart_start_input(vm->devs[0], err) < 0)
 		goto out;

@@ -51,6 +51,9 @@ struct cl_vm_times {
 	uint64_t exits;		/* KVM exits handled in user space */
 };
 
+/* What a VMM thread does, for its own seccomp filter (vm/jail.h). */
+enum cl_vm_thread_role { CL_VM_THREAD_VCPU, CL_VM_THREAD_IO };
+
 struct cl_vm_config {
 	const char *kernel;	/* bzImage, or ELF vmlinux with a PVH note */
 	const char *initrd;	/* NULL: none */
@@ -82,7 +85,9 @@ struct cl_vm_config {
 	/* Called once the VM is built (memory, image, devices, vCPU fds), in
 	 * the calling thread before any other thread starts; -1 (err set)
 	 * stops.  cl_vm_run_jailed() (vm/jail.h) sets it to cl_vm_jail_enter. */
-	int (*confine)(struct cl_err *err);
+	int (*confine)(const struct cl_vm_config *cfg, struct cl_err *err);
+	/* Called by each vCPU and I/O thread first thing (cl_vm_jail_thread). */
+	int (*confine_thread)(enum cl_vm_thread_role role, struct cl_err *err);
 };
 
 /* Run the VM to completion.  0: the guest reported *guest_status (0..255) on
