@@ -187,13 +187,14 @@ static int highest_fd(void)
 }
 
 /* After set-up the VMM opens only eventfds (a few), creates only its
- * threads (one per vCPU, the console input, glibc's none), writes no core,
- * locks no memory, queues no POSIX messages.  RLIMIT_NPROC counts the
- * threads of the VMM's own uid: it bounds them, since that uid is its own. */
+ * threads (one per vCPU, the console input; KVM adds a kernel thread per VM
+ * under our uid), writes no core, locks no memory, queues no POSIX
+ * messages.  RLIMIT_NPROC counts the threads of the VMM's uid: it bounds
+ * them, since that uid is its own (as root). */
 static int set_rlimits(unsigned vcpus, struct cl_err *err)
 {
 	if (lower_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", (rlim_t)highest_fd() + 1 + 16, err) < 0 ||
-	    lower_limit(RLIMIT_NPROC, "RLIMIT_NPROC", (rlim_t)(vcpus ? vcpus : 1) + 4, err) < 0 ||
+	    lower_limit(RLIMIT_NPROC, "RLIMIT_NPROC", (rlim_t)(vcpus ? vcpus : 1) + 8, err) < 0 ||
 	    lower_limit(RLIMIT_CORE, "RLIMIT_CORE", 0, err) < 0 ||
 	    lower_limit(RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", 0, err) < 0 ||
 	    lower_limit(RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", 0, err) < 0 ||
