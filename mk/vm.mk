@@ -68,3 +68,22 @@ fuzz-bootimage: $(BUILD)/fuzz/fuzz_bootimage $(BUILD)/testguest.bzImage $(BUILD)
 	@mkdir -p $(BUILD)/fuzz/corpus
 	cp $(BUILD)/testguest.bzImage $(BUILD)/testguest.pvh.elf $(BUILD)/fuzz/corpus/
 	$< -max_total_time=$(FUZZ_TIME) -max_len=65536 $(BUILD)/fuzz/corpus
+
+# cl_vm_run_jailed() against a fake, hostile VMM (tests/unit/test_vm_jail.c):
+# the test defines cl_vm_run(); everything else comes from cloison's objects,
+# through an archive so that only what jail.c needs is linked.
+VMJAIL_TEST_OBJS := $(filter-out $(BUILD)/src/vm/vm.o $(BUILD)/src/cli/main.o,\
+                    $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(VM_SRCS))) \
+                    $(BUILD)/src/ns/tinyinit_blob.o
+$(BUILD)/tests/libcloison-novm.a: $(VMJAIL_TEST_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/tests/test_vm_jail: tests/unit/test_vm_jail.c $(BUILD)/tests/libcloison-novm.a
+	$(CC) $(CPPFLAGS) -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+		-fsanitize=address,undefined -fno-omit-frame-pointer -o $@ $< \
+		$(BUILD)/tests/libcloison-novm.a $(LDLIBS) -lpthread
+# the same without sanitizers, for the cases that load the real filters
+$(BUILD)/tests/test_vm_jail-plain: tests/unit/test_vm_jail.c $(BUILD)/tests/libcloison-novm.a
+	$(CC) $(CPPFLAGS) -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+		-o $@ $< $(BUILD)/tests/libcloison-novm.a $(LDLIBS) -lpthread
+TEST_ARTIFACTS += $(BUILD)/tests/test_vm_jail $(BUILD)/tests/test_vm_jail-plain

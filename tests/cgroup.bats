@@ -340,7 +340,7 @@ release() {
 	[[ "$output" == *"too small"* ]]
 	jail --vm --pids 5 -- true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"--pids applies to containers"* ]]
+	[[ "$output" == *"--pids is not supported with --vm"* ]]
 	[ -z "$(groups_named $PFX-bad)" ]
 }
 

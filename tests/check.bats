@@ -51,3 +51,31 @@ load helpers
 	"$dest/opt/cl/bin/cloison" --version
 	rm -rf "$dest"
 }
+
+@test "check and run --vm: /dev/kvm that this user may not open is 'permission denied' with the fix, not 'absent'" {
+	[ -c /dev/kvm ] || skip "no /dev/kvm"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	as_nobody() { HOME="$BATS_TEST_TMPDIR" timeout 60 setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
+	as_nobody test -r /dev/kvm && skip "nobody can open /dev/kvm here"
+	run as_nobody "$CLOISON" check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	line=$(grep '/dev/kvm' <<<"$output")
+	[[ "$line" == *"permission denied for user nobody"* ]]
+	[[ "$line" == *"add the user to the kvm group"* ]]
+	[[ "$line" != *absent* ]]
+	run as_nobody "$CLOISON" run --vm --rootfs "$ROOTFS" --kernel "$TOP/build/testguest.bzImage" -- /bin/true
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot use /dev/kvm: permission denied for user nobody"*"kvm group"* ]]
+	[[ "$output" != *absent* ]]
+	# and a stock kernel is not said to be refused because /dev/kvm is "absent"
+	kernel=$(ls -t /boot/vmlinuz-* 2>/dev/null | head -1)
+	if [ -n "$kernel" ]; then
+		run as_nobody "$CLOISON" run --vm --rootfs "$ROOTFS" --kernel "$kernel" -- /bin/true
+		echo "$output"
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"permission denied"* ]]
+		[[ "$output" != *absent* ]]
+	fi
+}

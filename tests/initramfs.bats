@@ -144,3 +144,16 @@ list() {
 @test "guest spec codec: unit tests (ASan, UBSan)" {
 	"$BATS_TEST_DIRNAME/../build/tests/test_guest_spec"
 }
+
+@test "initramfs: a module that cannot be read is an error naming it, not a crash (double free)" {
+	local fake="$BATS_TEST_TMPDIR/modules"
+	# a directory where modules.dep promises a file: open() works, read() fails
+	mkdir -p "$fake/kernel/virtio_mmio.ko"
+	echo "kernel/virtio_mmio.ko:" >"$fake/modules.dep"
+	run "$MKI" --init "$INIT" --cache "$C" --modules "$fake" -- true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$fake/kernel/virtio_mmio.ko"* ]]
+	[[ "$output" != *"double free"* ]]
+	! ls -A "$C" | grep -q '^\.tmp' || false
+}

@@ -316,7 +316,7 @@ bad() {
 	printf 'kernel /boot/vmlinuz\n' >"$TMP/k.profile"
 	run "$CLOISON" profile check "$TMP/k.profile"
 	[ "$status" -eq 1 ]
-	grep -q "cloison: $TMP/k.profile: --kernel, --disk and --force need --vm" <<<"$output"
+	grep -q -- "cloison: $TMP/k.profile: --kernel needs --vm" <<<"$output"
 	run "$CLOISON" profile
 	[ "$status" -eq 125 ]
 	run "$CLOISON" profile check

@@ -32,6 +32,7 @@ check	$B check
 json	$B check --json
 vm	$B run --vm -- uname -r
 disk	rootfs-tools/mkimage-ext4 build/rootfs disk.img && $B run --vm --disk disk.img -- sh
+vmbind	$B run --vm --bind $PWD/src:/src:ro --timeout 60 -- ls /src
 EOF
 }
 
@@ -256,5 +257,17 @@ teardown() {
 		[[ "$output" == *"/dev/kvm is PVM"* ]]
 	else
 		[ "$status" -eq 0 ]
+	fi
+}
+
+# (run for real in the nested suite: 12-vm-run-options)
+@test "tour: run --vm --bind SRC:DST:ro --timeout: the directory's listing (or, PVM, says why not)" {
+	tour vmbind 120
+	if kvm_is_pvm; then
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"/dev/kvm is PVM"* ]]
+	else
+		[ "$status" -eq 0 ]
+		[[ "$output" == *cli* ]] # src/cli, listed inside the guest
 	fi
 }

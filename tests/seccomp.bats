@@ -265,7 +265,7 @@ io_uring_setup set_mempolicy clone unshare ptrace"
 	grep -q "cannot be combined" <<<"$output"
 	jail --vm --learn-seccomp "$TMP/x.profile" -- true
 	[ "$status" -eq 125 ]
-	grep -q "needs a container" <<<"$output"
+	grep -q -- "--learn-seccomp is not supported with --vm" <<<"$output"
 	[ ! -e "$TMP/x.profile" ]
 }
 

@@ -55,7 +55,15 @@ TESTGUEST="$TOP/build/testguest.bzImage"
 	[[ "$output" == *"out of range"* ]]
 	run "$CLOISON" run --rootfs "$ROOTFS" --kernel "$TESTGUEST" -- /bin/true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"need --vm"* ]]
+	[[ "$output" == *"--kernel needs --vm"* ]]
+	# every VM-only setting, the same way (--vcpus was accepted and ignored)
+	for opt in "--vcpus 2" "--disk /nonexistent.img" "--force"; do
+		# shellcheck disable=SC2086
+		run "$CLOISON" run --rootfs "$ROOTFS" $opt -- /bin/true
+		echo "$opt: $output"
+		[ "$status" -eq 125 ]
+		[ "$output" = "cloison: ${opt%% *} needs --vm" ]
+	done
 	# (without --vm, --memory is the container's cgroup limit: tests/cgroup.bats)
 }
 
@@ -78,4 +86,101 @@ TESTGUEST="$TOP/build/testguest.bzImage"
 	n2=$(ls "$cache" | wc -l)
 	[ "$n1" -eq "$n2" ]
 	! ls "$cache" | grep -q '\.tmp'
+}
+
+@test "run --vm --force on a host that cannot boot a stock kernel (PVM) fails with a clear error, not a hang" {
+	desc=$("$CLOISON" check | sed -n 's@.*/dev/kvm *[-ok]* *KVM: @@p')
+	[[ "$desc" == PVM* ]] || skip "this host has $desc: stock kernels can boot here"
+	kernel=$(ls -t /boot/vmlinuz-*-cloud-amd64 | head -1)
+	# the default boot watchdog (15 s without one exit before init), bounded
+	start=$(date +%s)
+	run timeout 90 "$CLOISON" run --vm --force --kernel "$kernel" -- /bin/true
+	echo "$output"
+	echo "took $(($(date +%s) - start)) s"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"the guest made no progress for 15 s while booting"*"/dev/kvm here: PVM"* ]]
+	[ -z "$(pgrep -f "cloison run --vm --force --kernel $kernel" || true)" ]
+}
+
+@test "run --vm: the boot watchdog watches guest progress: a guest that stops exiting to the VMM before init is stopped" {
+	# testguest-boot-stall prints (exits to the VMM), then spins in the
+	# guest without a single exit and without ever marking init
+	start=$(date +%s)
+	run timeout 60 env CLOISON_VM_BOOT_WATCHDOG=2 "$CLOISON" run --vm --kernel "$TESTGUEST" -- testguest-boot-stall
+	echo "$output"
+	echo "took $(($(date +%s) - start)) s"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"testguest: stalling before init"* ]]
+	[[ "$output" == *"made no progress for 2 s while booting"* ]]
+	# a guest past init is left alone: testguest-spin marks init, then
+	# spins without an exit; it outlives the same watchdog
+	CLOISON_VM_BOOT_WATCHDOG=2 "$CLOISON" run --vm --kernel "$TESTGUEST" -- testguest-spin \
+		>"$BATS_TEST_TMPDIR/spin.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q "testguest: spinning" "$BATS_TEST_TMPDIR/spin.out" && break
+		sleep 0.1
+	done
+	grep -q "testguest: spinning" "$BATS_TEST_TMPDIR/spin.out"
+	# (a check that something does not happen needs a span: 1.5x the limit)
+	sleep 3
+	kill -0 "$pid"
+	kill -9 "$pid"
+	wait "$pid" || true
+	! grep -q "made no progress" "$BATS_TEST_TMPDIR/spin.out" || false
+}
+
+@test "run --vm: container options a micro-VM cannot honour are refused, naming the option, and nothing is started" {
+	for opt in "--cap-add NET_ADMIN" "--cap-drop ALL" "-t" "--tty" "--userns" "--preserve-fds 1" \
+		"--tmpfs /scratch" "--pids 5" "--cpus 0.5" "--name x" "--no-new-privileges" \
+		"--deny ptrace" "--ip 10.0.0.2" "--stats"; do
+		name=${opt%% *}
+		[ "$name" = -t ] && name=--tty
+		# shellcheck disable=SC2086
+		run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" $opt -- /bin/true
+		echo "$opt: $output"
+		[ "$status" -eq 125 ]
+		[[ "$output" == "cloison: $name is not supported with --vm ("* ]]
+		[[ "$output" != *"testguest"* ]]
+	done
+	# the same from a profile
+	printf 'cap-add NET_ADMIN\n' >"$BATS_TEST_TMPDIR/caps.profile"
+	run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" --profile "$BATS_TEST_TMPDIR/caps.profile" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--cap-add is not supported with --vm"* ]]
+	# a read-write bind would silently lose the guest's writes, and a bind
+	# with --disk would be hidden by the disk root
+	run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" --bind /tmp:/x -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--bind /tmp:/x is not supported with --vm"*":ro"* ]]
+	truncate -s 8M "$BATS_TEST_TMPDIR/d.img"
+	run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" --disk "$BATS_TEST_TMPDIR/d.img" --bind /tmp:/x:ro -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not supported with --vm --disk"* ]]
+	run timeout 30 "$CLOISON" run --vm --kernel "$TESTGUEST" --net host -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--net host is not supported with --vm"* ]]
+}
+
+@test "run --vm: the options it honours pass validation (--bind :ro, --read-only, --timeout, --init, -i, -e, -w, -u, --hostname)" {
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	echo hi >"$BATS_TEST_TMPDIR/src/f"
+	run timeout 60 "$CLOISON" run --vm --kernel "$TESTGUEST" --bind "$BATS_TEST_TMPDIR/src:/mnt/src:ro" \
+		--read-only --timeout 30 --init -i -e A=1 -w / -u 0 --hostname h --net none -- /bin/true </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"testguest: all checks passed"* ]]
+	# a bind source that does not exist is an error naming it
+	run timeout 60 "$CLOISON" run --vm --kernel "$TESTGUEST" --bind /nonexistent-src:/x:ro -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"/nonexistent-src"* ]]
+}
+
+@test "run --vm --timeout stops a guest that runs past it: exit 124" {
+	start=$(date +%s)
+	run timeout 60 "$CLOISON" run --vm --kernel "$TESTGUEST" --timeout 2 -- testguest-spin
+	echo "$output"
+	echo "took $(($(date +%s) - start)) s"
+	[ "$status" -eq 124 ]
+	[[ "$output" == *"did not report an exit status within 2000 ms"* ]]
 }

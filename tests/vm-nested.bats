@@ -49,6 +49,7 @@ inner() {
 @test "vm: 09-vm-run-linux" { inner 09-vm-run-linux; }
 @test "vm: 10-vm-run-disk" { inner 10-vm-run-disk; }
 @test "vm: 11-cgroup-v2" { inner 11-cgroup-v2; }
+@test "vm: 12-vm-run-options" { inner 12-vm-run-options; }
 
 @test "vm: every inner test has a @test in vm-nested.bats" {
 	local f n missing=

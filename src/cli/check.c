@@ -152,7 +152,7 @@ static void check_seccomp(void)
 
 static void check_kvm(void)
 {
-	char desc[128];
+	char desc[256];
 	/* ok = a stock Linux guest can boot here (what --vm needs) */
 	int ok = cl_kvm_probe(desc, sizeof(desc));
 

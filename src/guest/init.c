@@ -2,7 +2,8 @@
  * initramfs).
  *
  * In order: marker INIT; mount /proc, /sys, /dev; load the virtio modules;
- * read the spec; optionally switch to the root disk; set the hostname; run
+ * read the spec; optionally switch to the root disk; make the --bind :ro trees
+ * (and, with --read-only and no disk, the root) read-only; set the hostname; run
  * the command as a child on the console with the spec's env, cwd, uid and gid
  * (marker EXEC just before execve); reap every child until the command exits
  * (marker DONE); report its status (0..255, 128+N for signal N, 126 not
@@ -240,6 +241,16 @@ int main(int argc, char **argv)
 	}
 	if (spec.root_dev &&
 	    cl_guest_switch_root(spec.root_dev, spec.root_fstype, spec.root_ro, &err) < 0) {
+		say("%s", err.msg);
+		finish(CL_EXIT_FAILURE);
+	}
+	for (char **b = spec.ro_binds; b && *b; b++) {
+		if (cl_guest_bind_ro(*b, &err) < 0) {
+			say("%s", err.msg);
+			finish(CL_EXIT_FAILURE);
+		}
+	}
+	if (!spec.root_dev && spec.root_ro && cl_guest_root_ro(&err) < 0) {
 		say("%s", err.msg);
 		finish(CL_EXIT_FAILURE);
 	}

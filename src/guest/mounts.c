@@ -115,3 +115,20 @@ int cl_guest_switch_root(const char *dev, const char *fstype, bool ro, struct cl
 		return cl_fail(err, errno, "cannot enter the new root");
 	return 0;
 }
+
+int cl_guest_bind_ro(const char *path, struct cl_err *err)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cl_fail(err, errno, "cannot bind %s on itself", path);
+	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) <
+	    0)
+		return cl_fail(err, errno, "cannot make %s read-only", path);
+	return 0;
+}
+
+int cl_guest_root_ro(struct cl_err *err)
+{
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return cl_fail(err, errno, "cannot remount the root read-only");
+	return 0;
+}

@@ -72,8 +72,11 @@ int cl_guest_spec_encode(const struct cl_guest_spec *s, char **buf, size_t *len,
 	if (s->root_dev) {
 		sbuf_add(&b, "root", s->root_dev);
 		sbuf_add(&b, "rootfstype", s->root_fstype ? s->root_fstype : "ext4");
-		sbuf_add(&b, "rootro", s->root_ro ? "1" : "0");
 	}
+	if (s->root_dev || s->root_ro)
+		sbuf_add(&b, "rootro", s->root_ro ? "1" : "0");
+	for (char **m = s->ro_binds; m && *m; m++)
+		sbuf_add(&b, "robind", *m);
 	if (s->console)
 		sbuf_add(&b, "console", s->console);
 	if (b.oom) {
@@ -119,7 +122,7 @@ static int set_str(char **dst, const char *v)
 
 int cl_guest_spec_decode(const char *buf, size_t len, struct cl_guest_spec *s, struct cl_err *err)
 {
-	size_t off = 0, nargv = 0, nenv = 0;
+	size_t off = 0, nargv = 0, nenv = 0, nbinds = 0;
 	unsigned id;
 	int r = 0;
 
@@ -157,7 +160,17 @@ int cl_guest_spec_decode(const char *buf, size_t len, struct cl_guest_spec *s, s
 			r = set_str(&s->root_fstype, v);
 		else if (KEY("console"))
 			r = set_str(&s->console, v);
-		else if (KEY("rootro"))
+		else if (KEY("robind")) {
+			if (v[0] != '/') {
+				cl_guest_spec_free(s);
+				return cl_fail(
+				    err, 0,
+				    "cannot parse the guest spec: '%s' is not an absolute "
+				    "path",
+				    rec);
+			}
+			r = push(&s->ro_binds, &nbinds, v);
+		} else if (KEY("rootro"))
 			s->root_ro = strcmp(v, "1") == 0;
 		else if (KEY("uid") || KEY("gid")) {
 			if (parse_id(v, &id) < 0) {
@@ -209,6 +222,7 @@ void cl_guest_spec_free(struct cl_guest_spec *s)
 {
 	cl_strv_free(s->argv);
 	cl_strv_free(s->env);
+	cl_strv_free(s->ro_binds);
 	free(s->cwd);
 	free(s->hostname);
 	free(s->root_dev);

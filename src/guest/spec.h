@@ -6,6 +6,8 @@
  *   arg=...  (repeated, in order)   env=KEY=VALUE (repeated)
  *   cwd=/path  uid=N  gid=N  hostname=name
  *   root=/dev/vda  rootfstype=ext4  rootro=0|1  console=/dev/hvc0
+ *   robind=/path (repeated: made read-only; rootro=1 without root= makes
+ *   the initramfs root itself read-only)
  * NUL separators mean argv and env strings need no escaping (they cannot
  * hold a NUL anyway).  Both ends are built from this file, so an unknown key
  * is an error rather than something to skip. */
@@ -33,6 +35,9 @@ struct cl_guest_spec {
 	char *root_fstype; /* NULL: "ext4" */
 	bool root_ro;
 	char *console; /* NULL: the kernel's /dev/console */
+	/* NULL-terminated "robind=" paths (may be NULL): trees the initramfs
+	 * carries from --bind SRC:DST:ro, which init makes read-only */
+	char **ro_binds;
 };
 
 /* Serialize @s into a malloc'ed buffer (*buf, *len). */

@@ -304,12 +304,13 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 	if (s->net != CL_NET_BRIDGE && bridge_only)
 		return cl_fail(err, 0,
 			       "--ip, --subnet, --publish, --dns and --add-host need --net bridge");
+	if (s->backend == CL_BACKEND_VM && s->net != CL_NET_NONE)
+		return cl_fail(err, 0,
+			       "--net %s is not supported with --vm "
+			       "(micro-VM networking is not implemented; use --net none)",
+			       s->net == CL_NET_HOST ? "host" : "bridge");
 	if (s->net != CL_NET_BRIDGE)
 		return 0;
-	if (s->backend == CL_BACKEND_VM)
-		return cl_fail(err, 0,
-			       "--net bridge and --publish are not supported with --vm "
-			       "(micro-VM networking is not implemented; use --net none)");
 	if (geteuid() != 0)
 		return cl_fail(err, 0,
 			       "--net bridge needs root: cloison creates the bridge and the "
@@ -327,12 +328,12 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 }
 
 const struct cl_setting cl_settings_net[] = {
-	{ "net", 0, 0, "none|host|bridge[=NAME]", set_net, show_net },
-	{ "ip", 0, 0, "ADDR[/PREFIX]", set_ip, show_ip },
-	{ "subnet", 0, 0, "ADDR/PREFIX", set_subnet, show_subnet },
-	{ "publish", 'p', CL_SETTING_REPEAT, "[HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp]", set_publish,
-	  show_publish },
-	{ "dns", 0, CL_SETTING_REPEAT, "ADDR", set_dns, show_dns },
-	{ "add-host", 0, CL_SETTING_REPEAT, "NAME:ADDR", set_add_host, show_add_host },
-	{ NULL, 0, 0, NULL, NULL, NULL },
+    {"net", 0, 0, "none|host|bridge[=NAME]", set_net, show_net, CL_BE_ALL},
+    {"ip", 0, 0, "ADDR[/PREFIX]", set_ip, show_ip, CL_BE_NS},
+    {"subnet", 0, 0, "ADDR/PREFIX", set_subnet, show_subnet, CL_BE_NS},
+    {"publish", 'p', CL_SETTING_REPEAT, "[HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp]", set_publish,
+     show_publish, CL_BE_NS},
+    {"dns", 0, CL_SETTING_REPEAT, "ADDR", set_dns, show_dns, CL_BE_NS},
+    {"add-host", 0, CL_SETTING_REPEAT, "NAME:ADDR", set_add_host, show_add_host, CL_BE_NS},
+    {NULL, 0, 0, NULL, NULL, NULL, 0},
 };

@@ -254,7 +254,7 @@ static int apply_line(struct ctx *c, const char *file, char *line, struct cl_err
 			       key);
 	if (!(set->flags & CL_SETTING_FLAG) && !value)
 		return cl_fail(err, 0, "'%s' needs a value (%s)", key, set->value);
-	return set->set(c->s, value, err);
+	return cl_setting_set(set, c->s, value, err);
 }
 
 static int apply_text(struct ctx *c, const char *file, const char *text, size_t len,

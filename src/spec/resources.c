@@ -603,31 +603,15 @@ static void show_stats_json(const struct cl_spec *s, FILE *out)
 
 /* --- validation ------------------------------------------------------------ */
 
-/* The first cgroup-only setting the spec uses, for the micro-VM's refusal. */
-static const char *container_only(const struct cl_spec *s)
-{
-	const struct cl_resources *r = &s->res;
-
-	return r->memory_swap ? "--memory-swap" : r->memory_high ? "--memory-high" : r->cpus_milli ? "--cpus"
-	       : r->cpu_weight ? "--cpu-weight" : r->cpuset ? "--cpuset" : r->pids ? "--pids"
-	       : r->io_weight ? "--io-weight" : r->n_io_max ? "--io-max" : r->n_devices ? "--device-cgroup-rule"
-	       : r->no_device_cgroup ? "--device-cgroup"
-	       : r->timeout_ms ? "--timeout" : r->cgroup_parent ? "--cgroup-parent" : r->name ? "--name"
-	       : r->stats ? "--stats" : r->stats_json ? "--stats-json" : NULL;
-}
-
 int cl_resources_validate(struct cl_spec *s, struct cl_err *err)
 {
 	const struct cl_resources *r = &s->res;
-	const char *which = container_only(s);
 	char b1[32], b2[32];
 
-	if (s->backend == CL_BACKEND_VM) {
-		if (which)
-			return cl_fail(err, 0, "%s applies to containers: a micro-VM is limited by --memory "
-				       "(its RAM) and --vcpus", which);
+	/* the cgroup settings are container-only: cl_spec_validate() refused
+	 * them already (their CL_BE_NS) */
+	if (s->backend == CL_BACKEND_VM)
 		return 0;
-	}
 	if (s->memory && s->memory < (4ULL << 20))
 		return cl_fail(err, 0, "--memory %s is too small for a container (at least 4M)",
 			       cl_format_size(s->memory, b1));
@@ -646,22 +630,23 @@ int cl_resources_validate(struct cl_spec *s, struct cl_err *err)
 }
 
 const struct cl_setting cl_settings_resources[] = {
-	{ "memory", 0, 0, "SIZE", set_memory, show_memory },
-	{ "memory-swap", 0, 0, "SIZE|max", set_memory_swap, show_memory_swap },
-	{ "memory-high", 0, 0, "SIZE", set_memory_high, show_memory_high },
-	{ "cpus", 0, 0, "N.N", set_cpus, show_cpus },
-	{ "cpu-weight", 0, 0, "N", set_cpu_weight, show_cpu_weight },
-	{ "cpuset", 0, 0, "LIST", set_cpuset, show_cpuset },
-	{ "pids", 0, 0, "N", set_pids, show_pids },
-	{ "io-weight", 0, 0, "N", set_io_weight, show_io_weight },
-	{ "io-max", 0, CL_SETTING_REPEAT, "DEV:rbps=N,wbps=N,riops=N,wiops=N", set_io_max, show_io_max },
-	{ "device-cgroup-rule", 0, CL_SETTING_REPEAT, "'TYPE MAJ:MIN ACCESS'", set_device_rule,
-	  show_device_rule },
-	{ "device-cgroup", 0, 0, "required|none", set_device_cgroup, show_device_cgroup },
-	{ "timeout", 0, 0, "SECONDS", set_timeout, show_timeout },
-	{ "name", 0, 0, "NAME", set_name, show_name },
-	{ "cgroup-parent", 0, 0, "PATH", set_cgroup_parent, show_cgroup_parent },
-	{ "stats", 0, CL_SETTING_FLAG, "true|false", set_stats, show_stats },
-	{ "stats-json", 0, 0, "FILE", set_stats_json, show_stats_json },
-	{ NULL, 0, 0, NULL, NULL, NULL },
+    {"memory", 0, 0, "SIZE", set_memory, show_memory, CL_BE_ALL},
+    {"memory-swap", 0, 0, "SIZE|max", set_memory_swap, show_memory_swap, CL_BE_NS},
+    {"memory-high", 0, 0, "SIZE", set_memory_high, show_memory_high, CL_BE_NS},
+    {"cpus", 0, 0, "N.N", set_cpus, show_cpus, CL_BE_NS},
+    {"cpu-weight", 0, 0, "N", set_cpu_weight, show_cpu_weight, CL_BE_NS},
+    {"cpuset", 0, 0, "LIST", set_cpuset, show_cpuset, CL_BE_NS},
+    {"pids", 0, 0, "N", set_pids, show_pids, CL_BE_NS},
+    {"io-weight", 0, 0, "N", set_io_weight, show_io_weight, CL_BE_NS},
+    {"io-max", 0, CL_SETTING_REPEAT, "DEV:rbps=N,wbps=N,riops=N,wiops=N", set_io_max, show_io_max,
+     CL_BE_NS},
+    {"device-cgroup-rule", 0, CL_SETTING_REPEAT, "'TYPE MAJ:MIN ACCESS'", set_device_rule,
+     show_device_rule, CL_BE_NS},
+    {"device-cgroup", 0, 0, "required|none", set_device_cgroup, show_device_cgroup, CL_BE_NS},
+    {"timeout", 0, 0, "SECONDS", set_timeout, show_timeout, CL_BE_ALL},
+    {"name", 0, 0, "NAME", set_name, show_name, CL_BE_NS},
+    {"cgroup-parent", 0, 0, "PATH", set_cgroup_parent, show_cgroup_parent, CL_BE_NS},
+    {"stats", 0, CL_SETTING_FLAG, "true|false", set_stats, show_stats, CL_BE_NS},
+    {"stats-json", 0, 0, "FILE", set_stats_json, show_stats_json, CL_BE_NS},
+    {NULL, 0, 0, NULL, NULL, NULL, 0},
 };

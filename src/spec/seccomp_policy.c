@@ -503,13 +503,14 @@ static int set_learn(struct cl_spec *s, const char *v, struct cl_err *err)
 }
 
 const struct cl_setting cl_settings_seccomp[] = {
-    {"no-new-privileges", 0, CL_SETTING_FLAG, "true|false", set_nnp, show_nnp},
+    {"no-new-privileges", 0, CL_SETTING_FLAG, "true|false", set_nnp, show_nnp, CL_BE_NS},
     {"seccomp", 0, 0, "default|unconfined|default-action ACTION|allow-abi ABI", set_seccomp,
-     show_seccomp},
-    {"allow", 0, CL_SETTING_REPEAT, "SYSCALL... [argN OP VALUE]...", set_allow, show_none},
-    {"deny", 0, CL_SETTING_REPEAT, "SYSCALL... [argN OP VALUE]...", set_deny, show_none},
+     show_seccomp, CL_BE_ALL},
+    {"allow", 0, CL_SETTING_REPEAT, "SYSCALL... [argN OP VALUE]...", set_allow, show_none,
+     CL_BE_NS},
+    {"deny", 0, CL_SETTING_REPEAT, "SYSCALL... [argN OP VALUE]...", set_deny, show_none, CL_BE_NS},
     {"syscall", 0, CL_SETTING_REPEAT, "ACTION SYSCALL... [argN OP VALUE]...", set_syscall,
-     show_none},
-    {"learn-seccomp", 0, CL_SETTING_CLI_ONLY, "FILE", set_learn, show_none},
-    {NULL, 0, 0, NULL, NULL, NULL},
+     show_none, CL_BE_NS},
+    {"learn-seccomp", 0, CL_SETTING_CLI_ONLY, "FILE", set_learn, show_none, CL_BE_NS},
+    {NULL, 0, 0, NULL, NULL, NULL, 0},
 };

@@ -46,12 +46,49 @@ const struct cl_setting *cl_settings_find(const char *name)
 	return NULL;
 }
 
+/* The setting's position over all the tables: its bit in s->settings_used. */
+static int setting_index(const struct cl_setting *set)
+{
+	int i = 0;
+
+	for (const struct cl_setting *p = cl_settings_next(NULL); p; p = cl_settings_next(p), i++)
+		if (p == set)
+			return i < CL_SPEC_MAX_SETTINGS ? i : -1;
+	return -1;
+}
+
+int cl_setting_set(const struct cl_setting *set, struct cl_spec *s, const char *value,
+		   struct cl_err *err)
+{
+	int i = setting_index(set);
+
+	if (set->set(s, value, err) < 0)
+		return -1;
+	if (i < 0) /* more settings than the bitmap holds: a build error, fail closed */
+		return cl_fail(err, 0, "internal error: setting '%s' has no bit in settings_used",
+			       set->name);
+	s->settings_used[i / 64] |= 1ULL << (i % 64);
+	return 0;
+}
+
+const struct cl_setting *cl_settings_unsupported(const struct cl_spec *s)
+{
+	int i = 0;
+
+	for (const struct cl_setting *p = cl_settings_next(NULL); p && i < CL_SPEC_MAX_SETTINGS;
+	     p = cl_settings_next(p), i++)
+		if ((s->settings_used[i / 64] >> (i % 64) & 1) &&
+		    !(p->backends & (1u << s->backend)))
+			return p;
+	return NULL;
+}
+
 int cl_setting_apply(const struct cl_setting *set, struct cl_spec *s, const char *value,
 		     const char *where, struct cl_err *err)
 {
 	if (!(set->flags & CL_SETTING_FLAG) && !value)
 		return cl_fail(err, 0, "%s: '%s' needs a value (%s)", where, set->name, set->value);
-	if (set->set(s, value, err) < 0)
+	if (cl_setting_set(set, s, value, err) < 0)
 		return cl_wrap(err, "%s", where);
 	return 0;
 }

@@ -23,6 +23,11 @@ enum {
 	CL_SETTING_CLI_ONLY = 1 << 2, /* not allowed in a profile (e.g. vm-only run modes) */
 };
 
+/* The back ends that honour a setting (1 << enum cl_backend). */
+#define CL_BE_NS  (1u << CL_BACKEND_NS)
+#define CL_BE_VM  (1u << CL_BACKEND_VM)
+#define CL_BE_ALL (CL_BE_NS | CL_BE_VM)
+
 struct cl_setting {
 	const char *name;     /* profile key and long option */
 	char short_opt;	      /* CLI short letter, or 0 */
@@ -34,6 +39,11 @@ struct cl_setting {
 	/* Write the lines ("name value\n", one per item for REPEAT) that give the
 	 * spec's current value; write nothing when it is the default. */
 	void (*show)(const struct cl_spec *s, FILE *out);
+	/* CL_BE_*: where the setting means something.  cl_spec_validate()
+	 * refuses a setting given (on the command line or in a profile) for a
+	 * back end not listed here, naming it; value checks that depend on the
+	 * back end (--bind needs :ro with --vm...) stay in the validators. */
+	unsigned backends;
 };
 
 /* The tables, each ended by an entry with name == NULL. */
@@ -45,6 +55,13 @@ extern const struct cl_setting cl_settings_net[];
 const struct cl_setting *cl_settings_find(const char *name);
 /* Iterate over every setting: pass NULL first, then the previous result. */
 const struct cl_setting *cl_settings_next(const struct cl_setting *prev);
+
+/* Set @value through @set->set and record in @s that the setting was given
+ * (for the back-end check); the profile parser and the CLI both use it. */
+int cl_setting_set(const struct cl_setting *set, struct cl_spec *s, const char *value,
+		   struct cl_err *err);
+/* The first setting given to @s that its back end cannot honour, or NULL. */
+const struct cl_setting *cl_settings_unsupported(const struct cl_spec *s);
 
 /* Apply @value to @s through @set, wrapping an error with @where (e.g.
  * "--memory" or "web.profile:3"). */

@@ -15,6 +15,7 @@
 #include "spec/caps.h"
 #include "util/cleanup.h"
 #include "spec/idmap.h"
+#include "spec/settings.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -179,6 +180,58 @@ static int env_default(struct cl_spec *s, const char *kv, struct cl_err *err)
 	return cl_spec_add_env(s, kv, err);
 }
 
+/* Why a micro-VM cannot honour a container setting, for the refusal. */
+static const char *vm_reason(const char *name)
+{
+	static const struct {
+		const char *prefix, *why;
+	} why[] = {
+	    {"cap-", "runs the command as root of its own kernel, with every capability"},
+	    {"tty", "has a serial console, not a pseudo-terminal"},
+	    {"preserve-fds", "cannot pass host file descriptors to its guest"},
+	    {"userns", "is its own kernel: there is no host user namespace to use"},
+	    {"tmpfs", "has no tmpfs mounts of its own; use a directory in --rootfs"},
+	    {"no-new-privileges", "runs its guest under its own kernel's rules"},
+	    {"allow", "filters nothing in its guest: it has its own kernel"},
+	    {"deny", "filters nothing in its guest: it has its own kernel"},
+	    {"syscall", "filters nothing in its guest: it has its own kernel"},
+	    {"learn-seccomp", "filters nothing in its guest: it has its own kernel"},
+	    {"ip", "has no network"},
+	    {"subnet", "has no network"},
+	    {"publish", "has no network"},
+	    {"dns", "has no network"},
+	    {"add-host", "has no network"},
+	};
+
+	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		if (!strncmp(name, why[i].prefix, strlen(why[i].prefix)))
+			return why[i].why;
+	return "is limited by --memory, its RAM, --vcpus and --timeout only";
+}
+
+/* What only the micro-VM back end asks of settings both honour. */
+static int vm_validate(const struct cl_spec *s, struct cl_err *err)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct cl_mount *m = &s->mounts[i];
+
+		if (m->kind != CL_MOUNT_BIND)
+			continue;
+		if (!m->readonly)
+			return cl_fail(err, 0,
+				       "--bind %s:%s is not supported with --vm: the guest gets a "
+				       "read-only copy of %s, say so with :ro",
+				       m->source, m->dest, m->source);
+		if (s->disk)
+			return cl_fail(
+			    err, 0,
+			    "--bind %s:%s is not supported with --vm --disk (binds travel "
+			    "in the initramfs, which a disk root replaces)",
+			    m->source, m->dest);
+	}
+	return 0;
+}
+
 int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 {
 	struct stat st;
@@ -187,6 +240,15 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, 0, "no command given (cloison run [OPTIONS] -- CMD [ARG...])");
 	if (!s->rootfs)
 		return cl_fail(err, 0, "no rootfs given (--rootfs DIR)");
+	/* each setting names the back ends that honour it: never drop one */
+	const struct cl_setting *unsup = cl_settings_unsupported(s);
+	if (unsup && s->backend == CL_BACKEND_VM)
+		return cl_fail(err, 0, "--%s is not supported with --vm (a micro-VM %s)",
+			       unsup->name, vm_reason(unsup->name));
+	if (unsup)
+		return cl_fail(err, 0, "--%s needs --vm", unsup->name);
+	if (s->backend == CL_BACKEND_VM && vm_validate(s, err) < 0)
+		return -1;
 	if (s->cwd[0] != '/')
 		return cl_fail(err, 0, "working directory '%s' must be an absolute path", s->cwd);
 	if (!valid_hostname(s->hostname))
@@ -240,8 +302,6 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		cap_free(name);
 		return -1;
 	}
-	if (s->backend == CL_BACKEND_NS && (s->kernel || s->disk || s->vm_force))
-		return cl_fail(err, 0, "--kernel, --disk and --force need --vm");
 	if (s->backend == CL_BACKEND_VM) {
 		if (!s->memory)
 			s->memory = 256ULL << 20;

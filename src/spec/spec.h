@@ -91,6 +91,12 @@ struct cl_spec {
 	unsigned vcpus;
 	char *disk;
 	bool vm_force;
+
+	/* which settings (spec/settings.h) were given, by their position over
+	 * all the tables: cl_spec_validate() refuses those the back end cannot
+	 * honour */
+#define CL_SPEC_MAX_SETTINGS 128
+	uint64_t settings_used[CL_SPEC_MAX_SETTINGS / 64];
 };
 
 /* The Docker/crun default capability set. */

@@ -87,7 +87,7 @@ int cl_vm_main_debug(int argc, char **argv)
 			nmmio = (unsigned)strtoul(optarg, NULL, 0);
 			break;
 		case 'p': {
-			char desc[64];
+			char desc[256];
 
 			cl_kvm_probe(desc, sizeof(desc));
 			printf("%s\n", desc);

@@ -26,7 +26,7 @@ void cl_guest_spec_from_spec(const struct cl_spec *s, struct cl_guest_spec *g)
 	    .gid = s->gid,
 	    .hostname = s->hostname,
 	    .root_dev = s->disk ? "/dev/vda" : NULL,
-	    .root_ro = s->readonly,
+	    .root_ro = s->readonly, /* the disk, or else the initramfs root */
 	};
 }
 

@@ -72,7 +72,8 @@ static int hash_file(struct cl_sha256 *md, const char *path, struct cl_err *err)
 /* --- the rootfs tree ----------------------------------------------------- */
 
 /* Called for every entry in name order, parents before children; @rel has no
- * leading '/'.  @dirfd/@name locate the entry itself. */
+ * leading '/'.  @dirfd/@name locate the entry itself.  Returns 0, 1 to leave
+ * the entry and its subtree out, or -1 (err set). */
 typedef int (*walk_fn)(void *ctx, const char *rel, int dirfd, const char *name,
 		       const struct stat *st, struct cl_err *err);
 
@@ -136,6 +137,10 @@ static int walk(int fd, const char *rel, dev_t dev, walk_fn fn, void *ctx, struc
 		if (S_ISSOCK(st.st_mode))
 			continue; /* a socket file means nothing in a new kernel */
 		r = fn(ctx, child, dirfd(d), names[i], &st, err);
+		if (r == 1) { /* the entry and what is below it are replaced */
+			r = 0;
+			continue;
+		}
 		if (r == 0 && S_ISDIR(st.st_mode) && st.st_dev == dev) {
 			int sub = openat(dirfd(d), names[i],
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -179,7 +184,18 @@ static int hash_entry(void *ctx, const char *rel, int dirfd, const char *name,
 struct writer {
 	struct cl_cpio cpio;
 	bool has_dev;
+	const struct cl_initramfs_bind *binds;
+	size_t n_binds;
 };
+
+/* Is @rel (no leading '/') the destination of a bind? */
+static bool bind_target(const struct writer *w, const char *rel)
+{
+	for (size_t i = 0; i < w->n_binds; i++)
+		if (!strcmp(w->binds[i].dest + strspn(w->binds[i].dest, "/"), rel))
+			return true;
+	return false;
+}
 
 static struct cl_cpio_meta meta_of(const struct stat *st)
 {
@@ -198,6 +214,8 @@ static int write_entry(void *ctx, const char *rel, int dirfd, const char *name,
 	struct writer *w = ctx;
 	struct cl_cpio_meta m = meta_of(st);
 
+	if (bind_target(w, rel))
+		return 1; /* a bind hides it, as in a container */
 	if (!strcmp(rel, "dev") && S_ISDIR(st->st_mode))
 		w->has_dev = true;
 	if (S_ISREG(st->st_mode)) {
@@ -215,6 +233,65 @@ static int write_entry(void *ctx, const char *rel, int dirfd, const char *name,
 		return cl_cpio_add(&w->cpio, rel, &m, target, n, err);
 	}
 	return cl_cpio_add(&w->cpio, rel, &m, NULL, 0, err); /* dir, device, fifo */
+}
+
+/* --- binds (--bind SRC:DST:ro) ------------------------------------------- */
+
+/* The directories above @dest that @rootfs lacks, outermost first. */
+static int add_parents(struct writer *w, const char *rootfs, const char *dest, struct cl_err *err)
+{
+	struct cl_cpio_meta dir = {.mode = S_IFDIR | 0755};
+	char rel[PATH_MAX], path[PATH_MAX * 2];
+	struct stat st;
+
+	snprintf(rel, sizeof(rel), "%s", dest + strspn(dest, "/"));
+	for (char *p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		snprintf(path, sizeof(path), "%s/%s", rootfs, rel);
+		if (lstat(path, &st) < 0 && cl_cpio_add(&w->cpio, rel, &dir, NULL, 0, err) < 0)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int add_bind(struct writer *w, const char *rootfs, const struct cl_initramfs_bind *b,
+		    struct cl_err *err)
+{
+	const char *rel = b->dest + strspn(b->dest, "/");
+	_cleanup_close_ int fd = open(b->source, O_RDONLY | O_CLOEXEC);
+	struct cl_cpio_meta m;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return cl_fail(err, errno, "cannot open the bind source %s", b->source);
+	if (add_parents(w, rootfs, b->dest, err) < 0)
+		return -1;
+	m = meta_of(&st);
+	if (S_ISREG(st.st_mode))
+		return cl_cpio_add_fd(&w->cpio, rel, &m, fd, st.st_size, err);
+	if (!S_ISDIR(st.st_mode))
+		return cl_fail(err, 0, "bind source %s is neither a directory nor a regular file",
+			       b->source);
+	if (cl_cpio_add(&w->cpio, rel, &m, NULL, 0, err) < 0)
+		return -1;
+	if (walk(cl_steal_fd(&fd), rel, st.st_dev, write_entry, w, err) < 0)
+		return cl_wrap(err, "bind source %s", b->source);
+	return 0;
+}
+
+static int hash_bind(struct cl_sha256 *md, const struct cl_initramfs_bind *b, struct cl_err *err)
+{
+	struct stat st;
+
+	hash_str(md, b->dest);
+	if (stat(b->source, &st) < 0)
+		return cl_fail(err, errno, "cannot open the bind source %s", b->source);
+	if (!S_ISDIR(st.st_mode))
+		return hash_file(md, b->source, err);
+	hash_str(md, b->source);
+	hash_stat(md, &st);
+	return walk_rootfs(b->source, hash_entry, md, err);
 }
 
 /* --- the image ----------------------------------------------------------- */
@@ -310,12 +387,14 @@ static int write_atomically(const char *dir, const char *final,
 
 struct base_in {
 	const char *rootfs, *modules, *init;
+	const struct cl_initramfs_bind *binds;
+	size_t n_binds;
 };
 
 static int fill_base(FILE *f, const char *path, void *ctx, struct cl_err *err)
 {
 	struct base_in *in = ctx;
-	struct writer w = {.has_dev = false};
+	struct writer w = {.has_dev = false, .binds = in->binds, .n_binds = in->n_binds};
 	struct cl_cpio_meta dir = {.mode = S_IFDIR | 0755}, priv = {.mode = S_IFDIR | 0700},
 			    console = {.mode = S_IFCHR | 0600, .rdev = makedev(5, 1)},
 			    exe = {.mode = S_IFREG | 0755};
@@ -325,6 +404,9 @@ static int fill_base(FILE *f, const char *path, void *ctx, struct cl_err *err)
 	cl_cpio_init(&w.cpio, f, path);
 	if (in->rootfs && walk_rootfs(in->rootfs, write_entry, &w, err) < 0)
 		return -1;
+	for (size_t i = 0; i < in->n_binds; i++)
+		if (add_bind(&w, in->rootfs ? in->rootfs : "/nonexistent", &in->binds[i], err) < 0)
+			return -1;
 	/* the kernel opens /dev/console for init's stdio before init runs */
 	if (!w.has_dev && cl_cpio_add(&w.cpio, "dev", &dir, NULL, 0, err) < 0)
 		return -1;
@@ -457,14 +539,15 @@ static bool cached(const char *path)
 	return utimensat(AT_FDCWD, path, NULL, 0) == 0 && access(path, R_OK) == 0;
 }
 
-int cl_initramfs_build(const char *rootfs_dir, const struct cl_guest_spec *spec,
-		       const char *modules_dir, const char *init_path, const char *cache_dir,
-		       char *out_path, size_t out_len, struct cl_err *err)
+int cl_initramfs_build(const char *rootfs_dir, const struct cl_initramfs_bind *binds,
+		       size_t n_binds, const struct cl_guest_spec *spec, const char *modules_dir,
+		       const char *init_path, const char *cache_dir, char *out_path, size_t out_len,
+		       struct cl_err *err)
 {
 	struct cl_sha256 md_ctx, *md = &md_ctx;
 	_cleanup_free_ char *spec_buf = NULL;
 	char base_hash[HASH_HEX + 1], hash[HASH_HEX + 1], base[PATH_MAX], final[PATH_MAX];
-	struct base_in bin = {rootfs_dir, modules_dir, init_path};
+	struct base_in bin = {rootfs_dir, modules_dir, init_path, binds, n_binds};
 	struct final_in fin;
 	size_t spec_len;
 
@@ -479,6 +562,11 @@ int cl_initramfs_build(const char *rootfs_dir, const struct cl_guest_spec *spec,
 	hash_str(md, rootfs_dir ? "rootfs" : "no rootfs");
 	if (rootfs_dir && walk_rootfs(rootfs_dir, hash_entry, md, err) < 0)
 		return -1;
+	for (size_t i = 0; i < n_binds; i++) {
+		hash_str(md, "bind");
+		if (hash_bind(md, &binds[i], err) < 0)
+			return -1;
+	}
 	hash_str(md, modules_dir ? "modules" : "no modules");
 	if (modules_dir && hash_modules(md, modules_dir, err) < 0)
 		return -1;

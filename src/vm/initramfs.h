@@ -32,8 +32,17 @@ struct cl_guest_spec;
  * is not read twice; init and the modules the same way, the spec through
  * its bytes (SHA-256 in util/sha256.c: no libcrypto to load).  Files are
  * written to a temporary name and renamed, so concurrent builders are safe. */
-int cl_initramfs_build(const char *rootfs_dir, const struct cl_guest_spec *spec,
-		       const char *modules_dir, const char *init_path, const char *cache_dir,
-		       char *out_path, size_t out_len, struct cl_err *err);
+struct cl_initramfs_bind {
+	const char *source; /* host directory or regular file */
+	const char *dest;   /* absolute path in the guest */
+};
+/* @binds (@n_binds, may be 0): host trees copied into the image at their
+ * destination, hiding what the rootfs has there (--bind SRC:DST:ro; the
+ * spec's ro_binds makes them read-only in the guest).  They enter the cache
+ * key as the rootfs does. */
+int cl_initramfs_build(const char *rootfs_dir, const struct cl_initramfs_bind *binds,
+		       size_t n_binds, const struct cl_guest_spec *spec, const char *modules_dir,
+		       const char *init_path, const char *cache_dir, char *out_path, size_t out_len,
+		       struct cl_err *err);
 
 #endif

@@ -3,7 +3,8 @@
  * with no host path, no network, no capabilities and a seccomp allow-list
  * fitted to the run loop.
  *
- * cl_vm_run_jailed() runs the VMM in a child process so that cloison (the
+ * cl_vm_run_jailed() runs the VMM in a child process, PID 1 of a new PID
+ * namespace and in a cgroup of its own below cloison's, so that cloison (the
  * parent) survives a seccomp kill and can report it; the child calls
  * cl_vm_run() with cfg->jail set, and cl_vm_run() calls cl_vm_jail_enter() in
  * its main thread after set-up, before it starts any thread.
@@ -14,6 +15,7 @@
 #define CL_VM_JAIL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "util/error.h"
 #include "vm/vm.h"
@@ -21,12 +23,28 @@
 /* false when CLOISON_VM_NOJAIL is set to anything but "" or "0". */
 bool cl_vm_jail_wanted(void);
 
+/* The VMM's uid and gid when cloison runs as root: this base plus the VMM's
+ * pid, a range no account or subordinate-id range uses (Firecracker's jailer
+ * takes --uid/--gid; cloison picks one per VMM so that two VMMs never share
+ * an identity, and RLIMIT_NPROC counts only that VMM's threads). */
+#define CL_VM_JAIL_ID_BASE 0x7f000000u
+uid_t cl_vm_jail_uid(pid_t vmm_pid);
+
 /* Confine the calling process: namespaces (mount, ipc, uts, net; a user
  * namespace too when not privileged), an empty read-only tmpfs as root,
- * not dumpable, no capabilities, no_new_privs, then the seccomp filter on
- * every thread.  Call it single-threaded: unshare(CLONE_NEWNS) and
- * chroot only change the calling thread's view. */
-int cl_vm_jail_enter(struct cl_err *err);
+ * the bounding set emptied, rlimits lowered (open files, threads, core,
+ * locked memory...), the VMM's own uid/gid (as root), not dumpable, no
+ * capabilities, no_new_privs, then the process-wide seccomp filter on every
+ * thread.  Call it single-threaded: unshare(CLONE_NEWNS) and chroot only
+ * change the calling thread's view. */
+int cl_vm_jail_enter(const struct cl_vm_config *cfg, struct cl_err *err);
+
+/* In a vCPU or I/O thread, before it touches guest state: stack the
+ * smaller filter of its role on the process one (a vCPU thread may run the
+ * guest and serve device I/O on open fds, but not read the console or
+ * poll; the console input thread may read and poll, but not run the guest
+ * or touch the disk).  A no-op in a process that is not confined. */
+int cl_vm_jail_thread(enum cl_vm_thread_role role, struct cl_err *err);
 
 /* cl_vm_run() in a jailed child (or in-process if the jail is disabled).
  * Same contract as cl_vm_run(); a child killed by its seccomp filter (SIGSYS)

@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "util/cleanup.h"
+#include "util/file.h"
 #include "util/lazylib.h"
 
 /* Loaded on the first compressed module, not linked: see util/lazylib.h. */
@@ -127,30 +128,6 @@ void cl_kmod_list_free(struct cl_kmod_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int slurp(const char *path, uint8_t **data, size_t *len, struct cl_err *err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	size_t got = 0;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return cl_fail(err, errno, "cannot open %s", path);
-	if (!(*data = malloc(st.st_size ? st.st_size : 1)))
-		return cl_fail(err, ENOMEM, "cannot read %s", path);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, *data + got, st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(*data);
-			return cl_fail(err, n < 0 ? errno : EIO, "cannot read %s", path);
-		}
-		got += n;
-	}
-	*len = got;
-	return 0;
-}
-
 #define KMOD_MAX (256u << 20) /* no module is this big: a corrupt stream */
 
 static int unxz(const char *path, const uint8_t *in, size_t inlen, void **data, size_t *len,
@@ -256,7 +233,9 @@ int cl_kmod_read(const char *path, void **data, size_t *len, struct cl_err *err)
 	_cleanup_free_ uint8_t *raw = NULL;
 	size_t rawlen = 0;
 
-	if (slurp(path, &raw, &rawlen, err) < 0)
+	/* util/file.c: one owner of the buffer until it is handed out (slurp()
+	 * here freed it on a read error, then its caller's cleanup again) */
+	if (cl_read_file(path, "kernel module", KMOD_MAX, &raw, &rawlen, err) < 0)
 		return -1;
 	if (ends_with(path, ".xz"))
 		return unxz(path, raw, rawlen, data, len, err);

@@ -2,11 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -19,8 +22,16 @@ int cl_kvm_open(struct cl_err *err)
 	_cleanup_close_ int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	int v;
 
-	if (fd < 0)
-		return cl_fail(err, errno, "cannot open /dev/kvm");
+	if (fd < 0) {
+		int e = errno;
+		char why[256];
+
+		if (e == EACCES || e == EPERM) {
+			cl_kvm_denied_hint(why, sizeof(why));
+			return cl_fail(err, 0, "cannot open /dev/kvm: %s", why);
+		}
+		return cl_fail(err, e, "cannot open /dev/kvm");
+	}
 	v = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION)
 		return cl_fail(err, 0, "/dev/kvm speaks KVM API %d, need %d", v, KVM_API_VERSION);
@@ -129,13 +140,42 @@ void cl_kvm_irq_line(int vm_fd, int gsi, int level)
 	ioctl(vm_fd, KVM_IRQ_LINE, &l);
 }
 
+/* /dev/kvm exists but this user may not open it: say so, and how to fix it
+ * (the device is normally root:kvm 0660). */
+void cl_kvm_denied_hint(char *buf, size_t len)
+{
+	struct stat st;
+	const struct group *gr = NULL;
+	const struct passwd *pw = getpwuid(geteuid());
+	char user[64], group[64];
+
+	if (pw)
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "%u", (unsigned)geteuid());
+	if (stat("/dev/kvm", &st) == 0)
+		gr = getgrgid(st.st_gid);
+	if (gr)
+		snprintf(group, sizeof(group), "%s", gr->gr_name);
+	else
+		snprintf(group, sizeof(group), "kvm");
+	snprintf(buf, len,
+		 "permission denied for user %s (uid %u, not in group %s): add the user to the "
+		 "%s group (adduser %s %s) and log in again",
+		 user, (unsigned)geteuid(), group, group, user, group);
+}
+
 int cl_kvm_probe(char *desc, size_t len)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		cl_kvm_denied_hint(desc, len);
+		return -1;
+	}
 	if (fd < 0) {
 		snprintf(desc, len, "absent");
-		return 0;
+		return -1;
 	}
 	close(fd);
 	/* PVM ("Pagetable-based VM") gives the KVM API without VT-x/AMD-V: the

@@ -67,15 +67,35 @@ static void cache_dir(char *buf, size_t len)
 		snprintf(buf, len, "%s/.cache/cloison/initramfs", home ? home : "/tmp");
 }
 
+/* CLOISON_VM_BOOT_WATCHDOG=SECONDS (0: off); see cl_vm_config. */
+#define CL_VM_BOOT_WATCHDOG_S 15
+static unsigned boot_watchdog_ms(void)
+{
+	const char *v = getenv("CLOISON_VM_BOOT_WATCHDOG");
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return CL_VM_BOOT_WATCHDOG_S * 1000;
+	n = strtoul(v, &end, 10);
+	if (*end || n > 3600)
+		return CL_VM_BOOT_WATCHDOG_S * 1000;
+	return (unsigned)n * 1000;
+}
+
 int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 {
 	char kernel[PATH_MAX], init[PATH_MAX], moddir[PATH_MAX], cache[PATH_MAX], initrd[PATH_MAX];
-	char kvm[128];
+	char kvm[256];
 	struct cl_guest_spec g;
 	struct cl_vm_dev *devs[CL_VM_MMIO_MAX];
 	size_t n = 0;
-	int r = -1, stock;
+	int r = -1, stock, kvm_ok;
 
+	/* before any work: a user outside the kvm group learns it at once */
+	kvm_ok = cl_kvm_probe(kvm, sizeof(kvm));
+	if (kvm_ok < 0)
+		return cl_fail(err, 0, "cannot use /dev/kvm: %s", kvm);
 	if (s->kernel)
 		snprintf(kernel, sizeof(kernel), "%s", s->kernel);
 	else if (cl_vm_default_kernel(kernel, sizeof(kernel), err) < 0)
@@ -83,7 +103,7 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	stock = cl_vm_kernel_is_stock(kernel, err);
 	if (stock < 0)
 		return cl_wrap(err, "guest kernel %s", kernel);
-	if (cl_kvm_probe(kvm, sizeof(kvm)) == 0 && stock == 1 && !s->vm_force)
+	if (kvm_ok == 0 && stock == 1 && !s->vm_force)
 		return cl_fail(err, 0,
 			       "cannot boot %s here: /dev/kvm is %s; a stock Linux guest needs hardware "
 			       "virtualization (VT-x/AMD-V). Use --force to try anyway",
@@ -94,8 +114,21 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 		return -1;
 	cl_guest_modules_dir(kernel, moddir, sizeof(moddir));
 	cache_dir(cache, sizeof(cache));
-	if (cl_initramfs_build(s->disk ? NULL : s->rootfs, &g, moddir[0] ? moddir : NULL, init, cache,
-			       initrd, sizeof(initrd), err) < 0)
+	struct cl_initramfs_bind binds[s->n_mounts + 1];
+	char *ro_binds[s->n_mounts + 1];
+	size_t nb = 0;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		/* cl_spec_validate() let only read-only binds through */
+		if (s->mounts[i].kind != CL_MOUNT_BIND || !s->mounts[i].readonly)
+			return cl_fail(err, 0, "internal error: mount %s reached the micro-VM",
+				       s->mounts[i].dest);
+		binds[nb] = (struct cl_initramfs_bind){s->mounts[i].source, s->mounts[i].dest};
+		ro_binds[nb++] = s->mounts[i].dest;
+	}
+	ro_binds[nb] = NULL;
+	g.ro_binds = nb ? ro_binds : NULL;
+	if (cl_initramfs_build(s->disk ? NULL : s->rootfs, binds, nb, &g, moddir[0] ? moddir : NULL,
+			       init, cache, initrd, sizeof(initrd), err) < 0)
 		return -1;
 
 	if (s->disk) {
@@ -119,6 +152,8 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 		.console_out = STDOUT_FILENO,
 		.console_in_after_exec = true,
 		.force = s->vm_force,
+		.timeout_ms = (unsigned)s->res.timeout_ms,
+		.boot_watchdog_ms = boot_watchdog_ms(),
 		.extra_devs = devs,
 		.n_extra_devs = n,
 		.attach = cl_virtio_attach_devs,

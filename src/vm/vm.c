@@ -209,10 +209,21 @@ static void *vcpu_thread(void *arg)
 	struct cl_vm *vm = c->vm;
 	sigset_t set;
 
+	char name[16];
+	struct cl_err err = {0};
+
 	cur_run = c->run;
 	sigfillset(&set);
 	sigdelset(&set, CL_VM_KICK_SIGNAL);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	snprintf(name, sizeof(name), "vcpu%u", c->id);
+	pthread_setname_np(pthread_self(), name);
+	/* its own filter before the guest runs a single instruction */
+	if (vm->cfg->confine_thread && vm->cfg->confine_thread(CL_VM_THREAD_VCPU, &err) < 0) {
+		cl_vm_stop_err(vm, &err);
+		cur_run = NULL;
+		return NULL;
+	}
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -263,9 +274,26 @@ static void watchdog(struct cl_vm *vm, int *idle_ticks)
 	kick_all(vm);
 }
 
+/* The boot watchdog (cfg->boot_watchdog_ms): true once the guest has gone
+ * that long without an exit to the VMM before its init started. */
+static bool boot_stalled(struct cl_vm *vm, uint64_t *last_exits, uint64_t *since)
+{
+	uint64_t now = cl_vm_now(), exits = atomic_load(&vm->exits);
+
+	if (!vm->cfg->boot_watchdog_ms || vm->t.mark[CL_MARK_INIT])
+		return false;
+	if (exits != *last_exits || !*since) {
+		*last_exits = exits;
+		*since = now;
+		return false;
+	}
+	return now - *since >= vm->cfg->boot_watchdog_ms * 1000000ULL;
+}
+
 static void wait_for_stop(struct cl_vm *vm)
 {
 	const struct cl_vm_config *cfg = vm->cfg;
+	uint64_t last_exits = 0, since = 0;
 	int idle_ticks = 0;
 
 	pthread_mutex_lock(&vm->lock);
@@ -286,6 +314,15 @@ static void wait_for_stop(struct cl_vm *vm)
 			cl_vm_stop_fail(vm, CL_EXIT_TIMEOUT,
 					"guest did not report an exit status within %u ms",
 					cfg->timeout_ms);
+		else if (boot_stalled(vm, &last_exits, &since))
+			cl_vm_stop_fail(
+			    vm, CL_EXIT_FAILURE,
+			    "the guest made no progress for %u s while booting and never "
+			    "reached its init (no exit to the VMM in that time: no console "
+			    "output, no device access; %llu exits before); /dev/kvm here: "
+			    "%s (CLOISON_VM_BOOT_WATCHDOG=SECONDS sets the limit)",
+			    cfg->boot_watchdog_ms / 1000, (unsigned long long)last_exits,
+			    vm->kvmdesc);
 		else
 			watchdog(vm, &idle_ticks);
 		pthread_mutex_lock(&vm->lock);
@@ -480,7 +517,6 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 	_cleanup_free_ uint8_t *kbuf = NULL;
 	struct cl_boot_image bi;
 	struct sigaction sa;
-	char kvmdesc[64];
 	size_t klen;
 	int ret = -1;
 
@@ -496,12 +532,13 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 		return -1;
 	if (cl_boot_image_parse(kbuf, klen, &bi, err) < 0)
 		return cl_wrap(err, "cannot boot %s", cfg->kernel);
-	if (!bi.testguest && !cl_kvm_probe(kvmdesc, sizeof(kvmdesc)) && !cfg->force &&
-	    strcmp(kvmdesc, "absent"))
+	if (!bi.testguest && cl_kvm_probe(vm->kvmdesc, sizeof(vm->kvmdesc)) == 0 && !cfg->force)
 		return cl_fail(err, 0,
 			       "%s is a stock Linux kernel, but /dev/kvm here is %s: it needs "
 			       "hardware virtualisation (VT-x/AMD-V); --force tries anyway",
-			       cfg->kernel, kvmdesc);
+			       cfg->kernel, vm->kvmdesc);
+	if (bi.testguest)
+		cl_kvm_probe(vm->kvmdesc, sizeof(vm->kvmdesc));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_handler; /* no SA_RESTART: KVM_RUN must return EINTR */
@@ -514,7 +551,7 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 	if (build(vm, kbuf, &bi, err) < 0)
 		goto out;
 	free(cl_steal_ptr(&kbuf));
-	if (cfg->confine && cfg->confine(err) < 0) /* single-threaded still */
+	if (cfg->confine && cfg->confine(cfg, err) < 0) /* single-threaded still */
 		goto out;
 	if (cl_uart_start_input(vm->devs[0], err) < 0)
 		goto out;

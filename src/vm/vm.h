@@ -51,6 +51,9 @@ struct cl_vm_times {
 	uint64_t exits;		/* KVM exits handled in user space */
 };
 
+/* What a VMM thread does, for its own seccomp filter (vm/jail.h). */
+enum cl_vm_thread_role { CL_VM_THREAD_VCPU, CL_VM_THREAD_IO };
+
 struct cl_vm_config {
 	const char *kernel;	/* bzImage, or ELF vmlinux with a PVH note */
 	const char *initrd;	/* NULL: none */
@@ -65,6 +68,12 @@ struct cl_vm_config {
 	bool console_in_after_exec;
 	bool force;		/* boot a stock kernel even where it cannot run (PVM) */
 	unsigned timeout_ms;	/* 0: none; else stop with exit 124 after this long */
+	/* 0: none; else stop with an error when the guest, before its init
+	 * marks CL_MARK_INIT, goes this long without a single exit to the VMM
+	 * (no port or MMIO access, no console output): a boot that cannot
+	 * make progress, such as a stock kernel on PVM, fails instead of
+	 * spinning silently until killed. */
+	unsigned boot_watchdog_ms;
 	/* Devices of other engineers (virtio-mmio): the VMM sets their vm and
 	 * set_irq before the first access and calls attach, if set, once guest
 	 * memory exists.  Handlers run one at a time under the VMM's bus lock. */
@@ -76,7 +85,9 @@ struct cl_vm_config {
 	/* Called once the VM is built (memory, image, devices, vCPU fds), in
 	 * the calling thread before any other thread starts; -1 (err set)
 	 * stops.  cl_vm_run_jailed() (vm/jail.h) sets it to cl_vm_jail_enter. */
-	int (*confine)(struct cl_err *err);
+	int (*confine)(const struct cl_vm_config *cfg, struct cl_err *err);
+	/* Called by each vCPU and I/O thread first thing (cl_vm_jail_thread). */
+	int (*confine_thread)(enum cl_vm_thread_role role, struct cl_err *err);
 };
 
 /* Run the VM to completion.  0: the guest reported *guest_status (0..255) on
@@ -86,9 +97,13 @@ struct cl_vm_config {
 int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *err);
 
 /* Describe /dev/kvm: "hardware (AMD-V)", "hardware (VT-x)",
- * "PVM — stock guest kernels cannot run", or "absent".  Returns 1 when a
- * stock Linux kernel can boot, 0 when it cannot (PVM, absent). */
+ * "PVM — stock guest kernels cannot run", "absent", or "permission denied
+ * for user ...: add the user to the kvm group ...".  Returns 1 when a stock
+ * Linux kernel can boot, 0 when it cannot (PVM), -1 when /dev/kvm cannot be
+ * opened at all (absent, or this user may not). */
 int cl_kvm_probe(char *desc, size_t len);
+/* The "permission denied ..." text above: user, group, what to do. */
+void cl_kvm_denied_hint(char *buf, size_t len);
 
 /* 1: @path is a stock Linux kernel (bzImage or PVH vmlinux); 0: it is
  * cloison's own freestanding test guest (it carries CL_TESTGUEST_SIGNATURE as

@@ -40,6 +40,7 @@ struct cl_vm {
 	struct cl_vm_times t;
 	atomic_ullong pio_unknown, mmio_unknown, exits;
 	atomic_int watch_gen;
+	char kvmdesc[256];	/* cl_kvm_probe()'s words, for messages */
 };
 
 uint64_t cl_vm_now(void);

@@ -110,6 +110,13 @@ void guest_main(const uint8_t *bp)
 	size_t hl;
 	int r;
 
+	/* "testguest-boot-stall": a boot that stops making progress before
+	 * init, as a stock kernel does on PVM (the VMM's boot watchdog) */
+	if (cmdline_arg(cmdline, "bootstall", &hl) || initrd_has(bp, "arg=testguest-boot-stall")) {
+		puts_("testguest: stalling before init\n");
+		for (;;)
+			__asm__ volatile("pause");
+	}
 	mark(1); /* "init reached": kernel boot is done, for us at once */
 	h = bench_arg(cmdline, &hl);
 	if (h)

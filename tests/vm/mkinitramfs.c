@@ -121,7 +121,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "--init and --cache are required\n");
 		return 2;
 	}
-	if (cl_initramfs_build(rootfs, &s, modules, init, cache, out, sizeof(out), &err) < 0) {
+	if (cl_initramfs_build(rootfs, NULL, 0, &s, modules, init, cache, out, sizeof(out), &err) <
+	    0) {
 		cl_err_print(&err);
 		return 1;
 	}

@@ -188,6 +188,15 @@ static void *input_thread(void *arg)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_setname_np(pthread_self(), "console-in");
+	if (u->vm->cfg->confine_thread) {
+		struct cl_err err = {0};
+
+		if (u->vm->cfg->confine_thread(CL_VM_THREAD_IO, &err) < 0) {
+			cl_vm_stop_err(u->vm, &err);
+			return NULL;
+		}
+	}
 	for (;;) {
 		struct pollfd p[2] = {{.fd = u->in_fd, .events = POLLIN},
 				      {.fd = u->stop_fd, .events = POLLIN}};
