@@ -20,10 +20,12 @@
 
 #include "spec/idmap.h"
 #include "util/cleanup.h"
+#include "vm/jail.h"
 #include "util/fd.h"
 
 #define POOL_START 0x70000000u
 #define POOL_END 0xF0000000u /* exclusive */
+_Static_assert(CL_VM_JAIL_ID_BASE == CL_IDRANGE_VMM_START, "the VMMs' ids are kept out of the pool");
 
 static const char *dir(void)
 {
@@ -138,6 +140,7 @@ int cl_idrange_acquire(struct cl_idrange *r, int min_fd, struct cl_err *err)
 	int rc = -1;
 
 	r->fd = -1;
+	take(&t, CL_IDRANGE_VMM_START, CL_IDRANGE_VMM_COUNT);
 	/* a dedicated pool: the "cloison" entry of both files */
 	if (cl_subid_lookup("/etc/subuid", "cloison", (unsigned long)-1, &start, &count) == 0) {
 		if (cl_subid_lookup("/etc/subgid", "cloison", (unsigned long)-1, &s2, &c2) < 0 || s2 != start ||

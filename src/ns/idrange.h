@@ -11,6 +11,11 @@
 
 #define CL_IDRANGE_SIZE CL_IDRANGE_COUNT
 
+/* Never handed out: the micro-VM monitors' own ids (vm/jail.h,
+ * CL_VM_JAIL_ID_BASE + pid). */
+#define CL_IDRANGE_VMM_START 0x7f000000u
+#define CL_IDRANGE_VMM_COUNT 0x01000000u
+
 /* The pool: the /etc/subuid (and /etc/subgid) entry of the user "cloison"
  * when there is one (as podman's "containers" for --userns=auto), else
  * 0x70000000-0xEFFFFFFF, a space no real user owns (systemd-nspawn's
