@@ -55,8 +55,16 @@ load helpers
 @test "check and run --vm: /dev/kvm that this user may not open is 'permission denied' with the fix, not 'absent'" {
 	[ -c /dev/kvm ] || skip "no /dev/kvm"
 	id nobody >/dev/null 2>&1 || skip "no user nobody"
-	as_nobody() { HOME="$BATS_TEST_TMPDIR" timeout 60 setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
+	as_nobody() { HOME=/ timeout 60 setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
 	as_nobody test -r /dev/kvm && skip "nobody can open /dev/kvm here"
+	# what nobody runs, where nobody can reach it (the checkout may be
+	# under a 0700 directory such as /root; the test rootfs is private)
+	local d
+	d=$(mktemp -d /tmp/cloison-kvmperm.XXXXXX)
+	chmod 755 "$d"
+	cp "$CLOISON" "$TOP/build/testguest.bzImage" "$d/"
+	cp -a "$ROOTFS/." "$d/rootfs"
+	local CLOISON=$d/cloison ROOTFS=$d/rootfs
 	run as_nobody "$CLOISON" check
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -64,7 +72,7 @@ load helpers
 	[[ "$line" == *"permission denied for user nobody"* ]]
 	[[ "$line" == *"add the user to the kvm group"* ]]
 	[[ "$line" != *absent* ]]
-	run as_nobody "$CLOISON" run --vm --rootfs "$ROOTFS" --kernel "$TOP/build/testguest.bzImage" -- /bin/true
+	run as_nobody "$CLOISON" run --vm --rootfs "$ROOTFS" --kernel "$d/testguest.bzImage" -- /bin/true
 	echo "$output"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"cannot use /dev/kvm: permission denied for user nobody"*"kvm group"* ]]
@@ -78,4 +86,5 @@ load helpers
 		[[ "$output" == *"permission denied"* ]]
 		[[ "$output" != *absent* ]]
 	fi
+	rm -rf "$d"
 }

@@ -779,7 +779,8 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 		if (must)
 			return cl_fail(err, 0, "resource limits need cgroups, and no cgroup hierarchy is mounted");
 		if (devices)
-			return cl_fail(err, 0, NO_DEVICES "no cgroup hierarchy is mounted");
+			return cl_fail(err, 0, NO_DEVICES "no cgroup hierarchy is mounted here (`ip netns exec` "
+				       "mounts a /sys without them: nsenter --net=/run/netns/NAME keeps them)");
 		return 0;
 	}
 	if (create(s, cg, &L, &e) < 0)

@@ -283,15 +283,17 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 			goto out;
 		cl_warn("%s (--allow-shared-rootfs)", err->msg);
 	}
-	/* As root: the rootfs and bind sources resolved here (rootless, the
-	 * child does it with the same ids) */
-	if (cl_seccomp_compile(s, &scp, err) < 0 || (geteuid() == 0 && cl_mounts_open(s, &trees, min_fd, err) < 0))
+	if (cl_seccomp_compile(s, &scp, err) < 0)
 		goto out;
 	j.seccomp = &scp;
 	j.trees = &trees;
 	if (cl_cgroup_create(s, &cg, err) < 0 || cl_net_prepare(s, &net, err) < 0)
 		goto out;
 	j.spec = cl_net_jail_spec(&net, s); /* bridge mode: its address, hosts, resolv.conf */
+	/* As root: the rootfs and bind sources (the bridge's files included)
+	 * resolved here; rootless, the child does it with the same ids */
+	if (geteuid() == 0 && cl_mounts_open(j.spec, &trees, min_fd, err) < 0)
+		goto out;
 
 	/* decided here: in the child our euid is already the namespace's root */
 	bool setgroups_denied = cl_userns_setgroups_denied(s);

@@ -234,7 +234,7 @@ static int setup_user_mounts(const struct cl_spec *s, const struct cl_mount_tree
 		}
 		/* the parent's detached copy of the source (cl_mounts_open) */
 		struct stat st;
-		if (fstat(t->binds[i], &st) < 0)
+		if (i >= t->n || fstat(t->binds[i], &st) < 0)
 			return cl_fail(err, errno, "cannot bind %s on %s", m->source, m->dest);
 		_cleanup_close_ int fd =
 			cl_mkpath_beneath(rootfd, m->dest, !S_ISDIR(st.st_mode), S_ISDIR(st.st_mode) ? 0755 : 0644,
