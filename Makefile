@@ -37,7 +37,7 @@ ROOTFS   ?= $(BUILD)/rootfs
 DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev libcgroup-dev \
               libjson-c-dev busybox-static
 DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd \
-              groff-base mandoc python3
+              groff-base mandoc python3 clang-format
 DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86
 EXTRA_DEPS :=
 
@@ -136,7 +136,7 @@ check-asan:
 	CLOISON=$(CURDIR)/build-asan/cloison ASAN_OPTIONS=detect_leaks=1 tests/run-tests tests/container.bats tests/check.bats
 
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+	clang-format -i $$(find src tests -name '*.[ch]')
 
 install: all
 	install -D -m 0755 $(BUILD)/cloison $(DESTDIR)$(BINDIR)/cloison

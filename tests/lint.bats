@@ -84,3 +84,12 @@ dead_bangs() {
 		{prev=""} /^[[:space:]]+! [^|&]*$/ {prev=FILENAME":"FNR": "$0}' tests/*.bats tests/*/*.bats
 	[ -z "$output" ] || { echo "$output"; false; }
 }
+
+@test "the C sources are formatted as .clang-format says (make format fixes them)" {
+	command -v clang-format >/dev/null || { echo "clang-format missing (make deps-test installs it)"; false; }
+	local f bad=()
+	while IFS= read -r f; do
+		clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || bad+=("$f")
+	done < <(find "$TOP/src" "$TOP/tests" -name '*.[ch]' | sort)
+	[ "${#bad[@]}" -eq 0 ] || { printf 'not formatted (make format): %s\n' "${bad[@]}"; false; }
+}

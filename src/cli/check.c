@@ -35,7 +35,7 @@ static struct row rows[MAX_ROWS];
 static int nrows;
 
 static struct row *add(const char *section, const char *name, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static struct row *add(const char *section, const char *name, bool ok, const char *fmt, ...)
 {
 	struct row *r = &rows[nrows < MAX_ROWS - 1 ? nrows++ : nrows];
@@ -67,10 +67,13 @@ static int try_unshare(int flag)
 
 static void check_namespaces(void)
 {
-	static const struct { const char *name; int flag; } ns[] = {
-		{ "user", CLONE_NEWUSER }, { "pid", CLONE_NEWPID },	  { "mount", CLONE_NEWNS },
-		{ "net", CLONE_NEWNET },   { "uts", CLONE_NEWUTS },	  { "ipc", CLONE_NEWIPC },
-		{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+	static const struct {
+		const char *name;
+		int flag;
+	} ns[] = {
+	    {"user", CLONE_NEWUSER},	 {"pid", CLONE_NEWPID},	  {"mount", CLONE_NEWNS},
+	    {"net", CLONE_NEWNET},	 {"uts", CLONE_NEWUTS},	  {"ipc", CLONE_NEWIPC},
+	    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
 	};
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 		int e = try_unshare(ns[i].flag);
@@ -114,11 +117,14 @@ static void check_cgroups(void)
 			snprintf(v2path, sizeof(v2path), "%s", mnt);
 		else if (strcmp(fstype, "cgroup") == 0) {
 			const char *name = strrchr(mnt, '/');
-			off += (size_t)snprintf(v1 + off, off < sizeof(v1) ? sizeof(v1) - off : 0, "%s%s",
-						off ? "," : "", name ? name + 1 : mnt);
+			off += (size_t)snprintf(v1 + off, off < sizeof(v1) ? sizeof(v1) - off : 0,
+						"%s%s", off ? "," : "", name ? name + 1 : mnt);
 		}
 	}
-	const char *layout = v2path[0] && v1[0] ? "hybrid" : v2path[0] ? "v2 (unified)" : v1[0] ? "v1" : "none";
+	const char *layout = v2path[0] && v1[0] ? "hybrid"
+			     : v2path[0]	? "v2 (unified)"
+			     : v1[0]		? "v1"
+						: "none";
 	add("cgroups", "layout", v1[0] || v2path[0], "%s", layout);
 	if (v1[0])
 		add("cgroups", "v1", true, "%s", v1);
@@ -128,7 +134,8 @@ static void check_cgroups(void)
 		_cleanup_fclose_ FILE *c = fopen(p, "re");
 		if (c && fgets(ctl, sizeof(ctl), c))
 			ctl[strcspn(ctl, "\n")] = '\0';
-		add("cgroups", "v2", true, "%.100s: %.140s", v2path, ctl[0] ? ctl : "(no controllers)");
+		add("cgroups", "v2", true, "%.100s: %.140s", v2path,
+		    ctl[0] ? ctl : "(no controllers)");
 	}
 	/* which controllers a context can use, and where (ns/cgroup_probe.c) */
 	struct cl_cgroup_report_row cg[16];
@@ -167,12 +174,15 @@ int cl_cmd_check(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			puts("Usage: cloison check [--json]\n\nReport what this host supports: each "
-			     "namespace, user namespaces,\nthe cgroup layout and controllers, seccomp, "
-			     "and /dev/kvm.");
+			puts(
+			    "Usage: cloison check [--json]\n\nReport what this host supports: each "
+			    "namespace, user namespaces,\nthe cgroup layout and controllers, "
+			    "seccomp, "
+			    "and /dev/kvm.");
 			return 0;
 		} else {
-			fprintf(stderr, "cloison: unknown option %s (see cloison check --help)\n", argv[i]);
+			fprintf(stderr, "cloison: unknown option %s (see cloison check --help)\n",
+				argv[i]);
 			return 125;
 		}
 	}
@@ -194,7 +204,8 @@ int cl_cmd_check(int argc, char **argv)
 			json_object_object_add(o, "detail", json_object_new_string(rows[i].detail));
 			json_object_object_add(sec, rows[i].name, o);
 		}
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 		return 0;
 	}

@@ -143,14 +143,14 @@ static int collect(struct gc *g, struct cl_err *err)
 int cl_cmd_gc(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct cl_err err = { 0 }, ignored;
+	struct cl_err err = {0}, ignored;
 	struct cl_ipam st;
-	struct cl_nl nl = { 0 };
-	struct gc g = { .netns = cl_netns_id(), .st = &st, .nl = &nl };
+	struct cl_nl nl = {0};
+	struct gc g = {.netns = cl_netns_id(), .st = &st, .nl = &nl};
 	int o, r = -1;
 
 	optind = 1;

@@ -5,20 +5,20 @@
 #include "cli/cli.h"
 
 static const char usage[] =
-	"Usage: cloison COMMAND [OPTIONS]\n"
-	"\n"
-	"Run a command, a service or a CI job in an isolated context: a container\n"
-	"(namespaces, pivot_root, capabilities) or a micro-VM (KVM).\n"
-	"\n"
-	"Commands:\n"
-	"  run [OPTIONS] -- CMD [ARG...]   run CMD in a new jail and wait for it\n"
-	"  check [--json]                  what this host supports\n"
-	"  profile list|show|check|keys    the profiles: hand-written jail settings\n"
-	"  gc [--dry-run]                  release what killed jails left (leases, bridges)\n"
-	"  help                            this text (also --help)\n"
-	"  --version                       cloison's version\n"
-	"\n"
-	"Run 'cloison COMMAND --help' for a command's options; see cloison(1).\n";
+    "Usage: cloison COMMAND [OPTIONS]\n"
+    "\n"
+    "Run a command, a service or a CI job in an isolated context: a container\n"
+    "(namespaces, pivot_root, capabilities) or a micro-VM (KVM).\n"
+    "\n"
+    "Commands:\n"
+    "  run [OPTIONS] -- CMD [ARG...]   run CMD in a new jail and wait for it\n"
+    "  check [--json]                  what this host supports\n"
+    "  profile list|show|check|keys    the profiles: hand-written jail settings\n"
+    "  gc [--dry-run]                  release what killed jails left (leases, bridges)\n"
+    "  help                            this text (also --help)\n"
+    "  --version                       cloison's version\n"
+    "\n"
+    "Run 'cloison COMMAND --help' for a command's options; see cloison(1).\n";
 
 int main(int argc, char **argv)
 {

@@ -17,132 +17,132 @@
 #include "util/cleanup.h"
 
 static const char run_usage[] =
-	"Usage: cloison run [OPTIONS] -- CMD [ARG...]\n"
-	"\n"
-	"Run CMD in a new jail: namespaces (pid, mount, net, uts, ipc, cgroup, time;\n"
-	"user with --userns or when not run by root), pivot_root onto the rootfs,\n"
-	"capabilities trimmed to Docker's default set, no_new_privs.\n"
-	"\n"
-	"Profiles and system call filtering (cloison.profile(5)):\n"
-	"  --profile NAME|PATH     apply a profile first: every option below can be\n"
-	"                          a profile line; options given override it\n"
-	"                          (repeatable; a NAME only in /etc/cloison/profiles,\n"
-	"                          " CL_SHAREDIR "/profiles and, not\n"
-	"                          installed, the checkout's profiles/; never the\n"
-	"                          current directory: name your own by path)\n"
-	"  --seccomp default|unconfined|'default-action ACTION'|'allow-abi i386|x32'\n"
-	"                          the seccomp policy: Docker's default (the default),\n"
-	"                          none, one of your own with its default action, or\n"
-	"                          let 32-bit or x32 calls through it (blocked otherwise)\n"
-	"  --allow 'SYSCALL... [argN OP VALUE]...'\n"
-	"                          let these system calls through (when the arguments\n"
-	"                          match: OP is ==, !=, <, <=, >, >= or &); repeatable\n"
-	"  --deny 'SYSCALL... [argN OP VALUE]...'\n"
-	"                          make them fail with EPERM; repeatable\n"
-	"  --syscall 'ACTION SYSCALL... [argN OP VALUE]...'\n"
-	"                          any action: allow, deny, errno:N, kill (the thread),\n"
-	"                          kill-process, trap (SIGSYS), log; repeatable\n"
-	"  --no-new-privileges[=false]\n"
-	"                          no set-user-ID or file capability gain (default on)\n"
-	"  --learn-seccomp FILE    run CMD under a filter that records every system\n"
-	"                          call it makes, then write them to FILE as an\n"
-	"                          allow-list profile (use with --profile FILE)\n"
-	"\n"
-	"Root filesystem and mounts:\n"
-	"  --rootfs DIR            root filesystem (default: $CLOISON_ROOTFS, else the\n"
-	"                          rootfs 'make run' builds next to the binary, else\n"
-	"                          " CL_STATEDIR "/rootfs)\n"
-	"  --read-only             mount the rootfs read-only (its mount points must\n"
-	"                          exist: nothing is created in it)\n"
-	"  --allow-shared-rootfs   run even though other host users can reach the\n"
-	"                          writable rootfs of a jail whose root is host root\n"
-	"                          (refused otherwise: keep it under a 0700 directory)\n"
-	"  --bind SRC:DST[:ro|:rw] bind-mount host SRC on DST, recursively (nodev;\n"
-	"                          read-only all the way down with :ro)\n"
-	"  --tmpfs DST[:size=N]    a tmpfs on DST (N: bytes, or with a K, M, G or T\n"
-	"                          suffix, optionally followed by B)\n"
-	"\n"
-	"Process:\n"
-	"  -e, --env KEY=VALUE     set an environment variable (repeatable)\n"
-	"  -w, --cwd DIR           working directory inside the jail (default /)\n"
-	"  -u, --user UID[:GID]    run as this uid and gid inside the jail (default 0:0;\n"
-	"                          GID defaults to UID)\n"
-	"  --hostname NAME         hostname inside the jail (default cloison)\n"
-	"  -i, --interactive       keep stdin attached (otherwise /dev/null)\n"
-	"  -t, --tty               allocate a pseudo-terminal (raw mode, window size\n"
-	"                          and SIGWINCH forwarded)\n"
-	"  --init                  run a tiny PID 1 that reaps zombies and forwards signals\n"
-	"  --preserve-fds N        pass fds 3..3+N-1 to the command (others are closed)\n"
-	"\n"
-	"Privileges and namespaces:\n"
-	"  --cap-add CAP           add a capability (CAP_NET_ADMIN, net_admin, ALL)\n"
-	"  --cap-drop CAP          drop a capability (ALL drops every one)\n"
-	"  --userns                use a user namespace mapped to an unprivileged id range\n"
-	"                          (always on when not run by root: rootless)\n"
-	"\n"
-	"Network:\n"
-	"  --net none|host|bridge[=NAME]\n"
-	"                          none: a new network namespace with only lo, up\n"
-	"                          (default); host: share the host's (weaker);\n"
-	"                          bridge: eth0 on a veth to bridge NAME (default\n"
-	"                          cl-br0, made on demand), an address, a default\n"
-	"                          route, /etc/hosts and /etc/resolv.conf (root only)\n"
-	"  --ip ADDR[/PREFIX]      the jail's address (default: the next free one)\n"
-	"  --subnet ADDR/PREFIX    the subnet of a bridge cloison creates\n"
-	"                          (default 10.88.0.0/16, the bridge at .1)\n"
-	"  -p, --publish [HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp]\n"
-	"                          forward HOSTPORT on the host's addresses (or HOSTIP)\n"
-	"                          to the jail's JAILPORT; repeatable\n"
-	"  --dns ADDR              nameserver for resolv.conf (default: the host's,\n"
-	"                          except loopback ones); repeatable\n"
-	"  --add-host NAME:ADDR    an extra /etc/hosts line; repeatable\n"
-	"\n"
-	"Resources (cgroups: each context gets its own, <cloison's cgroup>/cloison/ID):\n"
-	"  --memory SIZE           memory limit; the OOM killer ends the command (137)\n"
-	"  --memory-swap SIZE|max  memory plus swap (default: = --memory, no swap)\n"
-	"  --memory-high SIZE      reclaim and throttle above this (v1: soft limit)\n"
-	"  --cpus N.N              CPU time, in CPUs (0.5: 50 ms every 100 ms)\n"
-	"  --cpu-weight N          share under contention, 1-10000 (default 100)\n"
-	"  --cpuset LIST           run on these CPUs only (0-1,3)\n"
-	"  --pids N                at most N processes and threads\n"
-	"  --io-weight N           block I/O share, 1-10000 (default 100)\n"
-	"  --io-max DEV:rbps=N,wbps=N,riops=N,wiops=N\n"
-	"                          block I/O limits on DEV (a path or MAJ:MIN); repeatable\n"
-	"  --device-cgroup-rule 'TYPE MAJ:MIN ACCESS'\n"
-	"                          also allow this device ('c 10:200 rwm'; only the /dev\n"
-	"                          set can be opened or made otherwise); repeatable\n"
-	"  --device-cgroup required|none\n"
-	"                          refuse to run when the device allow-list cannot\n"
-	"                          be installed (default), or run without it (weaker)\n"
-	"  --timeout SECONDS       kill the whole context at the deadline, exit 124\n"
-	"  --name NAME             the context's name: its cgroup is cloison/NAME\n"
-	"                          (default: a random ID); one running context per name\n"
-	"  --cgroup-parent PATH    put the context's cgroup under PATH instead of\n"
-	"                          cloison/ (relative: to cloison's own cgroup)\n"
-	"  --stats                 print the resources used on exit (stderr)\n"
-	"  --stats-json FILE       write them to FILE as JSON\n"
-	"\n"
-	"Micro-VM mode (the same rootfs and command in a KVM virtual machine; of the\n"
-	"options above it honours --rootfs, --read-only, --bind SRC:DST:ro (a read-only\n"
-	"copy in the initramfs), -e, -w, -u, --hostname, -i, --init, --timeout and\n"
-	"--net none, and refuses the others by name):\n"
-	"  --vm                    run in a micro-VM with its own kernel, not a container\n"
-	"  --kernel PATH           guest kernel: bzImage or PVH vmlinux (default: the\n"
-	"                          newest /boot/vmlinuz-*-cloud-amd64)\n"
-	"  --vcpus N               virtual CPUs (default 1)\n"
-	"  --memory SIZE           guest RAM (default 256M)\n"
-	"  --disk IMG              boot from this ext4 image (rootfs-tools/mkimage-ext4)\n"
-	"                          instead of an initramfs of --rootfs; --read-only\n"
-	"                          attaches it read-only\n"
-	"  --force                 boot a stock kernel even where /dev/kvm cannot (PVM);\n"
-	"                          a boot that makes no progress for 15 s (no exit to\n"
-	"                          the VMM before init) then fails with exit 125\n"
-	"\n"
-	"Exit status: the command's own; 128+N when killed by signal N; 125 when\n"
-	"cloison itself fails, 126 when CMD cannot be executed, 127 when not found;\n"
-	"124 at the --timeout deadline; 137 and a message when the OOM killer ends it.\n"
-	"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the\n"
-	"command (as PID 1 it only sees those it handles: use --init).\n";
+    "Usage: cloison run [OPTIONS] -- CMD [ARG...]\n"
+    "\n"
+    "Run CMD in a new jail: namespaces (pid, mount, net, uts, ipc, cgroup, time;\n"
+    "user with --userns or when not run by root), pivot_root onto the rootfs,\n"
+    "capabilities trimmed to Docker's default set, no_new_privs.\n"
+    "\n"
+    "Profiles and system call filtering (cloison.profile(5)):\n"
+    "  --profile NAME|PATH     apply a profile first: every option below can be\n"
+    "                          a profile line; options given override it\n"
+    "                          (repeatable; a NAME only in /etc/cloison/profiles,\n"
+    "                          " CL_SHAREDIR "/profiles and, not\n"
+    "                          installed, the checkout's profiles/; never the\n"
+    "                          current directory: name your own by path)\n"
+    "  --seccomp default|unconfined|'default-action ACTION'|'allow-abi i386|x32'\n"
+    "                          the seccomp policy: Docker's default (the default),\n"
+    "                          none, one of your own with its default action, or\n"
+    "                          let 32-bit or x32 calls through it (blocked otherwise)\n"
+    "  --allow 'SYSCALL... [argN OP VALUE]...'\n"
+    "                          let these system calls through (when the arguments\n"
+    "                          match: OP is ==, !=, <, <=, >, >= or &); repeatable\n"
+    "  --deny 'SYSCALL... [argN OP VALUE]...'\n"
+    "                          make them fail with EPERM; repeatable\n"
+    "  --syscall 'ACTION SYSCALL... [argN OP VALUE]...'\n"
+    "                          any action: allow, deny, errno:N, kill (the thread),\n"
+    "                          kill-process, trap (SIGSYS), log; repeatable\n"
+    "  --no-new-privileges[=false]\n"
+    "                          no set-user-ID or file capability gain (default on)\n"
+    "  --learn-seccomp FILE    run CMD under a filter that records every system\n"
+    "                          call it makes, then write them to FILE as an\n"
+    "                          allow-list profile (use with --profile FILE)\n"
+    "\n"
+    "Root filesystem and mounts:\n"
+    "  --rootfs DIR            root filesystem (default: $CLOISON_ROOTFS, else the\n"
+    "                          rootfs 'make run' builds next to the binary, else\n"
+    "                          " CL_STATEDIR "/rootfs)\n"
+    "  --read-only             mount the rootfs read-only (its mount points must\n"
+    "                          exist: nothing is created in it)\n"
+    "  --allow-shared-rootfs   run even though other host users can reach the\n"
+    "                          writable rootfs of a jail whose root is host root\n"
+    "                          (refused otherwise: keep it under a 0700 directory)\n"
+    "  --bind SRC:DST[:ro|:rw] bind-mount host SRC on DST, recursively (nodev;\n"
+    "                          read-only all the way down with :ro)\n"
+    "  --tmpfs DST[:size=N]    a tmpfs on DST (N: bytes, or with a K, M, G or T\n"
+    "                          suffix, optionally followed by B)\n"
+    "\n"
+    "Process:\n"
+    "  -e, --env KEY=VALUE     set an environment variable (repeatable)\n"
+    "  -w, --cwd DIR           working directory inside the jail (default /)\n"
+    "  -u, --user UID[:GID]    run as this uid and gid inside the jail (default 0:0;\n"
+    "                          GID defaults to UID)\n"
+    "  --hostname NAME         hostname inside the jail (default cloison)\n"
+    "  -i, --interactive       keep stdin attached (otherwise /dev/null)\n"
+    "  -t, --tty               allocate a pseudo-terminal (raw mode, window size\n"
+    "                          and SIGWINCH forwarded)\n"
+    "  --init                  run a tiny PID 1 that reaps zombies and forwards signals\n"
+    "  --preserve-fds N        pass fds 3..3+N-1 to the command (others are closed)\n"
+    "\n"
+    "Privileges and namespaces:\n"
+    "  --cap-add CAP           add a capability (CAP_NET_ADMIN, net_admin, ALL)\n"
+    "  --cap-drop CAP          drop a capability (ALL drops every one)\n"
+    "  --userns                use a user namespace mapped to an unprivileged id range\n"
+    "                          (always on when not run by root: rootless)\n"
+    "\n"
+    "Network:\n"
+    "  --net none|host|bridge[=NAME]\n"
+    "                          none: a new network namespace with only lo, up\n"
+    "                          (default); host: share the host's (weaker);\n"
+    "                          bridge: eth0 on a veth to bridge NAME (default\n"
+    "                          cl-br0, made on demand), an address, a default\n"
+    "                          route, /etc/hosts and /etc/resolv.conf (root only)\n"
+    "  --ip ADDR[/PREFIX]      the jail's address (default: the next free one)\n"
+    "  --subnet ADDR/PREFIX    the subnet of a bridge cloison creates\n"
+    "                          (default 10.88.0.0/16, the bridge at .1)\n"
+    "  -p, --publish [HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp]\n"
+    "                          forward HOSTPORT on the host's addresses (or HOSTIP)\n"
+    "                          to the jail's JAILPORT; repeatable\n"
+    "  --dns ADDR              nameserver for resolv.conf (default: the host's,\n"
+    "                          except loopback ones); repeatable\n"
+    "  --add-host NAME:ADDR    an extra /etc/hosts line; repeatable\n"
+    "\n"
+    "Resources (cgroups: each context gets its own, <cloison's cgroup>/cloison/ID):\n"
+    "  --memory SIZE           memory limit; the OOM killer ends the command (137)\n"
+    "  --memory-swap SIZE|max  memory plus swap (default: = --memory, no swap)\n"
+    "  --memory-high SIZE      reclaim and throttle above this (v1: soft limit)\n"
+    "  --cpus N.N              CPU time, in CPUs (0.5: 50 ms every 100 ms)\n"
+    "  --cpu-weight N          share under contention, 1-10000 (default 100)\n"
+    "  --cpuset LIST           run on these CPUs only (0-1,3)\n"
+    "  --pids N                at most N processes and threads\n"
+    "  --io-weight N           block I/O share, 1-10000 (default 100)\n"
+    "  --io-max DEV:rbps=N,wbps=N,riops=N,wiops=N\n"
+    "                          block I/O limits on DEV (a path or MAJ:MIN); repeatable\n"
+    "  --device-cgroup-rule 'TYPE MAJ:MIN ACCESS'\n"
+    "                          also allow this device ('c 10:200 rwm'; only the /dev\n"
+    "                          set can be opened or made otherwise); repeatable\n"
+    "  --device-cgroup required|none\n"
+    "                          refuse to run when the device allow-list cannot\n"
+    "                          be installed (default), or run without it (weaker)\n"
+    "  --timeout SECONDS       kill the whole context at the deadline, exit 124\n"
+    "  --name NAME             the context's name: its cgroup is cloison/NAME\n"
+    "                          (default: a random ID); one running context per name\n"
+    "  --cgroup-parent PATH    put the context's cgroup under PATH instead of\n"
+    "                          cloison/ (relative: to cloison's own cgroup)\n"
+    "  --stats                 print the resources used on exit (stderr)\n"
+    "  --stats-json FILE       write them to FILE as JSON\n"
+    "\n"
+    "Micro-VM mode (the same rootfs and command in a KVM virtual machine; of the\n"
+    "options above it honours --rootfs, --read-only, --bind SRC:DST:ro (a read-only\n"
+    "copy in the initramfs), -e, -w, -u, --hostname, -i, --init, --timeout and\n"
+    "--net none, and refuses the others by name):\n"
+    "  --vm                    run in a micro-VM with its own kernel, not a container\n"
+    "  --kernel PATH           guest kernel: bzImage or PVH vmlinux (default: the\n"
+    "                          newest /boot/vmlinuz-*-cloud-amd64)\n"
+    "  --vcpus N               virtual CPUs (default 1)\n"
+    "  --memory SIZE           guest RAM (default 256M)\n"
+    "  --disk IMG              boot from this ext4 image (rootfs-tools/mkimage-ext4)\n"
+    "                          instead of an initramfs of --rootfs; --read-only\n"
+    "                          attaches it read-only\n"
+    "  --force                 boot a stock kernel even where /dev/kvm cannot (PVM);\n"
+    "                          a boot that makes no progress for 15 s (no exit to\n"
+    "                          the VMM before init) then fails with exit 125\n"
+    "\n"
+    "Exit status: the command's own; 128+N when killed by signal N; 125 when\n"
+    "cloison itself fails, 126 when CMD cannot be executed, 127 when not found;\n"
+    "124 at the --timeout deadline; 137 and a message when the OOM killer ends it.\n"
+    "SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the\n"
+    "command (as PID 1 it only sees those it handles: use --init).\n";
 
 static char *default_rootfs(void)
 {
@@ -182,13 +182,14 @@ static struct option *build_options(char *shorts, size_t shorts_len)
 	k += (size_t)snprintf(shorts + k, shorts_len - k, "+:h");
 	for (const struct cl_setting *p = cl_settings_next(NULL); p; p = cl_settings_next(p), i++) {
 		bool flag = p->flags & CL_SETTING_FLAG;
-		opts[i] = (struct option){ p->name, flag ? optional_argument : required_argument, NULL,
-					   OPT_SETTING + (int)i };
+		opts[i] = (struct option){p->name, flag ? optional_argument : required_argument,
+					  NULL, OPT_SETTING + (int)i};
 		if (p->short_opt && k + 3 < shorts_len)
-			k += (size_t)snprintf(shorts + k, shorts_len - k, "%c%s", p->short_opt, flag ? "" : ":");
+			k += (size_t)snprintf(shorts + k, shorts_len - k, "%c%s", p->short_opt,
+					      flag ? "" : ":");
 	}
-	opts[i++] = (struct option){ "profile", required_argument, NULL, OPT_PROFILE };
-	opts[i++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	opts[i++] = (struct option){"profile", required_argument, NULL, OPT_PROFILE};
+	opts[i++] = (struct option){"help", no_argument, NULL, OPT_HELP};
 	return opts;
 }
 
@@ -236,9 +237,10 @@ static int parse_run(struct cl_spec *s, int argc, char **argv, struct cl_err *er
 			return 1;
 		}
 		if (o == ':')
-			return cl_fail(err, 0, "option %s needs a value (see cloison run --help)", argv[optind - 1]);
+			return cl_fail(err, 0, "option %s needs a value (see cloison run --help)",
+				       argv[optind - 1]);
 		if (o == OPT_PROFILE) {
-			items[n_items++] = (struct cli_item){ NULL, optarg };
+			items[n_items++] = (struct cli_item){NULL, optarg};
 			continue;
 		}
 		if (o >= OPT_SETTING)
@@ -246,8 +248,9 @@ static int parse_run(struct cl_spec *s, int argc, char **argv, struct cl_err *er
 		else if (o != '?')
 			set = setting_by_short(o);
 		if (!set)
-			return cl_fail(err, 0, "unknown option %s (see cloison run --help)", argv[optind - 1]);
-		items[n_items++] = (struct cli_item){ set, optarg };
+			return cl_fail(err, 0, "unknown option %s (see cloison run --help)",
+				       argv[optind - 1]);
+		items[n_items++] = (struct cli_item){set, optarg};
 	}
 	for (size_t i = 0; i < n_items; i++)
 		if (!items[i].set && cl_profile_apply(s, items[i].value, err) < 0)
@@ -276,7 +279,7 @@ static int parse_run(struct cl_spec *s, int argc, char **argv, struct cl_err *er
 int cl_cmd_run(int argc, char **argv)
 {
 	struct cl_spec spec;
-	struct cl_err err = { 0 };
+	struct cl_err err = {0};
 	int r, status = CL_EXIT_FAILURE;
 
 	cl_spec_init(&spec);

@@ -50,7 +50,9 @@ int cl_guest_mount_api(bool jail, struct cl_err *err)
 
 	/* a jail's runtime mounts a fresh /proc for the PID namespace itself */
 	if (jail)
-		return is_fs("/proc", PROC_MAGIC) ? 0 : mount_one("proc", "/proc", "proc", nse, NULL, err);
+		return is_fs("/proc", PROC_MAGIC)
+			   ? 0
+			   : mount_one("proc", "/proc", "proc", nse, NULL, err);
 	if (!is_fs("/proc", PROC_MAGIC) && mount_one("proc", "/proc", "proc", nse, NULL, err) < 0)
 		return -1;
 	if (!is_fs("/sys", SYSFS_MAGIC_) && mount_one("sysfs", "/sys", "sysfs", nse, NULL, err) < 0)

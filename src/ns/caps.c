@@ -13,7 +13,8 @@ int cl_caps_drop_bounding(uint64_t caps, struct cl_err *err)
 		if (caps & (1ULL << c))
 			continue;
 		if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL)
-			return cl_fail(err, errno, "cannot drop %s from the bounding set", cap_to_name(c));
+			return cl_fail(err, errno, "cannot drop %s from the bounding set",
+				       cap_to_name(c));
 	}
 	return 0;
 }
@@ -50,8 +51,8 @@ int cl_caps_apply(uint64_t caps, uint64_t added, uid_t uid, struct cl_err *err)
 	if (uid != 0) {
 		for (int i = 0; i < n; i++)
 			if (cap_set_ambient(list[i], CAP_SET) < 0)
-				return cl_fail(err, errno, "cannot raise ambient %s", cap_to_name(list[i]));
+				return cl_fail(err, errno, "cannot raise ambient %s",
+					       cap_to_name(list[i]));
 	}
 	return 0;
 }
-

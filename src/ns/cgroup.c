@@ -123,7 +123,8 @@ int64_t cl_cg_read_key(const char *dir, const char *file, const char *key)
 
 	if (cl_cg_read(dir, file, buf, sizeof(buf)) < 0)
 		return -1;
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+	for (char *line = buf; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
 		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
 			return strtoll(line + klen + 1, NULL, 10);
 	return -1;
@@ -197,7 +198,7 @@ int cl_cg_kill_listed(const char *dir)
 
 static void sleep_ms(int ms)
 {
-	struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&t, &t) < 0 && errno == EINTR)
 		;
@@ -222,7 +223,8 @@ int cl_cg_remove(struct cl_cgroup *cg, int patience_ms, bool free_strings)
 		struct cl_cgroup_dir *d = &cg->dir[i];
 
 		if (d->made_self && d->path) {
-			for (int waited = 0, step = 1;; waited += step, step = step < 32 ? step * 2 : step) {
+			for (int waited = 0, step = 1;;
+			     waited += step, step = step < 32 ? step * 2 : step) {
 				if (rmdir(d->path) == 0 || errno == ENOENT) {
 					d->made_self = false;
 					break;
@@ -263,9 +265,9 @@ int cl_cg_remove(struct cl_cgroup *cg, int patience_ms, bool free_strings)
 /* --- discovery ------------------------------------------------------------- */
 
 const char *const cl_cg_v1_names[CL_CG_NCTRL] = {
-	[CL_CG_CPU] = "cpu",	   [CL_CG_CPUACCT] = "cpuacct", [CL_CG_CPUSET] = "cpuset",
-	[CL_CG_MEMORY] = "memory", [CL_CG_PIDS] = "pids",	[CL_CG_IO] = "blkio",
-	[CL_CG_FREEZER] = "freezer", [CL_CG_DEVICES] = "devices",
+    [CL_CG_CPU] = "cpu",	 [CL_CG_CPUACCT] = "cpuacct", [CL_CG_CPUSET] = "cpuset",
+    [CL_CG_MEMORY] = "memory",	 [CL_CG_PIDS] = "pids",	      [CL_CG_IO] = "blkio",
+    [CL_CG_FREEZER] = "freezer", [CL_CG_DEVICES] = "devices",
 };
 
 static unsigned ctrl_bits(const char *list)
@@ -289,7 +291,8 @@ static void own_dir(struct cl_cg_hier *h)
 	const char *rel = h->rel;
 	size_t rl = strlen(h->root);
 
-	if (strcmp(h->root, "/") != 0 && strncmp(rel, h->root, rl) == 0 && (rel[rl] == '/' || rel[rl] == '\0'))
+	if (strcmp(h->root, "/") != 0 && strncmp(rel, h->root, rl) == 0 &&
+	    (rel[rl] == '/' || rel[rl] == '\0'))
 		rel += rl;
 	if (snprintf(h->own, sizeof(h->own), "%s%s", h->mnt, strcmp(rel, "/") == 0 ? "" : rel) >=
 	    (int)sizeof(h->own))
@@ -351,8 +354,9 @@ int cl_cg_discover(struct cl_cg_layout *L)
 		usual = usual_mount(&L->h[i], mnt, CGROUP_SUPER_MAGIC);
 	}
 	if (usual && v2_line)
-		usual = L->has_v2 = usual_mount(&L->v2, L->n ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup",
-						 CGROUP2_SUPER_MAGIC);
+		usual = L->has_v2 =
+		    usual_mount(&L->v2, L->n ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup",
+				CGROUP2_SUPER_MAGIC);
 	if (!usual) {
 		for (int i = 0; i < L->n; i++)
 			L->h[i].mnt[0] = '\0';
@@ -454,7 +458,8 @@ static const char *setting_for(enum cl_cg_ctrl c)
 	case CL_CG_CPUSET: return "--cpuset";
 	case CL_CG_PIDS: return "--pids";
 	case CL_CG_IO: return "--io-weight/--io-max";
-	case CL_CG_DEVICES: return "the device allow-list (--device-cgroup none goes without, weaker)";
+	case CL_CG_DEVICES:
+		return "the device allow-list (--device-cgroup none goes without, weaker)";
 	case CL_CG_FREEZER: return "CLOISON_CGROUP_DEVICES=v1";
 	default: return "cloison";
 	}
@@ -481,7 +486,8 @@ static int v2_enable(const char *dir, unsigned ctrls, struct cl_err *err)
 
 	for (int c = 0; c < CL_CG_NCTRL; c++)
 		if ((ctrls & BIT(c)) && cl_cg_v2_name(c) && !v2_delegates(dir, cl_cg_v2_name(c)))
-			k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s+%s", k ? " " : "", cl_cg_v2_name(c));
+			k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s+%s", k ? " " : "",
+					      cl_cg_v2_name(c));
 	return k ? cl_cg_write(dir, "cgroup.subtree_control", buf, err) : 0;
 }
 
@@ -489,8 +495,8 @@ static int v2_enable(const char *dir, unsigned ctrls, struct cl_err *err)
  * prepares each for children: v1 cpuset needs cpus and mems, v2 needs the
  * controllers enabled.  @ours: @parent is cloison's own "cloison" directory,
  * which it may prepare even when another run made it. */
-static int make_parents(struct cl_cgroup_dir *d, const char *top, const char *parent, unsigned v2_ctrls,
-			bool ours, struct cl_err *err)
+static int make_parents(struct cl_cgroup_dir *d, const char *top, const char *parent,
+			unsigned v2_ctrls, bool ours, struct cl_err *err)
 {
 	char path[PATH_MAX];
 	size_t tl = strlen(top);
@@ -519,7 +525,8 @@ static int make_parents(struct cl_cgroup_dir *d, const char *top, const char *pa
 			p++;
 		if (!made && !(ours && !*p))
 			continue;
-		if (!d->v2 && (d->hier & BIT(CL_CG_CPUSET)) && cl_cg_v1_cpuset_fill(path, NULL, err) < 0)
+		if (!d->v2 && (d->hier & BIT(CL_CG_CPUSET)) &&
+		    cl_cg_v1_cpuset_fill(path, NULL, err) < 0)
 			return -1;
 		if (d->v2 && v2_enable(path, v2_ctrls, err) < 0)
 			return -1;
@@ -562,9 +569,10 @@ static int own(struct cl_cgroup_dir *d, int min_fd, struct cl_err *err)
 	if (d->lock_fd < 0)
 		return cl_fail(err, errno, "cannot open the cgroup %s", d->path);
 	/* a run that found it before we locked it may have reclaimed it */
-	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0 || fstat(d->lock_fd, &a) < 0 || stat(d->path, &b) < 0 ||
-	    a.st_ino != b.st_ino)
-		return cl_fail(err, 0, "the cgroup %s was taken by another context of this name", d->path);
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0 || fstat(d->lock_fd, &a) < 0 ||
+	    stat(d->path, &b) < 0 || a.st_ino != b.st_ino)
+		return cl_fail(err, 0, "the cgroup %s was taken by another context of this name",
+			       d->path);
 	return 0;
 }
 
@@ -595,8 +603,8 @@ static int reclaim(const char *path)
 
 /* Makes <parent>/<id> in one hierarchy: the parents first (kept if another
  * run made them), then the group itself, which must not exist. */
-static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_cg_hier *h, const char *id,
-		 unsigned v2_ctrls, struct cl_err *err)
+static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_cg_hier *h,
+		 const char *id, unsigned v2_ctrls, struct cl_err *err)
 {
 	const char *cp = cg->spec->res.cgroup_parent;
 	char parent[PATH_MAX], top[PATH_MAX], path[PATH_MAX];
@@ -606,11 +614,12 @@ static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_
 	/* v2: the outermost existing directory must delegate what we need */
 	for (int c = 0; d->v2 && c < CL_CG_NCTRL; c++)
 		if ((v2_ctrls & BIT(c)) && cl_cg_v2_name(c) && !v2_delegates(top, cl_cg_v2_name(c)))
-			return cl_fail(err, 0,
-				       "%s needs the %s controller, but the cgroup %s does not delegate "
-				       "it to its children (its cgroup.subtree_control lacks %s; the "
-				       "service manager that started cloison must enable it)",
-				       setting_for(c), cl_cg_v2_name(c), top, cl_cg_v2_name(c));
+			return cl_fail(
+			    err, 0,
+			    "%s needs the %s controller, but the cgroup %s does not delegate "
+			    "it to its children (its cgroup.subtree_control lacks %s; the "
+			    "service manager that started cloison must enable it)",
+			    setting_for(c), cl_cg_v2_name(c), top, cl_cg_v2_name(c));
 	if (snprintf(path, sizeof(path), "%s/%s", parent, id) >= (int)sizeof(path))
 		return cl_fail(err, ENAMETOOLONG, "cgroup path %s", parent);
 	/* a concurrent run may remove a parent it made between our two mkdirs */
@@ -621,8 +630,10 @@ static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_
 			break;
 		/* a group nobody holds is a dead run's: reclaimed at once */
 		if (errno == EEXIST && (tries == 3 || reclaim(path) < 0))
-			return cl_fail(err, 0, "the cgroup %s already exists: another context runs under this name",
-				       path);
+			return cl_fail(
+			    err, 0,
+			    "the cgroup %s already exists: another context runs under this name",
+			    path);
 		if (errno != ENOENT && errno != EEXIST)
 			return cl_fail(err, errno, "cannot create the cgroup %s", path);
 		if (tries == 3)
@@ -662,7 +673,9 @@ bool cl_cg_bfq_in_use(void)
 
 /* Fail closed: without its device allow-list, root in a jail with
  * CAP_MKNOD could make and open any device node of the host. */
-#define NO_DEVICES "cannot install the jail's device allow-list (--device-cgroup none runs without it, weaker): "
+#define NO_DEVICES                                                                                 \
+	"cannot install the jail's device allow-list (--device-cgroup none runs without it, "      \
+	"weaker): "
 
 /* CLOISON_CGROUP_DEVICES=v1: the device rules in v1's devices controller
  * and the final kill by v1's freezer, even where the unified tree could
@@ -711,13 +724,15 @@ static int create_v2(const struct cl_spec *s, struct cl_cgroup *cg, const struct
 	for (int c = 0; c < CL_CG_NCTRL; c++)
 		if (d->ctrls & BIT(c))
 			cg->by_ctrl[c] = cg->v2_dir;
-	cg->v2_fd = cl_fd_above(open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 3 + s->preserve_fds);
+	cg->v2_fd =
+	    cl_fd_above(open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 3 + s->preserve_fds);
 	if (cg->v2_fd < 0)
 		return cl_fail(err, errno, "cannot open the cgroup %s", d->path);
 	return 0;
 }
 
-static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl_cg_layout *L, struct cl_err *err)
+static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl_cg_layout *L,
+		  struct cl_err *err)
 {
 	unsigned required, need = needed(s, &required);
 	char id[80];
@@ -726,7 +741,8 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 		required |= BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER);
 
 	make_id(s, id, sizeof(id));
-	snprintf(cg->name, sizeof(cg->name), "%s/%s", s->res.cgroup_parent ? s->res.cgroup_parent : "cloison", id);
+	snprintf(cg->name, sizeof(cg->name), "%s/%s",
+		 s->res.cgroup_parent ? s->res.cgroup_parent : "cloison", id);
 	cg->shared_parent = !s->res.cgroup_parent;
 	cg->version = L->version;
 	if (L->has_v2 && create_v2(s, cg, L, need, required, id, err) < 0)
@@ -737,8 +753,10 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 		int i = v1_hierarchy(L, c);
 		if (i < 0) {
 			if (required & BIT(c))
-				return cl_fail(err, 0, "%s needs the %s cgroup controller, which is not mounted",
-					       setting_for(c), cl_cg_v1_names[c]);
+				return cl_fail(
+				    err, 0,
+				    "%s needs the %s cgroup controller, which is not mounted",
+				    setting_for(c), cl_cg_v1_names[c]);
 			continue;
 		}
 		/* one directory per hierarchy: co-mounted controllers share it */
@@ -761,7 +779,7 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_err *err)
 {
 	struct cl_cg_layout L;
-	struct cl_err e = { 0 };
+	struct cl_err e = {0};
 	/* forced v1 device rules (CLOISON_CGROUP_DEVICES=v1): never dropped */
 	bool must = cl_resources_limited(s) || cl_cg_force_v1_devices(),
 	     devices = cl_resources_devices_required(s);
@@ -777,10 +795,15 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 
 	if (cl_cg_discover(&L) < 0 || L.version == 0) {
 		if (must)
-			return cl_fail(err, 0, "resource limits need cgroups, and no cgroup hierarchy is mounted");
+			return cl_fail(
+			    err, 0,
+			    "resource limits need cgroups, and no cgroup hierarchy is mounted");
 		if (devices)
-			return cl_fail(err, 0, NO_DEVICES "no cgroup hierarchy is mounted here (`ip netns exec` "
-				       "mounts a /sys without them: nsenter --net=/run/netns/NAME keeps them)");
+			return cl_fail(err, 0,
+				       NO_DEVICES
+				       "no cgroup hierarchy is mounted here (`ip netns exec` "
+				       "mounts a /sys without them: nsenter --net=/run/netns/NAME "
+				       "keeps them)");
 		return 0;
 	}
 	if (create(s, cg, &L, &e) < 0)
@@ -797,7 +820,8 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 	if (s->res.stats || s->res.stats_json) {
 		const char *pd = cl_cg_dir(cg, CL_CG_PIDS), *md = cl_cg_dir(cg, CL_CG_MEMORY);
 		cg->sample_pids = pd && !cl_cg_has(pd, "pids.peak");
-		cg->sample_mem = md && cl_cg_is_v2(cg, CL_CG_MEMORY) && !cl_cg_has(md, "memory.peak");
+		cg->sample_mem =
+		    md && cl_cg_is_v2(cg, CL_CG_MEMORY) && !cl_cg_has(md, "memory.peak");
 	}
 	return 0;
 fail:
@@ -825,7 +849,7 @@ void cl_cgroup_clone_args(const struct cl_cgroup *cg, struct clone_args *args)
 int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)
 {
 	const struct cl_spec *s = cg->spec;
-	struct cl_err e = { 0 };
+	struct cl_err e = {0};
 	char buf[16];
 
 	/* the unified-tree group: clone3 started the child in it; its device
@@ -871,10 +895,12 @@ void cl_cgroup_sample(struct cl_cgroup *cg)
 {
 	int64_t v;
 
-	if (cg->sample_pids && (v = cl_cg_read_num(cl_cg_dir(cg, CL_CG_PIDS), "pids.current")) > 0 &&
+	if (cg->sample_pids &&
+	    (v = cl_cg_read_num(cl_cg_dir(cg, CL_CG_PIDS), "pids.current")) > 0 &&
 	    (uint64_t)v > cg->peak_pids)
 		cg->peak_pids = (uint64_t)v;
-	if (cg->sample_mem && (v = cl_cg_read_num(cl_cg_dir(cg, CL_CG_MEMORY), "memory.current")) > 0 &&
+	if (cg->sample_mem &&
+	    (v = cl_cg_read_num(cl_cg_dir(cg, CL_CG_MEMORY), "memory.current")) > 0 &&
 	    (uint64_t)v > cg->peak_mem)
 		cg->peak_mem = (uint64_t)v;
 }

@@ -39,34 +39,37 @@ enum cl_cg_ctrl {
 
 /* The context's directory in one hierarchy. */
 struct cl_cgroup_dir {
-	char *path;		/* the context's own cgroup directory */
-	unsigned ctrls;		/* 1 << enum cl_cg_ctrl this directory serves */
-	unsigned hier;		/* every controller of its hierarchy (v1 cpuset needs filling) */
-	bool v2;		/* in the unified tree */
+	char *path;	/* the context's own cgroup directory */
+	unsigned ctrls; /* 1 << enum cl_cg_ctrl this directory serves */
+	unsigned hier;	/* every controller of its hierarchy (v1 cpuset needs filling) */
+	bool v2;	/* in the unified tree */
 	char *made[CL_CG_MAX_MADE]; /* parents made by this run, outermost first */
 	int n_made;
-	bool made_self;		/* @path made by this run (and so ours to remove) */
-	int lock_fd;		/* @path open with an flock: the group has a live owner
-				   (cloison, then its guardian), -1 when none */
+	bool made_self; /* @path made by this run (and so ours to remove) */
+	int lock_fd;	/* @path open with an flock: the group has a live owner
+			   (cloison, then its guardian), -1 when none */
 };
 
 /* What a cl_cgroup holds before cl_cgroup_create(): safe to destroy. */
-#define CL_CGROUP_INIT { .v2_fd = -1, .guard_fd = -1, .v2_dir = -1 }
+#define CL_CGROUP_INIT                                                                             \
+	{                                                                                          \
+		.v2_fd = -1, .guard_fd = -1, .v2_dir = -1                                          \
+	}
 
 struct cl_cgroup {
-	int version;		/* 0: no cgroup (not needed, or not possible); 1: v1 hierarchies
-				 * (with, on a hybrid layout, a unified-tree group); 2: v2 only */
+	int version; /* 0: no cgroup (not needed, or not possible); 1: v1 hierarchies
+		      * (with, on a hybrid layout, a unified-tree group); 2: v2 only */
 	const struct cl_spec *spec;
-	char name[96];		/* "cloison/<id>" (or "<parent>/<name>"), for messages */
+	char name[96]; /* "cloison/<id>" (or "<parent>/<name>"), for messages */
 	struct cl_cgroup_dir dir[CL_CG_NCTRL + 1]; /* one per hierarchy used */
 	int n_dirs;
-	int v2_dir;		/* the unified-tree one, -1 if none */
-	bool shared_parent;	/* in cloison's own "cloison" directory, which the last run removes */
+	int v2_dir;	    /* the unified-tree one, -1 if none */
+	bool shared_parent; /* in cloison's own "cloison" directory, which the last run removes */
 	int by_ctrl[CL_CG_NCTRL]; /* index into dir[], -1 when not used */
-	int v2_fd;		/* the unified-tree directory, for clone3's CLONE_INTO_CGROUP */
-	pid_t guard_pid;	/* the guardian (ns/cgroup_guard.c), 0 if none */
+	int v2_fd;		  /* the unified-tree directory, for clone3's CLONE_INTO_CGROUP */
+	pid_t guard_pid;	  /* the guardian (ns/cgroup_guard.c), 0 if none */
 	int guard_fd;
-	struct cl_cgroup *guard_cg; /* the guardian's copy, in the memory it shares */
+	struct cl_cgroup *guard_cg;   /* the guardian's copy, in the memory it shares */
 	bool sample_pids, sample_mem; /* peaks the kernel does not keep: sampled */
 	uint64_t peak_pids, peak_mem;
 	struct timespec started;
@@ -101,8 +104,8 @@ struct cl_cgroup_stats {
 	double wall_s, user_s, system_s;
 	int64_t peak_memory, peak_pids, oom_kills, read_bytes, written_bytes;
 	bool peak_memory_sampled, peak_pids_sampled;
-	int64_t pids_limit_hits;			/* forks refused by --pids */
-	int64_t cpu_periods, cpu_throttled;		/* --cpus enforcement periods */
+	int64_t pids_limit_hits;	    /* forks refused by --pids */
+	int64_t cpu_periods, cpu_throttled; /* --cpus enforcement periods */
 	double cpu_throttled_s;
 	int exit_status;
 	bool timed_out;

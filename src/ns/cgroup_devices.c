@@ -36,14 +36,15 @@ static void rule_text(const struct cl_dev_rule *r, char *buf, size_t size)
 		snprintf(maj, sizeof(maj), "%lld", (long long)r->major);
 	if (r->minor >= 0)
 		snprintf(min, sizeof(min), "%lld", (long long)r->minor);
-	snprintf(buf, size, "%c %s:%s %s%s%s", r->type, maj, min, r->access & CL_DEV_READ ? "r" : "",
-		 r->access & CL_DEV_WRITE ? "w" : "", r->access & CL_DEV_MKNOD ? "m" : "");
+	snprintf(buf, size, "%c %s:%s %s%s%s", r->type, maj, min,
+		 r->access & CL_DEV_READ ? "r" : "", r->access & CL_DEV_WRITE ? "w" : "",
+		 r->access & CL_DEV_MKNOD ? "m" : "");
 }
 
 int cl_cg_devices_v1(const char *dir, const struct cl_spec *s, struct cl_err *err)
 {
 	size_t n = cl_n_dev_defaults + s->res.n_devices;
-	char (*text)[48] = calloc(n, sizeof(*text));
+	char(*text)[48] = calloc(n, sizeof(*text));
 	const char **rules = calloc(n, sizeof(*rules));
 	int r = -1;
 
@@ -52,7 +53,8 @@ int cl_cg_devices_v1(const char *dir, const struct cl_spec *s, struct cl_err *er
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		rule_text(i < cl_n_dev_defaults ? &cl_dev_defaults[i] : &s->res.devices[i - cl_n_dev_defaults],
+		rule_text(i < cl_n_dev_defaults ? &cl_dev_defaults[i]
+						: &s->res.devices[i - cl_n_dev_defaults],
 			  text[i], sizeof(text[i]));
 		rules[i] = text[i];
 	}
@@ -70,7 +72,8 @@ out:
 
 /* --- v2: the program --------------------------------------------------------- */
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define LDX_W(dst, src, off)	INSN(BPF_LDX | BPF_MEM | BPF_W, dst, src, off, 0)
 #define ALU32_IMM(op, dst, imm) INSN(BPF_ALU | (op) | BPF_K, dst, 0, 0, imm)
 #define MOV32_REG(dst, src)	INSN(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0)
@@ -164,10 +167,13 @@ int cl_cg_devices_v2(int dirfd, const struct cl_spec *s, struct cl_err *err)
 		static char log[4096];
 		prog = load(s, log, sizeof(log));
 		if (prog < 0)
-			return cl_fail(err, errno, "cannot load the device-control program (%.200s)", log);
+			return cl_fail(err, errno,
+				       "cannot load the device-control program (%.200s)", log);
 	}
 	if (prog < 0)
-		return cl_fail(err, errno, "cannot load the device-control program (BPF_PROG_TYPE_CGROUP_DEVICE)");
+		return cl_fail(
+		    err, errno,
+		    "cannot load the device-control program (BPF_PROG_TYPE_CGROUP_DEVICE)");
 	memset(&a, 0, sizeof(a));
 	a.target_fd = (uint32_t)dirfd;
 	a.attach_bpf_fd = (uint32_t)prog;
@@ -177,7 +183,8 @@ int cl_cg_devices_v2(int dirfd, const struct cl_spec *s, struct cl_err *err)
 	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof(a)) < 0) {
 		e = errno;
 		close(prog);
-		return cl_fail(err, e, "cannot attach the device-control program to the jail's cgroup");
+		return cl_fail(err, e,
+			       "cannot attach the device-control program to the jail's cgroup");
 	}
 	close(prog); /* the attachment holds it until the cgroup goes */
 	return 0;

@@ -80,7 +80,7 @@ static void wait_parent(pid_t parent)
 		return;
 	}
 	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
 		while (poll(&p, 1, -1) < 0 && errno == EINTR)
 			;
 		close(pfd);
@@ -167,7 +167,8 @@ int cl_cg_guard_start(struct cl_cgroup *cg, int min_fd, struct cl_err *err)
 	pid_t pid;
 
 	/* never unmapped: after cloison's exit it is the guardian's */
-	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1,
+		   0);
 	if (map == MAP_FAILED)
 		return cl_fail(err, errno, "cannot map the cgroup guardian's memory");
 	g = (struct guard *)(map + GUARD_STACK);
@@ -196,8 +197,9 @@ int cl_cg_guard_start(struct cl_cgroup *cg, int min_fd, struct cl_err *err)
 		if (n < 0) {
 			close(p[0]);
 			munmap(map, size);
-			return cl_fail(err, e, "cannot move the cgroup guardian's pipe above "
-					       "--preserve-fds");
+			return cl_fail(err, e,
+				       "cannot move the cgroup guardian's pipe above "
+				       "--preserve-fds");
 		}
 		p[1] = n;
 	}

@@ -52,11 +52,11 @@ int cl_cg_wait_empty(const char *dir, int patience_ms);
  * hierarchy is (a hybrid layout counts as v1), else 2 when cgroup2 is, else
  * 0. */
 struct cl_cg_hier {
-	unsigned ctrls;	    /* every known controller of this hierarchy */
-	char own[1024];	    /* cloison's own cgroup directory in it */
-	char rel[1024];	    /* the same, relative to the hierarchy (/proc/self/cgroup) */
-	char mnt[512];	    /* its mount point */
-	char root[512];	    /* the mount's root in the hierarchy */
+	unsigned ctrls; /* every known controller of this hierarchy */
+	char own[1024]; /* cloison's own cgroup directory in it */
+	char rel[1024]; /* the same, relative to the hierarchy (/proc/self/cgroup) */
+	char mnt[512];	/* its mount point */
+	char root[512]; /* the mount's root in the hierarchy */
 };
 struct cl_cg_layout {
 	int version;

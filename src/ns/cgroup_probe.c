@@ -52,7 +52,7 @@ static void add(struct cl_cgroup_report_row *rows, int *n, int max, const char *
 /* libcgroup's view: each controller's mount point and cloison's cgroup. */
 static int from_libcgroup(struct where w[CL_CG_NCTRL], int version, char *why, size_t why_size)
 {
-	struct cl_err err = { 0 };
+	struct cl_err err = {0};
 	struct cgroup_mount_point mp;
 	void *h = NULL;
 	int r;
@@ -74,7 +74,8 @@ static int from_libcgroup(struct where w[CL_CG_NCTRL], int version, char *why, s
 				continue;
 			w[c].found = true;
 			snprintf(w[c].mnt, sizeof(w[c].mnt), "%.500s", mp.path);
-			if (lcg.fn.cgroup_get_current_controller_path(getpid(), name, &cur) == 0 && cur)
+			if (lcg.fn.cgroup_get_current_controller_path(getpid(), name, &cur) == 0 &&
+			    cur)
 				snprintf(w[c].own, sizeof(w[c].own), "%.500s%.500s", mp.path,
 					 strcmp(cur, "/") ? cur : "");
 			else
@@ -130,22 +131,24 @@ int cl_cgroup_report(struct cl_cgroup_report_row *rows, int max)
 
 	memset(w, 0, sizeof(w));
 	if (cl_cg_discover(&L) < 0 || L.version == 0) {
-		add(rows, &n, max, "controllers", false, "no cgroup hierarchy mounted: limits cannot be applied");
+		add(rows, &n, max, "controllers", false,
+		    "no cgroup hierarchy mounted: limits cannot be applied");
 		return n;
 	}
 	bool lib = from_libcgroup(w, L.version, why, sizeof(why)) == 0;
 	if (lib)
 		add(rows, &n, max, "libcgroup", true, "found the controllers below");
 	else
-		add(rows, &n, max, "libcgroup", false, "%.200s; found them in /proc/self/mountinfo", why);
+		add(rows, &n, max, "libcgroup", false, "%.200s; found them in /proc/self/mountinfo",
+		    why);
 	if (L.n == 0)
 		memset(w, 0, sizeof(w)); /* v2 only: each is checked in cloison's own directory */
 	from_proc(w, &L);		 /* fills in what libcgroup did not list */
 
 	for (int c = 0; L.n && c < CL_CG_NCTRL; c++) {
 		const char *name = cl_cg_v1_names[c];
-		bool builtin = c == CL_CG_CPUACCT ||
-			       ((c == CL_CG_FREEZER || c == CL_CG_DEVICES) && !cl_cg_force_v1_devices());
+		bool builtin = c == CL_CG_CPUACCT || ((c == CL_CG_FREEZER || c == CL_CG_DEVICES) &&
+						      !cl_cg_force_v1_devices());
 		if (!w[c].found || (L.has_v2 && builtin))
 			continue;
 		bool ok = access(w[c].own, W_OK) == 0;
@@ -162,8 +165,8 @@ int cl_cgroup_report(struct cl_cgroup_report_row *rows, int max)
 	 * does not have */
 	const char *own = L.v2.own;
 	bool writable = access(own, W_OK) == 0;
-	add(rows, &n, max, "unified", writable, "%.200s%s%.200s", own, writable ? ": the jail's group" : ": ",
-	    writable ? "" : strerror(errno));
+	add(rows, &n, max, "unified", writable, "%.200s%s%.200s", own,
+	    writable ? ": the jail's group" : ": ", writable ? "" : strerror(errno));
 	for (int c = 0; c < CL_CG_NCTRL; c++) {
 		const char *name = cl_cg_v2_name(c);
 		if (!name || (L.n && w[c].found))
@@ -172,7 +175,8 @@ int cl_cgroup_report(struct cl_cgroup_report_row *rows, int max)
 			add(rows, &n, max, name, true, "v2 %.200s delegates it", own);
 		else if (listed(own, "cgroup.controllers", name))
 			add(rows, &n, max, name, false,
-			    "v2 %.200s has it but does not delegate it (cgroup.subtree_control)", own);
+			    "v2 %.200s has it but does not delegate it (cgroup.subtree_control)",
+			    own);
 		else
 			add(rows, &n, max, name, false, "v2: not available in %.200s", own);
 	}
@@ -182,6 +186,7 @@ int cl_cgroup_report(struct cl_cgroup_report_row *rows, int max)
 	add(rows, &n, max, "freezer", true, "v2 built in: %s",
 	    kill ? "cgroup.kill" : "cgroup.freeze (no cgroup.kill before Linux 5.14)");
 	int e = cl_cg_devices_bpf_probe();
-	add(rows, &n, max, "devices", e == 0, "v2 BPF_CGROUP_DEVICE program: %s", e ? strerror(e) : "loads");
+	add(rows, &n, max, "devices", e == 0, "v2 BPF_CGROUP_DEVICE program: %s",
+	    e ? strerror(e) : "loads");
 	return n;
 }

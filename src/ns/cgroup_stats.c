@@ -32,7 +32,8 @@ void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st)
 	st->pids_limit_hits = st->cpu_periods = st->cpu_throttled = -1;
 	st->cpu_throttled_s = -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	st->wall_s = (double)(now.tv_sec - cg->started.tv_sec) + (double)(now.tv_nsec - cg->started.tv_nsec) / 1e9;
+	st->wall_s = (double)(now.tv_sec - cg->started.tv_sec) +
+		     (double)(now.tv_nsec - cg->started.tv_nsec) / 1e9;
 	/* each controller from the files of the layout it is in */
 	if (cg->version) {
 		cl_cg_v1_stats(cg, st);
@@ -42,7 +43,7 @@ void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st)
 
 static const char *bytes(int64_t v, char *buf, size_t size)
 {
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double d = (double)v;
 	int u = 0;
 
@@ -80,7 +81,8 @@ void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_st
 	char b[64];
 
 	if (cg->version)
-		fprintf(out, "cloison: resources used by %s (cgroup v%d):\n", cg->name, cg->version);
+		fprintf(out, "cloison: resources used by %s (cgroup v%d):\n", cg->name,
+			cg->version);
 	else
 		fputs("cloison: resources used by the jail (no cgroup: wall time only):\n", out);
 	fprintf(out, "  %-14s %s\n", "wall time", seconds(st->wall_s, b, sizeof(b)));
@@ -88,15 +90,16 @@ void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_st
 	fprintf(out, "  %-14s %s\n", "cpu system", seconds(st->system_s, b, sizeof(b)));
 	fprintf(out, "  %-14s %s%s\n", "peak memory", bytes(st->peak_memory, b, sizeof(b)),
 		st->peak_memory >= 0 && st->peak_memory_sampled ? " (sampled)" : "");
-	fprintf(out, "  %-14s %s\n", "peak pids", count(st->peak_pids, st->peak_pids_sampled, b, sizeof(b)));
+	fprintf(out, "  %-14s %s\n", "peak pids",
+		count(st->peak_pids, st->peak_pids_sampled, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "oom kills", count(st->oom_kills, false, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "read", bytes(st->read_bytes, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "written", bytes(st->written_bytes, b, sizeof(b)));
 	if (st->pids_limit_hits > 0)
 		fprintf(out, "  %-14s %lld\n", "forks refused", (long long)st->pids_limit_hits);
 	if (st->cpu_throttled > 0)
-		fprintf(out, "  %-14s %lld of %lld periods\n", "cpu throttled", (long long)st->cpu_throttled,
-			(long long)st->cpu_periods);
+		fprintf(out, "  %-14s %lld of %lld periods\n", "cpu throttled",
+			(long long)st->cpu_throttled, (long long)st->cpu_periods);
 }
 
 static json_object *jint(int64_t v)
@@ -131,9 +134,11 @@ int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgrou
 	json_object_object_add(o, "user_seconds", jdouble(st->user_s));
 	json_object_object_add(o, "system_seconds", jdouble(st->system_s));
 	json_object_object_add(o, "peak_memory_bytes", jint(st->peak_memory));
-	json_object_object_add(o, "peak_memory_sampled", json_object_new_boolean(st->peak_memory_sampled));
+	json_object_object_add(o, "peak_memory_sampled",
+			       json_object_new_boolean(st->peak_memory_sampled));
 	json_object_object_add(o, "peak_pids", jint(st->peak_pids));
-	json_object_object_add(o, "peak_pids_sampled", json_object_new_boolean(st->peak_pids_sampled));
+	json_object_object_add(o, "peak_pids_sampled",
+			       json_object_new_boolean(st->peak_pids_sampled));
 	json_object_object_add(o, "oom_kills", jint(st->oom_kills));
 	json_object_object_add(o, "read_bytes", jint(st->read_bytes));
 	json_object_object_add(o, "written_bytes", jint(st->written_bytes));
@@ -141,7 +146,8 @@ int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgrou
 	json_object_object_add(o, "cpu_periods", jint(st->cpu_periods));
 	json_object_object_add(o, "cpu_throttled_periods", jint(st->cpu_throttled));
 	json_object_object_add(o, "cpu_throttled_seconds", jdouble(st->cpu_throttled_s));
-	if (json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) < 0)
+	if (json_object_to_file_ext(path, o,
+				    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) < 0)
 		r = cl_fail(err, errno, "cannot write the accounting to %s", path);
 	json_object_put(o);
 	return r;

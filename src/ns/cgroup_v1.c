@@ -20,7 +20,7 @@ static bool blank(const char *s)
  * it @cpus (NULL: its parent's) and its parent's mems. */
 int cl_cg_v1_cpuset_fill(const char *dir, const char *cpus, struct cl_err *err)
 {
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	char parent[PATH_MAX], cur[4096];
 	char *slash;
 
@@ -34,15 +34,18 @@ int cl_cg_v1_cpuset_fill(const char *dir, const char *cpus, struct cl_err *err)
 				char avail[256] = "";
 				cl_cg_read(parent, "cpuset.effective_cpus", avail, sizeof(avail));
 				avail[strcspn(avail, "\n")] = '\0';
-				return cl_fail(err, 0, "--cpuset %s: not among the CPUs this cgroup may use (%s)",
-					       cpus, avail);
+				return cl_fail(
+				    err, 0,
+				    "--cpuset %s: not among the CPUs this cgroup may use (%s)",
+				    cpus, avail);
 			}
 			continue;
 		}
 		if (cl_cg_read(dir, files[i], cur, sizeof(cur)) < 0 || !blank(cur))
 			continue;
 		if (cl_cg_read(parent, files[i], cur, sizeof(cur)) < 0 || blank(cur))
-			return cl_fail(err, 0, "cannot set up the cpuset cgroup %s: its parent has no %s",
+			return cl_fail(err, 0,
+				       "cannot set up the cpuset cgroup %s: its parent has no %s",
 				       dir, files[i]);
 		cur[strcspn(cur, "\n")] = '\0';
 		if (cl_cg_write(dir, files[i], cur, err) < 0)
@@ -60,40 +63,46 @@ static int memory_limits(const char *d, const struct cl_spec *s, struct cl_err *
 			return cl_wrap(err, "--memory");
 		/* memsw is memory plus swap: equal to the limit means no swap */
 		if (cl_cg_has(d, "memory.memsw.limit_in_bytes")) {
-			int rc = r->memory_swap == CL_UNLIMITED
-					 ? cl_cg_write(d, "memory.memsw.limit_in_bytes", "-1", err)
-					 : cl_cg_write_u64(d, "memory.memsw.limit_in_bytes",
-						     r->memory_swap ? r->memory_swap : s->memory, err);
+			int rc =
+			    r->memory_swap == CL_UNLIMITED
+				? cl_cg_write(d, "memory.memsw.limit_in_bytes", "-1", err)
+				: cl_cg_write_u64(d, "memory.memsw.limit_in_bytes",
+						  r->memory_swap ? r->memory_swap : s->memory, err);
 			if (rc < 0)
 				return cl_wrap(err, "--memory-swap");
 		} else if (r->memory_swap) {
-			return cl_fail(err, 0, "--memory-swap: this kernel does not account swap "
+			return cl_fail(err, 0,
+				       "--memory-swap: this kernel does not account swap "
 				       "(no memory.memsw.limit_in_bytes; boot with swapaccount=1)");
 		}
 	}
-	if (r->memory_high && cl_cg_write_u64(d, "memory.soft_limit_in_bytes", r->memory_high, err) < 0)
+	if (r->memory_high &&
+	    cl_cg_write_u64(d, "memory.soft_limit_in_bytes", r->memory_high, err) < 0)
 		return cl_wrap(err, "--memory-high");
 	return 0;
 }
 
 static int cpu_limits(const char *d, const struct cl_resources *r, struct cl_err *err)
 {
-	if (r->cpus_milli && (cl_cg_write_u64(d, "cpu.cfs_period_us", CL_CG_PERIOD_US, err) < 0 ||
-			      cl_cg_write_u64(d, "cpu.cfs_quota_us", (uint64_t)r->cpus_milli * CL_CG_PERIOD_US / 1000,
-					err) < 0))
+	if (r->cpus_milli &&
+	    (cl_cg_write_u64(d, "cpu.cfs_period_us", CL_CG_PERIOD_US, err) < 0 ||
+	     cl_cg_write_u64(d, "cpu.cfs_quota_us",
+			     (uint64_t)r->cpus_milli * CL_CG_PERIOD_US / 1000, err) < 0))
 		return cl_wrap(err, "--cpus");
 	/* v2's weight 1-10000 (default 100) onto v1's shares 2-262144 (default
 	 * 1024), the conversion runc and crun use the other way round */
 	if (r->cpu_weight &&
-	    cl_cg_write_u64(d, "cpu.shares", 2 + ((uint64_t)(r->cpu_weight - 1) * 262142) / 9999, err) < 0)
+	    cl_cg_write_u64(d, "cpu.shares", 2 + ((uint64_t)(r->cpu_weight - 1) * 262142) / 9999,
+			    err) < 0)
 		return cl_wrap(err, "--cpu-weight");
 	return 0;
 }
 
 static int io_limits(const char *d, const struct cl_resources *r, struct cl_err *err)
 {
-	static const char *const files[] = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
-					     "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+	static const char *const files[] = {
+	    "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+	    "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
 
 	if (r->io_weight) {
 		/* 1-10000 onto CFQ's 10-1000 or BFQ's 1-1000 */
@@ -104,7 +113,8 @@ static int io_limits(const char *d, const struct cl_resources *r, struct cl_err 
 		else if (cl_cg_has(d, "blkio.bfq.weight") && cl_cg_bfq_in_use())
 			rc = cl_cg_write_u64(d, "blkio.bfq.weight", 1 + (w - 1) * 999 / 9999, err);
 		else
-			return cl_fail(err, 0, "--io-weight: no proportional I/O control on this host "
+			return cl_fail(err, 0,
+				       "--io-weight: no proportional I/O control on this host "
 				       "(no blkio.weight, and no disk whose I/O scheduler is BFQ: "
 				       "echo bfq > /sys/block/DISK/queue/scheduler)");
 		if (rc < 0)
@@ -112,12 +122,13 @@ static int io_limits(const char *d, const struct cl_resources *r, struct cl_err 
 	}
 	for (size_t i = 0; i < r->n_io_max; i++) {
 		const struct cl_io_limit *l = &r->io_max[i];
-		const uint64_t v[4] = { l->rbps, l->wbps, l->riops, l->wiops };
+		const uint64_t v[4] = {l->rbps, l->wbps, l->riops, l->wiops};
 		for (int k = 0; k < 4; k++) {
 			char buf[64];
 			if (!v[k])
 				continue;
-			snprintf(buf, sizeof(buf), "%u:%u %llu", l->major, l->minor, (unsigned long long)v[k]);
+			snprintf(buf, sizeof(buf), "%u:%u %llu", l->major, l->minor,
+				 (unsigned long long)v[k]);
 			if (cl_cg_write(d, files[k], buf, err) < 0)
 				return cl_wrap(err, "--io-max %s", l->dev);
 		}
@@ -145,7 +156,8 @@ int cl_cg_v1_limits(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err
 		return -1;
 	if ((d = v1(cg, CL_CG_CPU)) && cpu_limits(d, &s->res, err) < 0)
 		return -1;
-	if ((d = v1(cg, CL_CG_PIDS)) && s->res.pids && cl_cg_write_u64(d, "pids.max", s->res.pids, err) < 0)
+	if ((d = v1(cg, CL_CG_PIDS)) && s->res.pids &&
+	    cl_cg_write_u64(d, "pids.max", s->res.pids, err) < 0)
 		return cl_wrap(err, "--pids");
 	if ((d = v1(cg, CL_CG_IO)) && io_limits(d, &s->res, err) < 0)
 		return -1;
@@ -172,7 +184,8 @@ void cl_cg_v1_kill(struct cl_cgroup *cg)
 	if (fz && cl_cg_write(fz, "freezer.state", "FROZEN", NULL) == 0) {
 		char st[32] = "";
 		for (int i = 0; i < 500; i++) {
-			if (cl_cg_read(fz, "freezer.state", st, sizeof(st)) < 0 || strncmp(st, "FROZEN", 6) == 0)
+			if (cl_cg_read(fz, "freezer.state", st, sizeof(st)) < 0 ||
+			    strncmp(st, "FROZEN", 6) == 0)
 				break;
 			usleep(1000);
 		}

@@ -32,14 +32,17 @@ static int memory_limits(const char *d, const struct cl_spec *s, struct cl_err *
 			return cl_wrap(err, "--memory");
 		/* v2's swap limit is swap alone; --memory-swap is memory plus swap */
 		if (cl_cg_has(d, "memory.swap.max")) {
-			int rc = r->memory_swap == CL_UNLIMITED ? cl_cg_write(d, "memory.swap.max", "max", err)
-								: cl_cg_write_u64(d, "memory.swap.max",
-									    r->memory_swap ? r->memory_swap - s->memory : 0,
-									    err);
+			int rc = r->memory_swap == CL_UNLIMITED
+				     ? cl_cg_write(d, "memory.swap.max", "max", err)
+				     : cl_cg_write_u64(
+					   d, "memory.swap.max",
+					   r->memory_swap ? r->memory_swap - s->memory : 0, err);
 			if (rc < 0)
 				return cl_wrap(err, "--memory-swap");
 		} else if (r->memory_swap) {
-			return cl_fail(err, 0, "--memory-swap: this kernel does not account swap (no memory.swap.max)");
+			return cl_fail(err, 0,
+				       "--memory-swap: this kernel does not account swap (no "
+				       "memory.swap.max)");
 		}
 	}
 	if (r->memory_high && cl_cg_write_u64(d, "memory.high", r->memory_high, err) < 0)
@@ -53,7 +56,8 @@ static int cpu_limits(const char *d, const struct cl_resources *r, struct cl_err
 
 	if (r->cpus_milli) {
 		snprintf(buf, sizeof(buf), "%llu %u",
-			 (unsigned long long)r->cpus_milli * CL_CG_PERIOD_US / 1000, CL_CG_PERIOD_US);
+			 (unsigned long long)r->cpus_milli * CL_CG_PERIOD_US / 1000,
+			 CL_CG_PERIOD_US);
 		if (cl_cg_write(d, "cpu.max", buf, err) < 0)
 			return cl_wrap(err, "--cpus");
 	}
@@ -66,11 +70,12 @@ static int cpu_limits(const char *d, const struct cl_resources *r, struct cl_err
  * enables the controller on a disk. */
 static bool iocost_enabled(void)
 {
-	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	static const char *const roots[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
 	char buf[1024];
 
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (cl_cg_read(roots[i], "io.cost.qos", buf, sizeof(buf)) > 0 && strstr(buf, "enable=1"))
+		if (cl_cg_read(roots[i], "io.cost.qos", buf, sizeof(buf)) > 0 &&
+		    strstr(buf, "enable=1"))
 			return true;
 	return false;
 }
@@ -80,15 +85,18 @@ static int io_limits(const char *d, const struct cl_resources *r, struct cl_err 
 	char buf[160];
 
 	if (r->io_weight) {
-		const char *f = cl_cg_has(d, "io.weight") && iocost_enabled()		 ? "io.weight"
-				: cl_cg_has(d, "io.bfq.weight") && cl_cg_bfq_in_use() ? "io.bfq.weight"
-										 : NULL;
+		const char *f = cl_cg_has(d, "io.weight") && iocost_enabled() ? "io.weight"
+				: cl_cg_has(d, "io.bfq.weight") && cl_cg_bfq_in_use()
+				    ? "io.bfq.weight"
+				    : NULL;
 		unsigned w = r->io_weight;
 		if (!f)
-			return cl_fail(err, 0, "--io-weight: no proportional I/O control on this host "
-				       "(no disk with the io.cost controller enabled in io.cost.qos, "
-				       "and none whose I/O scheduler is BFQ: echo bfq > "
-				       "/sys/block/DISK/queue/scheduler)");
+			return cl_fail(
+			    err, 0,
+			    "--io-weight: no proportional I/O control on this host "
+			    "(no disk with the io.cost controller enabled in io.cost.qos, "
+			    "and none whose I/O scheduler is BFQ: echo bfq > "
+			    "/sys/block/DISK/queue/scheduler)");
 		if (f[3] == 'b') /* BFQ: 1-1000 */
 			w = 1 + (w - 1) * 999 / 9999;
 		snprintf(buf, sizeof(buf), "default %u", w);
@@ -99,13 +107,17 @@ static int io_limits(const char *d, const struct cl_resources *r, struct cl_err 
 		const struct cl_io_limit *l = &r->io_max[i];
 		size_t k = (size_t)snprintf(buf, sizeof(buf), "%u:%u", l->major, l->minor);
 		if (l->rbps)
-			k += (size_t)snprintf(buf + k, sizeof(buf) - k, " rbps=%llu", (unsigned long long)l->rbps);
+			k += (size_t)snprintf(buf + k, sizeof(buf) - k, " rbps=%llu",
+					      (unsigned long long)l->rbps);
 		if (l->wbps)
-			k += (size_t)snprintf(buf + k, sizeof(buf) - k, " wbps=%llu", (unsigned long long)l->wbps);
+			k += (size_t)snprintf(buf + k, sizeof(buf) - k, " wbps=%llu",
+					      (unsigned long long)l->wbps);
 		if (l->riops)
-			k += (size_t)snprintf(buf + k, sizeof(buf) - k, " riops=%llu", (unsigned long long)l->riops);
+			k += (size_t)snprintf(buf + k, sizeof(buf) - k, " riops=%llu",
+					      (unsigned long long)l->riops);
 		if (l->wiops)
-			snprintf(buf + k, sizeof(buf) - k, " wiops=%llu", (unsigned long long)l->wiops);
+			snprintf(buf + k, sizeof(buf) - k, " wiops=%llu",
+				 (unsigned long long)l->wiops);
 		if (cl_cg_write(d, "io.max", buf, err) < 0)
 			return cl_wrap(err, "--io-max %s", l->dev);
 	}
@@ -135,9 +147,11 @@ int cl_cg_v2_limits(struct cl_cgroup *cg, const struct cl_spec *s, struct cl_err
 		return -1;
 	if ((d = v2(cg, CL_CG_CPU)) && cpu_limits(d, &s->res, err) < 0)
 		return -1;
-	if ((d = v2(cg, CL_CG_CPUSET)) && s->res.cpuset && cl_cg_write(d, "cpuset.cpus", s->res.cpuset, err) < 0)
+	if ((d = v2(cg, CL_CG_CPUSET)) && s->res.cpuset &&
+	    cl_cg_write(d, "cpuset.cpus", s->res.cpuset, err) < 0)
 		return cl_wrap(err, "--cpuset");
-	if ((d = v2(cg, CL_CG_PIDS)) && s->res.pids && cl_cg_write_u64(d, "pids.max", s->res.pids, err) < 0)
+	if ((d = v2(cg, CL_CG_PIDS)) && s->res.pids &&
+	    cl_cg_write_u64(d, "pids.max", s->res.pids, err) < 0)
 		return cl_wrap(err, "--pids");
 	if ((d = v2(cg, CL_CG_IO)) && io_limits(d, &s->res, err) < 0)
 		return -1;
@@ -150,7 +164,8 @@ void cl_cg_v2_kill(const char *d)
 {
 	if (!d || cl_cg_empty(d))
 		return;
-	if (cl_cg_write(d, "cgroup.kill", "1", NULL) < 0 && cl_cg_write(d, "cgroup.freeze", "1", NULL) == 0) {
+	if (cl_cg_write(d, "cgroup.kill", "1", NULL) < 0 &&
+	    cl_cg_write(d, "cgroup.freeze", "1", NULL) == 0) {
 		for (int i = 0; i < 500 && cl_cg_read_key(d, "cgroup.events", "frozen") == 0; i++)
 			usleep(1000);
 		cl_cg_kill_listed(d);

@@ -114,7 +114,7 @@ static int setup_cwd(const struct cl_spec *s, struct cl_err *err)
 
 static bool parent_alive(int sync_fd)
 {
-	struct pollfd p = { .fd = sync_fd, .events = 0 };
+	struct pollfd p = {.fd = sync_fd, .events = 0};
 
 	return poll(&p, 1, 0) == 0 || !(p.revents & (POLLHUP | POLLERR));
 }
@@ -133,7 +133,7 @@ static void unblock_signals(void)
 __attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct cl_err *err)
 {
 	char pidstr[16], b;
-	int ready[2] = { -1, -1 };
+	int ready[2] = {-1, -1};
 	pid_t c;
 
 	/* The command starts once pid 1 is the init (its end closes on exec),
@@ -168,8 +168,8 @@ __attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct 
 	if (ready[0] >= 0)
 		close(ready[0]);
 	snprintf(pidstr, sizeof(pidstr), "%d", c);
-	char *const argv[] = { "cloison-init", pidstr, NULL };
-	char *const envp[] = { NULL };
+	char *const argv[] = {"cloison-init", pidstr, NULL};
+	char *const envp[] = {NULL};
 	syscall(SYS_execveat, j->init_fd, "", argv, envp, AT_EMPTY_PATH);
 	cl_fail(err, errno, "cannot execute the --init binary");
 	kill(c, SIGKILL);
@@ -187,7 +187,7 @@ static bool wait_go(struct cl_jail *j)
 void cl_jail_child(struct cl_jail *j)
 {
 	const struct cl_spec *s = j->spec;
-	struct cl_err err = { 0 };
+	struct cl_err err = {0};
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* In a new user namespace the parent writes our id maps first: nothing
@@ -225,7 +225,8 @@ void cl_jail_child(struct cl_jail *j)
 		die(j, &err);
 	if (j->pty_slave > 2)
 		close(j->pty_slave);
-	if (cl_caps_drop_bounding(s->caps, &err) < 0 || setup_identity(s, j->setgroups_denied, &err) < 0 ||
+	if (cl_caps_drop_bounding(s->caps, &err) < 0 ||
+	    setup_identity(s, j->setgroups_denied, &err) < 0 ||
 	    cl_caps_apply(s->caps, s->caps_added, s->uid, &err) < 0)
 		die(j, &err);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

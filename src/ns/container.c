@@ -28,11 +28,11 @@
 #include "util/cleanup.h"
 #include "util/fd.h"
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
 {
-	struct clone_args args = { .flags = (uint64_t)flags, .exit_signal = SIGCHLD };
+	struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
 	pid_t pid;
 
 	cl_cgroup_clone_args(cg, &args); /* v2: born in its cgroup */
@@ -91,7 +91,7 @@ static void copy_some(int from, int to, bool *eof)
 static int deadline_fd(const struct cl_spec *s)
 {
 	uint64_t ms = s->res.timeout_ms;
-	struct itimerspec it = { .it_value = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L } };
+	struct itimerspec it = {.it_value = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L}};
 	int fd;
 
 	if (!ms)
@@ -112,16 +112,17 @@ static int deadline_fd(const struct cl_spec *s)
 static int supervise(const struct cl_spec *s, pid_t pid, int sigfd, struct cl_tty *tty,
 		     struct cl_cgroup *cg, bool *timed_out)
 {
-	bool in_eof = !s->keep_stdin, out_eof = tty->master < 0, sample = cl_cgroup_wants_samples(cg);
+	bool in_eof = !s->keep_stdin, out_eof = tty->master < 0,
+	     sample = cl_cgroup_wants_samples(cg);
 	_cleanup_close_ int tfd = deadline_fd(s);
 	int status = 0;
 
 	for (;;) {
 		struct pollfd p[4] = {
-			{ .fd = sigfd, .events = POLLIN },
-			{ .fd = out_eof ? -1 : tty->master, .events = POLLIN },
-			{ .fd = (in_eof || tty->master < 0) ? -1 : STDIN_FILENO, .events = POLLIN },
-			{ .fd = tfd, .events = POLLIN },
+		    {.fd = sigfd, .events = POLLIN},
+		    {.fd = out_eof ? -1 : tty->master, .events = POLLIN},
+		    {.fd = (in_eof || tty->master < 0) ? -1 : STDIN_FILENO, .events = POLLIN},
+		    {.fd = tfd, .events = POLLIN},
 		};
 		if (poll(p, 4, sample ? CL_CG_SAMPLE_MS : -1) < 0) {
 			if (errno == EINTR)
@@ -179,14 +180,16 @@ static int finish(const struct cl_spec *s, struct cl_cgroup *cg, int wstatus, bo
 		snprintf(limit, sizeof(limit), " (memory limit %s)", cl_format_size(s->memory, b));
 	if (timed_out) {
 		uint64_t ms = s->res.timeout_ms;
-		fprintf(stderr, "cloison: --timeout %llu%s%.*llus reached: the context was killed\n",
+		fprintf(stderr,
+			"cloison: --timeout %llu%s%.*llus reached: the context was killed\n",
 			(unsigned long long)(ms / 1000), ms % 1000 ? "." : "", ms % 1000 ? 3 : 0,
 			(unsigned long long)(ms % 1000));
 		status = CL_EXIT_TIMEOUT;
 	} else if ((ooms = cl_cgroup_oom_kills(cg)) > 0) {
 		/* under --init, pid 1 reports its command's SIGKILL as 137 */
-		bool killed = (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) ||
-			      (s->init && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 128 + SIGKILL);
+		bool killed =
+		    (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) ||
+		    (s->init && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 128 + SIGKILL);
 		if (killed) {
 			fprintf(stderr, "cloison: killed by the OOM killer%s\n", limit);
 			status = 128 + SIGKILL;
@@ -197,14 +200,15 @@ static int finish(const struct cl_spec *s, struct cl_cgroup *cg, int wstatus, bo
 	}
 	if (s->res.stats || s->res.stats_json) {
 		struct cl_cgroup_stats st;
-		struct cl_err e = { 0 };
+		struct cl_err e = {0};
 
 		cl_cgroup_read_stats(cg, &st);
 		st.exit_status = status;
 		st.timed_out = timed_out;
 		if (s->res.stats)
 			cl_cgroup_stats_print(cg, &st, stderr);
-		if (s->res.stats_json && cl_cgroup_stats_write_json(cg, &st, s->res.stats_json, &e) < 0)
+		if (s->res.stats_json &&
+		    cl_cgroup_stats_write_json(cg, &st, s->res.stats_json, &e) < 0)
 			cl_err_print(&e);
 	}
 	return status;
@@ -214,14 +218,14 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 {
 	int min_fd = 3 + s->preserve_fds, sv[2], status;
 	_cleanup_close_ int sync_fd = -1, child_fd = -1, init_fd = -1, sigfd = -1;
-	struct cl_tty tty = { .master = -1, .slave = -1 };
-	struct cl_jail j = { .spec = s, .pty_slave = -1, .init_fd = -1 };
+	struct cl_tty tty = {.master = -1, .slave = -1};
+	struct cl_jail j = {.spec = s, .pty_slave = -1, .init_fd = -1};
 	struct cl_cgroup cg = CL_CGROUP_INIT; /* fd 0 is not "none" */
-	struct cl_net net = { 0 };
-	struct cl_seccomp_learner learn = { .fd = -1 };
-	struct cl_sc_program scp = { 0 };
-	struct cl_mount_trees trees = { .rootfs = -1 };
-	struct cl_idrange ids = { .fd = -1 };
+	struct cl_net net = {0};
+	struct cl_seccomp_learner learn = {.fd = -1};
+	struct cl_sc_program scp = {0};
+	struct cl_mount_trees trees = {.rootfs = -1};
+	struct cl_idrange ids = {.fd = -1};
 	struct cl_spec picked;
 	sigset_t mask, oldmask;
 	struct cl_err child_err;
@@ -278,7 +282,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	}
 	/* The jail's root is host root: what it writes in a rootfs that others
 	 * can reach (a set-user-ID file, a device node) would be theirs to use. */
-	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly && cl_rootfs_private(s->rootfs, err) < 0) {
+	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly &&
+	    cl_rootfs_private(s->rootfs, err) < 0) {
 		if (!s->allow_shared_rootfs)
 			goto out;
 		cl_warn("%s (--allow-shared-rootfs)", err->msg);
@@ -359,7 +364,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	r = 0;
 out:
 	/* --learn-seccomp: stop recording; write the profile if the command ran */
-	if (s->seccomp.learn && cl_seccomp_learn_finish(&learn, s, r == 0 ? s->seccomp.learn : NULL, err) < 0)
+	if (s->seccomp.learn &&
+	    cl_seccomp_learn_finish(&learn, s, r == 0 ? s->seccomp.learn : NULL, err) < 0)
 		r = -1;
 	cl_net_release(&net);
 	cl_cgroup_destroy(&cg);

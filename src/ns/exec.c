@@ -50,8 +50,8 @@ int cl_exec_command(const struct cl_spec *s, struct cl_err *err)
 	}
 	if (first_eacces)
 		return exec_error(cmd, first_eacces, err);
-	return cl_fail_code(err, CL_EXIT_NOTFOUND, 0, "cannot execute %s: command not found in PATH",
-			    cmd);
+	return cl_fail_code(err, CL_EXIT_NOTFOUND, 0,
+			    "cannot execute %s: command not found in PATH", cmd);
 }
 
 extern const unsigned char cl_tinyinit_start[], cl_tinyinit_end[];

@@ -24,8 +24,9 @@
 #include "util/fd.h"
 
 #define POOL_START 0x70000000u
-#define POOL_END 0xF0000000u /* exclusive */
-_Static_assert(CL_VM_JAIL_ID_BASE == CL_IDRANGE_VMM_START, "the VMMs' ids are kept out of the pool");
+#define POOL_END   0xF0000000u /* exclusive */
+_Static_assert(CL_VM_JAIL_ID_BASE == CL_IDRANGE_VMM_START,
+	       "the VMMs' ids are kept out of the pool");
 
 static const char *dir(void)
 {
@@ -113,7 +114,8 @@ static int lock_slot(const char *path, int min_fd, int *fd_out, struct cl_err *e
 {
 	for (;;) {
 		struct stat a, b;
-		int fd = cl_fd_above(open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), min_fd);
+		int fd = cl_fd_above(open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600),
+				     min_fd);
 
 		if (fd < 0)
 			return cl_fail(err, errno, "cannot open the id range lock %s", path);
@@ -125,7 +127,8 @@ static int lock_slot(const char *path, int min_fd, int *fd_out, struct cl_err *e
 			return cl_fail(err, e, "cannot lock %s", path);
 		}
 		/* the file we locked may have been removed by its last owner */
-		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev) {
 			*fd_out = fd;
 			return 1;
 		}
@@ -135,7 +138,7 @@ static int lock_slot(const char *path, int min_fd, int *fd_out, struct cl_err *e
 
 int cl_idrange_acquire(struct cl_idrange *r, int min_fd, struct cl_err *err)
 {
-	struct taken t = { 0 };
+	struct taken t = {0};
 	uint32_t start = POOL_START, count = POOL_END - POOL_START, s2, c2;
 	int rc = -1;
 
@@ -143,16 +146,19 @@ int cl_idrange_acquire(struct cl_idrange *r, int min_fd, struct cl_err *err)
 	take(&t, CL_IDRANGE_VMM_START, CL_IDRANGE_VMM_COUNT);
 	/* a dedicated pool: the "cloison" entry of both files */
 	if (cl_subid_lookup("/etc/subuid", "cloison", (unsigned long)-1, &start, &count) == 0) {
-		if (cl_subid_lookup("/etc/subgid", "cloison", (unsigned long)-1, &s2, &c2) < 0 || s2 != start ||
-		    c2 != count)
-			return cl_fail(err, 0, "the /etc/subuid and /etc/subgid entries of 'cloison' differ: "
-				       "the jails' id pool must be the same range in both");
+		if (cl_subid_lookup("/etc/subgid", "cloison", (unsigned long)-1, &s2, &c2) < 0 ||
+		    s2 != start || c2 != count)
+			return cl_fail(
+			    err, 0,
+			    "the /etc/subuid and /etc/subgid entries of 'cloison' differ: "
+			    "the jails' id pool must be the same range in both");
 	} else {
 		take_ids(&t);
 	}
 	uint32_t slots = count / CL_IDRANGE_SIZE;
 	if (!slots) {
-		rc = cl_fail(err, 0, "the /etc/subuid entry of 'cloison' holds less than %u ids", CL_IDRANGE_SIZE);
+		rc = cl_fail(err, 0, "the /etc/subuid entry of 'cloison' holds less than %u ids",
+			     CL_IDRANGE_SIZE);
 		goto out;
 	}
 	if (mkdirs(err) < 0)
@@ -177,8 +183,8 @@ int cl_idrange_acquire(struct cl_idrange *r, int min_fd, struct cl_err *err)
 			goto out;
 		}
 	}
-	rc = cl_fail(err, 0, "no free id range of %u ids left in %u-%u (%s)", CL_IDRANGE_SIZE, start,
-		     start + (slots * CL_IDRANGE_SIZE - 1), dir());
+	rc = cl_fail(err, 0, "no free id range of %u ids left in %u-%u (%s)", CL_IDRANGE_SIZE,
+		     start, start + (slots * CL_IDRANGE_SIZE - 1), dir());
 out:
 	free(t.r);
 	return rc;

@@ -8,11 +8,11 @@
 
 struct cl_jail {
 	const struct cl_spec *spec;
-	int sync_fd;	/* child's end: "go" comes in, a struct cl_err goes out */
-	int pty_slave;	/* -t: the terminal's slave end, -1 otherwise */
+	int sync_fd;   /* child's end: "go" comes in, a struct cl_err goes out */
+	int pty_slave; /* -t: the terminal's slave end, -1 otherwise */
 	const char *pty_name;
-	int init_fd;	/* --init: sealed memfd holding the tiny init, -1 otherwise */
-	bool setgroups_denied;	/* unprivileged single mapping: setgroups(2) is EPERM */
+	int init_fd;	       /* --init: sealed memfd holding the tiny init, -1 otherwise */
+	bool setgroups_denied; /* unprivileged single mapping: setgroups(2) is EPERM */
 	const struct cl_sc_program *seccomp; /* compiled by the parent */
 	const struct cl_mount_trees *trees;  /* the rootfs and binds, opened by the parent */
 };

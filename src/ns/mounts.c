@@ -21,14 +21,14 @@
 /* As crun/Docker: files hidden behind /dev/null, directories behind an empty
  * read-only tmpfs. */
 static const char *const masked_paths[] = {
-	"/proc/acpi",	     "/proc/asound",	  "/proc/interrupts", "/proc/kcore",
-	"/proc/keys",	     "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-	"/proc/sched_debug", "/proc/scsi",	  "/sys/firmware",    "/sys/devices/virtual/powercap",
+    "/proc/acpi",	 "/proc/asound",	"/proc/interrupts", "/proc/kcore",
+    "/proc/keys",	 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+    "/proc/sched_debug", "/proc/scsi",		"/sys/firmware",    "/sys/devices/virtual/powercap",
 };
 static const char *const readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 
 /* Mount attributes from MS_* flags (only the ones that can be *set*: the flags
  * the kernel locked in a user namespace are never cleared this way). */
@@ -36,19 +36,24 @@ static uint64_t attrs_of(unsigned long flags)
 {
 	uint64_t a = 0;
 
-	if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
-	if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
-	if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
-	if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+	if (flags & MS_RDONLY)
+		a |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID)
+		a |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV)
+		a |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC)
+		a |= MOUNT_ATTR_NOEXEC;
 	return a;
 }
 
 static int set_attrs(int dfd, const char *path, unsigned int at_flags, unsigned long flags,
 		     const char *what, struct cl_err *err)
 {
-	struct mount_attr attr = { .attr_set = attrs_of(flags) };
+	struct mount_attr attr = {.attr_set = attrs_of(flags)};
 
-	if (attr.attr_set && syscall(SYS_mount_setattr, dfd, path, at_flags, &attr, sizeof(attr)) < 0)
+	if (attr.attr_set &&
+	    syscall(SYS_mount_setattr, dfd, path, at_flags, &attr, sizeof(attr)) < 0)
 		return cl_fail(err, errno, "cannot set the mount flags of %s", what);
 	return 0;
 }
@@ -60,9 +65,9 @@ static int detached_tree(int src_dfd, const char *src, unsigned long flags, cons
 			 struct cl_err *err)
 {
 	unsigned int rec = (flags & MS_REC) ? AT_RECURSIVE : 0;
-	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, src_dfd, src,
-						 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec |
-							 (src[0] ? 0 : AT_EMPTY_PATH));
+	_cleanup_close_ int tree =
+	    (int)syscall(SYS_open_tree, src_dfd, src,
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec | (src[0] ? 0 : AT_EMPTY_PATH));
 	int fd;
 
 	if (tree < 0)
@@ -101,7 +106,8 @@ static struct cl_made *made;
 static int mount_at(int rootfd, const char *src, const char *dest, const char *type,
 		    unsigned long flags, const char *data, bool file, struct cl_err *err)
 {
-	_cleanup_close_ int fd = cl_mkpath_beneath(rootfd, dest, file, file ? 0644 : 0755, made, err);
+	_cleanup_close_ int fd =
+	    cl_mkpath_beneath(rootfd, dest, file, file ? 0644 : 0755, made, err);
 	char p[CL_FDPATH_MAX];
 
 	if (fd < 0)
@@ -124,8 +130,8 @@ static int setup_proc_sys(const struct cl_spec *s, int rootfd, struct cl_err *er
 	if (mount_at(rootfd, "sysfs", "/sys", "sysfs", nsne | MS_RDONLY, NULL, false, err) < 0) {
 		if (!(s->ns_flags & CLONE_NEWUSER) || err->errnum != EPERM)
 			return -1;
-		if (mount_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY | nsne, NULL,
-			     false, err) < 0)
+		if (mount_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY | nsne,
+			     NULL, false, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -152,7 +158,8 @@ static int dev_entry(int devfd, const char *name, bool dir, struct cl_err *err)
 			return cl_fail(err, errno, "cannot create /dev/%s", name);
 		fd = openat(devfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	} else {
-		fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		fd =
+		    openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 	}
 	if (fd < 0)
 		return cl_fail(err, errno, "cannot create /dev/%s", name);
@@ -186,9 +193,9 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 		const char *name, *type, *data;
 		unsigned long flags;
 	} fs[] = {
-		{ "pts", "devpts", NULL, MS_NOSUID | MS_NOEXEC },
-		{ "shm", "tmpfs", "mode=1777,size=65536k", MS_NOSUID | MS_NODEV | MS_NOEXEC },
-		{ "mqueue", "mqueue", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC },
+	    {"pts", "devpts", NULL, MS_NOSUID | MS_NOEXEC},
+	    {"shm", "tmpfs", "mode=1777,size=65536k", MS_NOSUID | MS_NODEV | MS_NOEXEC},
+	    {"mqueue", "mqueue", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC},
 	};
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 		_cleanup_close_ int fd = dev_entry(devfd, fs[i].name, true, err);
@@ -196,12 +203,13 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 			return -1;
 		const char *data = strcmp(fs[i].type, "devpts") == 0 ? opts : fs[i].data;
 		if (mount(fs[i].type, cl_fdpath(fd, p), fs[i].type, fs[i].flags, data) < 0)
-			return cl_fail(err, errno, "cannot mount %s on /dev/%s", fs[i].type, fs[i].name);
+			return cl_fail(err, errno, "cannot mount %s on /dev/%s", fs[i].type,
+				       fs[i].name);
 	}
 	static const char *const links[][2] = {
-		{ "pts/ptmx", "ptmx" },		   { "/proc/self/fd", "fd" },
-		{ "/proc/self/fd/0", "stdin" },	   { "/proc/self/fd/1", "stdout" },
-		{ "/proc/self/fd/2", "stderr" },   { "/proc/kcore", "core" },
+	    {"pts/ptmx", "ptmx"},	   {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"},
 	};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
@@ -226,9 +234,10 @@ static int setup_user_mounts(const struct cl_spec *s, const struct cl_mount_tree
 		if (m->kind == CL_MOUNT_TMPFS) {
 			char data[64] = "mode=1777";
 			if (m->size)
-				snprintf(data, sizeof(data), "mode=1777,size=%llu", (unsigned long long)m->size);
-			if (mount_at(rootfd, "tmpfs", m->dest, "tmpfs", MS_NOSUID | MS_NODEV | ro, data,
-				     false, err) < 0)
+				snprintf(data, sizeof(data), "mode=1777,size=%llu",
+					 (unsigned long long)m->size);
+			if (mount_at(rootfd, "tmpfs", m->dest, "tmpfs", MS_NOSUID | MS_NODEV | ro,
+				     data, false, err) < 0)
 				return -1;
 			continue;
 		}
@@ -237,8 +246,8 @@ static int setup_user_mounts(const struct cl_spec *s, const struct cl_mount_tree
 		if (i >= t->n || fstat(t->binds[i], &st) < 0)
 			return cl_fail(err, errno, "cannot bind %s on %s", m->source, m->dest);
 		_cleanup_close_ int fd =
-			cl_mkpath_beneath(rootfd, m->dest, !S_ISDIR(st.st_mode), S_ISDIR(st.st_mode) ? 0755 : 0644,
-					  made, err);
+		    cl_mkpath_beneath(rootfd, m->dest, !S_ISDIR(st.st_mode),
+				      S_ISDIR(st.st_mode) ? 0755 : 0644, made, err);
 		if (fd < 0)
 			return cl_wrap(err, "cannot bind %s on %s", m->source, m->dest);
 		if (attach_tree(t->binds[i], fd, m->dest, err) < 0)
@@ -263,8 +272,8 @@ static int setup_masks(int rootfd, struct cl_err *err)
 		if (fstat(fd, &st) < 0)
 			return cl_fail(err, errno, "cannot stat %s", path);
 		if (S_ISDIR(st.st_mode)) {
-			if (mount("tmpfs", cl_fdpath(fd, p), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				  "size=0") < 0)
+			if (mount("tmpfs", cl_fdpath(fd, p), "tmpfs",
+				  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
 				return cl_fail(err, errno, "cannot mask %s", path);
 		} else if (mount("/dev/null", cl_fdpath(fd, p), NULL, MS_BIND, NULL) < 0) {
 			return cl_fail(err, errno, "cannot mask %s", path);
@@ -278,8 +287,8 @@ static int setup_masks(int rootfd, struct cl_err *err)
 				continue;
 			return -1;
 		}
-		if (bind_tree(fd, "", fd, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path,
-			      err) < 0)
+		if (bind_tree(fd, "", fd, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			      path, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -288,7 +297,8 @@ static int setup_masks(int rootfd, struct cl_err *err)
 /* The rootfs and each bind source, resolved here with the caller's own
  * privileges: seen from a user namespace, they may lie beyond a directory
  * its ids cannot search (a checkout under Debian's 0700 /root). */
-int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd, struct cl_err *err)
+int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd,
+		   struct cl_err *err)
 {
 	t->rootfs = -1;
 	t->n = 0;
@@ -302,7 +312,8 @@ int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd
 		return cl_fail(err, errno, "cannot open the rootfs %s", s->rootfs);
 	for (size_t i = 0; i < s->n_mounts; i++, t->n++) {
 		const struct cl_mount *m = &s->mounts[i];
-		unsigned long flags = MS_BIND | MS_REC | MS_NODEV | (s->no_new_privs ? MS_NOSUID : 0) |
+		unsigned long flags = MS_BIND | MS_REC | MS_NODEV |
+				      (s->no_new_privs ? MS_NOSUID : 0) |
 				      (m->readonly ? MS_RDONLY : 0);
 		char what[PATH_MAX + 8];
 
@@ -310,7 +321,8 @@ int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd
 		if (m->kind != CL_MOUNT_BIND)
 			continue;
 		snprintf(what, sizeof(what), "%s on %s", m->source, m->dest);
-		t->binds[i] = cl_fd_above(detached_tree(AT_FDCWD, m->source, flags, what, err), min_fd);
+		t->binds[i] =
+		    cl_fd_above(detached_tree(AT_FDCWD, m->source, flags, what, err), min_fd);
 		if (t->binds[i] < 0)
 			return -1;
 	}
@@ -342,20 +354,22 @@ int cl_rootfs_private(const char *rootfs, struct cl_err *err)
 			return cl_fail(err, errno, "cannot stat %s", path);
 		/* root's, and no search right for others (nor for a group
 		 * other than root's) */
-		if (st.st_uid == 0 && !(st.st_mode & S_IXOTH) && (!(st.st_mode & S_IXGRP) || st.st_gid == 0))
+		if (st.st_uid == 0 && !(st.st_mode & S_IXOTH) &&
+		    (!(st.st_mode & S_IXGRP) || st.st_gid == 0))
 			return 0;
 		char *slash = strrchr(path, '/');
 		if (!slash || path[1] == '\0')
 			break;
 		slash[slash == path ? 1 : 0] = '\0';
 	}
-	return cl_fail(err, 0,
-		       "rootfs %s can be reached by other host users (no directory on its path is "
-		       "root's with mode 0700), and the jail's root is host root: a set-user-ID file "
-		       "or device node it writes there would be theirs to use.  Keep it under a 0700 "
-		       "directory (rootfs-tools do), or use --userns, --read-only, or "
-		       "--allow-shared-rootfs (warns)",
-		       rootfs);
+	return cl_fail(
+	    err, 0,
+	    "rootfs %s can be reached by other host users (no directory on its path is "
+	    "root's with mode 0700), and the jail's root is host root: a set-user-ID file "
+	    "or device node it writes there would be theirs to use.  Keep it under a 0700 "
+	    "directory (rootfs-tools do), or use --userns, --read-only, or "
+	    "--allow-shared-rootfs (warns)",
+	    rootfs);
 }
 
 /* A set-up that failed takes back the mount points it created in the
@@ -374,8 +388,8 @@ static void undo_made(int rootfd)
 static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
 		      struct cl_made *mine, struct cl_err *err);
 
-static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int rootfd, int console_fd,
-		 struct cl_err *err)
+static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int rootfd,
+		 int console_fd, struct cl_err *err)
 {
 	if (setup_proc_sys(s, rootfd, err) < 0 || setup_dev(s, rootfd, console_fd, err) < 0 ||
 	    setup_user_mounts(s, t, rootfd, err) < 0 || setup_masks(rootfd, err) < 0)
@@ -386,8 +400,8 @@ static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int ro
 int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
 		    struct cl_err *err)
 {
-	struct cl_mount_trees own = { .rootfs = -1 };
-	struct cl_made mine = { 0 };
+	struct cl_mount_trees own = {.rootfs = -1};
+	struct cl_made mine = {0};
 	int r;
 
 	/* Rootless, the parent could not make the trees (open_tree needs

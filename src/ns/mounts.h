@@ -14,7 +14,8 @@ struct cl_mount_trees {
 	int *binds; /* one per spec mount: -1 for a tmpfs */
 	size_t n;
 };
-int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd, struct cl_err *err);
+int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd,
+		   struct cl_err *err);
 void cl_mounts_close(struct cl_mount_trees *t);
 
 /* Whether host users other than root can reach the rootfs: 0 when some

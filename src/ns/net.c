@@ -94,7 +94,7 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 		 struct in_addr *gw, unsigned *prefix, struct cl_err *err)
 {
 	const struct cl_netspec *c = &s->netcfg;
-	struct cl_lease key = { .netns = cl_netns_id(), .pid = n->owner, .start = n->start };
+	struct cl_lease key = {.netns = cl_netns_id(), .pid = n->owner, .start = n->start};
 	struct cl_ipam st;
 	struct cl_err ignored;
 	enum bridge_state state;
@@ -144,8 +144,8 @@ static int jail_spec(const struct cl_spec *s, struct cl_net *n, struct in_addr a
 	n->mounts = calloc(s->n_mounts + 2, sizeof(*n->mounts));
 	if (!n->mounts)
 		return cl_fail(err, ENOMEM, "out of memory");
-	n->mounts[0] = (struct cl_mount){ CL_MOUNT_BIND, n->hosts, etc_hosts, true, 0 };
-	n->mounts[1] = (struct cl_mount){ CL_MOUNT_BIND, n->resolv, etc_resolv, true, 0 };
+	n->mounts[0] = (struct cl_mount){CL_MOUNT_BIND, n->hosts, etc_hosts, true, 0};
+	n->mounts[1] = (struct cl_mount){CL_MOUNT_BIND, n->resolv, etc_resolv, true, 0};
 	if (s->n_mounts)
 		memcpy(n->mounts + 2, s->mounts, s->n_mounts * sizeof(*n->mounts));
 	n->jail = *s;
@@ -159,7 +159,7 @@ static int jail_spec(const struct cl_spec *s, struct cl_net *n, struct in_addr a
 
 int cl_net_prepare(const struct cl_spec *s, struct cl_net *n, struct cl_err *err)
 {
-	struct cl_nl nl = { 0 };
+	struct cl_nl nl = {0};
 	struct in_addr addr, gw;
 	unsigned prefix;
 	int r = -1;
@@ -193,7 +193,7 @@ const struct cl_spec *cl_net_jail_spec(const struct cl_net *n, const struct cl_s
 
 int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct cl_err *err)
 {
-	struct cl_nl nl = { 0 };
+	struct cl_nl nl = {0};
 	struct cl_nl_link br;
 	int r;
 
@@ -220,7 +220,7 @@ int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct c
 int cl_net_child(const struct cl_spec *s, struct cl_err *err)
 {
 	const struct cl_netspec *c = &s->netcfg;
-	struct cl_nl nl = { 0 };
+	struct cl_nl nl = {0};
 	int r;
 
 	if (!(s->ns_flags & CLONE_NEWNET))
@@ -240,8 +240,8 @@ int cl_net_child(const struct cl_spec *s, struct cl_err *err)
 
 void cl_net_release(struct cl_net *n)
 {
-	struct cl_err e = { 0 }, e2 = { 0 };
-	struct cl_nl nl = { 0 };
+	struct cl_err e = {0}, e2 = {0};
+	struct cl_nl nl = {0};
 	struct cl_ipam st;
 
 	if (!n->bridged)

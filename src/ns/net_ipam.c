@@ -128,7 +128,7 @@ static int load(struct cl_ipam *st, struct cl_err *err)
 	if (!f)
 		return errno == ENOENT ? 0 : cl_fail(err, errno, "cannot read %s", path);
 	while (fgets(line, sizeof(line), f)) {
-		struct cl_lease l = { 0 };
+		struct cl_lease l = {0};
 		int pid;
 		if (sscanf(line, "%lu %15s %16s %d %llu", &l.netns, l.bridge, addr, &pid,
 			   &l.start) != 5 ||
@@ -276,7 +276,7 @@ int cl_ipam_reserve(struct cl_ipam *st, const struct cl_lease *key, struct in_ad
 	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN];
 	struct cl_lease l = *key, *nv;
 
-	inet_ntop(AF_INET, &(struct in_addr){ htonl(base) }, n, sizeof(n));
+	inet_ntop(AF_INET, &(struct in_addr){htonl(base)}, n, sizeof(n));
 	if (want.s_addr) {
 		uint32_t w = ntohl(want.s_addr);
 		const struct cl_lease *h = holder(st, key, want);
@@ -299,7 +299,7 @@ int cl_ipam_reserve(struct cl_ipam *st, const struct cl_lease *key, struct in_ad
 	} else {
 		l.addr.s_addr = 0;
 		for (uint32_t c = base + 1; c < last; c++) {
-			struct in_addr ca = { htonl(c) };
+			struct in_addr ca = {htonl(c)};
 			if (ca.s_addr != gw.s_addr && !holder(st, key, ca)) {
 				l.addr = ca;
 				break;

@@ -240,20 +240,18 @@ static void tcp_accept(struct listener *l)
 		}
 		n_conns++;
 		c->pipe[0][0] = c->pipe[1][0] = -1;
-		c->end[0] = (struct end){ { K_TCP_END, cfd }, c };
-		c->end[1] = (struct end){ { K_TCP_END,
-					    socket(AF_INET,
-						   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) },
-					  c };
+		c->end[0] = (struct end){{K_TCP_END, cfd}, c};
+		c->end[1] = (struct end){
+		    {K_TCP_END, socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)}, c};
 		if (c->end[1].it.fd < 0 || pipe_get(c->pipe[0]) < 0 || pipe_get(c->pipe[1]) < 0) {
 			conn_close(c);
 			continue;
 		}
 		setsockopt(c->end[1].it.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		for (int s = 0; s < 2; s++) {
-			struct epoll_event ee = { .events =
-						      EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-						  .data.ptr = &c->end[s].it };
+			struct epoll_event ee = {.events =
+						     EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+						 .data.ptr = &c->end[s].it};
 			epoll_ctl(epfd, EPOLL_CTL_ADD, c->end[s].it.fd, &ee);
 		}
 		if (connect(c->end[1].it.fd, (struct sockaddr *)&l->jail, sizeof(l->jail)) == 0)
@@ -267,7 +265,7 @@ static void tcp_accept(struct listener *l)
 
 static struct flow *flow_for(struct listener *l, const struct sockaddr_in *from)
 {
-	struct epoll_event ee = { .events = EPOLLIN };
+	struct epoll_event ee = {.events = EPOLLIN};
 	struct flow *f;
 
 	for (f = flows; f; f = f->next)
@@ -276,8 +274,8 @@ static struct flow *flow_for(struct listener *l, const struct sockaddr_in *from)
 			return f;
 	if (n_flows >= max_flows || !(f = calloc(1, sizeof(*f))))
 		return NULL;
-	f->it = (struct item){ K_UDP_FLOW,
-			       socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) };
+	f->it = (struct item){K_UDP_FLOW,
+			      socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
 	ee.data.ptr = &f->it;
 	if (f->it.fd < 0 || connect(f->it.fd, (struct sockaddr *)&l->jail, sizeof(l->jail)) < 0 ||
 	    epoll_ctl(epfd, EPOLL_CTL_ADD, f->it.fd, &ee) < 0) {
@@ -447,7 +445,7 @@ __attribute__((noreturn)) static void relay(struct listener *ls, size_t n, pid_t
 	if (epfd < 0)
 		_exit(1);
 	for (size_t i = 0; i < n; i++) {
-		struct epoll_event ee = { .events = EPOLLIN, .data.ptr = &ls[i].it };
+		struct epoll_event ee = {.events = EPOLLIN, .data.ptr = &ls[i].it};
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ls[i].it.fd, &ee) < 0)
 			_exit(1);
 	}
@@ -487,7 +485,7 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 {
 	struct listener *ls = calloc(n->n_publish, sizeof(*ls));
 	pid_t parent = getpid(), pid = -1;
-	int ready[2] = { -1, -1 };
+	int ready[2] = {-1, -1};
 	size_t i = 0;
 	char ok;
 
@@ -500,17 +498,15 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 	for (i = 0; i < n->n_publish; i++) {
 		const struct cl_publish *p = &n->publish[i];
 		bool udp = p->proto == IPPROTO_UDP;
-		struct sockaddr_in a = { .sin_family = AF_INET,
-					 .sin_port = htons(p->host_port),
-					 .sin_addr = p->host_ip };
+		struct sockaddr_in a = {
+		    .sin_family = AF_INET, .sin_port = htons(p->host_port), .sin_addr = p->host_ip};
 		int one = 1,
 		    fd = socket(AF_INET,
 				(udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-		ls[i].it = (struct item){ udp ? K_UDP_LISTEN : K_TCP_LISTEN, fd };
-		ls[i].jail = (struct sockaddr_in){ .sin_family = AF_INET,
-						   .sin_port = htons(p->jail_port),
-						   .sin_addr = jail };
+		ls[i].it = (struct item){udp ? K_UDP_LISTEN : K_TCP_LISTEN, fd};
+		ls[i].jail = (struct sockaddr_in){
+		    .sin_family = AF_INET, .sin_port = htons(p->jail_port), .sin_addr = jail};
 		if (fd < 0) {
 			cl_fail(err, errno, "cannot publish port %u/%s", p->host_port,
 				proto_name(p->proto));

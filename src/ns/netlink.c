@@ -132,7 +132,7 @@ static void copy_str(char *dst, size_t size, const struct nlattr *a)
 static void parse_link(const struct nlmsghdr *nlh, struct cl_nl_link *l)
 {
 	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
-	struct link_attrs a = { 0 };
+	struct link_attrs a = {0};
 
 	memset(l, 0, sizeof(*l));
 	l->index = ifm->ifi_index;
@@ -202,7 +202,7 @@ int cl_nl_link_dump(struct cl_nl *nl, int (*fn)(const struct cl_nl_link *l, void
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_msg(nl, buf, RTM_GETLINK, NLM_F_DUMP, NULL);
-	struct dump_ctx c = { fn, data, 0 };
+	struct dump_ctx c = {fn, data, 0};
 
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	if (nl_transact(nl, nlh, dump_cb, &c, err, "cannot list the network links") < 0)
@@ -291,7 +291,7 @@ int cl_nl_addr_add(struct cl_nl *nl, const char *ifname, struct in_addr addr, un
 		   struct cl_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], what[96], a[INET_ADDRSTRLEN];
-	struct in_addr brd = { addr.s_addr | (prefix < 32 ? htonl(~0U >> prefix) : 0) };
+	struct in_addr brd = {addr.s_addr | (prefix < 32 ? htonl(~0U >> prefix) : 0)};
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	int index;
@@ -331,7 +331,7 @@ static int addr_attr_cb(const struct nlattr *a, void *data)
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct nlattr *tb[IFA_MAX + 1] = {0};
 	struct addr_query *q = data;
 	const struct nlattr *a;
 
@@ -351,7 +351,7 @@ int cl_nl_addr_get(struct cl_nl *nl, const char *ifname, struct in_addr *addr, u
 		   struct cl_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
-	struct addr_query q = { 0 };
+	struct addr_query q = {0};
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 

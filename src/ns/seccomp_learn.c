@@ -85,7 +85,8 @@ ssize_t cl_seccomp_learn_recv(struct cl_seccomp_learner *l, int sync_fd, void *b
 	struct cmsghdr *cm;
 	ssize_t n;
 
-	while ((n = recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && (errno == EINTR || errno == ECONNRESET))
+	while ((n = recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 &&
+	       (errno == EINTR || errno == ECONNRESET))
 		;
 	cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
 	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)

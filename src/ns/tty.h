@@ -9,8 +9,8 @@
 
 struct cl_tty {
 	int master, slave;
-	char name[64];		/* the slave's path, for the child to open in its mount ns */
-	bool raw;		/* we put our stdin in raw mode and must restore it */
+	char name[64]; /* the slave's path, for the child to open in its mount ns */
+	bool raw;      /* we put our stdin in raw mode and must restore it */
 	struct termios saved;
 };
 

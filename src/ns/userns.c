@@ -42,8 +42,8 @@ static int write_file(const char *path, const char *data, struct cl_err *err)
 	if (fd < 0)
 		return cl_fail(err, errno, "cannot open %s", path);
 	if (write(fd, data, len) != (ssize_t)len)
-		return cl_fail(err, errno, "cannot write '%.*s' to %s", (int)strcspn(data, "\n"), data,
-			       path);
+		return cl_fail(err, errno, "cannot write '%.*s' to %s", (int)strcspn(data, "\n"),
+			       data, path);
 	return 0;
 }
 
@@ -79,8 +79,8 @@ static int run_helper(const char *helper, pid_t pid, const struct cl_idmap *m, s
 		if (errno != EINTR)
 			return cl_fail(err, errno, "cannot wait for %s", helper);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return cl_fail(err, 0, "%s failed for pid %d (check /etc/subuid and /etc/subgid)", helper,
-			       pid);
+		return cl_fail(err, 0, "%s failed for pid %d (check /etc/subuid and /etc/subgid)",
+			       helper, pid);
 	return 0;
 }
 
@@ -90,8 +90,8 @@ static void format_map(char *buf, size_t len, const struct cl_idmap *m, size_t n
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%u %u %u\n", m[i].inside, m[i].outside,
-					m[i].count);
+		off += (size_t)snprintf(buf + off, len - off, "%u %u %u\n", m[i].inside,
+					m[i].outside, m[i].count);
 }
 
 int cl_userns_write_maps(const struct cl_spec *s, pid_t pid, struct cl_err *err)

@@ -8,7 +8,6 @@
 
 #include "util/cleanup.h"
 
-
 int cl_subid_lookup(const char *file, const char *name, unsigned long id, uint32_t *start,
 		    uint32_t *count)
 {
@@ -36,7 +35,7 @@ int cl_subid_lookup(const char *file, const char *name, unsigned long id, uint32
 
 static void set_map(struct cl_idmap *m, size_t *n, uint32_t in, uint32_t out, uint32_t count)
 {
-	m[*n] = (struct cl_idmap){ .inside = in, .outside = out, .count = count };
+	m[*n] = (struct cl_idmap){.inside = in, .outside = out, .count = count};
 	(*n)++;
 }
 

@@ -141,7 +141,7 @@ static int set_subnet(struct cl_spec *s, const char *v, struct cl_err *err)
 	if (a.s_addr & ~mask)
 		return cl_fail(err, 0,
 			       "invalid subnet '%s': host bits are set (did you mean %s/%u?)", v,
-			       inet_ntoa((struct in_addr){ a.s_addr & mask }), p);
+			       inet_ntoa((struct in_addr){a.s_addr & mask}), p);
 	n->subnet = a;
 	n->subnet_prefix = p;
 	return 0;
@@ -175,7 +175,7 @@ static int parse_port(const char *str, size_t len, uint16_t *port)
 static int set_publish(struct cl_spec *s, const char *v, struct cl_err *err)
 {
 	struct cl_netspec *n = &s->netcfg;
-	struct cl_publish p = { .proto = IPPROTO_TCP };
+	struct cl_publish p = {.proto = IPPROTO_TCP};
 	_cleanup_free_ char *dup = strdup(v);
 	char *parts[3], *proto;
 	size_t np = 0;

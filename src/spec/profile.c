@@ -36,7 +36,7 @@ struct ctx {
  * (build/cloison -> profiles/), never the current directory: an untrusted
  * checkout must not be able to replace a shipped profile by shipping one of
  * the same name (cloison.profile(5)). */
-static const char *dirs[] = { "/etc/cloison/profiles", CL_SHAREDIR "/profiles", NULL, NULL };
+static const char *dirs[] = {"/etc/cloison/profiles", CL_SHAREDIR "/profiles", NULL, NULL};
 
 /* The checkout's profiles/ when the running binary is DIR/build/cloison and
  * DIR holds the project's Makefile and profiles/; NULL otherwise. */

@@ -18,15 +18,15 @@
 
 /* The /dev set of container mode (ns/mounts.c), plus the terminal nodes. */
 const struct cl_dev_rule cl_dev_defaults[] = {
-	{ 'c', 1, 3, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE },   /* null */
-	{ 'c', 1, 5, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE },   /* zero */
-	{ 'c', 1, 7, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE },   /* full */
-	{ 'c', 1, 8, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE },   /* random */
-	{ 'c', 1, 9, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE },   /* urandom */
-	{ 'c', 5, 0, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE },   /* tty */
-	{ 'c', 5, 1, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE },   /* console */
-	{ 'c', 5, 2, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE },   /* ptmx */
-	{ 'c', 136, -1, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE }, /* pts/N */
+    {'c', 1, 3, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE},    /* null */
+    {'c', 1, 5, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE},    /* zero */
+    {'c', 1, 7, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE},    /* full */
+    {'c', 1, 8, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE},    /* random */
+    {'c', 1, 9, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE},    /* urandom */
+    {'c', 5, 0, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE},    /* tty */
+    {'c', 5, 1, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE},    /* console */
+    {'c', 5, 2, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE},    /* ptmx */
+    {'c', 136, -1, CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE}, /* pts/N */
 };
 const size_t cl_n_dev_defaults = sizeof(cl_dev_defaults) / sizeof(cl_dev_defaults[0]);
 
@@ -152,7 +152,8 @@ static int set_memory_swap(struct cl_spec *s, const char *v, struct cl_err *err)
 		return 0;
 	}
 	if (cl_parse_size(v, &s->res.memory_swap, err) < 0)
-		return cl_fail(err, 0, "invalid value '%s': expected a size such as 128M, or max", v);
+		return cl_fail(err, 0, "invalid value '%s': expected a size such as 128M, or max",
+			       v);
 	return 0;
 }
 
@@ -188,7 +189,8 @@ static int set_cpus(struct cl_spec *s, const char *v, struct cl_err *err)
 	/* the kernel's smallest quota is 1 ms per 100 ms period: 0.01 CPU */
 	if (parse_milli(v, 1024 * 1000, &m) < 0 || m < 10)
 		return cl_fail(err, 0,
-			       "invalid value '%s': expected a number of CPUs from 0.01 to 1024, such as 0.5 or 2",
+			       "invalid value '%s': expected a number of CPUs from 0.01 to 1024, "
+			       "such as 0.5 or 2",
 			       v);
 	s->res.cpus_milli = (unsigned)m;
 	return 0;
@@ -248,7 +250,8 @@ static int set_cpuset(struct cl_spec *s, const char *v, struct cl_err *err)
 	}
 	return cl_setting_replace(&s->res.cpuset, v, err);
 bad:
-	return cl_fail(err, 0, "invalid CPU list '%s': expected numbers and ranges such as 0-1,3", v);
+	return cl_fail(err, 0, "invalid CPU list '%s': expected numbers and ranges such as 0-1,3",
+		       v);
 }
 
 static void show_cpuset(const struct cl_spec *s, FILE *out)
@@ -322,13 +325,14 @@ static int parse_block_dev(const char *dev, unsigned *major, unsigned *minor, st
 	*minor = minor(st.st_rdev);
 	return 0;
 bad:
-	return cl_fail(err, 0, "invalid device '%s': expected a block device path or MAJOR:MINOR", dev);
+	return cl_fail(err, 0, "invalid device '%s': expected a block device path or MAJOR:MINOR",
+		       dev);
 }
 
 static int set_io_max(struct cl_spec *s, const char *v, struct cl_err *err)
 {
 	_cleanup_free_ char *dup = strdup(v);
-	struct cl_io_limit l = { 0 }, *nl;
+	struct cl_io_limit l = {0}, *nl;
 	char *eq, *colon, *opt, *save = NULL;
 
 	if (!dup)
@@ -361,8 +365,10 @@ static int set_io_max(struct cl_spec *s, const char *v, struct cl_err *err)
 		else if (!strcmp(opt, "wiops"))
 			field = &l.wiops;
 		else
-			return cl_fail(err, 0, "invalid io-max '%s': unknown key '%s' (rbps, wbps, riops, wiops)",
-				       v, opt);
+			return cl_fail(
+			    err, 0,
+			    "invalid io-max '%s': unknown key '%s' (rbps, wbps, riops, wiops)", v,
+			    opt);
 		if (opt[1] == 'b') {
 			if (cl_parse_size(val, field, err) < 0)
 				return -1;
@@ -386,7 +392,8 @@ static int set_io_max(struct cl_spec *s, const char *v, struct cl_err *err)
 	nl[s->res.n_io_max++] = l;
 	return 0;
 bad:
-	return cl_fail(err, 0, "invalid io-max '%s': expected DEV:rbps=N,wbps=N,riops=N,wiops=N", v);
+	return cl_fail(err, 0, "invalid io-max '%s': expected DEV:rbps=N,wbps=N,riops=N,wiops=N",
+		       v);
 }
 
 static void show_io_max(const struct cl_spec *s, FILE *out)
@@ -431,7 +438,7 @@ static int parse_devnum(const char *p, char **end, int64_t *out)
 /* "c 1:3 rwm", "b 7:* r", "c 10:200" (rwm), "a" (everything). */
 static int set_device_rule(struct cl_spec *s, const char *v, struct cl_err *err)
 {
-	struct cl_dev_rule r = { .major = -1, .minor = -1 }, *nr;
+	struct cl_dev_rule r = {.major = -1, .minor = -1}, *nr;
 	const char *p = v;
 	char *end;
 
@@ -451,7 +458,10 @@ static int set_device_rule(struct cl_spec *s, const char *v, struct cl_err *err)
 	if (!*p)
 		r.access = CL_DEV_MKNOD | CL_DEV_READ | CL_DEV_WRITE;
 	for (; *p; p++) {
-		unsigned a = *p == 'r' ? CL_DEV_READ : *p == 'w' ? CL_DEV_WRITE : *p == 'm' ? CL_DEV_MKNOD : 0;
+		unsigned a = *p == 'r'	 ? CL_DEV_READ
+			     : *p == 'w' ? CL_DEV_WRITE
+			     : *p == 'm' ? CL_DEV_MKNOD
+					 : 0;
 		if (!a || (r.access & a))
 			goto bad;
 		r.access |= a;
@@ -463,8 +473,11 @@ static int set_device_rule(struct cl_spec *s, const char *v, struct cl_err *err)
 	nr[s->res.n_devices++] = r;
 	return 0;
 bad:
-	return cl_fail(err, 0, "invalid device rule '%s': expected TYPE MAJOR:MINOR ACCESS, such as 'c 10:200 rwm' "
-		       "(TYPE a, b or c; '*' for any number; ACCESS of r, w, m)", v);
+	return cl_fail(
+	    err, 0,
+	    "invalid device rule '%s': expected TYPE MAJOR:MINOR ACCESS, such as 'c 10:200 rwm' "
+	    "(TYPE a, b or c; '*' for any number; ACCESS of r, w, m)",
+	    v);
 }
 
 static void show_device_rule(const struct cl_spec *s, FILE *out)
@@ -490,7 +503,8 @@ static int set_timeout(struct cl_spec *s, const char *v, struct cl_err *err)
 	uint64_t m;
 
 	if (parse_milli(v, 10000000ULL * 1000, &m) < 0 || m == 0)
-		return cl_fail(err, 0, "invalid value '%s': expected seconds above 0, such as 30 or 0.5", v);
+		return cl_fail(
+		    err, 0, "invalid value '%s': expected seconds above 0, such as 30 or 0.5", v);
 	s->res.timeout_ms = m;
 	return 0;
 }
@@ -517,8 +531,10 @@ static int set_name(struct cl_spec *s, const char *v, struct cl_err *err)
 			goto bad;
 	return cl_setting_replace(&s->res.name, v, err);
 bad:
-	return cl_fail(err, 0, "invalid name '%s': 1-64 letters, digits, '-', '_' or '.', "
-		       "starting with a letter or digit", v);
+	return cl_fail(err, 0,
+		       "invalid name '%s': 1-64 letters, digits, '-', '_' or '.', "
+		       "starting with a letter or digit",
+		       v);
 }
 
 static void show_name(const struct cl_spec *s, FILE *out)
@@ -550,8 +566,10 @@ static int set_cgroup_parent(struct cl_spec *s, const char *v, struct cl_err *er
 	}
 	return cl_setting_replace(&s->res.cgroup_parent, v, err);
 bad:
-	return cl_fail(err, 0, "invalid cgroup parent '%s': a path of names (letters, digits, '-', '_', "
-		       "'.', ':', '@'), without '.' or '..' components", v);
+	return cl_fail(err, 0,
+		       "invalid cgroup parent '%s': a path of names (letters, digits, '-', '_', "
+		       "'.', ':', '@'), without '.' or '..' components",
+		       v);
 }
 
 static void show_cgroup_parent(const struct cl_spec *s, FILE *out)
@@ -617,15 +635,20 @@ int cl_resources_validate(struct cl_spec *s, struct cl_err *err)
 			       cl_format_size(s->memory, b1));
 	if (r->memory_swap && r->memory_swap != CL_UNLIMITED) {
 		if (!s->memory)
-			return cl_fail(err, 0, "--memory-swap needs --memory (it is memory plus swap)");
+			return cl_fail(err, 0,
+				       "--memory-swap needs --memory (it is memory plus swap)");
 		if (r->memory_swap < s->memory)
-			return cl_fail(err, 0, "--memory-swap %s is below --memory %s (it is memory plus swap)",
-				       cl_format_size(r->memory_swap, b1), cl_format_size(s->memory, b2));
+			return cl_fail(
+			    err, 0,
+			    "--memory-swap %s is below --memory %s (it is memory plus swap)",
+			    cl_format_size(r->memory_swap, b1), cl_format_size(s->memory, b2));
 	}
 	if (r->memory_swap == CL_UNLIMITED && !s->memory)
 		return cl_fail(err, 0, "--memory-swap needs --memory (it is memory plus swap)");
 	if (r->no_device_cgroup && r->n_devices)
-		return cl_fail(err, 0, "--device-cgroup-rule needs the device cgroup (--device-cgroup none drops it)");
+		return cl_fail(
+		    err, 0,
+		    "--device-cgroup-rule needs the device cgroup (--device-cgroup none drops it)");
 	return 0;
 }
 

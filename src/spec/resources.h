@@ -25,7 +25,7 @@ struct cl_io_limit {
 /* A device-cgroup rule, as devices.allow writes it: "c 1:3 rwm". */
 enum { CL_DEV_MKNOD = 1, CL_DEV_READ = 2, CL_DEV_WRITE = 4 }; /* = BPF_DEVCG_ACC_* */
 struct cl_dev_rule {
-	char type;	    /* 'a' (any), 'b' or 'c' */
+	char type;	      /* 'a' (any), 'b' or 'c' */
 	int64_t major, minor; /* -1 = any ('*') */
 	unsigned access;      /* CL_DEV_* */
 };
@@ -43,12 +43,12 @@ struct cl_resources {
 	size_t n_io_max;
 	struct cl_dev_rule *devices; /* --device-cgroup-rule: allowed besides /dev's set */
 	size_t n_devices;
-	uint64_t timeout_ms;	/* --timeout; 0 = none */
-	char *cgroup_parent;	/* NULL: "cloison" below cloison's own cgroup */
-	char *name;		/* the context's name: its cgroup is <parent>/<name> */
-	bool no_device_cgroup;	/* --device-cgroup none: no device allow-list (weaker) */
-	bool stats;		/* --stats: print the accounting table on exit */
-	char *stats_json;	/* --stats-json FILE */
+	uint64_t timeout_ms;   /* --timeout; 0 = none */
+	char *cgroup_parent;   /* NULL: "cloison" below cloison's own cgroup */
+	char *name;	       /* the context's name: its cgroup is <parent>/<name> */
+	bool no_device_cgroup; /* --device-cgroup none: no device allow-list (weaker) */
+	bool stats;	       /* --stats: print the accounting table on exit */
+	char *stats_json;      /* --stats-json FILE */
 };
 
 void cl_resources_init(struct cl_spec *s);

@@ -7,10 +7,10 @@
 #include <strings.h>
 
 static const struct cl_setting *const tables[] = {
-	cl_settings_core,
-	cl_settings_seccomp,
-	cl_settings_resources,
-	cl_settings_net,
+    cl_settings_core,
+    cl_settings_seccomp,
+    cl_settings_resources,
+    cl_settings_net,
 };
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -95,7 +95,8 @@ int cl_setting_apply(const struct cl_setting *set, struct cl_spec *s, const char
 
 int cl_setting_bool(const char *value, bool *out, struct cl_err *err)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
+	static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
+										    "off", "0"};
 
 	if (!value) {
 		*out = true;
@@ -125,8 +126,8 @@ int cl_setting_uint(const char *value, unsigned long min, unsigned long max, uns
 	*out = v;
 	return 0;
 bad:
-	return cl_fail(err, 0, "invalid value '%s': expected a whole number from %lu to %lu", value, min,
-		       max);
+	return cl_fail(err, 0, "invalid value '%s': expected a whole number from %lu to %lu", value,
+		       min, max);
 }
 
 int cl_setting_replace(char **field, const char *value, struct cl_err *err)
@@ -187,7 +188,8 @@ const char *cl_settings_nearest(const char *word)
 	const char *names[256];
 	size_t n = 0;
 
-	for (const struct cl_setting *p = cl_settings_next(NULL); p && n < 255; p = cl_settings_next(p))
+	for (const struct cl_setting *p = cl_settings_next(NULL); p && n < 255;
+	     p = cl_settings_next(p))
 		names[n++] = p->name;
 	names[n] = NULL;
 	return cl_nearest(word, names);

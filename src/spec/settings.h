@@ -17,9 +17,9 @@
 #include "spec/spec.h"
 
 enum {
-	CL_SETTING_FLAG = 1 << 0,   /* a switch: "--name" / a bare "name" line; value NULL,
-				     * or "true"/"false" (also yes/no, on/off, 1/0) */
-	CL_SETTING_REPEAT = 1 << 1, /* each use adds (bind, env, ...) instead of replacing */
+	CL_SETTING_FLAG = 1 << 0,     /* a switch: "--name" / a bare "name" line; value NULL,
+				       * or "true"/"false" (also yes/no, on/off, 1/0) */
+	CL_SETTING_REPEAT = 1 << 1,   /* each use adds (bind, env, ...) instead of replacing */
 	CL_SETTING_CLI_ONLY = 1 << 2, /* not allowed in a profile (e.g. vm-only run modes) */
 };
 
@@ -29,10 +29,10 @@ enum {
 #define CL_BE_ALL (CL_BE_NS | CL_BE_VM)
 
 struct cl_setting {
-	const char *name;     /* profile key and long option */
-	char short_opt;	      /* CLI short letter, or 0 */
+	const char *name; /* profile key and long option */
+	char short_opt;	  /* CLI short letter, or 0 */
 	unsigned flags;
-	const char *value;    /* what the value looks like, for messages: "SIZE" */
+	const char *value; /* what the value looks like, for messages: "SIZE" */
 	/* Parse @value into the spec; NULL for a bare flag.  Errors say what was
 	 * expected; the caller adds where (FILE:LINE: or --name). */
 	int (*set)(struct cl_spec *s, const char *value, struct cl_err *err);

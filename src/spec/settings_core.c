@@ -13,26 +13,26 @@
 #include "spec/settings.h"
 #include "util/cleanup.h"
 
-#define STR_SETTING(fn, field, dflt)                                                    \
-	static int set_##fn(struct cl_spec *s, const char *v, struct cl_err *err)        \
-	{                                                                                \
-		return cl_setting_replace(&s->field, v, err);                            \
-	}                                                                                \
-	static void show_##fn(const struct cl_spec *s, FILE *out)                        \
-	{                                                                                \
-		if (s->field && (!(dflt) || strcmp(s->field, (dflt) ? (dflt) : "") != 0)) \
-			fprintf(out, "%s %s\n", #fn, s->field);                          \
+#define STR_SETTING(fn, field, dflt)                                                               \
+	static int set_##fn(struct cl_spec *s, const char *v, struct cl_err *err)                  \
+	{                                                                                          \
+		return cl_setting_replace(&s->field, v, err);                                      \
+	}                                                                                          \
+	static void show_##fn(const struct cl_spec *s, FILE *out)                                  \
+	{                                                                                          \
+		if (s->field && (!(dflt) || strcmp(s->field, (dflt) ? (dflt) : "") != 0))          \
+			fprintf(out, "%s %s\n", #fn, s->field);                                    \
 	}
 
-#define BOOL_SETTING(fn, name, field)                                               \
-	static int set_##fn(struct cl_spec *s, const char *v, struct cl_err *err)    \
-	{                                                                            \
-		return cl_setting_bool(v, &s->field, err);                           \
-	}                                                                            \
-	static void show_##fn(const struct cl_spec *s, FILE *out)                    \
-	{                                                                            \
-		if (s->field)                                                        \
-			fprintf(out, "%s\n", name);                                  \
+#define BOOL_SETTING(fn, name, field)                                                              \
+	static int set_##fn(struct cl_spec *s, const char *v, struct cl_err *err)                  \
+	{                                                                                          \
+		return cl_setting_bool(v, &s->field, err);                                         \
+	}                                                                                          \
+	static void show_##fn(const struct cl_spec *s, FILE *out)                                  \
+	{                                                                                          \
+		if (s->field)                                                                      \
+			fprintf(out, "%s\n", name);                                                \
 	}
 
 STR_SETTING(rootfs, rootfs, NULL)
@@ -104,7 +104,7 @@ static void show_env(const struct cl_spec *s, FILE *out)
 static int set_bind(struct cl_spec *s, const char *arg, struct cl_err *err)
 {
 	_cleanup_free_ char *dup = strdup(arg);
-	struct cl_mount m = { .kind = CL_MOUNT_BIND };
+	struct cl_mount m = {.kind = CL_MOUNT_BIND};
 	char *dst, *opt;
 
 	if (!dup)
@@ -119,7 +119,8 @@ static int set_bind(struct cl_spec *s, const char *arg, struct cl_err *err)
 		if (strcmp(opt, "ro") == 0)
 			m.readonly = true;
 		else if (strcmp(opt, "rw") != 0)
-			return cl_fail(err, 0, "invalid bind '%s': option '%s' is not ro or rw", arg, opt);
+			return cl_fail(err, 0, "invalid bind '%s': option '%s' is not ro or rw",
+				       arg, opt);
 	}
 	m.source = dup;
 	m.dest = dst;
@@ -131,14 +132,15 @@ static void show_bind(const struct cl_spec *s, FILE *out)
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct cl_mount *m = &s->mounts[i];
 		if (m->kind == CL_MOUNT_BIND)
-			fprintf(out, "bind %s:%s%s\n", m->source, m->dest, m->readonly ? ":ro" : "");
+			fprintf(out, "bind %s:%s%s\n", m->source, m->dest,
+				m->readonly ? ":ro" : "");
 	}
 }
 
 static int set_tmpfs(struct cl_spec *s, const char *arg, struct cl_err *err)
 {
 	_cleanup_free_ char *dup = strdup(arg);
-	struct cl_mount m = { .kind = CL_MOUNT_TMPFS };
+	struct cl_mount m = {.kind = CL_MOUNT_TMPFS};
 	char *opt;
 
 	if (!dup)
@@ -152,9 +154,12 @@ static int set_tmpfs(struct cl_spec *s, const char *arg, struct cl_err *err)
 			return -1;
 		/* the kernel reads size=0 as no limit at all */
 		if (m.size < 4096)
-			return cl_fail(err, 0, "invalid tmpfs '%s': size=%s is less than a page (to the "
-				       "kernel, 0 means unlimited: give a real size, or leave size= out for "
-				       "its default, half of RAM)", arg, opt + 5);
+			return cl_fail(
+			    err, 0,
+			    "invalid tmpfs '%s': size=%s is less than a page (to the "
+			    "kernel, 0 means unlimited: give a real size, or leave size= out for "
+			    "its default, half of RAM)",
+			    arg, opt + 5);
 	}
 	if (!dup[0])
 		return cl_fail(err, 0, "invalid tmpfs '%s': expected DST[:size=N]", arg);
@@ -188,7 +193,8 @@ static int set_cap(struct cl_spec *s, const char *arg, bool add, struct cl_err *
 	if (c < 0 || c > cl_cap_last()) {
 		const char *hint = cl_cap_nearest(arg);
 		if (hint)
-			return cl_fail(err, 0, "unknown capability '%s' (did you mean %s?)", arg, hint);
+			return cl_fail(err, 0, "unknown capability '%s' (did you mean %s?)", arg,
+				       hint);
 		return cl_fail(err, 0, "unknown capability '%s'", arg);
 	}
 	if (add) {

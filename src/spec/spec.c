@@ -24,9 +24,10 @@
 uint64_t cl_caps_default(void)
 {
 	static const cap_value_t docker[] = {
-		CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,	     CAP_FOWNER,     CAP_MKNOD,
-		CAP_NET_RAW, CAP_SETGID,       CAP_SETUID,	     CAP_SETFCAP,    CAP_SETPCAP,
-		CAP_NET_BIND_SERVICE,	       CAP_SYS_CHROOT,	     CAP_KILL,	     CAP_AUDIT_WRITE,
+	    CAP_CHOWN,	 CAP_DAC_OVERRIDE, CAP_FSETID,		 CAP_FOWNER,
+	    CAP_MKNOD,	 CAP_NET_RAW,	   CAP_SETGID,		 CAP_SETUID,
+	    CAP_SETFCAP, CAP_SETPCAP,	   CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	    CAP_KILL,	 CAP_AUDIT_WRITE,
 	};
 	uint64_t set = 0;
 
@@ -127,22 +128,40 @@ int cl_parse_size(const char *str, uint64_t *out, struct cl_err *err)
 
 	errno = 0;
 	if (!str[0] || !isdigit((unsigned char)str[0]))
-		return cl_fail(err, 0, "invalid size '%s': expected a number with an optional K, M, G or T suffix", str);
+		return cl_fail(
+		    err, 0,
+		    "invalid size '%s': expected a number with an optional K, M, G or T suffix",
+		    str);
 	v = strtoull(str, &end, 10);
 	if (errno)
 		return cl_fail(err, 0, "invalid size '%s': out of range", str);
 	switch (tolower((unsigned char)*end)) {
 	case '\0': break;
-	case 'k': shift = 10; end++; break;
-	case 'm': shift = 20; end++; break;
-	case 'g': shift = 30; end++; break;
-	case 't': shift = 40; end++; break;
+	case 'k':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+		shift = 40;
+		end++;
+		break;
 	default: end = "x"; break;
 	}
 	if (*end == 'b' || *end == 'B')
 		end++;
 	if (*end)
-		return cl_fail(err, 0, "invalid size '%s': expected a number with an optional K, M, G or T suffix", str);
+		return cl_fail(
+		    err, 0,
+		    "invalid size '%s': expected a number with an optional K, M, G or T suffix",
+		    str);
 	if (shift && v > (UINT64_MAX >> shift))
 		return cl_fail(err, 0, "invalid size '%s': out of range", str);
 	*out = (uint64_t)v << shift;
@@ -252,13 +271,16 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 	if (s->cwd[0] != '/')
 		return cl_fail(err, 0, "working directory '%s' must be an absolute path", s->cwd);
 	if (!valid_hostname(s->hostname))
-		return cl_fail(err, 0, "invalid hostname '%s': 1-64 letters, digits, '-' or '.'", s->hostname);
+		return cl_fail(err, 0, "invalid hostname '%s': 1-64 letters, digits, '-' or '.'",
+			       s->hostname);
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct cl_mount *m = &s->mounts[i];
 		if (m->dest[0] != '/')
-			return cl_fail(err, 0, "mount destination '%s' must be an absolute path", m->dest);
+			return cl_fail(err, 0, "mount destination '%s' must be an absolute path",
+				       m->dest);
 		if (strcmp(m->dest, "/") == 0)
-			return cl_fail(err, 0, "mount destination '/' is the rootfs itself: use --rootfs");
+			return cl_fail(err, 0,
+				       "mount destination '/' is the rootfs itself: use --rootfs");
 		if (m->kind == CL_MOUNT_BIND && (!m->source || m->source[0] != '/'))
 			return cl_fail(err, 0, "bind source '%s' must be an absolute host path",
 				       m->source ? m->source : "");
@@ -268,7 +290,8 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, errno, "rootfs %s", s->rootfs);
 	if (needs_rootfs && !S_ISDIR(st.st_mode))
 		return cl_fail(err, ENOTDIR, "rootfs %s", s->rootfs);
-	if (env_default(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", err) < 0 ||
+	if (env_default(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			err) < 0 ||
 	    env_default(s, s->uid == 0 ? "HOME=/root" : "HOME=/", err) < 0 ||
 	    (s->tty && env_default(s, "TERM=xterm", err) < 0))
 		return -1;
@@ -286,19 +309,21 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		if (s->n_uid_map == 0 && cl_idmap_default(s, err) < 0)
 			return -1;
 		if (!idmap_has(s->uid_map, s->n_uid_map, s->uid))
-			return cl_fail(err, 0, "uid %u is not mapped in the user namespace (it maps %u-%u)",
+			return cl_fail(err, 0,
+				       "uid %u is not mapped in the user namespace (it maps %u-%u)",
 				       (unsigned)s->uid, s->uid_map[0].inside,
 				       s->uid_map[0].inside + s->uid_map[0].count - 1);
 		if (!idmap_has(s->gid_map, s->n_gid_map, s->gid))
-			return cl_fail(err, 0, "gid %u is not mapped in the user namespace (it maps %u-%u)",
+			return cl_fail(err, 0,
+				       "gid %u is not mapped in the user namespace (it maps %u-%u)",
 				       (unsigned)s->gid, s->gid_map[0].inside,
 				       s->gid_map[0].inside + s->gid_map[0].count - 1);
 	}
 	uint64_t missing = s->caps & ~cl_caps_bounding();
-	if (missing && s->backend == CL_BACKEND_NS)
-	{
+	if (missing && s->backend == CL_BACKEND_NS) {
 		char *name = cap_to_name(__builtin_ctzll(missing));
-		cl_fail(err, 0, "capability %s is not in cloison's own bounding set on this host", name);
+		cl_fail(err, 0, "capability %s is not in cloison's own bounding set on this host",
+			name);
 		cap_free(name);
 		return -1;
 	}
@@ -306,7 +331,8 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		if (!s->memory)
 			s->memory = 256ULL << 20;
 		if (s->memory < (32ULL << 20) || s->memory > (3ULL << 30))
-			return cl_fail(err, 0, "--memory %llu MiB out of range for a micro-VM (32M-3G)",
+			return cl_fail(err, 0,
+				       "--memory %llu MiB out of range for a micro-VM (32M-3G)",
 				       (unsigned long long)(s->memory >> 20));
 	}
 	if (s->vcpus < 1 || s->vcpus > 64)

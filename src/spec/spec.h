@@ -20,10 +20,10 @@ enum cl_mount_kind { CL_MOUNT_BIND = 0, CL_MOUNT_TMPFS };
 
 struct cl_mount {
 	enum cl_mount_kind kind;
-	char *source;	/* bind: host path */
-	char *dest;	/* absolute path inside the rootfs */
+	char *source; /* bind: host path */
+	char *dest;   /* absolute path inside the rootfs */
 	bool readonly;
-	uint64_t size;	/* tmpfs: bytes, 0 = kernel default */
+	uint64_t size; /* tmpfs: bytes, 0 = kernel default */
 };
 
 struct cl_idmap {
@@ -42,16 +42,16 @@ struct cl_spec {
 				     reach a rootfs the jail's host root writes */
 
 	/* process */
-	char **argv;	/* NULL-terminated */
-	char **env;	/* NULL-terminated KEY=VALUE */
+	char **argv; /* NULL-terminated */
+	char **env;  /* NULL-terminated KEY=VALUE */
 	size_t n_env;
 	char *cwd;
 	uid_t uid;
 	gid_t gid;
-	bool keep_stdin;	/* -i */
-	bool tty;		/* -t */
-	bool init;		/* --init: tiny reaping PID 1 */
-	int preserve_fds;	/* fds 3..3+N-1 pass through */
+	bool keep_stdin;  /* -i */
+	bool tty;	  /* -t */
+	bool init;	  /* --init: tiny reaping PID 1 */
+	int preserve_fds; /* fds 3..3+N-1 pass through */
 	char *hostname;
 
 	/* mounts, in order */
@@ -60,13 +60,13 @@ struct cl_spec {
 
 	/* namespaces: CLONE_NEW* flags (CLONE_NEWUSER included when userns) */
 	int ns_flags;
-	bool userns;	/* --userns (implied when not run by root) */
+	bool userns; /* --userns (implied when not run by root) */
 	struct cl_idmap uid_map[CL_MAX_IDMAPS], gid_map[CL_MAX_IDMAPS];
 	size_t n_uid_map, n_gid_map;
 	bool idmap_pick; /* map 0 -> a range picked for this jail alone (root, --userns) */
 
 	/* privileges */
-	uint64_t caps;	/* bit N = capability N: bounding; permitted, effective for root */
+	uint64_t caps;	     /* bit N = capability N: bounding; permitted, effective for root */
 	uint64_t caps_added; /* named by cap-add: a non-root user gets only these,
 				as ambient (as podman); the rest of @caps stays
 				in its bounding set */

@@ -34,7 +34,7 @@ static inline void cl_strv_free(char **v)
 		free(*p);
 	free(v);
 }
-#define _cleanup_close_ __attribute__((cleanup(cl_closep)))
+#define _cleanup_close_	 __attribute__((cleanup(cl_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(cl_fclosep)))
 
 /* Hand ownership out of a cleanup variable. */

@@ -76,7 +76,8 @@ static void put_escaped(const char *prefix, const char *msg)
 
 	for (const unsigned char *p = (const unsigned char *)msg; *p && o + 6 < sizeof(out); p++) {
 		if (*p < 0x20 || *p > 0x7e || *p == '\\')
-			o += (size_t)snprintf(out + o, sizeof(out) - o, *p == '\\' ? "\\\\" : "\\x%02x", *p);
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+					      *p == '\\' ? "\\\\" : "\\x%02x", *p);
 		else
 			out[o++] = (char)*p;
 	}

@@ -13,10 +13,10 @@
 
 /* Exit statuses, as crun/runc/podman: the command's own status otherwise. */
 enum {
-	CL_EXIT_FAILURE = 125,	   /* cloison itself failed */
-	CL_EXIT_NOEXEC = 126,	   /* command found but not executable */
-	CL_EXIT_NOTFOUND = 127,	   /* command not found */
-	CL_EXIT_TIMEOUT = 124,	   /* --timeout reached (timeout(1)) */
+	CL_EXIT_FAILURE = 125,	/* cloison itself failed */
+	CL_EXIT_NOEXEC = 126,	/* command found but not executable */
+	CL_EXIT_NOTFOUND = 127, /* command not found */
+	CL_EXIT_TIMEOUT = 124,	/* --timeout reached (timeout(1)) */
 };
 
 /* What a jail or VM exits with for a child's wait status: its exit code, or
@@ -32,17 +32,17 @@ static inline int cl_exit_status(int wstatus)
 }
 
 struct cl_err {
-	int errnum;	/* errno behind the failure, 0 if none */
-	int exit_code;	/* exit status this error maps to (default 125) */
+	int errnum;    /* errno behind the failure, 0 if none */
+	int exit_code; /* exit status this error maps to (default 125) */
 	char msg[CL_ERR_MSG_MAX];
 };
 
 /* Fill @e with "<fmt...>: strerror(errnum)" (errnum 0: no suffix); returns -1. */
 int cl_fail(struct cl_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Same, with an explicit exit status for the CLI. */
 int cl_fail_code(struct cl_err *e, int exit_code, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Prefix an existing error with more context: "<fmt...>: <old msg>". */
 int cl_wrap(struct cl_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "cloison: <msg>" on stderr. */

@@ -23,8 +23,8 @@ int cl_read_file(const char *path, const char *what, size_t max, uint8_t **buf, 
 	if (!S_ISREG(st.st_mode))
 		return cl_fail(err, 0, "%s %s is not a regular file", what, path);
 	if ((uint64_t)st.st_size > max)
-		return cl_fail(err, EFBIG, "cannot read %s %s (%lld bytes, at most %zu)", what, path,
-			       (long long)st.st_size, max);
+		return cl_fail(err, EFBIG, "cannot read %s %s (%lld bytes, at most %zu)", what,
+			       path, (long long)st.st_size, max);
 	if (!(b = malloc((size_t)st.st_size + 1)))
 		return cl_fail(err, ENOMEM, "cannot read %s %s", what, path);
 	while (done < (size_t)st.st_size) {

@@ -29,8 +29,8 @@ static const char *relpath(const char *path)
 static int open_beneath(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	return (int)syscall(SYS_openat2, rootfd, relpath(path), &how, sizeof(how));
 }
@@ -42,7 +42,8 @@ int cl_open_beneath(int rootfd, const char *path, int flags, struct cl_err *err)
 	if (fd >= 0)
 		return fd;
 	if (errno == EXDEV || errno == ELOOP)
-		return cl_fail(err, errno, "path %s leaves the rootfs through a symlink or '..'", path);
+		return cl_fail(err, errno, "path %s leaves the rootfs through a symlink or '..'",
+			       path);
 	return cl_fail(err, errno, "cannot open %s in the rootfs", path);
 }
 
@@ -56,7 +57,8 @@ void cl_made_free(struct cl_made *m)
 static int record(struct cl_made *made, const char *rel, struct cl_err *err)
 {
 	if (made->n == CL_MADE_MAX || !(made->path[made->n] = strdup(rel)))
-		return cl_fail(err, ENOMEM, "too many mount points to create (%d at most)", CL_MADE_MAX);
+		return cl_fail(err, ENOMEM, "too many mount points to create (%d at most)",
+			       CL_MADE_MAX);
 	made->n++;
 	return 0;
 }
@@ -73,10 +75,11 @@ int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, stru
 	if (fd >= 0 || errno != ENOENT)
 		return fd >= 0 ? fd : cl_open_beneath(rootfd, path, O_PATH, err);
 	if (!made)
-		return cl_fail(err, 0,
-			       "mount point %s does not exist in the read-only rootfs, where nothing is "
-			       "created: make it there, or run without --read-only",
-			       path);
+		return cl_fail(
+		    err, 0,
+		    "mount point %s does not exist in the read-only rootfs, where nothing is "
+		    "created: make it there, or run without --read-only",
+		    path);
 
 	dup = strdup(relpath(path));
 	if (!dup)
@@ -104,7 +107,8 @@ int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, stru
 			return cl_fail(err, errno, "cannot create %s", path);
 	}
 	if (file) {
-		fd = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+		fd = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+			    mode);
 		if (fd < 0 && errno != EEXIST)
 			return cl_fail(err, errno, "cannot create file %s in the rootfs", path);
 		if (fd >= 0) {
@@ -114,7 +118,8 @@ int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, stru
 		}
 	} else if (mkdirat(parent, name, mode) < 0) {
 		if (errno != EEXIST)
-			return cl_fail(err, errno, "cannot create directory %s in the rootfs", path);
+			return cl_fail(err, errno, "cannot create directory %s in the rootfs",
+				       path);
 	} else if (record(made, relpath(path), err) < 0) {
 		return -1;
 	}

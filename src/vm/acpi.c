@@ -81,14 +81,14 @@ static size_t build_fadt(uint8_t *t, uint64_t dsdt)
 	const uint32_t len = 276; /* revision 6 */
 
 	header(t, "FACP", len, 6);
-	t[45] = 0;			  /* preferred PM profile: unspecified */
+	t[45] = 0;					   /* preferred PM profile: unspecified */
 	put16(t + 109, (1u << 2) | (1u << 3) | (1u << 5)); /* no VGA, no MSI, no CMOS RTC */
 	/* WBINVD, no fixed power/sleep buttons, reset register, hardware-reduced */
 	put32(t + 112, (1u << 0) | (1u << 4) | (1u << 5) | (1u << 10) | (1u << 20));
 	gas(t + 116, 1 /* system I/O */, 8, 1, 0x64); /* i8042 reset */
 	t[128] = 0xfe;
-	t[131] = 0;		/* FADT minor version */
-	put64(t + 140, dsdt);	/* X_DSDT */
+	t[131] = 0;	      /* FADT minor version */
+	put64(t + 140, dsdt); /* X_DSDT */
 	finish(t);
 	return len;
 }

@@ -14,7 +14,7 @@ struct cl_acpi_mmio {
 
 struct cl_acpi_config {
 	unsigned ncpus;
-	const struct cl_acpi_mmio *mmio;	/* virtio-mmio devices */
+	const struct cl_acpi_mmio *mmio; /* virtio-mmio devices */
 	unsigned nmmio;
 };
 

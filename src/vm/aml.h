@@ -17,7 +17,7 @@ void cl_aml_bytes(struct cl_aml *a, const void *p, size_t n);
  * returns a mark for cl_aml_close(). */
 size_t cl_aml_open(struct cl_aml *a, const uint8_t *op, size_t oplen);
 void cl_aml_close(struct cl_aml *a, size_t mark);
-void cl_aml_name(struct cl_aml *a, const char *seg4);		/* NameOp + NameSeg */
+void cl_aml_name(struct cl_aml *a, const char *seg4); /* NameOp + NameSeg */
 void cl_aml_string(struct cl_aml *a, const char *s);
 void cl_aml_integer(struct cl_aml *a, uint64_t v);
 /* Resource descriptors, inside a Buffer. */

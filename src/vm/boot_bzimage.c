@@ -32,7 +32,8 @@ int cl_boot_load_bzimage(struct cl_vm *vm, const uint8_t *buf, const struct cl_b
 	memset(zp, 0, BP_SIZE);
 	memcpy(zp + BP_SETUP_SECTS, buf + BP_SETUP_SECTS, bi->hdr_end - BP_SETUP_SECTS);
 	zp[BP_TYPE_OF_LOADER] = 0xff; /* undefined boot loader */
-	zp[BP_LOADFLAGS] = (uint8_t)((zp[BP_LOADFLAGS] | LOADFLAG_CAN_USE_HEAP) & ~0x20 /* QUIET */);
+	zp[BP_LOADFLAGS] =
+	    (uint8_t)((zp[BP_LOADFLAGS] | LOADFLAG_CAN_USE_HEAP) & ~0x20 /* QUIET */);
 	memcpy(zp + BP_HEAP_END_PTR, &(uint16_t){0xfe00}, 2);
 
 	if (clen >= CL_CMDLINE_MAX || (bi->cmdline_size && clen > bi->cmdline_size))

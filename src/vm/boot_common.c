@@ -12,10 +12,10 @@
 unsigned cl_e820_build(uint64_t mem_size, struct cl_e820 *out, unsigned max)
 {
 	const struct cl_e820 map[] = {
-		{0, CL_EBDA_START, 1},
-		{CL_EBDA_START, 0xa0000 - CL_EBDA_START, 2},
-		{CL_ACPI_ADDR, CL_ACPI_SIZE, 2},
-		{CL_KERNEL_ADDR, mem_size - CL_KERNEL_ADDR, 1},
+	    {0, CL_EBDA_START, 1},
+	    {CL_EBDA_START, 0xa0000 - CL_EBDA_START, 2},
+	    {CL_ACPI_ADDR, CL_ACPI_SIZE, 2},
+	    {CL_KERNEL_ADDR, mem_size - CL_KERNEL_ADDR, 1},
 	};
 	unsigned n = 0;
 

@@ -10,36 +10,36 @@
 #include "vm/cpu.h"
 #include "vm/layout.h"
 
-#define CR0_PE 0x1ULL
-#define CR0_ET 0x10ULL
-#define CR0_NE 0x20ULL
-#define CR0_PG 0x80000000ULL
-#define CR4_PAE 0x20ULL
+#define CR0_PE	 0x1ULL
+#define CR0_ET	 0x10ULL
+#define CR0_NE	 0x20ULL
+#define CR0_PG	 0x80000000ULL
+#define CR4_PAE	 0x20ULL
 #define EFER_LME 0x100ULL
 #define EFER_LMA 0x400ULL
 
 static const uint64_t gdt[] = {
-	0,
-	0x00cf9b000000ffffULL, /* 0x08: 32-bit code, flat */
-	0x00af9b000000ffffULL, /* 0x10: 64-bit code */
-	0x00cf93000000ffffULL, /* 0x18: data, flat */
-	0x00008b0000000067ULL, /* 0x20: TSS (busy), base 0, limit 0x67 */
+    0,
+    0x00cf9b000000ffffULL, /* 0x08: 32-bit code, flat */
+    0x00af9b000000ffffULL, /* 0x10: 64-bit code */
+    0x00cf93000000ffffULL, /* 0x18: data, flat */
+    0x00008b0000000067ULL, /* 0x20: TSS (busy), base 0, limit 0x67 */
 };
 
 static struct kvm_segment seg_from_gdt(uint16_t sel)
 {
 	uint64_t d = gdt[sel >> 3];
 	struct kvm_segment s = {
-		.base = (uint32_t)(((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000)),
-		.limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000)),
-		.selector = sel,
-		.type = (uint8_t)((d >> 40) & 0xf),
-		.present = (uint8_t)((d >> 47) & 1),
-		.dpl = (uint8_t)((d >> 45) & 3),
-		.db = (uint8_t)((d >> 54) & 1),
-		.s = (uint8_t)((d >> 44) & 1),
-		.l = (uint8_t)((d >> 53) & 1),
-		.g = (uint8_t)((d >> 55) & 1),
+	    .base = (uint32_t)(((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000)),
+	    .limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000)),
+	    .selector = sel,
+	    .type = (uint8_t)((d >> 40) & 0xf),
+	    .present = (uint8_t)((d >> 47) & 1),
+	    .dpl = (uint8_t)((d >> 45) & 3),
+	    .db = (uint8_t)((d >> 54) & 1),
+	    .s = (uint8_t)((d >> 44) & 1),
+	    .l = (uint8_t)((d >> 53) & 1),
+	    .g = (uint8_t)((d >> 55) & 1),
 	};
 	if (s.g)
 		s.limit = (s.limit << 12) | 0xfff;

@@ -49,8 +49,8 @@ static int parse_bzimage(const uint8_t *buf, size_t len, struct cl_boot_image *o
 	sects = buf[BP_SETUP_SECTS] ? buf[BP_SETUP_SECTS] : 4;
 	o->setup_size = (size_t)(sects + 1) * 512;
 	if (o->setup_size >= len)
-		return cl_fail(err, 0, "bzImage truncated: %zu bytes, setup alone is %zu",
-			       len, o->setup_size);
+		return cl_fail(err, 0, "bzImage truncated: %zu bytes, setup alone is %zu", len,
+			       o->setup_size);
 	syssize = le32(buf + BP_SYSSIZE);
 	if (syssize == 0)
 		return cl_fail(err, 0, "bzImage has an empty kernel (syssize 0)");
@@ -76,8 +76,8 @@ static int parse_bzimage(const uint8_t *buf, size_t len, struct cl_boot_image *o
 		memcpy(o->version, buf + start, n);
 		o->version[n] = 0;
 	}
-	o->testguest = !strncmp(o->version, CL_TESTGUEST_SIGNATURE,
-				sizeof(CL_TESTGUEST_SIGNATURE) - 1);
+	o->testguest =
+	    !strncmp(o->version, CL_TESTGUEST_SIGNATURE, sizeof(CL_TESTGUEST_SIGNATURE) - 1);
 	return 0;
 }
 
@@ -89,7 +89,8 @@ static int find_pvh_note(const uint8_t *p, uint64_t n, uint32_t *entry, bool *te
 	int found = 0;
 
 	while (n - off >= 12) {
-		uint32_t namesz = le32(p + off), descsz = le32(p + off + 4), type = le32(p + off + 8);
+		uint32_t namesz = le32(p + off), descsz = le32(p + off + 4),
+			 type = le32(p + off + 8);
 		uint64_t name_al = ((uint64_t)namesz + 3) & ~3ULL;
 		uint64_t desc_al = ((uint64_t)descsz + 3) & ~3ULL;
 		const uint8_t *name = p + off + 12;
@@ -155,7 +156,8 @@ static int parse_elf(const uint8_t *buf, size_t len, struct cl_boot_image *o, st
 		o->seg[o->nseg++] = (struct cl_boot_seg){off, filesz, memsz, paddr};
 	}
 	if (!have_entry)
-		return cl_fail(err, 0, "ELF kernel has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)");
+		return cl_fail(err, 0,
+			       "ELF kernel has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)");
 	if (!o->nseg)
 		return cl_fail(err, 0, "ELF kernel has no loadable segment");
 	return 0;

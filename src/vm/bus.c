@@ -77,8 +77,8 @@ int cl_bus_pio(struct cl_vm *vm, struct kvm_run *run, struct cl_err *err)
 	if (size != 1 && size != 2 && size != 4)
 		return cl_fail(err, 0, "port I/O of odd size %u", size);
 	for (uint32_t i = 0; i < run->io.count; i++, data += size)
-		if (bus_access(vm, true, run->io.port, data, size, run->io.direction == KVM_EXIT_IO_OUT,
-			   err) < 0)
+		if (bus_access(vm, true, run->io.port, data, size,
+			       run->io.direction == KVM_EXIT_IO_OUT, err) < 0)
 			return -1;
 	return 0;
 }
@@ -90,5 +90,5 @@ int cl_bus_mmio(struct cl_vm *vm, struct kvm_run *run, struct cl_err *err)
 	if (len == 0 || len > sizeof(run->mmio.data))
 		return cl_fail(err, 0, "MMIO access of odd size %u", len);
 	return bus_access(vm, false, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write,
-		      err);
+			  err);
 }

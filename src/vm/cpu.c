@@ -56,9 +56,7 @@ static void fix_cpuid(struct cpuid_buf *cb, unsigned id, unsigned ncpus)
 				e->ecx = e->index;
 			}
 			break;
-		case 0x8000001e:
-			e->eax = id;
-			break;
+		case 0x8000001e: e->eax = id; break;
 		case 0x40000000:
 			/* "KVMKVMKVM": lets Linux use kvm-clock and the other PV features */
 			if (e->eax < 0x40000001)
@@ -71,9 +69,9 @@ static void fix_cpuid(struct cpuid_buf *cb, unsigned id, unsigned ncpus)
 static int setup_msrs(struct cl_vcpu *c, struct cl_err *err)
 {
 	static const uint32_t zero[] = {
-		0x174, 0x175, 0x176,			/* SYSENTER_CS/ESP/EIP */
-		0xc0000081, 0xc0000082, 0xc0000083,	/* STAR, LSTAR, CSTAR */
-		0xc0000084, 0xc0000102,			/* SYSCALL_MASK, KERNEL_GS_BASE */
+	    0x174,	0x175,	    0x176,	/* SYSENTER_CS/ESP/EIP */
+	    0xc0000081, 0xc0000082, 0xc0000083, /* STAR, LSTAR, CSTAR */
+	    0xc0000084, 0xc0000102,		/* SYSCALL_MASK, KERNEL_GS_BASE */
 	};
 	struct {
 		struct kvm_msrs m;

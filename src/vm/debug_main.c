@@ -49,12 +49,18 @@ int cl_vm_main_debug(int argc, char **argv)
 	static struct cl_vm_dev dummy[CL_VM_MMIO_MAX];
 	static struct cl_vm_dev *dummy_p[CL_VM_MMIO_MAX];
 	static const struct option opts[] = {
-		{"vcpus", required_argument, NULL, 'c'},   {"mem", required_argument, NULL, 'm'},
-		{"initrd", required_argument, NULL, 'i'},  {"timeout", required_argument, NULL, 't'},
-		{"force", no_argument, NULL, 'f'},	   {"dump-acpi", required_argument, NULL, 'd'},
-		{"mmio-devs", required_argument, NULL, 'n'}, {"probe", no_argument, NULL, 'p'},
-		{"is-stock", no_argument, NULL, 's'},	   {"stdin", no_argument, NULL, 'I'},
-		{"dummy-mmio", required_argument, NULL, 'D'}, {NULL, 0, NULL, 0},
+	    {"vcpus", required_argument, NULL, 'c'},
+	    {"mem", required_argument, NULL, 'm'},
+	    {"initrd", required_argument, NULL, 'i'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"dump-acpi", required_argument, NULL, 'd'},
+	    {"mmio-devs", required_argument, NULL, 'n'},
+	    {"probe", no_argument, NULL, 'p'},
+	    {"is-stock", no_argument, NULL, 's'},
+	    {"stdin", no_argument, NULL, 'I'},
+	    {"dummy-mmio", required_argument, NULL, 'D'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cl_vm_config cfg = {.console_in = -1, .console_out = STDOUT_FILENO};
 	struct cl_err err = {0};
@@ -65,27 +71,13 @@ int cl_vm_main_debug(int argc, char **argv)
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c':
-			cfg.vcpus = (unsigned)strtoul(optarg, NULL, 0);
-			break;
-		case 'm':
-			cfg.mem_bytes = strtoull(optarg, NULL, 0) << 20;
-			break;
-		case 'i':
-			cfg.initrd = optarg;
-			break;
-		case 't':
-			cfg.timeout_ms = (unsigned)strtoul(optarg, NULL, 0) * 1000;
-			break;
-		case 'f':
-			cfg.force = true;
-			break;
-		case 'd':
-			dump = optarg;
-			break;
-		case 'n':
-			nmmio = (unsigned)strtoul(optarg, NULL, 0);
-			break;
+		case 'c': cfg.vcpus = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'm': cfg.mem_bytes = strtoull(optarg, NULL, 0) << 20; break;
+		case 'i': cfg.initrd = optarg; break;
+		case 't': cfg.timeout_ms = (unsigned)strtoul(optarg, NULL, 0) * 1000; break;
+		case 'f': cfg.force = true; break;
+		case 'd': dump = optarg; break;
+		case 'n': nmmio = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'p': {
 			char desc[256];
 
@@ -93,24 +85,20 @@ int cl_vm_main_debug(int argc, char **argv)
 			printf("%s\n", desc);
 			return 0;
 		}
-		case 's':
-			is_stock = 1;
-			break;
-		case 'I':
-			cfg.console_in = STDIN_FILENO;
-			break;
+		case 's': is_stock = 1; break;
+		case 'I': cfg.console_in = STDIN_FILENO; break;
 		case 'D':
 			cfg.n_extra_devs = strtoul(optarg, NULL, 0);
 			if (cfg.n_extra_devs > CL_VM_MMIO_MAX)
 				cfg.n_extra_devs = CL_VM_MMIO_MAX;
 			for (size_t i = 0; i < cfg.n_extra_devs; i++) {
-				dummy[i] = (struct cl_vm_dev){
-					.name = "dummy-virtio-mmio",
-					.base = CL_VM_MMIO_BASE + i * CL_VM_MMIO_STRIDE,
-					.len = 0x200,
-					.irq = CL_VM_MMIO_GSI_BASE + (int)i,
-					.read = dummy_read,
-					.write = dummy_write};
+				dummy[i] = (struct cl_vm_dev){.name = "dummy-virtio-mmio",
+							      .base = CL_VM_MMIO_BASE +
+								      i * CL_VM_MMIO_STRIDE,
+							      .len = 0x200,
+							      .irq = CL_VM_MMIO_GSI_BASE + (int)i,
+							      .read = dummy_read,
+							      .write = dummy_write};
 				dummy_p[i] = &dummy[i];
 			}
 			cfg.extra_devs = dummy_p;
@@ -118,7 +106,8 @@ int cl_vm_main_debug(int argc, char **argv)
 		default:
 			dprintf(STDERR_FILENO,
 				"usage: %s [--vcpus N] [--mem MiB] [--initrd F] [--timeout S] "
-				"[--force] [--stdin] [--dummy-mmio N] [--dump-acpi DIR [--mmio-devs N]] "
+				"[--force] [--stdin] [--dummy-mmio N] [--dump-acpi DIR "
+				"[--mmio-devs N]] "
 				"[--probe] [--is-stock] "
 				"KERNEL [CMDLINE]\n",
 				argv[0]);

@@ -72,7 +72,8 @@ static int unshare_all(struct cl_err *err)
 	if (errno != EPERM)
 		return cl_fail(err, errno, "cannot unshare the mount, ipc, uts and net namespaces");
 	if (unshare(flags | CLONE_NEWUSER) < 0)
-		return cl_fail(err, errno, "cannot unshare the user, mount, ipc, uts and net namespaces");
+		return cl_fail(err, errno,
+			       "cannot unshare the user, mount, ipc, uts and net namespaces");
 	if (write_proc("/proc/self/setgroups", "deny", err) < 0)
 		return -1;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
@@ -104,8 +105,7 @@ static int empty_root(struct cl_err *err)
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return cl_fail(err, errno, "cannot configure the empty root tmpfs");
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
-		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			      MOUNT_ATTR_NOEXEC);
+		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (mnt < 0)
 		return cl_fail(err, errno, "cannot mount the empty root tmpfs");
 	oldroot = open("/", O_DIRECTORY | O_PATH | O_CLOEXEC);
@@ -133,8 +133,8 @@ static int drop_bounding(struct cl_err *err)
 {
 	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
 		if (cap_drop_bound(c) < 0 && errno != EINVAL)
-			return cl_fail(err, errno, "cannot drop capability %d from the bounding set",
-				       c);
+			return cl_fail(err, errno,
+				       "cannot drop capability %d from the bounding set", c);
 	return 0;
 }
 
@@ -231,10 +231,10 @@ static int set_ids(uid_t id, struct cl_err *err)
 /* The ioctls the run loop issues after set-up (vm.c, kvm.c); the others
  * (KVM_CREATE_*, KVM_SET_*, KVM_GET_SREGS/LAPIC...) are set-up only. */
 static const unsigned long run_ioctls[] = {
-	KVM_RUN,	  /* vCPU threads */
-	KVM_IRQ_LINE,	  /* devices raise/lower their GSI */
-	KVM_GET_REGS,	  /* watchdog samples; RIP in error messages */
-	KVM_GET_MP_STATE, /* watchdog: halted / never started */
+    KVM_RUN,	      /* vCPU threads */
+    KVM_IRQ_LINE,     /* devices raise/lower their GSI */
+    KVM_GET_REGS,     /* watchdog samples; RIP in error messages */
+    KVM_GET_MP_STATE, /* watchdog: halted / never started */
 };
 
 #define ALLOW(...)                                                                                 \
@@ -283,7 +283,7 @@ static int load_filter(struct cl_err *err)
 	ALLOW(SCMP_SYS(ppoll), 0);
 	ALLOW(SCMP_SYS(eventfd2), 0); /* the UART's stop eventfd, made after the jail */
 	ALLOW(SCMP_SYS(close), 0);
-	ALLOW(SCMP_SYS(fstat), 0);     /* stdio's first write to a stream */
+	ALLOW(SCMP_SYS(fstat), 0); /* stdio's first write to a stream */
 	ALLOW(SCMP_SYS(newfstatat), 0);
 
 	/* Threads (UART input, vCPUs): pthread_create and join.  clone only

@@ -39,10 +39,10 @@ int cl_kvm_open(struct cl_err *err)
 		int cap;
 		const char *name;
 	} need[] = {
-		{KVM_CAP_IRQCHIP, "IRQCHIP"},	   {KVM_CAP_PIT2, "PIT2"},
-		{KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"}, {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
-		{KVM_CAP_EXT_CPUID, "EXT_CPUID"},	   {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
-		{KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING"},   {KVM_CAP_MP_STATE, "MP_STATE"},
+	    {KVM_CAP_IRQCHIP, "IRQCHIP"},	    {KVM_CAP_PIT2, "PIT2"},
+	    {KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"}, {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
+	    {KVM_CAP_EXT_CPUID, "EXT_CPUID"},	    {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+	    {KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING"},   {KVM_CAP_MP_STATE, "MP_STATE"},
 	};
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (ioctl(fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0)
@@ -124,7 +124,7 @@ uint8_t *cl_kvm_add_ram(int vm_fd, uint64_t size, struct cl_err *err)
 	}
 	madvise(m, size, MADV_MERGEABLE);
 	r = (struct kvm_userspace_memory_region){
-		.slot = 0, .guest_phys_addr = 0, .memory_size = size, .userspace_addr = (uintptr_t)m};
+	    .slot = 0, .guest_phys_addr = 0, .memory_size = size, .userspace_addr = (uintptr_t)m};
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
 		cl_fail(err, errno, "cannot register guest memory with KVM");
 		munmap(m, size);

@@ -21,7 +21,7 @@
 
 /* As Firecracker: no PCI probing, one UART, no PS/2 probing, a quiet boot. */
 #define CL_VM_CMDLINE                                                                              \
-	"console=ttyS0 panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp "       \
+	"console=ttyS0 panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp "      \
 	"i8042.dumbkbd tsc=reliable no_timer_check reboot=k"
 /* CLOISON_VM_DEBUG=1 shows the guest kernel's boot messages. */
 #define CL_VM_CMDLINE_QUIET " quiet loglevel=1"
@@ -51,8 +51,9 @@ int cl_vm_default_kernel(char *buf, size_t len, struct cl_err *err)
 {
 	if (newest("/boot/vmlinuz-*-cloud-amd64", buf, len) || newest("/boot/vmlinuz-*", buf, len))
 		return 0;
-	return cl_fail(err, ENOENT,
-		       "no guest kernel in /boot (apt-get install linux-image-cloud-amd64, or --kernel PATH)");
+	return cl_fail(
+	    err, ENOENT,
+	    "no guest kernel in /boot (apt-get install linux-image-cloud-amd64, or --kernel PATH)");
 }
 
 static void cache_dir(char *buf, size_t len)
@@ -104,10 +105,11 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	if (stock < 0)
 		return cl_wrap(err, "guest kernel %s", kernel);
 	if (kvm_ok == 0 && stock == 1 && !s->vm_force)
-		return cl_fail(err, 0,
-			       "cannot boot %s here: /dev/kvm is %s; a stock Linux guest needs hardware "
-			       "virtualization (VT-x/AMD-V). Use --force to try anyway",
-			       kernel, kvm);
+		return cl_fail(
+		    err, 0,
+		    "cannot boot %s here: /dev/kvm is %s; a stock Linux guest needs hardware "
+		    "virtualization (VT-x/AMD-V). Use --force to try anyway",
+		    kernel, kvm);
 
 	cl_guest_spec_from_spec(s, &g);
 	if (cl_guest_init_path(init, sizeof(init), err) < 0)
@@ -142,21 +144,21 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	}
 
 	struct cl_vm_config cfg = {
-		.kernel = kernel,
-		.initrd = initrd,
-		.cmdline = getenv("CLOISON_VM_DEBUG") ? CL_VM_CMDLINE CL_VM_CMDLINE_DEBUG
-						      : CL_VM_CMDLINE CL_VM_CMDLINE_QUIET,
-		.vcpus = s->vcpus,
-		.mem_bytes = s->memory,
-		.console_in = s->keep_stdin ? STDIN_FILENO : -1,
-		.console_out = STDOUT_FILENO,
-		.console_in_after_exec = true,
-		.force = s->vm_force,
-		.timeout_ms = (unsigned)s->res.timeout_ms,
-		.boot_watchdog_ms = boot_watchdog_ms(),
-		.extra_devs = devs,
-		.n_extra_devs = n,
-		.attach = cl_virtio_attach_devs,
+	    .kernel = kernel,
+	    .initrd = initrd,
+	    .cmdline = getenv("CLOISON_VM_DEBUG") ? CL_VM_CMDLINE CL_VM_CMDLINE_DEBUG
+						  : CL_VM_CMDLINE CL_VM_CMDLINE_QUIET,
+	    .vcpus = s->vcpus,
+	    .mem_bytes = s->memory,
+	    .console_in = s->keep_stdin ? STDIN_FILENO : -1,
+	    .console_out = STDOUT_FILENO,
+	    .console_in_after_exec = true,
+	    .force = s->vm_force,
+	    .timeout_ms = (unsigned)s->res.timeout_ms,
+	    .boot_watchdog_ms = boot_watchdog_ms(),
+	    .extra_devs = devs,
+	    .n_extra_devs = n,
+	    .attach = cl_virtio_attach_devs,
 	};
 	cfg.attach_ctx = &cfg;
 	signal(SIGPIPE, SIG_IGN);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 struct cl_vm_mem {
-	uint8_t *host;	/* mapping of guest physical 0..size */
+	uint8_t *host; /* mapping of guest physical 0..size */
 	uint64_t size;
 };
 
@@ -27,16 +27,17 @@ static inline void *cl_gpa(const struct cl_vm_mem *m, uint64_t gpa, uint64_t len
 struct cl_err;
 struct cl_vm_dev {
 	const char *name;
-	bool pio;		/* port I/O rather than MMIO */
+	bool pio; /* port I/O rather than MMIO */
 	uint64_t base, len;
-	int irq;		/* GSI, -1 for none */
+	int irq; /* GSI, -1 for none */
 	void *opaque;
-	int (*read)(struct cl_vm_dev *d, uint64_t off, void *data, unsigned len, struct cl_err *err);
+	int (*read)(struct cl_vm_dev *d, uint64_t off, void *data, unsigned len,
+		    struct cl_err *err);
 	int (*write)(struct cl_vm_dev *d, uint64_t off, const void *data, unsigned len,
 		     struct cl_err *err);
 	/* Set by the VMM before the first access: raise/lower this device's IRQ line. */
 	void (*set_irq)(struct cl_vm_dev *d, int level);
-	void *vm;		/* back pointer for set_irq */
+	void *vm; /* back pointer for set_irq */
 };
 
 #endif

@@ -29,9 +29,9 @@
 #include "vm/ports.h"
 #include "vm/vm_internal.h"
 
-#define WATCH_PERIOD_MS 200
+#define WATCH_PERIOD_MS	 200
 #define WATCH_IDLE_TICKS 3
-#define MAX_KERNEL_FILE (512ULL << 20)
+#define MAX_KERNEL_FILE	 (512ULL << 20)
 
 uint64_t cl_vm_now(void)
 {
@@ -158,8 +158,7 @@ static int handle_exit(struct cl_vcpu *c)
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
 	case KVM_EXIT_INTR:
-	case KVM_EXIT_DEBUG:
-		return 0;
+	case KVM_EXIT_DEBUG: return 0;
 	case KVM_EXIT_SHUTDOWN:
 		cl_vm_stop_fail(vm, CL_EXIT_FAILURE,
 				"guest triple-faulted on vCPU %u (RIP 0x%llx): the virtual CPU "
@@ -181,8 +180,8 @@ static int handle_exit(struct cl_vcpu *c)
 				"guest did something KVM cannot emulate",
 				c->id, run->internal.suberror,
 				run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-					? ", instruction emulation failed"
-					: "",
+				    ? ", instruction emulation failed"
+				    : "",
 				(unsigned long long)vcpu_rip(c));
 		return -1;
 	case KVM_EXIT_FAIL_ENTRY:
@@ -354,7 +353,6 @@ static void join_all(struct cl_vm *vm)
 
 /* ---- building the machine ---- */
 
-
 int cl_vm_kernel_is_stock(const char *path, struct cl_err *err)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
@@ -399,10 +397,11 @@ static int add_devices(struct cl_vm *vm, struct cl_acpi_mmio *mmio, unsigned *nm
 		if (!d->pio) {
 			if (*nmmio == CL_VM_MMIO_MAX || d->irq < 0 || d->irq > 23 ||
 			    d->base + d->len > 0x100000000ULL)
-				return cl_fail(err, 0,
-					       "MMIO device %s: at most %d, below 4 GiB, with a GSI "
-					       "0..23",
-					       d->name, CL_VM_MMIO_MAX);
+				return cl_fail(
+				    err, 0,
+				    "MMIO device %s: at most %d, below 4 GiB, with a GSI "
+				    "0..23",
+				    d->name, CL_VM_MMIO_MAX);
 			mmio[(*nmmio)++] = (struct cl_acpi_mmio){d->base, d->len, (uint32_t)d->irq};
 		}
 		if (cl_bus_add(vm, d, err) < 0)

@@ -29,45 +29,45 @@
  * ACPI DSDT describes their interrupt as level-triggered, active high: a
  * device calls set_irq(d, 1) while it has an interrupt pending, set_irq(d, 0)
  * once the guest acknowledged it. */
-#define CL_VM_MMIO_BASE 0xd0000000ULL
-#define CL_VM_MMIO_STRIDE 0x1000ULL
+#define CL_VM_MMIO_BASE	    0xd0000000ULL
+#define CL_VM_MMIO_STRIDE   0x1000ULL
 #define CL_VM_MMIO_GSI_BASE 16
-#define CL_VM_MMIO_MAX 8
+#define CL_VM_MMIO_MAX	    8
 
 /* cl_vm_run() installs a handler for this signal and sends it to its vCPU
  * threads to make KVM_RUN return; the rest of the program must leave it be. */
 #define CL_VM_KICK_SIGNAL (SIGRTMIN + 3)
 
 #define CL_VM_MAX_VCPUS 64
-#define CL_VM_MAX_MEM (3ULL << 30)
+#define CL_VM_MAX_MEM	(3ULL << 30)
 
 /* Timestamps (CLOCK_MONOTONIC, ns; 0 = did not happen). */
 struct cl_vm_times {
-	uint64_t start;		/* cl_vm_run() entered */
-	uint64_t setup;		/* VM built, first vCPU about to run */
-	uint64_t mark[4];	/* marker port, indexed by enum cl_marker */
-	uint64_t exit;		/* VM stopped */
-	uint64_t pio_unknown, mmio_unknown;	/* accesses nobody claimed */
-	uint64_t exits;		/* KVM exits handled in user space */
+	uint64_t start;			    /* cl_vm_run() entered */
+	uint64_t setup;			    /* VM built, first vCPU about to run */
+	uint64_t mark[4];		    /* marker port, indexed by enum cl_marker */
+	uint64_t exit;			    /* VM stopped */
+	uint64_t pio_unknown, mmio_unknown; /* accesses nobody claimed */
+	uint64_t exits;			    /* KVM exits handled in user space */
 };
 
 /* What a VMM thread does, for its own seccomp filter (vm/jail.h). */
 enum cl_vm_thread_role { CL_VM_THREAD_VCPU, CL_VM_THREAD_IO };
 
 struct cl_vm_config {
-	const char *kernel;	/* bzImage, or ELF vmlinux with a PVH note */
-	const char *initrd;	/* NULL: none */
-	const char *cmdline;	/* NULL: empty */
-	unsigned vcpus;		/* 0: 1 */
-	uint64_t mem_bytes;	/* 0: 256 MiB */
-	int console_in;		/* -1: no console input */
-	int console_out;	/* -1: discard guest console output */
+	const char *kernel;  /* bzImage, or ELF vmlinux with a PVH note */
+	const char *initrd;  /* NULL: none */
+	const char *cmdline; /* NULL: empty */
+	unsigned vcpus;	     /* 0: 1 */
+	uint64_t mem_bytes;  /* 0: 256 MiB */
+	int console_in;	     /* -1: no console input */
+	int console_out;     /* -1: discard guest console output */
 	/* Hold console input back until the guest init marks CL_MARK_EXEC: the
 	 * guest's serial driver resets its FIFO while it starts, so input sent
 	 * earlier (a pipe's data and its EOF) would be lost. */
 	bool console_in_after_exec;
-	bool force;		/* boot a stock kernel even where it cannot run (PVM) */
-	unsigned timeout_ms;	/* 0: none; else stop with exit 124 after this long */
+	bool force;	     /* boot a stock kernel even where it cannot run (PVM) */
+	unsigned timeout_ms; /* 0: none; else stop with exit 124 after this long */
 	/* 0: none; else stop with an error when the guest, before its init
 	 * marks CL_MARK_INIT, goes this long without a single exit to the VMM
 	 * (no port or MMIO access, no console output): a boot that cannot
@@ -81,7 +81,7 @@ struct cl_vm_config {
 	size_t n_extra_devs;
 	int (*attach)(void *ctx, const struct cl_vm_mem *mem, struct cl_err *err);
 	void *attach_ctx;
-	struct cl_vm_times *times;	/* optional: filled on return */
+	struct cl_vm_times *times; /* optional: filled on return */
 	/* Called once the VM is built (memory, image, devices, vCPU fds), in
 	 * the calling thread before any other thread starts; -1 (err set)
 	 * stops.  cl_vm_run_jailed() (vm/jail.h) sets it to cl_vm_jail_enter. */

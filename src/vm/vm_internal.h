@@ -22,25 +22,25 @@ struct cl_vm {
 	/* the device table: built-in devices first, then cfg->extra_devs */
 	struct cl_vm_dev *devs[CL_VM_MAX_DEVS];
 	unsigned ndevs;
-	unsigned nbuiltin;	/* devs[0..nbuiltin) are ours to free */
+	unsigned nbuiltin; /* devs[0..nbuiltin) are ours to free */
 	pthread_mutex_t bus_lock;
 
 	struct cl_uart *uart;
-	struct cl_vm_dev *uart_dev;	/* the console UART, for cl_uart_wake() */
+	struct cl_vm_dev *uart_dev; /* the console UART, for cl_uart_wake() */
 
 	/* stopping: the first reason wins */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	atomic_int stopping;
-	atomic_int input_open;	/* console input may flow (see console_in_after_exec) */
-	int stopped_ok;		/* guest reported a status */
+	atomic_int input_open; /* console input may flow (see console_in_after_exec) */
+	int stopped_ok;	       /* guest reported a status */
 	int status;
 	struct cl_err err;
 
 	struct cl_vm_times t;
 	atomic_ullong pio_unknown, mmio_unknown, exits;
 	atomic_int watch_gen;
-	char kvmdesc[256];	/* cl_kvm_probe()'s words, for messages */
+	char kvmdesc[256]; /* cl_kvm_probe()'s words, for messages */
 };
 
 uint64_t cl_vm_now(void);
@@ -50,7 +50,7 @@ void cl_vm_stop_status(struct cl_vm *vm, int status);
 void cl_vm_stop_err(struct cl_vm *vm, const struct cl_err *e);
 /* Same, formatting the message. */
 void cl_vm_stop_fail(struct cl_vm *vm, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void cl_vm_mark(struct cl_vm *vm, unsigned marker);
 /* Each line of console output (kernel panic detection). */
 void cl_vm_console_line(struct cl_vm *vm, const char *line, size_t len);
@@ -74,7 +74,7 @@ struct cl_vm_dev *cl_marker_new(struct cl_vm *vm);
 /* boot_bzimage.c / boot_pvh.c: load the image; fill the entry point */
 struct cl_boot_image;
 struct cl_boot_entry {
-	int long_mode;		/* 1: 64-bit, RSI = arg; 0: 32-bit, EBX = arg */
+	int long_mode; /* 1: 64-bit, RSI = arg; 0: 32-bit, EBX = arg */
 	uint64_t rip, arg;
 };
 int cl_boot_load_bzimage(struct cl_vm *vm, const uint8_t *buf, const struct cl_boot_image *bi,

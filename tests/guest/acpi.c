@@ -3,8 +3,18 @@
  * (virtio-mmio) device the DSDT names answering with the virtio magic. */
 #include "guest.h"
 
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
 
 static int table_ok(const uint8_t *t, const char *sig)
 {
@@ -47,8 +57,8 @@ int check_acpi(const uint8_t *bp, const char *cmdline)
 
 	if (!rsdp)
 		FAIL(40, "boot_params.acpi_rsdp_addr is 0");
-	if (memcmp(rsdp, "RSD PTR ", 8) || sum8(rsdp, 20) || rsdp[15] < 2 || rd32(rsdp + 20) != 36 ||
-	    sum8(rsdp, 36))
+	if (memcmp(rsdp, "RSD PTR ", 8) || sum8(rsdp, 20) || rsdp[15] < 2 ||
+	    rd32(rsdp + 20) != 36 || sum8(rsdp, 36))
 		FAIL(41, "RSDP signature, revision or checksums wrong");
 	xsdt = (const uint8_t *)rd64(rsdp + 24);
 	if (!table_ok(xsdt, "XSDT"))
@@ -65,7 +75,7 @@ int check_acpi(const uint8_t *bp, const char *cmdline)
 	if (!(rd32(fadt + 112) & (1u << 20)))
 		FAIL(44, "FADT is not hardware-reduced");
 	dsdt = (const uint8_t *)(rd32(fadt + 4) >= 148 && rd64(fadt + 140) ? rd64(fadt + 140)
-									: rd32(fadt + 40));
+									   : rd32(fadt + 40));
 	if (!table_ok(dsdt, "DSDT"))
 		FAIL(45, "DSDT signature, length or checksum wrong");
 	if (!madt || !table_ok(madt, "APIC"))

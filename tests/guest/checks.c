@@ -2,9 +2,22 @@
  * at the 64-bit entry. */
 #include "guest.h"
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
 
 extern char __bss_end[];
 
@@ -71,7 +84,10 @@ int check_cpu(const uint8_t *bp)
 {
 	uint64_t cr0, cr3, cr4, efer = rdmsr(0xc0000080);
 	uint16_t cs, ds, ss;
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr;
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} gdtr;
 	uint32_t r[4];
 
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));

@@ -45,7 +45,9 @@ static inline uint64_t rdmsr(uint32_t msr)
 }
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
 }
 
 /* lib.c */
@@ -73,12 +75,12 @@ void bench(const char *mode, size_t len) __attribute__((noreturn));
 /* hostile.c: runs the variant; returns only for unknown names */
 void hostile(const char *name, size_t len, const uint8_t *bp);
 
-#define FAIL(code, msg)                                                                    \
-	do {                                                                               \
-		puts_("testguest: FAIL: ");                                                \
-		puts_(msg);                                                                \
-		puts_("\n");                                                               \
-		return (code);                                                             \
+#define FAIL(code, msg)                                                                            \
+	do {                                                                                       \
+		puts_("testguest: FAIL: ");                                                        \
+		puts_(msg);                                                                        \
+		puts_("\n");                                                                       \
+		return (code);                                                                     \
 	} while (0)
 
 #endif

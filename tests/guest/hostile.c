@@ -15,9 +15,10 @@ static void virtio_garbage(const uint8_t *bp)
 	static uint8_t ring[3 * 4096] __attribute__((aligned(4096)));
 	uint64_t *desc = (uint64_t *)ring;
 
-	for (unsigned i = 0; i < 16; i++) { /* loop: next = itself */
-		desc[2 * i] = 0xfffffffffff00000ULL;				     /* addr */
-		desc[2 * i + 1] = 0xffffffffULL | (uint64_t)(1 | 2) << 32 | (uint64_t)i << 48; /* len, NEXT|WRITE, next */
+	for (unsigned i = 0; i < 16; i++) {	     /* loop: next = itself */
+		desc[2 * i] = 0xfffffffffff00000ULL; /* addr */
+		desc[2 * i + 1] = 0xffffffffULL | (uint64_t)(1 | 2) << 32 |
+				  (uint64_t)i << 48; /* len, NEXT|WRITE, next */
 	}
 	*(uint16_t *)(ring + 4096 + 2) = 0xffff; /* avail idx: far ahead */
 	for (unsigned d = 0; d < 8; d++) {
@@ -62,7 +63,10 @@ void hostile(const char *name, size_t len, const uint8_t *bp)
 	puts_("\n");
 
 	if (is(name, len, "triplefault")) {
-		struct __attribute__((packed)) { uint16_t l; uint64_t b; } idt = {0, 0};
+		struct __attribute__((packed)) {
+			uint16_t l;
+			uint64_t b;
+		} idt = {0, 0};
 		__asm__ volatile("lidt %0; ud2" : : "m"(idt));
 	} else if (is(name, len, "pioflood")) {
 		for (unsigned i = 0; i < 3000; i++) {

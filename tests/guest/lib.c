@@ -2,8 +2,8 @@
  * (polled, so no interrupts are needed), the exit and marker ports. */
 #include "guest.h"
 
-#define COM1 0x3f8
-#define PORT_EXIT 0x501
+#define COM1	    0x3f8
+#define PORT_EXIT   0x501
 #define PORT_MARKER 0x504
 
 void *memset(void *d, int c, size_t n)

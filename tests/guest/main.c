@@ -91,7 +91,8 @@ void bench(const char *v, size_t len)
 			for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
 				;
 			for (int i = 0; i < 16; i++)
-				outb(COM1, (uint8_t)((n + i) % 64 == 63 ? '\n' : 'a' + (n + i) % 26));
+				outb(COM1,
+				     (uint8_t)((n + i) % 64 == 63 ? '\n' : 'a' + (n + i) % 26));
 		}
 		puts_("testguest: bench done\n");
 	} else if (len == 4 && !memcmp(v, "wait", 4)) {

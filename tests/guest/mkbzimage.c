@@ -10,8 +10,16 @@
 
 #include "vm/boot_image.h"
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
 
 int main(int argc, char **argv)
 {
@@ -40,13 +48,13 @@ int main(int argc, char **argv)
 	setup[BP_SETUP_SECTS] = 1;
 	put32(setup + BP_SYSSIZE, (uint32_t)(padded / 16));
 	put16(setup + BP_BOOT_FLAG, 0xaa55);
-	setup[BP_JUMP] = 0xeb;				/* jmp over the header to 0x268 */
+	setup[BP_JUMP] = 0xeb; /* jmp over the header to 0x268 */
 	setup[BP_JUMP + 1] = 0x268 - 0x202;
 	memcpy(setup + BP_HEADER, "HdrS", 4);
 	put16(setup + BP_VERSION, 0x020f);
 	put16(setup + BP_KERNEL_VERSION, 0x300 - 0x200);
 	setup[BP_LOADFLAGS] = LOADFLAG_LOADED_HIGH;
-	put32(setup + 0x214, 0x100000);			/* code32_start */
+	put32(setup + 0x214, 0x100000); /* code32_start */
 	put32(setup + BP_INITRD_ADDR_MAX, 0x7fffffff);
 	put32(setup + BP_KERNEL_ALIGNMENT, 0x200000);
 	put16(setup + BP_XLOADFLAGS, XLF_KERNEL_64);

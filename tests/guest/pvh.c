@@ -22,8 +22,7 @@ static int check_start_info(const struct hvm_start_info *si)
 
 	if (si->magic != 0x336ec578)
 		FAIL(60, "hvm_start_info magic wrong");
-	if (si->version < 1 || !si->memmap_paddr || !si->memmap_entries ||
-	    si->memmap_entries > 128)
+	if (si->version < 1 || !si->memmap_paddr || !si->memmap_entries || si->memmap_entries > 128)
 		FAIL(61, "hvm_start_info version or memory map missing");
 	for (uint32_t i = 0; i < si->memmap_entries; i++)
 		if (mm[i].type == 1 && mm[i].addr <= 0x100000 &&

@@ -35,7 +35,7 @@ static void die(const char *what)
 
 static struct sockaddr_in addr_of(const char *host, const char *port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
 
 	if (host && inet_pton(AF_INET, host, &a.sin_addr) != 1) {
 		fprintf(stderr, "clnet: bad address %s\n", host);
@@ -82,7 +82,7 @@ static int udp_send(const char *host, const char *port, const char *msg)
 {
 	struct sockaddr_in a = addr_of(host, port);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char buf[2048];
 	ssize_t n;
 
@@ -154,7 +154,7 @@ static int conn_rate(const char *host, const char *port, double seconds)
 
 	while (now() < end) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-		struct linger lg = { 1, 0 }; /* RST on close: no TIME_WAIT pile-up */
+		struct linger lg = {1, 0}; /* RST on close: no TIME_WAIT pile-up */
 		char b = 'x';
 		if (fd < 0)
 			die("socket");

@@ -80,20 +80,68 @@ static int exe_write(void)
 
 /* ---- system calls, for the seccomp suites ---- */
 
-#define S(x) { #x, SYS_##x }
+#define S(x)                                                                                       \
+	{                                                                                          \
+#x, SYS_##x                                                                        \
+	}
 static const struct {
 	const char *name;
 	long nr;
 } syscalls[] = {
-	S(getpid), S(getppid), S(getuid), S(uname), S(mkdirat), S(chroot), S(ioctl), S(socket),
-	S(unshare), S(clone), S(clone3), S(personality), S(ptrace), S(mount), S(umount2),
-	S(pivot_root), S(reboot), S(kexec_load), S(kexec_file_load), S(bpf), S(keyctl), S(add_key),
-	S(request_key), S(open_by_handle_at), S(init_module), S(finit_module), S(delete_module),
-	S(userfaultfd), S(perf_event_open), S(swapon), S(swapoff), S(setns), S(iopl), S(ioperm),
-	S(syslog), S(acct), S(settimeofday), S(clock_settime), S(process_vm_readv), S(kcmp),
-	S(fsopen), S(open_tree), S(move_mount), S(quotactl), S(pidfd_getfd), S(io_uring_setup),
-	S(set_mempolicy), S(mbind), S(vhangup), S(getrandom), S(sysinfo), S(sched_yield), S(seccomp),
-	{ NULL, 0 },
+    S(getpid),
+    S(getppid),
+    S(getuid),
+    S(uname),
+    S(mkdirat),
+    S(chroot),
+    S(ioctl),
+    S(socket),
+    S(unshare),
+    S(clone),
+    S(clone3),
+    S(personality),
+    S(ptrace),
+    S(mount),
+    S(umount2),
+    S(pivot_root),
+    S(reboot),
+    S(kexec_load),
+    S(kexec_file_load),
+    S(bpf),
+    S(keyctl),
+    S(add_key),
+    S(request_key),
+    S(open_by_handle_at),
+    S(init_module),
+    S(finit_module),
+    S(delete_module),
+    S(userfaultfd),
+    S(perf_event_open),
+    S(swapon),
+    S(swapoff),
+    S(setns),
+    S(iopl),
+    S(ioperm),
+    S(syslog),
+    S(acct),
+    S(settimeofday),
+    S(clock_settime),
+    S(process_vm_readv),
+    S(kcmp),
+    S(fsopen),
+    S(open_tree),
+    S(move_mount),
+    S(quotactl),
+    S(pidfd_getfd),
+    S(io_uring_setup),
+    S(set_mempolicy),
+    S(mbind),
+    S(vhangup),
+    S(getrandom),
+    S(sysinfo),
+    S(sched_yield),
+    S(seccomp),
+    {NULL, 0},
 };
 #undef S
 
@@ -123,7 +171,7 @@ static long do_call(long nr, const long *a, int *e)
 	long r;
 
 	if (nr == SYS_clone3) {
-		struct clone_args ca = { .flags = (uint64_t)a[0], .exit_signal = SIGCHLD };
+		struct clone_args ca = {.flags = (uint64_t)a[0], .exit_signal = SIGCHLD};
 		r = syscall(SYS_clone3, &ca, sizeof(ca));
 	} else {
 		r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -161,7 +209,7 @@ static void *call_thread(void *arg)
  * "NAME: EPERM"; exit 0 when it succeeded, 1 when it failed. */
 static int try_syscall(int argc, char **argv)
 {
-	struct call c = { 0 };
+	struct call c = {0};
 	int thread = 0, sigsys = 0, i = 2;
 	char buf[64];
 
@@ -201,45 +249,45 @@ static int probe(int argc, char **argv)
 		const char *name;
 		long a[6];
 	} probes[] = {
-		{ "mount", { 0 } },
-		{ "umount2", { 1 } },
-		{ "pivot_root", { 1, 1 } },
-		{ "reboot", { 0 } },
-		{ "kexec_load", { 0, 0, 0, 0xffff0000 } },
-		{ "kexec_file_load", { -1, -1, 0, 0, 0xffff } },
-		{ "bpf", { -1 } },
-		{ "perf_event_open", { 1, 0, -1, -1, 0 } },
-		{ "userfaultfd", { 0xffff } },
-		{ "keyctl", { -1 } },
-		{ "add_key", { 1, 1 } },
-		{ "request_key", { 1, 1 } },
-		{ "ptrace", { 0 /* PTRACE_TRACEME */ } },
-		{ "process_vm_readv", { 0 /* self, below */ } },
-		{ "kcmp", { 0, 0, 99 } },
-		{ "open_by_handle_at", { -1, 1 } },
-		{ "init_module", { 0 } },
-		{ "finit_module", { -1, 1 } },
-		{ "delete_module", { 1 } },
-		{ "swapon", { 1 } },
-		{ "swapoff", { 1 } },
-		{ "unshare", { CLONE_NEWUSER } },
-		{ "clone", { CLONE_NEWUSER | SIGCHLD } },
-		{ "setns", { -1 } },
-		{ "iopl", { 4 } },
-		{ "ioperm", { 0x10000, 1, 1 } },
-		{ "syslog", { -1 } },
-		{ "acct", { 1 } },
-		{ "settimeofday", { 1 } },
-		{ "clock_settime", { 0, 1 } },
-		{ "fsopen", { 1 } },
-		{ "open_tree", { -1, 1 } },
-		{ "move_mount", { -1, 1, -1, 1 } },
-		{ "quotactl", { 0, 1 } },
-		{ "pidfd_getfd", { -1 } },
-		{ "personality", { 0x0400000 /* READ_IMPLIES_EXEC */ } },
-		{ "io_uring_setup", { 0, 1 } },
-		{ "set_mempolicy", { 0 } },
-		{ NULL, { 0 } },
+	    {"mount", {0}},
+	    {"umount2", {1}},
+	    {"pivot_root", {1, 1}},
+	    {"reboot", {0}},
+	    {"kexec_load", {0, 0, 0, 0xffff0000}},
+	    {"kexec_file_load", {-1, -1, 0, 0, 0xffff}},
+	    {"bpf", {-1}},
+	    {"perf_event_open", {1, 0, -1, -1, 0}},
+	    {"userfaultfd", {0xffff}},
+	    {"keyctl", {-1}},
+	    {"add_key", {1, 1}},
+	    {"request_key", {1, 1}},
+	    {"ptrace", {0 /* PTRACE_TRACEME */}},
+	    {"process_vm_readv", {0 /* self, below */}},
+	    {"kcmp", {0, 0, 99}},
+	    {"open_by_handle_at", {-1, 1}},
+	    {"init_module", {0}},
+	    {"finit_module", {-1, 1}},
+	    {"delete_module", {1}},
+	    {"swapon", {1}},
+	    {"swapoff", {1}},
+	    {"unshare", {CLONE_NEWUSER}},
+	    {"clone", {CLONE_NEWUSER | SIGCHLD}},
+	    {"setns", {-1}},
+	    {"iopl", {4}},
+	    {"ioperm", {0x10000, 1, 1}},
+	    {"syslog", {-1}},
+	    {"acct", {1}},
+	    {"settimeofday", {1}},
+	    {"clock_settime", {0, 1}},
+	    {"fsopen", {1}},
+	    {"open_tree", {-1, 1}},
+	    {"move_mount", {-1, 1, -1, 1}},
+	    {"quotactl", {0, 1}},
+	    {"pidfd_getfd", {-1}},
+	    {"personality", {0x0400000 /* READ_IMPLIES_EXEC */}},
+	    {"io_uring_setup", {0, 1}},
+	    {"set_mempolicy", {0}},
+	    {NULL, {0}},
 	};
 	char buf[64];
 
@@ -280,7 +328,7 @@ static int other_abi(int argc, char **argv)
 	static const struct {
 		const char *name;
 		long i386, x32;
-	} nrs[] = { { "getpid", 20, 39 }, { "getppid", 64, 110 }, { "unshare", 310, 272 }, { NULL, 0, 0 } };
+	} nrs[] = {{"getpid", 20, 39}, {"getppid", 64, 110}, {"unshare", 310, 272}, {NULL, 0, 0}};
 	long arg = argc > 3 ? (long)strtoull(argv[3], NULL, 0) : 0, r;
 	int k;
 
@@ -305,12 +353,15 @@ static int other_abi(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "ids")) { /* a set-user-ID copy shows whose power it gives */
+	if (argc >= 2 &&
+	    !strcmp(argv[1], "ids")) { /* a set-user-ID copy shows whose power it gives */
 		printf("ruid=%u euid=%u\n", (unsigned)getuid(), (unsigned)geteuid());
 		return 0;
 	}
 	if (argc < 2) {
-		fputs("usage: cltest chroot-escape|tiocsti|exe-write|syscall|probe|int80|x32|ids ...\n", stderr);
+		fputs("usage: cltest chroot-escape|tiocsti|exe-write|syscall|probe|int80|x32|ids "
+		      "...\n",
+		      stderr);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);

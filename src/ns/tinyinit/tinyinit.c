@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 		if (p < 0) {
 			if (errno == EINTR)
 				continue;
-			return CL_EXIT_FAILURE; /* ECHILD: the command is gone without our seeing it */
+			return CL_EXIT_FAILURE; /* ECHILD: the command is gone without our seeing it
+						 */
 		}
 		if (p == child)
 			return cl_exit_status(status);
