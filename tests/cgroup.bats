@@ -648,3 +648,31 @@ in_ro_cgroupfs() {
 	for _ in $(seq 50); do pgrep -f "sleep 4249" >/dev/null || break; sleep 0.1; done
 	run ! pgrep -f "sleep 4249"
 }
+
+@test "review: a group with processes, or one under --cgroup-parent, is never reclaimed (nor its processes killed)" {
+	local n=$PFX-busyown d made=
+	d=$(cgdir unified $n)
+	[ -d "$(dirname "$d")" ] || made=$(dirname "$d")
+	mkdir -p "$d"
+	sleep 60 &
+	local sp=$!
+	echo "$sp" >"$d/cgroup.procs"
+	jail --name $n -- true
+	local st=$status out=$output alive=no
+	kill -0 "$sp" 2>/dev/null && alive=yes
+	echo "$sp" >"$(dirname "$(dirname "$d")")/cgroup.procs" # back where it came from
+	kill "$sp"
+	wait "$sp" || true
+	rmdir "$d"
+	[ -z "$made" ] || rmdir "$made" 2>/dev/null || true # unless a concurrent run uses it
+	[ "$st" -eq 125 ]
+	[[ "$out" == *"already exists: another context runs under this name"* ]]
+	[ "$alive" = yes ]
+	# under --cgroup-parent, even an empty one is left alone
+	mkdir -p "$(cgdir unified $n-cp cltest-cp-$$)"
+	jail --cgroup-parent cltest-cp-$$ --name $n-cp -- true
+	st=$status out=$output
+	rmdir "$(cgdir unified $n-cp cltest-cp-$$)" "$(dirname "$(cgdir unified $n-cp cltest-cp-$$)")"
+	[ "$st" -eq 125 ]
+	[[ "$out" == *"(or a group of that name is not cloison's)"* ]]
+}

@@ -630,3 +630,34 @@ HOLD='cat /proc/self/uid_map >/mnt/$0.uid; cat /proc/self/gid_map >/mnt/$0.g; mv
 	[ "$output" = "cloison: invalid hostname 'evil\\x1b]2;pwned\\x07\\x1b[31m': 1-64 letters, digits, '-' or '.'" ]
 	[[ "$output" != *$'\e'* ]]
 }
+
+@test "review: a failed set-up removes the mount point it made inside a bind source (by its directory, not a path)" {
+	local d
+	d=$(mktemp -d /tmp/cloison-undo.XXXXXX)
+	cp -a "$ROOTFS/." "$d/root"
+	ln -s /etc "$d/root/esc"
+	mkdir "$d/app"
+	run "$CLOISON" run --rootfs "$d/root" --bind "$d/app:/app" --tmpfs /app/key --tmpfs /esc/x -- true
+	local st=$status out=$output left
+	left=$(ls -A "$d/app"; ls -d "$d/root/app" 2>/dev/null || true)
+	rm -rf "$d"
+	[ "$st" -eq 125 ]
+	[[ "$out" == *"/esc/x leaves the rootfs"* ]]
+	[ -z "$left" ] || { echo "left: $left"; false; }
+}
+
+@test "review: with --userns and CAP_SYS_ADMIN the jail cannot lift a flag its bind inherited from the host" {
+	local d
+	d=$(mktemp -d /tmp/cloison-lock.XXXXXX)
+	chmod 755 "$d"
+	cp -a "$ROOTFS/." "$d/root"
+	mkdir "$d/ro"
+	# a host mount that is read-only (in a mount namespace of the test's own)
+	run unshare -m --propagation private sh -c 'mount -t tmpfs -o ro,mode=0777 cltest "$1/ro" && shift && exec "$@"' sh "$d" \
+		"$CLOISON" run --rootfs "$d/root" --userns --cap-add SYS_ADMIN --seccomp unconfined \
+		--bind "$d/ro:/mnt" -- sh -c 'mount -o remount,bind,rw /mnt; touch /mnt/x && echo WROTE'
+	local out=$output
+	rm -rf "$d"
+	echo "$out"
+	[[ "$out" != *WROTE* ]]
+}

@@ -566,19 +566,25 @@ static int own(struct cl_cgroup_dir *d, int min_fd, struct cl_err *err)
 	struct stat a, b;
 
 	d->lock_fd = cl_fd_above(open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), min_fd);
-	if (d->lock_fd < 0)
+	if (d->lock_fd < 0) {
+		d->made_self = false; /* not provably ours: never killed in nor removed */
 		return cl_fail(err, errno, "cannot open the cgroup %s", d->path);
-	/* a run that found it before we locked it may have reclaimed it */
+	}
+	/* a run that found it before we locked it may have reclaimed it, and
+	 * made it again as its own */
 	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0 || fstat(d->lock_fd, &a) < 0 ||
-	    stat(d->path, &b) < 0 || a.st_ino != b.st_ino)
+	    stat(d->path, &b) < 0 || a.st_ino != b.st_ino) {
+		d->made_self = false;
 		return cl_fail(err, 0, "the cgroup %s was taken by another context of this name",
 			       d->path);
+	}
 	return 0;
 }
 
 /* @path exists: when nobody holds it (waiting up to a second for a guardian
- * finishing its clean-up), kill what is left in it and remove it.  0 when it
- * is gone, -1 when it has a live owner. */
+ * finishing its clean-up) and it holds no process, it is what a run killed
+ * before its guardian started left: removed.  0 when it is gone; -1 (errno
+ * set) when it has an owner or processes, which are never killed here. */
 static int reclaim(const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -591,13 +597,8 @@ static int reclaim(const char *path)
 			return -1;
 		usleep(10000);
 	}
-	if (i == 100)
-		return -1;
-	if (cl_cg_has(path, "cgroup.kill"))
-		cl_cg_v2_kill(path);
-	for (i = 0; i < 100 && cl_cg_kill_listed(path) > 0; i++)
-		if (cl_cg_wait_empty(path, 10) == 0)
-			break;
+	if (i == 100 || !cl_cg_empty(path))
+		return errno = EBUSY, -1;
 	return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
@@ -628,13 +629,19 @@ static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_
 			return -1;
 		if (mkdir(path, 0755) == 0)
 			break;
-		/* a group nobody holds is a dead run's: reclaimed at once */
-		if (errno == EEXIST && (tries == 3 || reclaim(path) < 0))
-			return cl_fail(
-			    err, 0,
-			    "the cgroup %s already exists: another context runs under this name",
-			    path);
-		if (errno != ENOENT && errno != EEXIST)
+		/* in cloison's own parent, an empty group nobody holds is a
+		 * dead run's: reclaimed at once (never one of --cgroup-parent,
+		 * which may be anybody's) */
+		if (errno == EEXIST) {
+			if (tries == 3 || cp || reclaim(path) < 0)
+				return cl_fail(
+				    err, 0,
+				    "the cgroup %s already exists: another context runs "
+				    "under this name%s",
+				    path, cp ? " (or a group of that name is not cloison's)" : "");
+			continue;
+		}
+		if (errno != ENOENT)
 			return cl_fail(err, errno, "cannot create the cgroup %s", path);
 		if (tries == 3)
 			return cl_fail(err, errno, "cannot create the cgroup %s", path);

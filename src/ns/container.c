@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -296,9 +297,19 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		goto out;
 	j.spec = cl_net_jail_spec(&net, s); /* bridge mode: its address, hosts, resolv.conf */
 	/* As root: the rootfs and bind sources (the bridge's files included)
-	 * resolved here; rootless, the child does it with the same ids */
-	if (geteuid() == 0 && cl_mounts_open(j.spec, &trees, min_fd, err) < 0)
-		goto out;
+	 * resolved here; rootless, the child does it with the same ids.  Also
+	 * the child when it would hold CAP_SYS_ADMIN in its user namespace:
+	 * trees made out here reach it without the kernel's mount locks, and it
+	 * could clear a read-only or nosuid flag they inherited from the host
+	 * (its own clones keep them).  And when the kernel refuses us open_tree
+	 * (root without CAP_SYS_ADMIN, inside another container). */
+	bool child_opens =
+	    (j.spec->ns_flags & CLONE_NEWUSER) && (j.spec->caps & (1ULL << CAP_SYS_ADMIN));
+	if (geteuid() == 0 && !child_opens && cl_mounts_open(j.spec, &trees, min_fd, err) < 0) {
+		if (trees.rootfs >= 0 || err->errnum != EPERM)
+			goto out;
+		cl_mounts_close(&trees);
+	}
 
 	/* decided here: in the child our euid is already the namespace's root */
 	bool setgroups_denied = cl_userns_setgroups_denied(s);

@@ -30,26 +30,25 @@ _Static_assert(CL_VM_JAIL_ID_BASE == CL_IDRANGE_VMM_START,
 
 static const char *dir(void)
 {
-	const char *d = getenv("CLOISON_IDRANGE_DIR"); /* tests */
-
-	return d && d[0] == '/' ? d : "/run/cloison/userns";
+	return "/run/cloison/userns";
 }
 
 /* Ids that belong to someone: the slot holding one is never handed out. */
 struct taken {
 	uint32_t (*r)[2]; /* [first, last] */
 	size_t n, cap;
+	bool failed;
 };
 
-static void take(struct taken *t, uint64_t first, uint64_t count)
+static bool take(struct taken *t, uint64_t first, uint64_t count)
 {
 	if (!count || first > UINT32_MAX)
-		return;
+		return true;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 32;
 		void *nr = realloc(t->r, cap * sizeof(*t->r));
 		if (!nr)
-			return;
+			return t->failed = true, false; /* fail closed: nothing handed out */
 		t->r = nr;
 		t->cap = cap;
 	}
@@ -57,8 +56,10 @@ static void take(struct taken *t, uint64_t first, uint64_t count)
 	t->r[t->n][0] = (uint32_t)first;
 	t->r[t->n][1] = last > UINT32_MAX ? UINT32_MAX : (uint32_t)last;
 	t->n++;
+	return true;
 }
 
+/* Every grant of the file but the pool's own entry. */
 static void take_subids(struct taken *t, const char *file)
 {
 	_cleanup_fclose_ FILE *f = fopen(file, "re");
@@ -66,7 +67,7 @@ static void take_subids(struct taken *t, const char *file)
 
 	while (f && fgets(line, sizeof(line), f)) {
 		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-		if (b)
+		if (b && strncmp(line, "cloison:", 8) != 0)
 			take(t, strtoull(a + 1, NULL, 10), strtoull(b + 1, NULL, 10));
 	}
 }
@@ -86,6 +87,16 @@ static void take_ids(struct taken *t)
 	while (g && (gr = fgetgrent(g)))
 		if (gr->gr_gid >= POOL_START)
 			take(t, gr->gr_gid, 1);
+	/* systemd's "foreign" range (mountfsd, nspawn's --private-users=foreign) */
+	take(t, 0x7FFE0000u, 0x10000u);
+}
+
+/* A directory's users (SSSD, LDAP) are in no file: ask NSS about the
+ * slot's first and last ids. */
+static bool nss_owned(uint32_t base)
+{
+	return getpwuid(base) || getpwuid(base + CL_IDRANGE_SIZE - 1) || getgrgid(base) ||
+	       getgrgid(base + CL_IDRANGE_SIZE - 1);
 }
 
 static bool overlaps(const struct taken *t, uint32_t start, uint32_t count)
@@ -110,13 +121,16 @@ static int mkdirs(struct cl_err *err)
 }
 
 /* Locks the slot file @path: 1 when ours, 0 when someone holds it, -1. */
-static int lock_slot(const char *path, int min_fd, int *fd_out, struct cl_err *err)
+static int lock_slot(const char *path, int min_fd, bool create, int *fd_out, struct cl_err *err)
 {
 	for (;;) {
 		struct stat a, b;
-		int fd = cl_fd_above(open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600),
-				     min_fd);
+		int fd = cl_fd_above(
+		    open(path, O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC | O_NOFOLLOW, 0600),
+		    min_fd);
 
+		if (fd < 0 && !create && errno == ENOENT)
+			return 0; /* gone meanwhile: nothing to collect */
 		if (fd < 0)
 			return cl_fail(err, errno, "cannot open the id range lock %s", path);
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -152,8 +166,11 @@ int cl_idrange_acquire(struct cl_idrange *r, int min_fd, struct cl_err *err)
 			    err, 0,
 			    "the /etc/subuid and /etc/subgid entries of 'cloison' differ: "
 			    "the jails' id pool must be the same range in both");
-	} else {
-		take_ids(&t);
+	}
+	take_ids(&t);
+	if (t.failed) {
+		rc = cl_fail(err, ENOMEM, "cannot list the host's ids");
+		goto out;
 	}
 	uint32_t slots = count / CL_IDRANGE_SIZE;
 	if (!slots) {
@@ -167,10 +184,10 @@ int cl_idrange_acquire(struct cl_idrange *r, int min_fd, struct cl_err *err)
 	uint32_t first = (uint32_t)getpid() * 2654435761u % slots;
 	for (uint32_t i = 0; i < slots; i++) {
 		uint32_t base = start + ((first + i) % slots) * CL_IDRANGE_SIZE;
-		if (overlaps(&t, base, CL_IDRANGE_SIZE))
+		if (overlaps(&t, base, CL_IDRANGE_SIZE) || nss_owned(base))
 			continue;
 		snprintf(r->path, sizeof(r->path), "%s/%u", dir(), base);
-		int got = lock_slot(r->path, min_fd, &r->fd, err);
+		int got = lock_slot(r->path, min_fd, true, &r->fd, err);
 		if (got < 0)
 			goto out;
 		if (got) {
@@ -212,7 +229,7 @@ int cl_idrange_gc(bool dry, void (*said)(const char *path, void *data), void *da
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir(), de->d_name);
-		if (lock_slot(path, 0, &fd, NULL) != 1)
+		if (lock_slot(path, 0, false, &fd, NULL) != 1)
 			continue;
 		if (!dry)
 			unlink(path);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -243,7 +244,10 @@ static int setup_user_mounts(const struct cl_spec *s, const struct cl_mount_tree
 		}
 		/* the parent's detached copy of the source (cl_mounts_open) */
 		struct stat st;
-		if (i >= t->n || fstat(t->binds[i], &st) < 0)
+		if (i >= t->n || t->binds[i] < 0)
+			return cl_fail(err, 0, "cannot bind %s on %s: its source was not opened",
+				       m->source, m->dest);
+		if (fstat(t->binds[i], &st) < 0)
 			return cl_fail(err, errno, "cannot bind %s on %s", m->source, m->dest);
 		_cleanup_close_ int fd =
 		    cl_mkpath_beneath(rootfd, m->dest, !S_ISDIR(st.st_mode),
@@ -374,15 +378,15 @@ int cl_rootfs_private(const char *rootfs, struct cl_err *err)
 
 /* A set-up that failed takes back the mount points it created in the
  * rootfs: the tree is detached first (nothing is mounted on them in our
- * namespace then), newest first so that directories are empty. */
+ * namespace then), each removed through the directory it was made in and
+ * only if it is still the same inode (the rootfs may be shared with a jail
+ * that swapped a path for a symlink meanwhile). */
 static void undo_made(int rootfd)
 {
 	char p[CL_FDPATH_MAX];
 
 	umount2(cl_fdpath(rootfd, p), MNT_DETACH);
-	for (size_t i = made->n; i-- > 0;)
-		if (unlinkat(rootfd, made->path[i], AT_REMOVEDIR) < 0 && errno == ENOTDIR)
-			unlinkat(rootfd, made->path[i], 0);
+	cl_made_undo(made);
 }
 
 static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
@@ -408,6 +412,14 @@ int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int
 	 * CAP_SYS_ADMIN) but our ids are its own: make them here. */
 	if (t->rootfs < 0) {
 		if (cl_mounts_open(s, &own, 3 + s->preserve_fds, err) < 0) {
+			if (err->errnum == EACCES && (s->ns_flags & CLONE_NEWUSER) &&
+			    geteuid() == 0)
+				cl_wrap(
+				    err,
+				    "the jail's ids cannot reach it, and with CAP_SYS_ADMIN in its "
+				    "user namespace cloison does not open it for them (the jail "
+				    "could lift the mount's flags): put it where they can, or drop "
+				    "CAP_SYS_ADMIN");
 			cl_mounts_close(&own);
 			return -1;
 		}

@@ -49,16 +49,47 @@ int cl_open_beneath(int rootfd, const char *path, int flags, struct cl_err *err)
 
 void cl_made_free(struct cl_made *m)
 {
-	for (size_t i = 0; i < m->n; i++)
-		free(m->path[i]);
+	for (size_t i = 0; i < m->n; i++) {
+		close(m->e[i].dirfd);
+		free(m->e[i].name);
+	}
 	m->n = 0;
 }
 
-static int record(struct cl_made *made, const char *rel, struct cl_err *err)
+void cl_made_undo(struct cl_made *m)
 {
-	if (made->n == CL_MADE_MAX || !(made->path[made->n] = strdup(rel)))
-		return cl_fail(err, ENOMEM, "too many mount points to create (%d at most)",
-			       CL_MADE_MAX);
+	for (size_t i = m->n; i-- > 0;) {
+		struct cl_made_entry *e = &m->e[i];
+		struct stat st;
+
+		if (fstatat(e->dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == e->dev && st.st_ino == e->ino && S_ISDIR(st.st_mode) == e->dir)
+			unlinkat(e->dirfd, e->name, e->dir ? AT_REMOVEDIR : 0);
+	}
+	cl_made_free(m);
+}
+
+/* @name, just made in @parent: remembered by @parent's fd and its inode. */
+static int record(struct cl_made *made, int parent, const char *name, bool dir, struct cl_err *err)
+{
+	struct cl_made_entry *e = &made->e[made->n];
+	struct stat st;
+
+	if (made->n == CL_MADE_MAX)
+		return cl_fail(err, 0, "too many mount points to create (%d at most)", CL_MADE_MAX);
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return cl_fail(err, errno, "cannot stat %s, just made", name);
+	e->dirfd = fcntl(parent, F_DUPFD_CLOEXEC, 0);
+	e->name = strdup(name);
+	if (e->dirfd < 0 || !e->name) {
+		if (e->dirfd >= 0)
+			close(e->dirfd);
+		free(e->name);
+		return cl_fail(err, ENOMEM, "cannot remember the mount point %s", name);
+	}
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	e->dir = dir;
 	made->n++;
 	return 0;
 }
@@ -113,14 +144,14 @@ int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, stru
 			return cl_fail(err, errno, "cannot create file %s in the rootfs", path);
 		if (fd >= 0) {
 			close(fd);
-			if (record(made, relpath(path), err) < 0)
+			if (record(made, parent, name, false, err) < 0)
 				return -1;
 		}
 	} else if (mkdirat(parent, name, mode) < 0) {
 		if (errno != EEXIST)
 			return cl_fail(err, errno, "cannot create directory %s in the rootfs",
 				       path);
-	} else if (record(made, relpath(path), err) < 0) {
+	} else if (record(made, parent, name, true, err) < 0) {
 		return -1;
 	}
 	return cl_open_beneath(parent, name, O_PATH, err);

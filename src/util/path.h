@@ -13,12 +13,23 @@
 int cl_open_beneath(int rootfd, const char *path, int flags, struct cl_err *err);
 
 /* What cl_mkpath_beneath() created, newest last, so that a set-up that fails
- * can take it back out of the rootfs. */
+ * can take it back out of the rootfs: each entry by the directory it was
+ * made in (an fd: a path could lead elsewhere by then) and its identity. */
 #define CL_MADE_MAX 64
+struct cl_made_entry {
+	int dirfd;
+	char *name;
+	dev_t dev;
+	ino_t ino;
+	bool dir;
+};
 struct cl_made {
 	size_t n;
-	char *path[CL_MADE_MAX]; /* relative to the rootfs; malloc'ed */
+	struct cl_made_entry e[CL_MADE_MAX];
 };
+/* Removes what is still what was made (same inode, never through a
+ * symlink), newest first, then forgets it all. */
+void cl_made_undo(struct cl_made *m);
 void cl_made_free(struct cl_made *m);
 
 /* Like cl_open_beneath(O_PATH), creating what is missing: parent directories,
