@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -283,8 +284,9 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	}
 	/* The jail's root is host root: what it writes in a rootfs that others
 	 * can reach (a set-user-ID file, a device node) would be theirs to use. */
+	char checked[PATH_MAX] = "";
 	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly &&
-	    cl_rootfs_private(s->rootfs, err) < 0) {
+	    cl_rootfs_private(s->rootfs, checked, err) < 0) {
 		if (!s->allow_shared_rootfs)
 			goto out;
 		cl_warn("%s (--allow-shared-rootfs)", err->msg);
@@ -305,7 +307,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	 * (root without CAP_SYS_ADMIN, inside another container). */
 	bool child_opens =
 	    (j.spec->ns_flags & CLONE_NEWUSER) && (j.spec->caps & (1ULL << CAP_SYS_ADMIN));
-	if (geteuid() == 0 && !child_opens && cl_mounts_open(j.spec, &trees, min_fd, err) < 0) {
+	if (geteuid() == 0 && !child_opens &&
+	    cl_mounts_open(j.spec, checked[0] ? checked : NULL, &trees, min_fd, err) < 0) {
 		if (trees.rootfs >= 0 || err->errnum != EPERM)
 			goto out;
 		cl_mounts_close(&trees);

@@ -301,15 +301,15 @@ static int setup_masks(int rootfd, struct cl_err *err)
 /* The rootfs and each bind source, resolved here with the caller's own
  * privileges: seen from a user namespace, they may lie beyond a directory
  * its ids cannot search (a checkout under Debian's 0700 /root). */
-int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd,
-		   struct cl_err *err)
+int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_trees *t,
+		   int min_fd, struct cl_err *err)
 {
 	t->rootfs = -1;
 	t->n = 0;
 	t->binds = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*t->binds));
 	if (!t->binds)
 		return cl_fail(err, ENOMEM, "out of memory");
-	t->rootfs = cl_fd_above((int)syscall(SYS_open_tree, AT_FDCWD, s->rootfs,
+	t->rootfs = cl_fd_above((int)syscall(SYS_open_tree, AT_FDCWD, rootfs ? rootfs : s->rootfs,
 					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE),
 				min_fd);
 	if (t->rootfs < 0)
@@ -346,13 +346,14 @@ void cl_mounts_close(struct cl_mount_trees *t)
 	t->n = 0;
 }
 
-int cl_rootfs_private(const char *rootfs, struct cl_err *err)
+int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
 	if (!realpath(rootfs, path))
 		return cl_fail(err, errno, "rootfs %s", rootfs);
+	memcpy(resolved, path, sizeof(path));
 	for (;;) {
 		if (stat(path, &st) < 0)
 			return cl_fail(err, errno, "cannot stat %s", path);
@@ -411,7 +412,7 @@ int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int
 	/* Rootless, the parent could not make the trees (open_tree needs
 	 * CAP_SYS_ADMIN) but our ids are its own: make them here. */
 	if (t->rootfs < 0) {
-		if (cl_mounts_open(s, &own, 3 + s->preserve_fds, err) < 0) {
+		if (cl_mounts_open(s, NULL, &own, 3 + s->preserve_fds, err) < 0) {
 			if (err->errnum == EACCES && (s->ns_flags & CLONE_NEWUSER) &&
 			    geteuid() == 0)
 				cl_wrap(

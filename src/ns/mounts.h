@@ -3,6 +3,8 @@
 #ifndef CL_NS_MOUNTS_H
 #define CL_NS_MOUNTS_H
 
+#include <limits.h>
+
 #include "spec/spec.h"
 
 /* What the parent resolves before clone, with its own privileges: the rootfs
@@ -14,14 +16,17 @@ struct cl_mount_trees {
 	int *binds; /* one per spec mount: -1 for a tmpfs */
 	size_t n;
 };
-int cl_mounts_open(const struct cl_spec *s, struct cl_mount_trees *t, int min_fd,
-		   struct cl_err *err);
+/* @rootfs: the path to open instead of s->rootfs (its resolved form, as
+ * cl_rootfs_private() checked it), or NULL. */
+int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_trees *t,
+		   int min_fd, struct cl_err *err);
 void cl_mounts_close(struct cl_mount_trees *t);
 
 /* Whether host users other than root can reach the rootfs: 0 when some
  * directory on its path (itself included) is root's and closed to them;
- * otherwise -1 with @err saying so. */
-int cl_rootfs_private(const char *rootfs, struct cl_err *err);
+ * otherwise -1 with @err saying so.  @resolved: the path checked (symbolic
+ * links resolved), to be opened as it is. */
+int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err *err);
 
 /* Runs in the child, inside the new mount namespace.  @console_fd is the pty
  * slave to bind on /dev/console (-1 for none).  On return "/" is the rootfs.
