@@ -372,6 +372,8 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 		reap(pid, &status);
 		goto out;
 	}
+	/* the command runs: the jail has attached the trees it needed */
+	cl_mounts_close(&trees);
 	bool timed_out = false;
 	int wstatus = supervise(s, pid, sigfd, &tty, &cg, &timed_out);
 	*exit_status = finish(s, &cg, wstatus, timed_out);

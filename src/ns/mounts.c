@@ -102,8 +102,7 @@ static int bind_tree(int src_dfd, const char *src, int target_fd, unsigned long 
 static struct cl_made *made;
 
 /* Mount onto @dest resolved beneath @rootfd, creating it as a dir or file.
- * For MS_BIND, @src is a host path; for MS_MOVE, @tree is the detached tree
- * the parent made (@src names it in messages). */
+ * For MS_BIND, @src is a host path. */
 static int mount_at(int rootfd, const char *src, const char *dest, const char *type,
 		    unsigned long flags, const char *data, bool file, struct cl_err *err)
 {
