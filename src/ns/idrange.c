@@ -81,12 +81,11 @@ static void take_ids(struct taken *t)
 
 	take_subids(t, "/etc/subuid");
 	take_subids(t, "/etc/subgid");
+	/* every account: a dedicated pool may lie anywhere */
 	while (p && (pw = fgetpwent(p)))
-		if (pw->pw_uid >= POOL_START)
-			take(t, pw->pw_uid, 1);
+		take(t, pw->pw_uid, 1);
 	while (g && (gr = fgetgrent(g)))
-		if (gr->gr_gid >= POOL_START)
-			take(t, gr->gr_gid, 1);
+		take(t, gr->gr_gid, 1);
 	/* systemd's "foreign" range (mountfsd, nspawn's --private-users=foreign) */
 	take(t, 0x7FFE0000u, 0x10000u);
 }
