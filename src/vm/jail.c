@@ -237,6 +237,16 @@ static const unsigned long run_ioctls[] = {
     KVM_GET_MP_STATE, /* watchdog: halted / never started */
 };
 
+/* Loads the filter built in @ctx unless building it failed (@r < 0), and
+ * releases it either way; the builders fall through to this. */
+static int load_and_release(scmp_filter_ctx ctx, int r, const char *what, struct cl_err *err)
+{
+	if (r >= 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r < 0 ? cl_fail(err, -r, "cannot install %s", what) : 0;
+}
+
 #define ALLOW(...)                                                                                 \
 	do {                                                                                       \
 		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, __VA_ARGS__)) < 0)                  \
@@ -330,13 +340,8 @@ static int load_filter(struct cl_err *err)
 	ALLOW(SCMP_SYS(clock_nanosleep), 0);
 	ALLOW(SCMP_SYS(nanosleep), 0);
 
-	if ((r = seccomp_load(ctx)) < 0)
-		goto fail;
-	seccomp_release(ctx);
-	return 0;
 fail:
-	seccomp_release(ctx);
-	return cl_fail(err, -r, "cannot install the VMM's seccomp filter");
+	return load_and_release(ctx, r, "the VMM's seccomp filter", err);
 }
 
 /* A thread's own filter, stacked on the process one: the kernel applies
@@ -399,14 +404,12 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 		ALLOW(SCMP_SYS(poll), 0);
 		ALLOW(SCMP_SYS(ppoll), 0);
 	}
-	if ((r = seccomp_load(ctx)) < 0)
-		goto fail;
-	seccomp_release(ctx);
-	return 0;
 fail:
-	seccomp_release(ctx);
-	return cl_fail(err, -r, "cannot install the seccomp filter of a VMM %s thread",
-		       role == CL_VM_THREAD_VCPU ? "vCPU" : "I/O");
+	return load_and_release(ctx, r,
+				role == CL_VM_THREAD_VCPU
+				    ? "the seccomp filter of a VMM vCPU thread"
+				    : "the seccomp filter of a VMM I/O thread",
+				err);
 }
 
 /* The process filter is loaded: set before any thread that reads it starts. */
