@@ -42,7 +42,7 @@ DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86
 EXTRA_DEPS :=
 
 # Per-concern source lists; fragments in mk/ add their own (VM, guest, tests).
-CORE_SRCS := $(wildcard src/util/*.c src/spec/*.c src/ns/*.c src/cli/*.c)
+CORE_SRCS := $(wildcard src/util/*.c src/spec/*.c src/ns/*.c src/svc/*.c src/cli/*.c)
 CORE_ASM  := src/ns/tinyinit_blob.S
 VM_SRCS   :=
 TEST_ARTIFACTS :=   # built before the suite runs (fragments add theirs)

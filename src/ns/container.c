@@ -89,10 +89,10 @@ static void copy_some(int from, int to, bool *eof)
 	}
 }
 
-/* --timeout: a timerfd in the supervise loop; -1 when there is none. */
-static int deadline_fd(const struct cl_spec *s)
+/* A timerfd for the supervise loop (the --timeout deadline, a stop's grace
+ * period): -1 when @ms is 0 or it cannot be made. */
+static int arm_kill_timer(uint64_t ms, const char *what)
 {
-	uint64_t ms = s->res.timeout_ms;
 	struct itimerspec it = {.it_value = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L}};
 	int fd;
 
@@ -104,41 +104,73 @@ static int deadline_fd(const struct cl_spec *s)
 		fd = -1;
 	}
 	if (fd < 0)
-		cl_warn("cannot arm --timeout (timerfd): %s", strerror(errno));
+		cl_warn("cannot arm %s (timerfd): %s", what, strerror(errno));
 	return fd;
 }
 
-/* Waits for the command, forwarding signals and relaying the terminal; at
- * the --timeout deadline kills the whole context; samples the accounting
- * the kernel does not keep.  Returns the command's wait status. */
-static int supervise(const struct cl_spec *s, pid_t pid, int sigfd, struct cl_tty *tty,
-		     struct cl_cgroup *cg, bool *timed_out)
+static void kill_context(struct cl_container *c)
 {
-	bool in_eof = !s->keep_stdin, out_eof = tty->master < 0,
-	     sample = cl_cgroup_wants_samples(cg);
-	_cleanup_close_ int tfd = deadline_fd(s);
-	int status = 0;
+	cl_cgroup_kill(&c->cg);
+	kill(c->pid, SIGKILL); /* without a cgroup: pid 1 takes its namespace along */
+}
 
+void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s)
+{
+	if (c->pid <= 0)
+		return;
+	if (!timeout_s) {
+		kill_context(c);
+		return;
+	}
+	kill(c->pid, sig);
+	c->deadline = false;
+	if (c->kill_fd >= 0)
+		close(c->kill_fd);
+	c->kill_fd = arm_kill_timer((uint64_t)timeout_s * 1000, "the stop timeout");
+	if (c->kill_fd < 0)
+		kill_context(c);
+}
+
+static bool hooked(const struct cl_container *c, int signo)
+{
+	return c->hooks && sigismember(&c->hooks->signals, signo) == 1;
+}
+
+/* Waits for the command, forwarding signals and relaying the terminal; at
+ * the --timeout deadline (or a stop's) kills the whole context; samples the
+ * accounting the kernel does not keep.  Returns the command's wait status. */
+static int supervise(struct cl_container *c)
+{
+	const struct cl_spec *s = c->s;
+	const struct cl_container_hooks *h = c->hooks;
+	struct cl_tty *tty = &c->tty;
+	bool in_eof = !s->keep_stdin, out_eof = tty->master < 0,
+	     sample = cl_cgroup_wants_samples(&c->cg);
+	int status = 0, n_hook = h ? 4 : 0;
+
+	c->kill_fd = arm_kill_timer(s->res.timeout_ms, "--timeout");
+	c->deadline = c->kill_fd >= 0;
 	for (;;) {
-		struct pollfd p[4] = {
-		    {.fd = sigfd, .events = POLLIN},
+		struct pollfd p[8] = {
+		    {.fd = c->sigfd, .events = POLLIN},
 		    {.fd = out_eof ? -1 : tty->master, .events = POLLIN},
 		    {.fd = (in_eof || tty->master < 0) ? -1 : STDIN_FILENO, .events = POLLIN},
-		    {.fd = tfd, .events = POLLIN},
+		    {.fd = c->kill_fd, .events = POLLIN},
 		};
-		if (poll(p, 4, sample ? CL_CG_SAMPLE_MS : -1) < 0) {
+		for (int i = 0; i < n_hook; i++)
+			p[4 + i] = (struct pollfd){.fd = h->fds[i], .events = POLLIN};
+		if (poll(p, (nfds_t)(4 + n_hook), sample ? CL_CG_SAMPLE_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (sample)
-			cl_cgroup_sample(cg);
+			cl_cgroup_sample(&c->cg);
 		if (p[3].revents & POLLIN) {
-			*timed_out = true;
-			cl_cgroup_kill(cg);
-			kill(pid, SIGKILL); /* without a cgroup: pid 1 takes its namespace along */
-			close(tfd);
-			tfd = -1;
+			c->timed_out = c->deadline;
+			kill_context(c);
+			close(c->kill_fd);
+			c->kill_fd = -1;
 		}
 		if (p[1].revents)
 			copy_some(tty->master, STDOUT_FILENO, &out_eof);
@@ -147,32 +179,44 @@ static int supervise(const struct cl_spec *s, pid_t pid, int sigfd, struct cl_tt
 			if (in_eof)
 				(void)!write(tty->master, "\x04", 1); /* EOF for the jail's tty */
 		}
+		for (int i = 0; i < n_hook; i++)
+			if (p[4 + i].revents)
+				h->on_fd(h->data, c, i);
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+			if (read(c->sigfd, &si, sizeof(si)) != sizeof(si))
 				continue;
-			if (si.ssi_signo == SIGWINCH)
+			if (hooked(c, (int)si.ssi_signo))
+				h->on_signal(h->data, c, &si);
+			else if (si.ssi_signo == SIGWINCH)
 				cl_tty_resize(tty);
 			else if (si.ssi_signo != SIGCHLD)
-				kill(pid, (int)si.ssi_signo);
-			else if (waitpid(pid, &status, WNOHANG) == pid)
+				kill(c->pid, (int)si.ssi_signo);
+			else if (waitpid(c->pid, &status, WNOHANG) == c->pid)
 				break;
 		}
 	}
+	c->pid = 0;
 	/* drain what the command wrote last */
 	if (tty->master >= 0) {
 		fcntl(tty->master, F_SETFL, O_NONBLOCK);
 		while (!out_eof)
 			copy_some(tty->master, STDOUT_FILENO, &out_eof);
 	}
+	for (int i = 0; i < n_hook; i++)
+		if (h->fds[i] >= 0)
+			h->on_fd(h->data, c, i);
 	return status;
 }
 
 /* After the command: what is left in the context is killed, then the
  * outcome is told: the deadline (124), the OOM killer (137), the accounting.
  * Returns cloison's exit status. */
-static int finish(const struct cl_spec *s, struct cl_cgroup *cg, int wstatus, bool timed_out)
+static int finish(struct cl_container *c, int wstatus)
 {
+	const struct cl_spec *s = c->s;
+	struct cl_cgroup *cg = &c->cg;
+	bool timed_out = c->timed_out;
 	int status = cl_exit_status(wstatus);
 	uint64_t ooms;
 	char limit[48] = "", b[32];
@@ -216,88 +260,89 @@ static int finish(const struct cl_spec *s, struct cl_cgroup *cg, int wstatus, bo
 	return status;
 }
 
-int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *err)
+int cl_container_create(struct cl_container *c, const struct cl_spec *s,
+			const struct cl_container_hooks *hooks, struct cl_err *err)
 {
 	int min_fd = 3 + s->preserve_fds, sv[2], status;
-	_cleanup_close_ int sync_fd = -1, child_fd = -1, init_fd = -1, sigfd = -1;
-	struct cl_tty tty = {.master = -1, .slave = -1};
-	struct cl_jail j = {.spec = s, .pty_slave = -1, .init_fd = -1};
-	struct cl_cgroup cg = CL_CGROUP_INIT; /* fd 0 is not "none" */
-	struct cl_net net = {0};
-	struct cl_seccomp_learner learn = {.fd = -1};
-	struct cl_sc_program scp = {0};
-	struct cl_mount_trees trees = {.rootfs = -1};
-	struct cl_idrange ids = {.fd = -1};
-	struct cl_spec picked;
-	sigset_t mask, oldmask;
 	struct cl_err child_err;
-	ssize_t n;
-	pid_t pid;
-	int r = -1;
+	sigset_t mask;
 
+	*c = (struct cl_container){.s = s,
+				   .hooks = hooks,
+				   .j = {.spec = s, .pty_slave = -1, .init_fd = -1},
+				   .sync_fd = -1,
+				   .child_fd = -1,
+				   .init_fd = -1,
+				   .sigfd = -1,
+				   .kill_fd = -1,
+				   .tty = {.master = -1, .slave = -1},
+				   .cg = CL_CGROUP_INIT, /* fd 0 is not "none" */
+				   .learn = {.fd = -1},
+				   .trees = {.rootfs = -1},
+				   .ids = {.fd = -1}};
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cl_fail(err, errno, "cannot create the sync socket");
-	sync_fd = cl_fd_above(sv[0], min_fd);
-	child_fd = cl_fd_above(sv[1], min_fd);
-	if (sync_fd < 0 || child_fd < 0)
+	c->sync_fd = cl_fd_above(sv[0], min_fd);
+	c->child_fd = cl_fd_above(sv[1], min_fd);
+	if (c->sync_fd < 0 || c->child_fd < 0)
 		return cl_fail(err, errno, "cannot move the sync socket above --preserve-fds");
-	if (s->init && (init_fd = cl_fd_above(cl_tinyinit_memfd(err), min_fd)) < 0)
+	if (s->init && (c->init_fd = cl_fd_above(cl_tinyinit_memfd(err), min_fd)) < 0)
 		return -1;
 	if (s->tty) {
-		if (cl_tty_open(&tty, err) < 0)
+		if (cl_tty_open(&c->tty, err) < 0)
 			return -1;
-		tty.master = cl_fd_above(tty.master, min_fd);
-		tty.slave = cl_fd_above(tty.slave, min_fd);
+		c->tty.master = cl_fd_above(c->tty.master, min_fd);
+		c->tty.slave = cl_fd_above(c->tty.slave, min_fd);
 	}
 
-	sigemptyset(&mask);
+	if (hooks)
+		mask = hooks->signals;
+	else
+		sigemptyset(&mask);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&mask, forwarded[i]);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &mask, &oldmask);
-	sigfd = cl_fd_above(signalfd(-1, &mask, SFD_CLOEXEC), min_fd);
-	if (sigfd < 0) {
-		cl_fail(err, errno, "cannot create a signalfd");
-		goto out;
-	}
+	sigprocmask(SIG_BLOCK, &mask, &c->oldmask);
+	c->masked = true;
+	c->sigfd = cl_fd_above(signalfd(-1, &mask, SFD_CLOEXEC), min_fd);
+	if (c->sigfd < 0)
+		return cl_fail(err, errno, "cannot create a signalfd");
 
 	if (s->res.no_device_cgroup && !(s->ns_flags & CLONE_NEWUSER))
 		cl_warn("--device-cgroup none: the jail has no device allow-list (root in it may "
 			"make and open host device nodes)");
 	/* --userns as root: a host id range of the jail's own, held until it ends */
 	if (s->idmap_pick) {
-		if (cl_idrange_acquire(&ids, min_fd, err) < 0)
-			goto out;
-		picked = *s;
-		picked.uid_map[0].outside = picked.gid_map[0].outside = ids.start;
-		s = &picked;
-		j.spec = s;
+		if (cl_idrange_acquire(&c->ids, min_fd, err) < 0)
+			return -1;
+		c->picked = *s;
+		c->picked.uid_map[0].outside = c->picked.gid_map[0].outside = c->ids.start;
+		c->s = s = &c->picked;
+		c->j.spec = s;
 	}
 	/* -t in a user namespace: the terminal belongs to the jail's user (as
 	 * its host id), or the jail could not open it by name */
-	if (tty.slave >= 0 && (s->ns_flags & CLONE_NEWUSER) && geteuid() == 0 &&
-	    fchown(tty.slave, cl_userns_host_id(s->uid_map, s->n_uid_map, s->uid),
-		   cl_userns_host_id(s->gid_map, s->n_gid_map, s->gid)) < 0) {
-		cl_fail(err, errno, "cannot give the terminal %s to the jail's user", tty.name);
-		goto out;
-	}
+	if (c->tty.slave >= 0 && (s->ns_flags & CLONE_NEWUSER) && geteuid() == 0 &&
+	    fchown(c->tty.slave, cl_userns_host_id(s->uid_map, s->n_uid_map, s->uid),
+		   cl_userns_host_id(s->gid_map, s->n_gid_map, s->gid)) < 0)
+		return cl_fail(err, errno, "cannot give the terminal %s to the jail's user",
+			       c->tty.name);
 	/* The jail's root is host root: what it writes in a rootfs that others
 	 * can reach (a set-user-ID file, a device node) would be theirs to use. */
-	char checked[PATH_MAX] = "";
 	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly &&
-	    cl_rootfs_private(s->rootfs, checked, err) < 0) {
+	    cl_rootfs_private(s->rootfs, c->checked, err) < 0) {
 		if (!s->allow_shared_rootfs)
-			goto out;
+			return -1;
 		cl_warn("%s (--allow-shared-rootfs)", err->msg);
 	}
-	if (cl_seccomp_compile(s, &scp, err) < 0)
-		goto out;
-	j.seccomp = &scp;
-	j.trees = &trees;
-	if (cl_cgroup_create(s, &cg, err) < 0 || cl_net_prepare(s, &net, err) < 0)
-		goto out;
-	j.spec = cl_net_jail_spec(&net, s); /* bridge mode: its address, hosts, resolv.conf */
+	if (cl_seccomp_compile(s, &c->scp, err) < 0)
+		return -1;
+	c->j.seccomp = &c->scp;
+	c->j.trees = &c->trees;
+	if (cl_cgroup_create(s, &c->cg, err) < 0 || cl_net_prepare(s, &c->net, err) < 0)
+		return -1;
+	c->j.spec = cl_net_jail_spec(&c->net, s); /* bridge mode: its address, hosts, resolv.conf */
 	/* As root: the rootfs and bind sources (the bridge's files included)
 	 * resolved here; rootless, the child does it with the same ids.  Also
 	 * the child when it would hold CAP_SYS_ADMIN in its user namespace:
@@ -306,89 +351,139 @@ int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *e
 	 * (its own clones keep them).  And when the kernel refuses us open_tree
 	 * (root without CAP_SYS_ADMIN, inside another container). */
 	bool child_opens =
-	    (j.spec->ns_flags & CLONE_NEWUSER) && (j.spec->caps & (1ULL << CAP_SYS_ADMIN));
+	    (c->j.spec->ns_flags & CLONE_NEWUSER) && (c->j.spec->caps & (1ULL << CAP_SYS_ADMIN));
 	if (geteuid() == 0 && !child_opens &&
-	    cl_mounts_open(j.spec, checked[0] ? checked : NULL, &trees, min_fd, err) < 0) {
-		if (trees.rootfs >= 0 || err->errnum != EPERM)
-			goto out;
-		cl_mounts_close(&trees);
+	    cl_mounts_open(c->j.spec, c->checked[0] ? c->checked : NULL, &c->trees, min_fd, err) <
+		0) {
+		if (c->trees.rootfs >= 0 || err->errnum != EPERM)
+			return -1;
+		cl_mounts_close(&c->trees);
 	}
 
 	/* decided here: in the child our euid is already the namespace's root */
 	bool setgroups_denied = cl_userns_setgroups_denied(s);
 	/* the cgroup namespace comes later, once the child is in its cgroups */
-	pid = clone_jail(s->ns_flags & ~CLONE_NEWCGROUP, &cg);
-	if (pid < 0) {
-		cl_fail(err, errno, "cannot create the jail's namespaces (clone3)");
-		goto out;
-	}
+	pid_t pid = clone_jail(s->ns_flags & ~CLONE_NEWCGROUP, &c->cg);
+	if (pid < 0)
+		return cl_fail(err, errno, "cannot create the jail's namespaces (clone3)");
 	if (pid == 0) {
-		close(sync_fd);
-		close(sigfd);
-		if (tty.master >= 0)
-			close(tty.master);
-		j.sync_fd = child_fd;
-		j.pty_slave = tty.slave;
-		j.pty_name = tty.name;
-		j.init_fd = init_fd;
-		j.setgroups_denied = setgroups_denied;
-		cl_jail_child(&j);
+		close(c->sync_fd);
+		close(c->sigfd);
+		if (c->tty.master >= 0)
+			close(c->tty.master);
+		c->j.sync_fd = c->child_fd;
+		c->j.pty_slave = c->tty.slave;
+		c->j.pty_name = c->tty.name;
+		c->j.init_fd = c->init_fd;
+		c->j.setgroups_denied = setgroups_denied;
+		cl_jail_child(&c->j);
 	}
-	close(child_fd);
-	child_fd = -1;
-	if (tty.slave >= 0) {
-		close(tty.slave);
-		tty.slave = -1;
+	close(c->child_fd);
+	c->child_fd = -1;
+	if (c->tty.slave >= 0) {
+		close(c->tty.slave);
+		c->tty.slave = -1;
 	}
 
 	if (((s->ns_flags & CLONE_NEWUSER) && cl_userns_write_maps(s, pid, err) < 0) ||
-	    cl_cgroup_attach(&cg, pid, err) < 0 || cl_net_attach(s, &net, pid, err) < 0) {
+	    cl_cgroup_attach(&c->cg, pid, err) < 0 || cl_net_attach(s, &c->net, pid, err) < 0) {
 		/* a child that failed first (its netns gone with it) says why */
-		if (recv_child(sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err))
+		if (recv_child(c->sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err))
 			*err = child_err;
 		kill(pid, SIGKILL);
 		reap(pid, &status);
-		goto out;
+		return -1;
 	}
+	c->pid = pid;
+	return 0;
+}
+
+int cl_container_start(struct cl_container *c, struct cl_err *err)
+{
+	const struct cl_spec *s = c->s;
+	struct cl_err child_err;
+	int status;
+	ssize_t n;
+
 	/* Without a user namespace the child made its mounts meanwhile and may
 	 * have failed already: then its error is waiting on the socket. */
-	if (send(sync_fd, "g", 1, MSG_NOSIGNAL) != 1) {
-		if (recv_child(sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err)) {
+	if (send(c->sync_fd, "g", 1, MSG_NOSIGNAL) != 1) {
+		if (recv_child(c->sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err))
 			*err = child_err;
-		} else {
+		else
 			cl_fail(err, errno, "cannot release the jail's process");
-		}
-		kill(pid, SIGKILL);
-		reap(pid, &status);
-		goto out;
+		goto fail;
 	}
 	/* The child's end closes on execve: EOF means the command is running. */
-	n = s->seccomp.learn ? cl_seccomp_learn_recv(&learn, sync_fd, &child_err, sizeof(child_err))
-			     : recv_child(sync_fd, &child_err, 0);
+	n = s->seccomp.learn
+		? cl_seccomp_learn_recv(&c->learn, c->sync_fd, &child_err, sizeof(child_err))
+		: recv_child(c->sync_fd, &child_err, 0);
 	if (n == sizeof(child_err)) {
 		child_err.msg[sizeof(child_err.msg) - 1] = '\0';
 		*err = child_err;
-		kill(pid, SIGKILL); /* with --init, pid 1 may still be running */
-		reap(pid, &status);
-		goto out;
+		goto fail;
 	}
 	/* the command runs: the jail has attached the trees it needed */
-	cl_mounts_close(&trees);
-	bool timed_out = false;
-	int wstatus = supervise(s, pid, sigfd, &tty, &cg, &timed_out);
-	*exit_status = finish(s, &cg, wstatus, timed_out);
-	r = 0;
-out:
+	cl_mounts_close(&c->trees);
+	c->ran = true;
+	if (c->hooks && c->hooks->started)
+		c->hooks->started(c->hooks->data, c);
+	return 0;
+fail:
+	kill(c->pid, SIGKILL); /* with --init, pid 1 may still be running */
+	reap(c->pid, &status);
+	c->pid = 0;
+	return -1;
+}
+
+int cl_container_wait(struct cl_container *c)
+{
+	return finish(c, supervise(c));
+}
+
+int cl_container_destroy(struct cl_container *c, int r, struct cl_err *err)
+{
+	int status;
+
+	if (c->pid > 0) {
+		kill_context(c);
+		reap(c->pid, &status);
+		c->pid = 0;
+	}
 	/* --learn-seccomp: stop recording; write the profile if the command ran */
-	if (s->seccomp.learn &&
-	    cl_seccomp_learn_finish(&learn, s, r == 0 ? s->seccomp.learn : NULL, err) < 0)
+	if (c->s && c->s->seccomp.learn &&
+	    cl_seccomp_learn_finish(&c->learn, c->s, c->ran ? c->s->seccomp.learn : NULL, err) < 0)
 		r = -1;
-	cl_net_release(&net);
-	cl_cgroup_destroy(&cg);
-	cl_seccomp_program_free(&scp);
-	cl_mounts_close(&trees);
-	cl_idrange_release(&ids);
-	cl_tty_close(&tty);
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	cl_net_release(&c->net);
+	cl_cgroup_destroy(&c->cg);
+	cl_seccomp_program_free(&c->scp);
+	cl_mounts_close(&c->trees);
+	cl_idrange_release(&c->ids);
+	cl_tty_close(&c->tty);
+	for (int *fd = &c->sync_fd; fd <= &c->sigfd; fd++)
+		if (*fd >= 0) {
+			close(*fd);
+			*fd = -1;
+		}
+	if (c->kill_fd >= 0) {
+		close(c->kill_fd);
+		c->kill_fd = -1;
+	}
+	if (c->masked) {
+		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
+		c->masked = false;
+	}
 	return r;
+}
+
+int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *err)
+{
+	struct cl_container c;
+	int r = -1;
+
+	if (cl_container_create(&c, s, NULL, err) == 0 && cl_container_start(&c, err) == 0) {
+		*exit_status = cl_container_wait(&c);
+		r = 0;
+	}
+	return cl_container_destroy(&c, r, err);
 }
