@@ -6,5 +6,14 @@ int cl_cmd_run(int argc, char **argv);
 int cl_cmd_check(int argc, char **argv);
 int cl_cmd_profile(int argc, char **argv);
 int cl_cmd_gc(int argc, char **argv);
+int cl_cmd_ps(int argc, char **argv);
+int cl_cmd_inspect(int argc, char **argv);
+int cl_cmd_logs(int argc, char **argv);
+int cl_cmd_wait(int argc, char **argv);
+int cl_cmd_stop(int argc, char **argv);
+int cl_cmd_kill(int argc, char **argv);
+int cl_cmd_rm(int argc, char **argv);
+int cl_cmd_start(int argc, char **argv);
+int cl_cmd_restart(int argc, char **argv);
 
 #endif

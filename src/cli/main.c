@@ -12,6 +12,15 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  run [OPTIONS] -- CMD [ARG...]   run CMD in a new jail and wait for it\n"
+    "  run -d [--name N] ... -- CMD    start it detached, as a service\n"
+    "  ps [-a] [--format json]         the detached jails\n"
+    "  inspect NAME...                 a jail's state, as JSON\n"
+    "  logs [-f] [--tail N] NAME       what its command wrote\n"
+    "  stop [-t S] NAME...             stop signal, then SIGKILL after S seconds\n"
+    "  kill [-s SIG] NAME...           send a signal to its command\n"
+    "  start|restart NAME...           start an ended jail again / stop and start\n"
+    "  wait NAME...                    wait for it to end; print its exit status\n"
+    "  rm [-f] NAME...                 remove an ended jail (-f: kill it first)\n"
     "  check [--json]                  what this host supports\n"
     "  profile list|show|check|keys    the profiles: hand-written jail settings\n"
     "  gc [--dry-run]                  release what killed jails left (leases, bridges)\n"
@@ -20,20 +29,26 @@ static const char usage[] =
     "\n"
     "Run 'cloison COMMAND --help' for a command's options; see cloison(1).\n";
 
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"run", cl_cmd_run},	 {"ps", cl_cmd_ps},	  {"inspect", cl_cmd_inspect},
+    {"logs", cl_cmd_logs},	 {"stop", cl_cmd_stop},	  {"kill", cl_cmd_kill},
+    {"rm", cl_cmd_rm},		 {"wait", cl_cmd_wait},	  {"start", cl_cmd_start},
+    {"restart", cl_cmd_restart}, {"check", cl_cmd_check}, {"profile", cl_cmd_profile},
+    {"gc", cl_cmd_gc},
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 125;
 	}
-	if (strcmp(argv[1], "run") == 0)
-		return cl_cmd_run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0)
-		return cl_cmd_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "profile") == 0)
-		return cl_cmd_profile(argc - 1, argv + 1);
-	if (strcmp(argv[1], "gc") == 0)
-		return cl_cmd_gc(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, stdout);
 		return 0;

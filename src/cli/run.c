@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/svc.h"
 #include "ns/container.h"
 #include "spec/profile.h"
 #include "spec/settings.h"
@@ -166,7 +167,30 @@ static char *default_rootfs(void)
 	return strdup(CL_STATEDIR "/rootfs");
 }
 
-enum { OPT_PROFILE = 1, OPT_HELP, OPT_SETTING = 256 };
+enum {
+	OPT_PROFILE = 1,
+	OPT_HELP,
+	OPT_DETACH,
+	OPT_RESTART,
+	OPT_STOP_SIGNAL,
+	OPT_STOP_TIMEOUT,
+	OPT_LOG_MAX_SIZE,
+	OPT_LOG_MAX_FILES,
+	OPT_SD_NOTIFY,
+	OPT_SETTING = 256
+};
+
+/* The service options: run -d only, not settings of the jail itself. */
+static const struct option svc_options[] = {
+    {"detach", no_argument, NULL, OPT_DETACH},
+    {"restart", required_argument, NULL, OPT_RESTART},
+    {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+    {"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
+    {"log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES},
+    {"sd-notify", required_argument, NULL, OPT_SD_NOTIFY},
+};
+#define N_SVC_OPTIONS (sizeof(svc_options) / sizeof(svc_options[0]))
 
 /* The long options: every setting (--name), plus the run-only ones. */
 static struct option *build_options(char *shorts, size_t shorts_len)
@@ -176,10 +200,10 @@ static struct option *build_options(char *shorts, size_t shorts_len)
 
 	for (const struct cl_setting *p = cl_settings_next(NULL); p; p = cl_settings_next(p))
 		n++;
-	opts = calloc(n + 3, sizeof(*opts));
+	opts = calloc(n + 3 + N_SVC_OPTIONS, sizeof(*opts));
 	if (!opts)
 		return NULL;
-	k += (size_t)snprintf(shorts + k, shorts_len - k, "+:h");
+	k += (size_t)snprintf(shorts + k, shorts_len - k, "+:hd");
 	for (const struct cl_setting *p = cl_settings_next(NULL); p; p = cl_settings_next(p), i++) {
 		bool flag = p->flags & CL_SETTING_FLAG;
 		opts[i] = (struct option){p->name, flag ? optional_argument : required_argument,
@@ -190,6 +214,8 @@ static struct option *build_options(char *shorts, size_t shorts_len)
 	}
 	opts[i++] = (struct option){"profile", required_argument, NULL, OPT_PROFILE};
 	opts[i++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+	for (size_t j = 0; j < N_SVC_OPTIONS; j++)
+		opts[i++] = svc_options[j];
 	return opts;
 }
 
@@ -215,9 +241,54 @@ struct cli_item {
 	const char *value;
 };
 
+static int parse_svc_option(int o, const char *v, struct cl_run_opts *ro, struct cl_err *err)
+{
+	struct cl_svc_opts *so = &ro->svc;
+	unsigned long n;
+	uint64_t size;
+
+	switch (o) {
+	case 'd':
+	case OPT_DETACH: ro->detach = true; return 0;
+	case OPT_RESTART: return cl_svc_parse_restart(v, so, err);
+	case OPT_STOP_SIGNAL:
+		if ((so->stop_signal = cl_signal_parse(v)) <= 0)
+			return cl_fail(err, 0,
+				       "--stop-signal %s: not a signal (TERM, SIGINT, 3...)", v);
+		return 0;
+	case OPT_STOP_TIMEOUT:
+		if (cl_setting_uint(v, 0, 86400, &n, err) < 0)
+			return cl_fail(err, 0, "--stop-timeout %s: seconds, 0 to 86400", v);
+		so->stop_timeout = (unsigned)n;
+		return 0;
+	case OPT_LOG_MAX_SIZE:
+		if (cl_parse_size(v, &size, err) < 0 || (size && size < 4096))
+			return cl_fail(
+			    err, 0, "--log-max-size %s: a size of 4K or more, or 0 (no limit)", v);
+		so->log_max_size = size;
+		return 0;
+	case OPT_LOG_MAX_FILES:
+		if (cl_setting_uint(v, 1, 64, &n, err) < 0)
+			return cl_fail(err, 0, "--log-max-files %s: 1 to 64", v);
+		so->log_max_files = (unsigned)n;
+		return 0;
+	case OPT_SD_NOTIFY:
+		if (strcmp(v, "container") && strcmp(v, "conmon") && strcmp(v, "monitor"))
+			return cl_fail(
+			    err, 0,
+			    "--sd-notify %s: monitor (READY=1 once the command is exec'd) or "
+			    "container (the command says when it is ready)",
+			    v);
+		so->sd_notify_container = !strcmp(v, "container");
+		return 0;
+	}
+	return 1;
+}
+
 /* Fills @s from the command line: profiles first (in order), then the flags,
  * which override them.  Returns 1 after --help. */
-static int parse_run(struct cl_spec *s, int argc, char **argv, struct cl_err *err)
+int cl_run_parse(struct cl_spec *s, struct cl_run_opts *ro, int argc, char **argv,
+		 struct cl_err *err)
 {
 	_cleanup_free_ struct option *opts = NULL;
 	_cleanup_free_ struct cli_item *items = calloc((size_t)argc + 1, sizeof(*items));
@@ -241,6 +312,12 @@ static int parse_run(struct cl_spec *s, int argc, char **argv, struct cl_err *er
 				       argv[optind - 1]);
 		if (o == OPT_PROFILE) {
 			items[n_items++] = (struct cli_item){NULL, optarg};
+			continue;
+		}
+		int r = parse_svc_option(o, optarg, ro, err);
+		if (r <= 0) {
+			if (r < 0)
+				return -1;
 			continue;
 		}
 		if (o >= OPT_SETTING)
@@ -279,14 +356,15 @@ static int parse_run(struct cl_spec *s, int argc, char **argv, struct cl_err *er
 int cl_cmd_run(int argc, char **argv)
 {
 	struct cl_spec spec;
+	struct cl_run_opts ro = {.svc = CL_SVC_OPTS_INIT};
 	struct cl_err err = {0};
 	int r, status = CL_EXIT_FAILURE;
 
 	cl_spec_init(&spec);
-	r = parse_run(&spec, argc, argv, &err);
-	if (r == 0)
-		r = cl_spec_validate(&spec, &err);
-	if (r == 0)
+	r = cl_run_parse(&spec, &ro, argc, argv, &err);
+	if (r == 0 && ro.detach)
+		r = cl_run_detached(&spec, &ro, argc - 1, argv + 1, &err);
+	else if (r == 0 && (r = cl_spec_validate(&spec, &err)) == 0)
 		r = spec.backend == CL_BACKEND_VM ? cl_vm_launch(&spec, &status, &err)
 						  : cl_container_run(&spec, &status, &err);
 	cl_spec_free(&spec);
@@ -294,5 +372,5 @@ int cl_cmd_run(int argc, char **argv)
 		cl_err_print(&err);
 		return err.exit_code ? err.exit_code : CL_EXIT_FAILURE;
 	}
-	return r == 1 ? 0 : status;
+	return r == 1 || ro.detach ? 0 : status;
 }

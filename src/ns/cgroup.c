@@ -440,7 +440,7 @@ static unsigned needed(const struct cl_spec *s, unsigned *required)
 		req |= BIT(CL_CG_PIDS);
 	if (r->io_weight || r->n_io_max)
 		req |= BIT(CL_CG_IO);
-	if (r->stats || r->stats_json)
+	if (r->stats || r->stats_json || r->accounting)
 		need |= BIT(CL_CG_MEMORY) | BIT(CL_CG_CPUACCT) | BIT(CL_CG_PIDS) | BIT(CL_CG_IO);
 	if (r->no_device_cgroup)
 		need &= ~BIT(CL_CG_DEVICES);

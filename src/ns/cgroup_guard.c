@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "ns/cgroup_internal.h"
+#include "util/file.h"
 
 #define GUARD_STACK (256 << 10)
 
@@ -44,26 +45,6 @@ struct guard {
 	size_t used;
 	char strings[];
 };
-
-/* Shows as "cloison-guard" in ps and pgrep -f, not as a copy of cloison's
- * command line: overwrite the argument area, which /proc/PID/cmdline reads.
- * Only once the memory is ours alone. */
-static void rename_self(void)
-{
-	char buf[4096];
-	ssize_t len = 0, n;
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		len += n;
-	close(fd);
-	if (len > (ssize_t)sizeof("cloison-guard")) {
-		memset(program_invocation_name, 0, (size_t)len);
-		strcpy(program_invocation_name, "cloison-guard");
-	}
-}
 
 /* Until cloison has exited (its pipe may close a little before). */
 static void wait_parent(pid_t parent)
@@ -136,7 +117,7 @@ __attribute__((no_sanitize("address"))) static int guard_main(void *arg)
 	wait_parent(g->parent);
 
 	/* the memory is ours alone now */
-	rename_self();
+	cl_set_title("cloison-guard"); /* only once the memory is ours alone */
 	if (chdir("/") < 0)
 		_exit(1);
 	cl_cgroup_kill(&g->cg);

@@ -48,6 +48,7 @@ struct cl_resources {
 	char *name;	       /* the context's name: its cgroup is <parent>/<name> */
 	bool no_device_cgroup; /* --device-cgroup none: no device allow-list (weaker) */
 	bool stats;	       /* --stats: print the accounting table on exit */
+	bool accounting;       /* a detached jail: memory, CPU, pids and I/O counted */
 	char *stats_json;      /* --stats-json FILE */
 };
 

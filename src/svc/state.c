@@ -68,7 +68,7 @@ static int open_dir(struct cl_state *st, const char *name, bool make, struct cl_
 		return cl_fail(err, ENAMETOOLONG, "state directory of %s", name);
 	if (make && mkdir(st->dir, 0700) < 0) {
 		if (errno == EEXIST)
-			return cl_fail(err, EEXIST, "a jail named %s exists already (%s)", name,
+			return cl_fail(err, 0, "a jail named %s exists already (%s)", name,
 				       st->dir);
 		return cl_fail(err, errno, "cannot create %s", st->dir);
 	}

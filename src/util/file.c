@@ -2,8 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -41,4 +44,22 @@ int cl_read_file(const char *path, const char *what, size_t max, uint8_t **buf, 
 	*len = done;
 	*buf = cl_steal_ptr(&b);
 	return 0;
+}
+
+void cl_set_title(const char *title)
+{
+	char buf[4096];
+	ssize_t len = 0, n;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		len += n;
+	close(fd);
+	if (len > 1) {
+		memset(program_invocation_name, 0, (size_t)len);
+		snprintf(program_invocation_name, (size_t)len, "%s", title);
+	}
+	prctl(PR_SET_NAME, title);
 }

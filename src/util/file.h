@@ -12,4 +12,9 @@
 int cl_read_file(const char *path, const char *what, size_t max, uint8_t **buf, size_t *len,
 		 struct cl_err *err);
 
+/* Shows the process as @title in ps and pgrep -f rather than as a copy of
+ * cloison's command line (overwrites the argument area /proc/PID/cmdline
+ * reads; a title longer than that area is cut). */
+void cl_set_title(const char *title);
+
 #endif

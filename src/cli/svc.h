@@ -1,0 +1,26 @@
+/* The services commands (cli/svc.c) and what run shares with them. */
+#ifndef CL_CLI_SVC_H
+#define CL_CLI_SVC_H
+
+#include <stdbool.h>
+
+#include "spec/spec.h"
+#include "svc/monitor.h"
+#include "svc/state.h"
+
+struct cl_run_opts {
+	bool detach; /* -d */
+	struct cl_svc_opts svc;
+};
+
+/* run's parser (cli/run.c): fills @s and @ro; 1 after --help. */
+int cl_run_parse(struct cl_spec *s, struct cl_run_opts *ro, int argc, char **argv,
+		 struct cl_err *err);
+/* run -d: the state directory, the monitor; prints the name.  @args: the
+ * run options as given, kept to make the jail again on `start`. */
+int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, char **args,
+		    struct cl_err *err);
+/* "TERM", "SIGTERM", "15", "RTMIN+2": the number, or -1. */
+int cl_signal_parse(const char *name);
+
+#endif

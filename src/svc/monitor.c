@@ -1,0 +1,590 @@
+/* A detached jail's monitor (svc/monitor.h). */
+#include "svc/monitor.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ns/container.h"
+#include "svc/log.h"
+#include "util/file.h"
+#include "vm/launch.h"
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS	 30000
+#define BACKOFF_RESET_S	 10 /* a run this long starts the back-off again */
+
+static const char *const restart_names[] = {"no", "on-failure", "always", "unless-stopped"};
+
+const char *cl_svc_restart_name(enum cl_restart r)
+{
+	return restart_names[r];
+}
+
+int cl_svc_parse_restart(const char *v, struct cl_svc_opts *o, struct cl_err *err)
+{
+	const char *colon = strchr(v, ':');
+	size_t n = colon ? (size_t)(colon - v) : strlen(v);
+
+	for (int i = 0; i < 4; i++)
+		if (strlen(restart_names[i]) == n && !strncmp(v, restart_names[i], n)) {
+			o->restart = (enum cl_restart)i;
+			o->restart_max = 0;
+			if (!colon)
+				return 0;
+			char *end;
+			unsigned long max = strtoul(colon + 1, &end, 10);
+			if (i == CL_RESTART_ON_FAILURE && colon[1] && !*end && max > 0 &&
+			    max < 1000000) {
+				o->restart_max = (unsigned)max;
+				return 0;
+			}
+			break;
+		}
+	return cl_fail(err, 0,
+		       "--restart %s: no, on-failure[:MAX] (MAX a count above 0), always or "
+		       "unless-stopped",
+		       v);
+}
+
+/* What the monitor tells the CLI that forked it, once. */
+struct report {
+	int ok;
+	pid_t pid;
+	struct cl_err err;
+};
+
+struct monitor {
+	const struct cl_spec *s;
+	struct cl_state *st;
+	struct cl_svc_opts o;
+	struct cl_log log;
+	int out[2];		 /* read ends: the jail's stdout and stderr */
+	int report_fd;		 /* to the CLI until the first start */
+	int sigfd;		 /* between runs */
+	int notify_fd;		 /* --sd-notify=container: the jail's readiness socket, -1 */
+	char notify_socket[108]; /* $NOTIFY_SOCKET: systemd's, "" when none */
+	bool stop;		 /* stopped by request: no restart */
+	unsigned stop_timeout;
+	pid_t pid;		/* the jail's process while it runs */
+	struct cl_container *c; /* container mode, while it runs */
+	struct timespec run_start;
+};
+
+static void report(struct monitor *m, const struct report *r)
+{
+	if (m->report_fd < 0)
+		return;
+	(void)!write(m->report_fd, r, sizeof(*r));
+	close(m->report_fd);
+	m->report_fd = -1;
+}
+
+/* systemd's sd_notify datagram protocol, as libsystemd speaks it: one
+ * datagram of NEWLINE-separated assignments to $NOTIFY_SOCKET (a path, or
+ * '@' for the abstract namespace). */
+static void sd_notify(const struct monitor *m, const char *msg)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n = strlen(m->notify_socket);
+	int fd;
+
+	if (!n || n >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, m->notify_socket, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		cl_log_note((struct cl_log *)&m->log, "cloison: cannot notify %s: %s",
+			    m->notify_socket, strerror(errno));
+	close(fd);
+}
+
+/* Reads the record under the lock, for a change that save_done() writes. */
+static bool begin(struct monitor *m)
+{
+	struct cl_err err;
+
+	if (cl_state_lock(m->st, &err) == 0 && cl_state_reload(m->st, &err) == 0)
+		return true;
+	cl_log_note(&m->log, "cloison: %s", err.msg);
+	cl_state_unlock(m->st);
+	return false;
+}
+
+static void commit(struct monitor *m)
+{
+	struct cl_err err;
+
+	if (cl_state_save(m->st, &err) < 0)
+		cl_log_note(&m->log, "cloison: %s", err.msg);
+	cl_state_unlock(m->st);
+}
+
+static void started(struct monitor *m, pid_t pid)
+{
+	m->pid = pid;
+	clock_gettime(CLOCK_MONOTONIC, &m->run_start);
+	if (begin(m)) {
+		cl_state_set_str(m->st, "status", "running");
+		cl_state_set_int(m->st, "pid", pid);
+		cl_state_set_int(m->st, "pid_start", (int64_t)cl_pid_start(pid));
+		cl_state_set_int(m->st, "started", cl_now_ns());
+		if (m->c) {
+			const struct cl_cgroup *cg = &m->c->cg;
+			json_object *a = json_object_new_array();
+			for (int i = 0; i < cg->n_dirs; i++) {
+				json_object *d = json_object_new_object();
+				json_object_object_add(d, "path",
+						       json_object_new_string(cg->dir[i].path));
+				json_object_object_add(d, "v2",
+						       json_object_new_boolean(cg->dir[i].v2));
+				json_object_object_add(d, "controllers",
+						       json_object_new_int((int)cg->dir[i].ctrls));
+				json_object_array_add(a, d);
+			}
+			json_object_object_add(m->st->j, "cgroups", a);
+			char addr[INET_ADDRSTRLEN] = "";
+			if (m->c->net.bridged)
+				inet_ntop(AF_INET, &m->c->net.jail.netcfg.ip, addr, sizeof(addr));
+			cl_state_set_str(m->st, "address", addr);
+		}
+		commit(m);
+	}
+	if (m->report_fd >= 0) {
+		struct report r = {.ok = 1, .pid = pid};
+		report(m, &r);
+		if (m->notify_socket[0] && !m->o.sd_notify_container) {
+			char msg[64];
+			snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%d", (int)getpid());
+			sd_notify(m, msg);
+		}
+	}
+}
+
+static void drain(struct monitor *m, int i)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(m->out[i], buf, sizeof(buf))) > 0)
+		cl_log_write(&m->log, i, buf, (size_t)n);
+}
+
+/* A readiness message from the jail (--sd-notify=container): passed on to
+ * systemd with our pid as the main one; nothing else the jail says is. */
+static void relay_notify(struct monitor *m)
+{
+	char buf[4096], out[4200];
+	ssize_t n;
+
+	while ((n = recv(m->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = '\0';
+		size_t k = 0;
+		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+			if (!strncmp(line, "READY=", 6) || !strncmp(line, "STATUS=", 7) ||
+			    !strncmp(line, "STOPPING=", 9) || !strncmp(line, "RELOADING=", 10))
+				k += (size_t)snprintf(out + k, sizeof(out) - k, "%s\n", line);
+		if (k && k < sizeof(out) - 32) {
+			snprintf(out + k, sizeof(out) - k, "MAINPID=%d", (int)getpid());
+			sd_notify(m, out);
+		}
+	}
+}
+
+static void ask_stop(struct monitor *m, unsigned timeout)
+{
+	m->stop = true;
+	if (begin(m)) {
+		cl_state_set_str(m->st, "status", "stopping");
+		cl_state_set_int(m->st, "stop_requested", 1);
+		commit(m);
+	}
+	if (m->c) {
+		cl_container_stop(m->c, m->o.stop_signal, timeout);
+	} else if (m->pid > 0) {
+		/* the VMM: its stop signal, then SIGKILL (monitor's own timer) */
+		m->stop_timeout = timeout;
+		kill(m->pid, timeout ? m->o.stop_signal : SIGKILL);
+	}
+}
+
+/* A signal for the monitor itself; true when it was one. */
+static bool own_signal(struct monitor *m, const struct signalfd_siginfo *si)
+{
+	int sig = (int)si->ssi_signo;
+
+	if (sig == SIGTERM || sig == SIGINT) {
+		ask_stop(m, m->o.stop_timeout);
+	} else if (sig == CL_SIG_STOP) {
+		ask_stop(m, (unsigned)si->ssi_int);
+	} else if (sig == CL_SIG_KILL) {
+		if (m->pid > 0 && si->ssi_int > 0 && si->ssi_int < 65)
+			kill(m->pid, si->ssi_int);
+	} else if (sig == SIGHUP) {
+		/* no terminal to lose: a reload request for the command */
+		if (m->pid > 0)
+			kill(m->pid, SIGHUP);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void hook_started(void *data, struct cl_container *c)
+{
+	struct monitor *m = data;
+
+	m->c = c;
+	started(m, c->pid);
+}
+
+static void hook_signal(void *data, struct cl_container *c, const struct signalfd_siginfo *si)
+{
+	own_signal(data, si);
+}
+
+static void hook_fd(void *data, struct cl_container *c, int i)
+{
+	struct monitor *m = data;
+
+	if (i < 2)
+		drain(m, i);
+	else
+		relay_notify(m);
+}
+
+static void monitor_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, CL_SIG_STOP);
+	sigaddset(set, CL_SIG_KILL);
+}
+
+static int run_container(struct monitor *m, int *status, struct cl_err *err)
+{
+	struct cl_container_hooks h = {.data = m,
+				       .started = hook_started,
+				       .on_signal = hook_signal,
+				       .fds = {m->out[0], m->out[1], m->notify_fd, -1},
+				       .on_fd = hook_fd};
+	struct cl_container c;
+	int r = -1;
+
+	monitor_signals(&h.signals);
+	if (cl_container_create(&c, m->s, &h, err) == 0 && cl_container_start(&c, err) == 0) {
+		*status = cl_container_wait(&c);
+		r = 0;
+	}
+	r = cl_container_destroy(&c, r, err);
+	m->c = NULL;
+	m->pid = 0;
+	return r;
+}
+
+/* Micro-VM mode: the VMM runs in a child of the monitor, its console on the
+ * log pipes; stop is its stop signal, then SIGKILL after the grace period. */
+static int run_vm(struct monitor *m, int *status, struct cl_err *err)
+{
+	int p[2], ws = 0;
+	struct report r = {0};
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cl_fail(err, errno, "cannot create a pipe");
+	pid = fork();
+	if (pid < 0)
+		return cl_fail(err, errno, "cannot fork the micro-VM's monitor");
+	if (pid == 0) {
+		sigset_t none;
+		int st = CL_EXIT_FAILURE;
+		close(p[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* the VMM says when its guest started: the boot is the start */
+		r.ok = 1;
+		(void)!write(p[1], &r, sizeof(r));
+		if (cl_vm_launch(m->s, &st, &r.err) < 0) {
+			cl_err_print(&r.err);
+			_exit(r.err.exit_code ? r.err.exit_code : CL_EXIT_FAILURE);
+		}
+		_exit(st);
+	}
+	close(p[1]);
+	if (read(p[0], &r, sizeof(r)) != sizeof(r) || !r.ok) {
+		close(p[0]);
+		waitpid(pid, &ws, 0);
+		return cl_fail(err, 0, "the micro-VM's monitor failed to start");
+	}
+	close(p[0]);
+	started(m, pid);
+
+	int kill_at = -1; /* ms left of a stop's grace period, -1 none */
+	for (;;) {
+		struct pollfd pf[3] = {
+		    {m->sigfd, POLLIN, 0}, {m->out[0], POLLIN, 0}, {m->out[1], POLLIN, 0}};
+		unsigned before = m->stop_timeout;
+		int n = poll(pf, 3, kill_at >= 0 ? 100 : -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (kill_at >= 0 && (kill_at -= 100) < 0)
+			kill(pid, SIGKILL);
+		for (int i = 0; i < 2; i++)
+			if (pf[1 + i].revents)
+				drain(m, i);
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (own_signal(m, &si)) {
+				if (m->stop && kill_at < 0 && (m->stop_timeout || before))
+					kill_at = (int)m->stop_timeout * 1000;
+				continue;
+			}
+			if (si.ssi_signo == SIGCHLD && waitpid(pid, &ws, WNOHANG) == pid)
+				break;
+		}
+	}
+	drain(m, 0);
+	drain(m, 1);
+	m->pid = 0;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
+}
+
+/* Waits @ms before a restart, or less when asked to stop meanwhile. */
+static void back_off(struct monitor *m, int ms)
+{
+	struct timespec end, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (ms % 1000) * 1000000L;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left =
+		    (end.tv_sec - now.tv_sec) * 1000 + (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (left <= 0 || m->stop)
+			return;
+		struct pollfd p = {m->sigfd, POLLIN, 0};
+		if (poll(&p, 1, (int)left) > 0) {
+			struct signalfd_siginfo si;
+			if (read(m->sigfd, &si, sizeof(si)) == sizeof(si))
+				own_signal(m, &si);
+		}
+	}
+}
+
+static bool wants_restart(const struct monitor *m, int status, unsigned restarts)
+{
+	if (m->stop)
+		return false;
+	switch (m->o.restart) {
+	case CL_RESTART_NO: return false;
+	case CL_RESTART_ON_FAILURE:
+		return status != 0 && (!m->o.restart_max || restarts < m->o.restart_max);
+	default: return true;
+	}
+}
+
+__attribute__((noreturn)) static void monitor_main(struct monitor *m)
+{
+	unsigned restarts = 0;
+	int backoff = BACKOFF_FIRST_MS;
+	struct cl_err err;
+	sigset_t set;
+
+	for (;;) {
+		int status = CL_EXIT_FAILURE, r;
+
+		err = (struct cl_err){0};
+		r = m->s->backend == CL_BACKEND_VM ? run_vm(m, &status, &err)
+						   : run_container(m, &status, &err);
+		cl_log_flush(&m->log);
+		if (r < 0) {
+			if (m->report_fd >= 0) {
+				/* the first run failed: nothing is left, not even the name */
+				struct report rep = {.ok = 0, .err = err};
+				cl_state_remove(m->st, &err);
+				report(m, &rep);
+				_exit(CL_EXIT_FAILURE);
+			}
+			cl_log_note(&m->log, "cloison: %s", err.msg);
+			status = err.exit_code ? err.exit_code : CL_EXIT_FAILURE;
+		}
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - m->run_start.tv_sec >= BACKOFF_RESET_S)
+			backoff = BACKOFF_FIRST_MS;
+		bool again = wants_restart(m, status, restarts);
+		if (begin(m)) {
+			cl_state_set_str(m->st, "status",
+					 again	   ? "restarting"
+					 : m->stop ? "stopped"
+						   : "exited");
+			cl_state_set_int(m->st, "exit_code", status);
+			cl_state_set_int(m->st, "finished", cl_now_ns());
+			cl_state_set_int(m->st, "pid", 0);
+			commit(m);
+		}
+		if (!again)
+			break;
+		cl_log_note(&m->log, "cloison: exited with %d; restart %u in %d ms", status,
+			    restarts + 1, backoff);
+		back_off(m, backoff);
+		if (m->stop) {
+			if (begin(m)) {
+				cl_state_set_str(m->st, "status", "stopped");
+				commit(m);
+			}
+			break;
+		}
+		restarts++;
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+		if (begin(m)) {
+			cl_state_set_int(m->st, "restarts", restarts);
+			commit(m);
+		}
+	}
+	if (m->notify_socket[0])
+		sd_notify(m, "STOPPING=1");
+	cl_log_close(&m->log);
+	(void)set;
+	_exit(0);
+}
+
+static int fd_at(int fd, int want)
+{
+	if (fd == want)
+		return fd;
+	if (dup3(fd, want, O_CLOEXEC) < 0)
+		return -1;
+	close(fd);
+	return want;
+}
+
+/* In the forked monitor: its own session, its own fds, then the runs. */
+__attribute__((noreturn)) static void monitor_child(struct monitor *m, int report_fd)
+{
+	int out[2], errp[2], null;
+	sigset_t set;
+	struct cl_err err;
+	const char *ns = getenv("NOTIFY_SOCKET");
+
+	setsid();
+	signal(SIGPIPE, SIG_IGN);
+	monitor_signals(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	snprintf(m->notify_socket, sizeof(m->notify_socket), "%s", ns ? ns : "");
+	/* the CLI's lock is the CLI's: ours is taken when we write */
+	m->st->lock_fd = -1;
+	/* fds: 0 /dev/null, 1 and 2 the log pipes, 3 the report, 4 the state
+	 * directory, 5 and 6 the pipes' read ends; nothing else of the CLI's */
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		_exit(CL_EXIT_FAILURE);
+	int hi = 100;
+	report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, hi);
+	int dir = fcntl(m->st->dir_fd, F_DUPFD_CLOEXEC, hi);
+	out[0] = fcntl(out[0], F_DUPFD_CLOEXEC, hi);
+	out[1] = fcntl(out[1], F_DUPFD_CLOEXEC, hi);
+	errp[0] = fcntl(errp[0], F_DUPFD_CLOEXEC, hi);
+	errp[1] = fcntl(errp[1], F_DUPFD_CLOEXEC, hi);
+	null = fcntl(null, F_DUPFD_CLOEXEC, hi);
+	if (report_fd < 0 || dir < 0 || out[0] < 0 || out[1] < 0 || errp[0] < 0 || errp[1] < 0 ||
+	    null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+		_exit(CL_EXIT_FAILURE);
+	m->report_fd = fd_at(report_fd, 3);
+	m->st->dir_fd = fd_at(dir, 4);
+	m->out[0] = fd_at(out[0], 5);
+	m->out[1] = fd_at(errp[0], 6);
+	syscall(SYS_close_range, 7, ~0U, 0);
+	fcntl(m->out[0], F_SETFL, O_NONBLOCK);
+	fcntl(m->out[1], F_SETFL, O_NONBLOCK);
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	m->notify_fd = -1;
+	if (m->sigfd < 0 ||
+	    cl_log_open(&m->log, m->st->dir_fd, m->o.log_max_size, m->o.log_max_files, &err) < 0) {
+		struct report rep = {.ok = 0, .err = err};
+		cl_state_remove(m->st, &err);
+		report(m, &rep);
+		_exit(CL_EXIT_FAILURE);
+	}
+	char title[96];
+	snprintf(title, sizeof(title), "cloison-monitor %s", m->st->name);
+	cl_set_title(title);
+	monitor_main(m);
+}
+
+int cl_monitor_spawn(const struct cl_spec *s, struct cl_state *st, const struct cl_svc_opts *o,
+		     struct cl_err *err)
+{
+	struct monitor m = {.s = s, .st = st, .o = *o, .report_fd = -1, .notify_fd = -1};
+	struct report r = {0};
+	int p[2], ws;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cl_fail(err, errno, "cannot create a pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cl_fail(err, errno, "cannot fork the monitor");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		monitor_child(&m, p[1]);
+	}
+	close(p[1]);
+	cl_state_set_str(st, "status", "created");
+	cl_state_set_int(st, "monitor_pid", pid);
+	cl_state_set_int(st, "monitor_start", (int64_t)cl_pid_start(pid));
+	cl_state_set_int(st, "pid", 0);
+	cl_state_set_int(st, "stop_requested", 0);
+	int saved = cl_state_save(st, err);
+	cl_state_unlock(st);
+	if (saved < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &ws, 0);
+		close(p[0]);
+		return -1;
+	}
+	ssize_t n;
+	while ((n = read(p[0], &r, sizeof(r))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n == sizeof(r) && r.ok)
+		return 0;
+	if (n == sizeof(r)) {
+		*err = r.err;
+	} else {
+		cl_fail(err, 0, "jail %s: its monitor died before the command started (see %s/log)",
+			st->name, st->dir);
+	}
+	/* it removed the state; it is our child until it exits */
+	waitpid(pid, &ws, 0);
+	return -1;
+}
