@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 
 #include "cli/cli.h"
+#include "cli/svc.h"
 #include "ns/cgroup.h"
 #include "ns/idrange.h"
 #include "ns/seccomp.h"
@@ -27,7 +28,9 @@ static const char gc_usage[] =
     "cgroups of contexts whose cloison and guardian are both gone (empty\n"
     "cloison/<id> groups below cloison's own cgroup, made over a minute ago),\n"
     "the files of --userns id ranges no jail holds (/run/cloison/userns),\n"
-    "and empties the cache of compiled seccomp filters (remade on demand).\n"
+    "the state of detached jails whose monitor was killed (lost, see cloison ps)\n"
+    "and of run -d's killed before they recorded one, and empties the cache of\n"
+    "compiled seccomp filters (remade on demand).\n"
     "\n"
     "  -n, --dry-run           say what would be removed, remove nothing\n";
 
@@ -49,6 +52,14 @@ static void said_cgroup(const char *path, void *data)
 	struct gc *g = data;
 
 	printf("%s cgroup %s\n", g->dry ? "would remove" : "removed", path);
+	g->removed++;
+}
+
+static void said_jail(const char *name, const char *why, void *data)
+{
+	struct gc *g = data;
+
+	printf("%s jail %s (%s)\n", g->dry ? "would remove" : "removed", name, why);
 	g->removed++;
 }
 
@@ -171,6 +182,8 @@ int cl_cmd_gc(int argc, char **argv)
 	}
 	/* the state lock, held throughout: no run can lease or create a bridge
 	 * while we decide what is unused */
+	/* first the lost jails: what they held is then stale below */
+	cl_svc_gc(g.dry, said_jail, &g);
 	if (cl_ipam_open(&st, &err) < 0 || cl_nl_open(&nl, &err) < 0)
 		goto out;
 	if (g.dry) {

@@ -266,7 +266,8 @@ static const char ps_usage[] =
     "or exit status, pid, CPU % (of one CPU, over its life), memory and limit,\n"
     "address and published ports, restarts.\n"
     "\n"
-    "  -a, --all               also the jails that ended (exited, stopped, lost)\n"
+    "  -a, --all               also the jails that ended (exited, stopped); lost\n"
+    "                          ones (their monitor was killed) are always listed\n"
     "  --format json           a JSON array, one object per jail\n";
 
 static void ago(int64_t ns, char *buf, size_t len)
@@ -385,7 +386,8 @@ int cl_cmd_ps(int argc, char **argv)
 		}
 		const char *status = cl_state_status(&st);
 		bool live = cl_status_live(status);
-		if (!all && !live) {
+		/* a lost jail needs someone to look: listed as if running */
+		if (!all && !live && strcmp(status, "lost")) {
 			cl_state_close(&st);
 			continue;
 		}
@@ -751,6 +753,14 @@ int cl_cmd_rm(int argc, char **argv)
 		struct cl_state st;
 		struct cl_err err = {0};
 		int r = cl_state_open(&st, argv[i], true, &err);
+		/* a run -d killed before it wrote the record; with -f, a record
+		 * that cannot be read (the error said which) */
+		if (r < 0 && cl_state_remove_orphan(argv[i], force && err.errnum != ENOENT)) {
+			if (err.errnum != ENOENT)
+				cl_warn("%s: removed", err.msg);
+			puts(argv[i]);
+			continue;
+		}
 		const char *status_now = r == 0 ? cl_state_status(&st) : "";
 		bool lost = !strcmp(status_now, "lost");
 		if (r == 0 && cl_status_live(status_now)) {
@@ -879,4 +889,35 @@ int cl_cmd_restart(int argc, char **argv)
 		cl_state_close(&st);
 	}
 	return status;
+}
+
+int cl_svc_gc(bool dry, void (*said)(const char *name, const char *why, void *data), void *data)
+{
+	struct cl_err ignored;
+	char **names = cl_state_list(&ignored);
+	int n = 0;
+
+	for (char **p = names; p && *p; p++) {
+		struct cl_state st;
+		if (cl_state_open(&st, *p, false, &ignored) < 0) {
+			if (ignored.errnum == ENOENT &&
+			    (dry || cl_state_remove_orphan(*p, false))) {
+				said(*p, "never started", data);
+				n++;
+			}
+			continue;
+		}
+		if (!strcmp(cl_state_status(&st), "lost") && cl_state_lock(&st, &ignored) == 0 &&
+		    cl_state_reload(&st, &ignored) == 0 && !strcmp(cl_state_status(&st), "lost")) {
+			if (!dry) {
+				clean_lost(&st);
+				cl_state_remove(&st, &ignored);
+			}
+			said(*p, "its monitor was killed", data);
+			n++;
+		}
+		cl_state_close(&st);
+	}
+	cl_strv_free(names);
+	return n;
 }

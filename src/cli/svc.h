@@ -20,6 +20,10 @@ int cl_run_parse(struct cl_spec *s, struct cl_run_opts *ro, int argc, char **arg
  * run options as given, kept to make the jail again on `start`. */
 int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, char **args,
 		    struct cl_err *err);
+/* cloison gc: removes the jails whose monitor was killed (lost) and the
+ * directories of run -d's killed before they wrote a record; @said is told
+ * each.  Returns how many. */
+int cl_svc_gc(bool dry, void (*said)(const char *name, const char *why, void *data), void *data);
 /* "TERM", "SIGTERM", "15", "RTMIN+2": the number, or -1. */
 int cl_signal_parse(const char *name);
 

@@ -414,6 +414,13 @@ __attribute__((noreturn)) static void monitor_main(struct monitor *m)
 	struct cl_err err;
 	sigset_t set;
 
+	/* the CLI records us before it lets go of the lock: killed before
+	 * that, it leaves a jail nobody could see, so none is started */
+	if (!begin(m)) {
+		cl_state_remove(m->st, &err);
+		_exit(CL_EXIT_FAILURE);
+	}
+	cl_state_unlock(m->st);
 	for (;;) {
 		int status = CL_EXIT_FAILURE, r;
 

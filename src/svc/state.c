@@ -257,6 +257,23 @@ void cl_state_close(struct cl_state *st)
 	st->j = NULL;
 }
 
+int cl_state_remove_orphan(const char *name, bool unreadable)
+{
+	struct cl_state st = CL_STATE_INIT;
+	struct cl_err ignored;
+	int r = 0;
+
+	if (open_dir(&st, name, false, &ignored) < 0)
+		return 0;
+	st.lock_fd = openat(st.dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (st.lock_fd >= 0 && flock(st.lock_fd, LOCK_EX | LOCK_NB) == 0 &&
+	    (unreadable || (faccessat(st.dir_fd, "state.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+			    errno == ENOENT)))
+		r = cl_state_remove(&st, &ignored) == 0;
+	cl_state_close(&st);
+	return r;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -337,9 +354,29 @@ unsigned long long cl_pid_start(pid_t pid)
 	return cl_proc_start(pid);
 }
 
+/* A zombie is not alive: killed, and not yet reaped by whoever inherited
+ * it. */
+static bool zombie(pid_t pid)
+{
+	char path[64], buf[512];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 bool cl_pid_alive(pid_t pid, unsigned long long start)
 {
-	return pid > 0 && start && cl_pid_start(pid) == start;
+	return pid > 0 && start && cl_pid_start(pid) == start && !zombie(pid);
 }
 
 bool cl_state_monitor_alive(const struct cl_state *st)

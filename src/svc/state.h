@@ -52,6 +52,10 @@ int cl_state_save(struct cl_state *st, struct cl_err *err);
 /* Removes the directory and everything in it. */
 int cl_state_remove(struct cl_state *st, struct cl_err *err);
 void cl_state_close(struct cl_state *st);
+/* A directory left by a `run -d` killed before it wrote state.json (its
+ * lock free) is removed; with @unreadable, one whose state.json cannot be
+ * read too (rm -f of a corrupt record).  Returns 1 when removed. */
+int cl_state_remove_orphan(const char *name, bool unreadable);
 /* The names of every jail, sorted; NULL-terminated, free with cl_strv_free. */
 char **cl_state_list(struct cl_err *err);
 
