@@ -28,6 +28,10 @@ init	$B run --init -- sh -c 'sleep 100 & sleep 100'
 userns	$B run --userns -- id
 stats	$B run --memory 256M --cpus 1.5 --pids 200 --timeout 600 --stats -- sh -c 'seq 100000 | sort -rn | head -1'
 oom	$B run --memory 32M -- sh -c 'x=$(head -c 1000000000 /dev/zero | tr "\0" a)'
+svcrun	$B run -d --name web --init --memory 64M --restart on-failure:5 -- httpd -f -v -p 80
+svcps	$B ps
+svclogs	$B logs web
+svcstop	$B stop web && $B rm web
 check	$B check
 json	$B check --json
 vm	$B run --vm -- uname -r
@@ -84,6 +88,7 @@ teardown() {
 	for p in ${BG:-}; do wait "$p" 2>/dev/null || true; done
 	[ -z "${NS:-}" ] || ip netns del "$NS" 2>/dev/null || true
 	rm -f "$TOP/disk.img"
+	[ -z "${SVC:-}" ] || "$CLOISON" rm -f "$SVC" >/dev/null 2>&1 || true
 }
 
 @test "tour: every line of the README's tour is known here, and every known line is in the tour" {
@@ -129,6 +134,23 @@ teardown() {
 	[ "$status" -eq 3 ]
 	grep -q '^/dev/console' <<<"$output"
 	grep -q '^42' <<<"$output"
+}
+
+@test "tour: a service: run -d prints web; ps lists it up with its limit; logs; stop and rm leave nothing" {
+	[ ! -e /run/cloison/jails/web ] || skip "a jail named web exists on this host"
+	SVC=web
+	tour svcrun
+	[ "$status" -eq 0 ]
+	[ "$output" = web ]
+	tour svcps
+	[ "$status" -eq 0 ]
+	grep -E '^web +container +up .*/ 64\.0MiB' <<<"$output"
+	tour svclogs
+	[ "$status" -eq 0 ]
+	tour svcstop 30
+	[ "$status" -eq 0 ]
+	[ "$output" = $'web\nweb' ]
+	[ ! -e /run/cloison/jails/web ]
 }
 
 @test "tour: --bind \"\$PWD:/src:ro\" --user 1000:1000 lists this checkout" {
