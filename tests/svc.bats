@@ -386,3 +386,23 @@ PY
 	grep -q "No space left on device" <<<"$output"
 	run ! grep -q sv-full <<<"$(tail -n +2 <<<"$output" | grep -v 'cloison:')"
 }
+
+@test "run -d -t: the terminal's output is logged as lines; --userns: the id range is the monitor's until the jail ends" {
+	svc -t --name sv-tty -- /bin/sh -c 'tty; echo tty-out; exec sleep 1000'
+	[ "$status" -eq 0 ]
+	wait_until 5 grep -q tty-out "$JAILS/sv-tty/log"
+	run "$CLOISON" logs sv-tty
+	[ "$output" = "$(printf '/dev/console\ntty-out')" ]
+	run ! grep -q $'\r' "$JAILS/sv-tty/log"
+	svc --userns --name sv-uns -- /bin/sh -c 'cat /proc/self/uid_map; exec sleep 1000'
+	[ "$status" -eq 0 ]
+	wait_until 5 grep -q 65536 "$JAILS/sv-uns/log"
+	start=$(awk '/65536/ { print $5 }' "$JAILS/sv-uns/log")
+	[ "$start" -ge $((0x70000000)) ]
+	pid=$(field sv-uns pid)
+	[ "$(awk '{ print $2 }' /proc/$pid/uid_map)" = "$start" ]
+	slot=/run/cloison/userns/$start
+	[ "$(cat "$slot")" = "$(field sv-uns monitor_pid)" ]
+	"$CLOISON" stop -t 0 sv-uns
+	[ ! -e "$slot" ]
+}

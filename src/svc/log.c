@@ -118,6 +118,9 @@ void cl_log_write(struct cl_log *l, int stream, const char *buf, size_t n)
 		*plen += take;
 		if (!nl)
 			return;
+		/* a terminal ends its lines with CR LF: one line, not a CR in it */
+		if (*plen && part[*plen - 1] == '\r')
+			(*plen)--;
 		record(l, stream_name[stream], 'F', part, *plen);
 		*plen = 0;
 		buf += take + 1;

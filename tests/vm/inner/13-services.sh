@@ -18,6 +18,22 @@ until_status() { # NAME STATUS SECONDS
 	return 1
 }
 
+# the test plays the service manager that delegates controllers to the
+# cgroup cloison runs in (here the root), as 11-cgroup-v2 does
+CG=/sys/fs/cgroup
+enabled=
+for c in memory pids; do
+	grep -qw $c $CG/cgroup.controllers || continue
+	grep -qw $c $CG/cgroup.subtree_control && continue
+	echo "+$c" >$CG/cgroup.subtree_control && enabled="$enabled $c"
+done
+cleanup() {
+	"$B" rm -f v2svc vmsvc >/dev/null 2>&1
+	rmdir $CG/cloison 2>/dev/null
+	for c in $enabled; do echo "-$c" >$CG/cgroup.subtree_control; done
+}
+trap cleanup EXIT
+
 name=$("$B" run -d --rootfs "$CL_ROOTFS" --name v2svc --memory 48M -- /bin/sh -c 'echo svc-up; exec sleep 1000')
 check "run -d prints the name" v2svc "$name"
 check "running" running "$(field v2svc status)"
