@@ -667,7 +667,7 @@ const struct cl_setting cl_settings_resources[] = {
      show_device_rule, CL_BE_NS},
     {"device-cgroup", 0, 0, "required|none", set_device_cgroup, show_device_cgroup, CL_BE_NS},
     {"timeout", 0, 0, "SECONDS", set_timeout, show_timeout, CL_BE_ALL},
-    {"name", 0, 0, "NAME", set_name, show_name, CL_BE_NS},
+    {"name", 0, 0, "NAME", set_name, show_name, CL_BE_ALL},
     {"cgroup-parent", 0, 0, "PATH", set_cgroup_parent, show_cgroup_parent, CL_BE_NS},
     {"stats", 0, CL_SETTING_FLAG, "true|false", set_stats, show_stats, CL_BE_NS},
     {"stats-json", 0, 0, "FILE", set_stats_json, show_stats_json, CL_BE_NS},

@@ -17,4 +17,11 @@ int cl_read_file(const char *path, const char *what, size_t max, uint8_t **buf, 
  * reads; a title longer than that area is cut). */
 void cl_set_title(const char *title);
 
+/* A long-lived idle process (a detached jail's monitor) gives back the
+ * pages of program and library code and constants it touched while it set
+ * things up: the file-backed mappings it never wrote to (MADV_DONTNEED:
+ * re-read from the file on the next touch, so only what it still runs comes
+ * back), and the heap's free memory. */
+void cl_trim_memory(void);
+
 #endif

@@ -573,12 +573,15 @@ static int decode_result(const struct result *res, size_t n, pid_t pid, int *gue
 /* The VMM's cgroup: no limit of its own (its RAM is the guest's), but the
  * context's group below cloison's, which cloison kills and removes at the
  * end, and whose device program lets it open /dev/kvm and nothing else. */
-static void vmm_cgroup_spec(struct cl_spec *cgs, struct cl_dev_rule *kvm)
+static void vmm_cgroup_spec(const struct cl_vm_config *cfg, struct cl_spec *cgs,
+			    struct cl_dev_rule *kvm)
 {
 	struct stat st;
 
 	memset(cgs, 0, sizeof(*cgs));
 	cgs->backend = CL_BACKEND_VM;
+	cgs->res.name = (char *)cfg->name; /* read, never freed: cgs is not cl_spec_free'd */
+	cgs->res.accounting = cfg->accounting;
 	if (stat("/dev/kvm", &st) == 0 && S_ISCHR(st.st_mode)) {
 		*kvm = (struct cl_dev_rule){.type = 'c',
 					    .major = major(st.st_rdev),
@@ -622,7 +625,7 @@ int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct c
 
 	if (!cl_vm_jail_wanted())
 		return cl_vm_run(cfg, guest_status, err);
-	vmm_cgroup_spec(&cgs, &kvm);
+	vmm_cgroup_spec(cfg, &cgs, &kvm);
 	if (cl_cgroup_create(&cgs, &cg, err) < 0)
 		return cl_wrap(err, "cannot create the VMM's cgroup");
 	if (pipe2(p, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {

@@ -159,6 +159,8 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	    .extra_devs = devs,
 	    .n_extra_devs = n,
 	    .attach = cl_virtio_attach_devs,
+	    .name = s->res.name,
+	    .accounting = s->res.accounting,
 	};
 	cfg.attach_ctx = &cfg;
 	signal(SIGPIPE, SIG_IGN);

@@ -88,6 +88,8 @@ struct cl_vm_config {
 	int (*confine)(const struct cl_vm_config *cfg, struct cl_err *err);
 	/* Called by each vCPU and I/O thread first thing (cl_vm_jail_thread). */
 	int (*confine_thread)(enum cl_vm_thread_role role, struct cl_err *err);
+	const char *name; /* --name: the VMM's cgroup is <parent>/NAME; NULL: an id */
+	bool accounting;  /* a detached jail: memory, CPU, pids and I/O counted */
 };
 
 /* Run the VM to completion.  0: the guest reported *guest_status (0..255) on

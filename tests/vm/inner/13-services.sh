@@ -63,7 +63,11 @@ check "stop ends the VM" stopped "$(field vmsvc status)"
 [ ! -e /run/cloison/jails/vmsvc ]
 check "rm removes it" 0 $?
 # shellcheck disable=SC2009
-left=$(ps -o args | grep -v grep | grep -c 'cloison-monitor\|vmsvc' || true)
-check "no process left" 0 "$left"
+for _ in $(seq 50); do
+	left=$(ps -o pid,stat,args | grep -v grep | grep 'cloison-monitor\|vmsvc')
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+check "no process left" "" "$left"
 
 [ $fails -eq 0 ]
