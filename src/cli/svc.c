@@ -87,6 +87,23 @@ static char *spec_text(const struct cl_spec *s)
 	return buf;
 }
 
+/* The monitor works from /: the paths as the command line meant them. */
+static int absolute_paths(struct cl_spec *s, const char *cwd, struct cl_err *err)
+{
+	char **paths[] = {&s->rootfs, &s->kernel, &s->disk};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char *p = *paths[i], *abs;
+		if (!p || p[0] == '/')
+			continue;
+		if (asprintf(&abs, "%s/%s", cwd, p) < 0)
+			return cl_fail(err, ENOMEM, "out of memory");
+		free(p);
+		*paths[i] = abs;
+	}
+	return 0;
+}
+
 int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, char **args,
 		    struct cl_err *err)
 {
@@ -115,7 +132,7 @@ int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, 
 		return -1;
 	if (!getcwd(cwd, sizeof(cwd)))
 		return cl_fail(err, errno, "cannot read the current directory");
-	if (cl_state_create(&st, s->res.name, err) < 0)
+	if (absolute_paths(s, cwd, err) < 0 || cl_state_create(&st, s->res.name, err) < 0)
 		return -1;
 
 	_cleanup_free_ char *text = spec_text(s);
@@ -814,7 +831,8 @@ static int start_again(struct cl_state *st, struct cl_err *err)
 		free(spec.rootfs);
 		spec.rootfs = strdup(cl_state_str(st, "rootfs"));
 		load_opts(st, &ro.svc);
-		if (spec.rootfs && cl_spec_validate(&spec, err) == 0) {
+		if (spec.rootfs && absolute_paths(&spec, cl_state_str(st, "cwd"), err) == 0 &&
+		    cl_spec_validate(&spec, err) == 0) {
 			cl_state_set_int(st, "restarts", 0);
 			json_object_object_del(st->j, "exit_code");
 			json_object_object_del(st->j, "finished");

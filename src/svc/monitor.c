@@ -501,6 +501,9 @@ __attribute__((noreturn)) static void monitor_child(struct monitor *m, int repor
 	const char *ns = getenv("NOTIFY_SOCKET");
 
 	setsid();
+	/* hold no directory of the caller's busy (an unmount would fail) */
+	if (chdir("/") < 0)
+		_exit(CL_EXIT_FAILURE);
 	signal(SIGPIPE, SIG_IGN);
 	monitor_signals(&set);
 	sigaddset(&set, SIGCHLD);
