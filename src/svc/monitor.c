@@ -19,6 +19,7 @@
 
 #include "ns/container.h"
 #include "svc/log.h"
+#include "svc/usage.h"
 #include "util/file.h"
 #include "vm/launch.h"
 
@@ -303,6 +304,41 @@ static int run_container(struct monitor *m, int *status, struct cl_err *err)
 	return r;
 }
 
+/* The VMM (the launcher's child that is not its cgroup guardian) once it
+ * exists, and its cgroups recorded for ps and stats.  Bounded: 5 s. */
+static void record_vmm_cgroups(struct monitor *m, pid_t launcher)
+{
+	char path[96], comm[32];
+	json_object *a = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)launcher, (int)launcher);
+	for (int tries = 0; tries < 100 && !a; tries++) {
+		FILE *f = fopen(path, "re");
+		int child;
+		while (f && !a && fscanf(f, "%d", &child) == 1) {
+			char cp[64];
+			snprintf(cp, sizeof(cp), "/proc/%d/comm", child);
+			FILE *c = fopen(cp, "re");
+			bool guard = c && fgets(comm, sizeof(comm), c) &&
+				     !strncmp(comm, "cloison-guard", 13);
+			if (c)
+				fclose(c);
+			if (!guard)
+				a = cl_usage_cgroups_of(child, m->st->name);
+		}
+		if (f)
+			fclose(f);
+		if (!a)
+			usleep(50000);
+	}
+	if (a && begin(m)) {
+		json_object_object_add(m->st->j, "cgroups", a);
+		commit(m);
+	} else {
+		json_object_put(a);
+	}
+}
+
 /* Micro-VM mode: the VMM runs in a child of the monitor, its console on the
  * log pipes; stop is its stop signal, then SIGKILL after the grace period. */
 static int run_vm(struct monitor *m, int *status, struct cl_err *err)
@@ -340,6 +376,7 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 	}
 	close(p[0]);
 	started(m, pid);
+	record_vmm_cgroups(m, pid);
 
 	int kill_at = -1; /* ms left of a stop's grace period, -1 none */
 	for (;;) {

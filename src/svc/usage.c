@@ -2,6 +2,7 @@
 #include "svc/usage.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,4 +136,97 @@ const char *cl_usage_size(int64_t b, char buf[16])
 	}
 	snprintf(buf, 16, i ? "%.1f%s" : "%.0f%s", v, unit[i]);
 	return buf;
+}
+
+static unsigned ctrl_bits(const char *list)
+{
+	static const struct {
+		const char *name;
+		int ctrl;
+	} map[] = {
+	    {"cpu", CL_CG_CPU},	      {"cpuacct", CL_CG_CPUACCT}, {"cpuset", CL_CG_CPUSET},
+	    {"memory", CL_CG_MEMORY}, {"pids", CL_CG_PIDS},	  {"blkio", CL_CG_IO},
+	    {"io", CL_CG_IO},	      {"freezer", CL_CG_FREEZER}, {"devices", CL_CG_DEVICES}};
+	unsigned bits = 0;
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save, *w = strtok_r(buf, ", \n", &save); w; w = strtok_r(NULL, ", \n", &save))
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (!strcmp(w, map[i].name))
+				bits |= 1u << map[i].ctrl;
+	return bits;
+}
+
+/* The mount point of the hierarchy with these controllers ("" = cgroup2). */
+static bool hierarchy_mount(const char *ctrls, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char root[256], point[512], type[32], opts[512];
+		const char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %*s %255s %511s", root, point) != 2 ||
+		    sscanf(dash + 3, "%31s %*s %511s", type, opts) != 2 || strcmp(root, "/"))
+			continue;
+		if (!*ctrls) {
+			found = !strcmp(type, "cgroup2");
+		} else if (!strcmp(type, "cgroup")) {
+			unsigned want = ctrl_bits(ctrls);
+			found = want && (ctrl_bits(opts) & want) == want;
+		}
+		if (found)
+			snprintf(out, len, "%s", point);
+	}
+	fclose(f);
+	return found;
+}
+
+json_object *cl_usage_cgroups_of(pid_t pid, const char *name)
+{
+	char path[64], line[1024];
+	json_object *a = NULL;
+	size_t nl = strlen(name);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, mnt[512],
+		     dir[1536];
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		char *cg = c2 + 1;
+		cg[strcspn(cg, "\n")] = '\0';
+		size_t cl = strlen(cg);
+		if (cl <= nl || cg[cl - nl - 1] != '/' || strcmp(cg + cl - nl, name) ||
+		    !hierarchy_mount(c1 + 1, mnt, sizeof(mnt)))
+			continue;
+		bool v2 = c1[1] == '\0';
+		snprintf(dir, sizeof(dir), "%s%s", mnt, cg);
+		unsigned bits = 0;
+		if (v2) {
+			char ctl[256];
+			bits = (1u << CL_CG_CPUACCT) | (1u << CL_CG_FREEZER);
+			if (read_small(dir, "cgroup.controllers", ctl, sizeof(ctl)) == 0)
+				bits |= ctrl_bits(ctl);
+		} else {
+			bits = ctrl_bits(c1 + 1);
+		}
+		json_object *d = json_object_new_object();
+		json_object_object_add(d, "path", json_object_new_string(dir));
+		json_object_object_add(d, "v2", json_object_new_boolean(v2));
+		json_object_object_add(d, "controllers", json_object_new_int((int)bits));
+		if (!a)
+			a = json_object_new_array();
+		json_object_array_add(a, d);
+	}
+	fclose(f);
+	return a;
 }

@@ -15,6 +15,10 @@ struct cl_usage {
 };
 
 void cl_usage_read(const struct cl_state *st, struct cl_usage *u);
+/* The cgroups of process @pid whose path ends in /@name, in state.json's
+ * form (an array of {path, v2, controllers}), from /proc/PID/cgroup and the
+ * mount table: for a micro-VM, the VMM's group.  NULL when none. */
+json_object *cl_usage_cgroups_of(pid_t pid, const char *name);
 /* "12.3MiB" */
 const char *cl_usage_size(int64_t bytes, char buf[16]);
 

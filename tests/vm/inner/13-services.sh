@@ -57,6 +57,9 @@ check "vm mode" vm "$(field vmsvc mode)"
 for _ in $(seq 300); do "$B" logs vmsvc 2>/dev/null | grep -q vm-up && break; sleep 0.1; done
 case "$("$B" logs vmsvc 2>&1)" in *vm-up*) echo "ok: the guest's console is in the log" ;; *) echo "FAIL: no vm-up in the log"; "$B" logs vmsvc; fails=$((fails + 1)) ;; esac
 case "$("$B" ps | grep '^vmsvc ')" in *" vm "*up*) echo "ok: ps lists it as vm" ;; *) echo "FAIL: ps: $("$B" ps)"; fails=$((fails + 1)) ;; esac
+# the VMM's cgroup recorded: its memory in ps (the guest's RAM it touched)
+for _ in $(seq 50); do "$B" inspect vmsvc | grep -q '"cgroups"' && break; sleep 0.1; done
+case "$("$B" ps | grep '^vmsvc ')" in *MiB*) echo "ok: ps shows the VMM's memory" ;; *) echo "FAIL: no memory for the VM: $("$B" ps)"; "$B" inspect vmsvc; fails=$((fails + 1)) ;; esac
 timeout 60 "$B" stop -t 2 vmsvc >/dev/null
 check "stop ends the VM" stopped "$(field vmsvc status)"
 "$B" rm vmsvc >/dev/null
