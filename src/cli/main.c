@@ -16,6 +16,7 @@ static const char usage[] =
     "  ps [-a] [--format json]         the detached jails\n"
     "  inspect NAME...                 a jail's state, as JSON\n"
     "  logs [-f] [--tail N] NAME       what its command wrote\n"
+    "  exec [-it] NAME -- CMD [ARG...] run CMD in a running jail, confined as it is\n"
     "  stop [-t S] NAME...             stop signal, then SIGKILL after S seconds\n"
     "  kill [-s SIG] NAME...           send a signal to its command\n"
     "  start NAME...                   start an ended jail again\n"
@@ -38,7 +39,7 @@ static const struct {
     {"logs", cl_cmd_logs},	 {"stop", cl_cmd_stop},	  {"kill", cl_cmd_kill},
     {"rm", cl_cmd_rm},		 {"wait", cl_cmd_wait},	  {"start", cl_cmd_start},
     {"restart", cl_cmd_restart}, {"check", cl_cmd_check}, {"profile", cl_cmd_profile},
-    {"gc", cl_cmd_gc},
+    {"gc", cl_cmd_gc},		 {"exec", cl_cmd_exec},
 };
 
 int main(int argc, char **argv)

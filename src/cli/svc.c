@@ -274,6 +274,11 @@ static int not_live(const struct cl_state *st, const char *what, struct cl_err *
 	return cl_fail(err, 0, "jail %s is not running (%s): cannot %s it", st->name, status, what);
 }
 
+int cl_svc_not_live(const struct cl_state *st, const char *what, struct cl_err *err)
+{
+	return not_live(st, what, err);
+}
+
 /* ---- ps ---- */
 
 static const char ps_usage[] =
@@ -803,12 +808,9 @@ int cl_cmd_rm(int argc, char **argv)
 	return status;
 }
 
-/* Makes the jail of @st (locked, not live) again from what it was made
- * with, and starts it under a new monitor. */
-static int start_again(struct cl_state *st, struct cl_err *err)
+int cl_svc_load_spec(const struct cl_state *st, struct cl_spec *spec, struct cl_run_opts *ro,
+		     struct cl_err *err)
 {
-	struct cl_spec spec;
-	struct cl_run_opts ro = {.svc = CL_SVC_OPTS_INIT};
 	json_object *a;
 	int r = -1;
 
@@ -823,24 +825,36 @@ static int start_again(struct cl_state *st, struct cl_err *err)
 	argv[0] = "run";
 	for (int i = 0; i < n; i++)
 		argv[i + 1] = (char *)json_object_get_string(json_object_array_get_idx(a, i));
-	cl_spec_init(&spec);
 	if (chdir(cl_state_str(st, "cwd")) < 0) {
 		r = cl_fail(err, errno, "jail %s: cannot change to %s, where it was made", st->name,
 			    cl_state_str(st, "cwd"));
-	} else if (cl_run_parse(&spec, &ro, n + 1, argv, err) == 0) {
-		free(spec.rootfs);
-		spec.rootfs = strdup(cl_state_str(st, "rootfs"));
-		load_opts(st, &ro.svc);
-		if (spec.rootfs && absolute_paths(&spec, cl_state_str(st, "cwd"), err) == 0 &&
-		    cl_spec_validate(&spec, err) == 0) {
-			cl_state_set_int(st, "restarts", 0);
-			json_object_object_del(st->j, "exit_code");
-			json_object_object_del(st->j, "finished");
-			r = cl_monitor_spawn(&spec, st, &ro.svc, err);
-		}
+	} else if (cl_run_parse(spec, ro, n + 1, argv, err) == 0) {
+		free(spec->rootfs);
+		spec->rootfs = strdup(cl_state_str(st, "rootfs"));
+		load_opts(st, &ro->svc);
+		r = spec->rootfs ? absolute_paths(spec, cl_state_str(st, "cwd"), err)
+				 : cl_fail(err, ENOMEM, "out of memory");
+	}
+	free(argv);
+	return r;
+}
+
+/* Makes the jail of @st (locked, not live) again from what it was made
+ * with, and starts it under a new monitor. */
+static int start_again(struct cl_state *st, struct cl_err *err)
+{
+	struct cl_spec spec;
+	struct cl_run_opts ro = {.svc = CL_SVC_OPTS_INIT};
+	int r = -1;
+
+	cl_spec_init(&spec);
+	if (cl_svc_load_spec(st, &spec, &ro, err) == 0 && cl_spec_validate(&spec, err) == 0) {
+		cl_state_set_int(st, "restarts", 0);
+		json_object_object_del(st->j, "exit_code");
+		json_object_object_del(st->j, "finished");
+		r = cl_monitor_spawn(&spec, st, &ro.svc, err);
 	}
 	cl_spec_free(&spec);
-	free(argv);
 	return r;
 }
 

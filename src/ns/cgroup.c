@@ -881,6 +881,11 @@ int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)
 	return 0;
 }
 
+int cl_cgroup_join(const char *dir, struct cl_err *err)
+{
+	return cl_cg_write(dir, "cgroup.procs", "0", err);
+}
+
 void cl_cgroup_kill(struct cl_cgroup *cg)
 {
 	/* every process of the context is in its unified-tree group */

@@ -85,6 +85,9 @@ void cl_cgroup_clone_args(const struct cl_cgroup *cg, struct clone_args *args);
  * (loaded here so that it overlaps the child's mounts) and move @pid (the
  * whole process) into the v1 groups. */
 int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err);
+/* Moves the calling process into the existing group @dir (cgroup.procs):
+ * `cloison exec` joining a running jail's. */
+int cl_cgroup_join(const char *dir, struct cl_err *err);
 /* Kill every process in the context (cgroup.kill; v1: freezer + SIGKILL)
  * and wait, a bounded time, for it to be empty. */
 void cl_cgroup_kill(struct cl_cgroup *cg);

@@ -4,6 +4,8 @@
  *   device program, the network)] -> cgroup ns -> lo up -> bounding set
  *   -> identity -> capabilities
  *   -> no_new_privs -> fds -> cwd -> exec (directly, or under the tiny init).
+ * From the bounding set on (cl_jail_exec) it is also the path of a command
+ * that `cloison exec` starts in a running jail (ns/join.c).
  * Any failure is sent to the parent as a struct cl_err and the child exits. */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +31,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-__attribute__((noreturn)) static void die(struct cl_jail *j, struct cl_err *err)
+void cl_jail_die(struct cl_jail *j, struct cl_err *err)
 {
 	/* after the seccomp filter, send may be denied where write is not */
 	if (send(j->sync_fd, err, sizeof(*err), MSG_NOSIGNAL) < 0 && errno == EPERM)
@@ -37,7 +39,7 @@ __attribute__((noreturn)) static void die(struct cl_jail *j, struct cl_err *err)
 	_exit(err->exit_code ? err->exit_code : CL_EXIT_FAILURE);
 }
 
-static int setup_stdio(struct cl_jail *j, struct cl_err *err)
+int cl_jail_stdio(struct cl_jail *j, struct cl_err *err)
 {
 	const struct cl_spec *s = j->spec;
 
@@ -145,7 +147,7 @@ __attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct 
 
 	if (c < 0) {
 		cl_fail(err, errno, "cannot fork the command under --init");
-		die(j, err);
+		cl_jail_die(j, err);
 	}
 	if (c == 0) {
 		if (ready[1] >= 0) {
@@ -163,7 +165,7 @@ __attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct 
 		close(j->init_fd);
 		unblock_signals();
 		cl_exec_command(j->spec, err);
-		die(j, err);
+		cl_jail_die(j, err);
 	}
 	if (ready[0] >= 0)
 		close(ready[0]);
@@ -173,7 +175,7 @@ __attribute__((noreturn)) static void exec_under_init(struct cl_jail *j, struct 
 	syscall(SYS_execveat, j->init_fd, "", argv, envp, AT_EMPTY_PATH);
 	cl_fail(err, errno, "cannot execute the --init binary");
 	kill(c, SIGKILL);
-	die(j, err);
+	cl_jail_die(j, err);
 }
 
 /* The parent's "go": its part of the set-up is done.  EOF: it died. */
@@ -200,16 +202,16 @@ void cl_jail_child(struct cl_jail *j)
 	 * its root so the files we create have an owner it can name. */
 	if ((s->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
 		cl_fail(&err, errno, "cannot become root of the new user namespace");
-		die(j, &err);
+		cl_jail_die(j, &err);
 	}
 
-	if (setup_stdio(j, &err) < 0)
-		die(j, &err);
+	if (cl_jail_stdio(j, &err) < 0)
+		cl_jail_die(j, &err);
 	if (cl_mounts_setup(s, j->trees, j->pty_slave, &err) < 0)
-		die(j, &err);
+		cl_jail_die(j, &err);
 	if ((s->ns_flags & CLONE_NEWUTS) && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		cl_fail(&err, errno, "cannot set the hostname to %s", s->hostname);
-		die(j, &err);
+		cl_jail_die(j, &err);
 	}
 	if (!(s->ns_flags & CLONE_NEWUSER) && !wait_go(j))
 		_exit(CL_EXIT_FAILURE);
@@ -219,22 +221,30 @@ void cl_jail_child(struct cl_jail *j)
 	 * below it. */
 	if ((s->ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
 		cl_fail(&err, errno, "cannot create the cgroup namespace");
-		die(j, &err);
+		cl_jail_die(j, &err);
 	}
 	if (cl_net_child(s, &err) < 0)
-		die(j, &err);
+		cl_jail_die(j, &err);
 	if (j->pty_slave > 2)
 		close(j->pty_slave);
+	cl_jail_exec(j);
+}
+
+void cl_jail_exec(struct cl_jail *j)
+{
+	const struct cl_spec *s = j->spec;
+	struct cl_err err = {0};
+
 	if (cl_caps_drop_bounding(s->caps, &err) < 0 ||
 	    setup_identity(s, j->setgroups_denied, &err) < 0 ||
 	    cl_caps_apply(s->caps, s->caps_added, s->uid, &err) < 0)
-		die(j, &err);
+		cl_jail_die(j, &err);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		cl_fail(&err, errno, "cannot set no_new_privs");
-		die(j, &err);
+		cl_jail_die(j, &err);
 	}
 	if (setup_fds(s, &err) < 0 || setup_cwd(s, &err) < 0)
-		die(j, &err);
+		cl_jail_die(j, &err);
 	/* setuid cleared the parent-death signal: set it again, then make sure
 	 * the parent did not die in between. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -242,10 +252,10 @@ void cl_jail_child(struct cl_jail *j)
 		_exit(CL_EXIT_FAILURE);
 	/* last: the filter need not allow any of the set-up above */
 	if (cl_seccomp_load(s, j->seccomp, j->sync_fd, &err) < 0)
-		die(j, &err);
+		cl_jail_die(j, &err);
 	if (s->init)
 		exec_under_init(j, &err);
 	unblock_signals();
 	cl_exec_command(s, &err);
-	die(j, &err);
+	cl_jail_die(j, &err);
 }

@@ -68,27 +68,6 @@ static void reap(pid_t pid, int *status)
 		;
 }
 
-static void copy_some(int from, int to, bool *eof)
-{
-	char buf[8192];
-	ssize_t n = read(from, buf, sizeof(buf));
-
-	if (n <= 0) {
-		if (n == 0 || errno != EAGAIN)
-			*eof = true;
-		return;
-	}
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(to, buf + off, (size_t)(n - off));
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return;
-		}
-		off += w;
-	}
-}
-
 /* A timerfd for the supervise loop (the --timeout deadline, a stop's grace
  * period): -1 when @ms is 0 or it cannot be made. */
 static int arm_kill_timer(uint64_t ms, const char *what)
@@ -172,13 +151,7 @@ static int supervise(struct cl_container *c)
 			close(c->kill_fd);
 			c->kill_fd = -1;
 		}
-		if (p[1].revents)
-			copy_some(tty->master, STDOUT_FILENO, &out_eof);
-		if (p[2].revents) {
-			copy_some(STDIN_FILENO, tty->master, &in_eof);
-			if (in_eof)
-				(void)!write(tty->master, "\x04", 1); /* EOF for the jail's tty */
-		}
+		cl_tty_pump(tty, p[1].revents, p[2].revents, &out_eof, &in_eof);
 		for (int i = 0; i < n_hook; i++)
 			if (p[4 + i].revents)
 				h->on_fd(h->data, c, i);
@@ -201,7 +174,7 @@ static int supervise(struct cl_container *c)
 	if (tty->master >= 0) {
 		fcntl(tty->master, F_SETFL, O_NONBLOCK);
 		while (!out_eof)
-			copy_some(tty->master, STDOUT_FILENO, &out_eof);
+			cl_tty_copy(tty->master, STDOUT_FILENO, &out_eof);
 	}
 	for (int i = 0; i < n_hook; i++)
 		if (h->fds[i] >= 0)

@@ -20,6 +20,17 @@ struct cl_jail {
 /* The child: everything between clone and execve, in order.  Never returns. */
 __attribute__((noreturn)) void cl_jail_child(struct cl_jail *j);
 
+/* Its parts that a process joining a running jail (ns/join.c) shares, once
+ * in the jail's namespaces: */
+/* a new session; stdin, stdout, stderr on the terminal @j->pty_slave
+ * (reopened by @j->pty_name), or stdin on /dev/null unless -i */
+int cl_jail_stdio(struct cl_jail *j, struct cl_err *err);
+/* then, in order: bounding set, identity, capabilities, no_new_privs, fds,
+ * cwd, parent-death signal, seccomp (last), execve of the spec's command */
+__attribute__((noreturn)) void cl_jail_exec(struct cl_jail *j);
+/* sends @err to the parent over @j->sync_fd and exits with its status */
+__attribute__((noreturn)) void cl_jail_die(struct cl_jail *j, struct cl_err *err);
+
 /* Resolves argv[0] with the spec's PATH inside the jail and execs it; returns
  * only on failure, with exit_code 126 (not executable) or 127 (not found). */
 int cl_exec_command(const struct cl_spec *s, struct cl_err *err);

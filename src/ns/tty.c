@@ -26,13 +26,40 @@ int cl_tty_open(struct cl_tty *t, struct cl_err *err)
 		return -1;
 	}
 	cl_tty_resize(t);
+	cl_tty_raw(t);
+	return 0;
+}
+
+void cl_tty_raw(struct cl_tty *t)
+{
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
 		struct termios raw = t->saved;
 		cfmakeraw(&raw);
 		if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
 			t->raw = true;
 	}
-	return 0;
+}
+
+ssize_t cl_tty_copy(int from, int to, bool *eof)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || errno != EAGAIN)
+			*eof = true;
+		return n;
+	}
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return n;
+		}
+		off += w;
+	}
+	return n;
 }
 
 void cl_tty_resize(struct cl_tty *t)
@@ -53,4 +80,15 @@ void cl_tty_close(struct cl_tty *t)
 	if (t->slave >= 0)
 		close(t->slave);
 	t->master = t->slave = -1;
+}
+
+void cl_tty_pump(struct cl_tty *t, bool out_ready, bool in_ready, bool *out_eof, bool *in_eof)
+{
+	if (out_ready)
+		cl_tty_copy(t->master, STDOUT_FILENO, out_eof);
+	if (in_ready) {
+		cl_tty_copy(STDIN_FILENO, t->master, in_eof);
+		if (*in_eof)
+			(void)!write(t->master, "\x04", 1); /* EOF for the jail's tty */
+	}
 }

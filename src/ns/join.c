@@ -1,0 +1,366 @@
+/* Entering a running jail (ns/join.h). */
+#include "ns/join.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ns/cgroup.h"
+#include "ns/jail.h"
+#include "ns/net_ipam.h"
+#include "ns/seccomp.h"
+#include "ns/tty.h"
+#include "ns/userns.h"
+#include "util/cleanup.h"
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+static const struct {
+	const char *name;
+	int flag;
+} ns_types[] = {
+    {"user", CLONE_NEWUSER},	 {"mnt", CLONE_NEWNS},	  {"pid", CLONE_NEWPID},
+    {"net", CLONE_NEWNET},	 {"uts", CLONE_NEWUTS},	  {"ipc", CLONE_NEWIPC},
+    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+};
+
+struct joiner {
+	const struct cl_join *jn;
+	int pidfd;
+	int flags;	  /* the namespaces left to enter (CLONE_NEW*) */
+	bool v2_joined;	  /* born in the unified-tree group */
+	struct cl_jail j; /* what ns/child.c's tail needs */
+	char pty_name[64];
+};
+
+/* The namespaces the jail's process is in and we are not: the user
+ * namespace must not be entered when it is ours (setns refuses), and a
+ * kernel without one kind (time) has no file for it. */
+static int jail_namespaces(pid_t pid, int *flags, struct cl_err *err)
+{
+	char path[64];
+	struct stat mine, its;
+
+	*flags = 0;
+	for (size_t i = 0; i < sizeof(ns_types) / sizeof(ns_types[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_types[i].name);
+		if (stat(path, &its) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return cl_fail(err, errno, "cannot read %s", path);
+		}
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_types[i].name);
+		if (stat(path, &mine) < 0 || mine.st_ino != its.st_ino || mine.st_dev != its.st_dev)
+			*flags |= ns_types[i].flag;
+	}
+	return 0;
+}
+
+/* A message on the sync socket with room for one fd. */
+struct fd_msg {
+	struct iovec iov;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m;
+};
+
+static void fd_msg_init(struct fd_msg *x, void *data, size_t len)
+{
+	memset(x, 0, sizeof(*x));
+	x->iov = (struct iovec){.iov_base = data, .iov_len = len};
+	x->m = (struct msghdr){.msg_iov = &x->iov,
+			       .msg_iovlen = 1,
+			       .msg_control = x->u.buf,
+			       .msg_controllen = sizeof(x->u.buf)};
+}
+
+/* Sends @fd with a one-byte message (the terminal's master, -t). */
+static int send_fd(int sock, int fd)
+{
+	char byte = 't';
+	struct fd_msg x;
+	struct cmsghdr *c;
+
+	fd_msg_init(&x, &byte, 1);
+	c = CMSG_FIRSTHDR(&x.m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &x.m, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* What the child says on the sync socket: an error (a whole struct cl_err),
+ * the terminal's master (@fd, -t), or nothing before its execve (0: EOF). */
+static ssize_t recv_msg(int sock, struct cl_err *e, int *fd)
+{
+	struct fd_msg x;
+	ssize_t n;
+
+	*fd = -1;
+	fd_msg_init(&x, e, sizeof(*e));
+	while ((n = recvmsg(sock, &x.m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&x.m) : NULL; c; c = CMSG_NXTHDR(&x.m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if (n == sizeof(*e))
+		e->msg[sizeof(e->msg) - 1] = '\0';
+	return n;
+}
+
+/* -t: a terminal of the jail's own devpts (its /dev/ptmx), so that the
+ * command's tty(1) names a device the jail can see.  The slave belongs to
+ * the command's user; the master goes to the caller, sized like its own
+ * terminal before the command can ask. */
+static int open_pty(struct joiner *x, struct cl_err *err)
+{
+	const struct cl_spec *s = x->jn->s;
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct winsize ws;
+	int slave;
+
+	if (master < 0)
+		return cl_fail(err, errno, "cannot open /dev/ptmx in jail %s", x->jn->name);
+	if (unlockpt(master) < 0 || ptsname_r(master, x->pty_name, sizeof(x->pty_name)) != 0)
+		return cl_fail(err, errno, "cannot unlock a pseudo-terminal in jail %s",
+			       x->jn->name);
+	slave = open(x->pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return cl_fail(err, errno, "cannot open %s in jail %s", x->pty_name, x->jn->name);
+	x->j.pty_slave = slave;
+	x->j.pty_name = x->pty_name;
+	if (fchown(slave, s->uid, s->gid) < 0)
+		return cl_fail(err, errno, "cannot give %s to uid %u", x->pty_name,
+			       (unsigned)s->uid);
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(master, TIOCSWINSZ, &ws);
+	if (send_fd(x->j.sync_fd, master) < 0)
+		return cl_fail(err, errno, "cannot pass the terminal to cloison");
+	return 0;
+}
+
+/* In the child: cgroups, namespaces, terminal, then the jail's own tail. */
+__attribute__((noreturn)) static void join_child(struct joiner *x)
+{
+	const struct cl_join *jn = x->jn;
+	struct cl_err err = {0};
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Born in the jail's pid namespace with host root's capabilities, our
+	 * root and cwd still the host's until setns: not dumpable, so that a
+	 * jail process cannot reach us through /proc/PID (root, cwd, fd) or
+	 * ptrace before cl_jail_exec drops them (runc's CVE-2016-9962).  The
+	 * command's execve makes it dumpable again, as the jail's own is. */
+	prctl(PR_SET_DUMPABLE, 0);
+	/* by path in the host's cgroupfs: before leaving its mount namespace */
+	for (size_t i = 0; i < jn->n_cgroups; i++)
+		if (!(jn->cgroups[i].v2 && x->v2_joined) &&
+		    cl_cgroup_join(jn->cgroups[i].path, &err) < 0) {
+			cl_wrap(&err, "cannot join the cgroups of jail %s", jn->name);
+			cl_jail_die(&x->j, &err);
+		}
+	if (x->flags && setns(x->pidfd, x->flags) < 0) {
+		cl_fail(&err, errno, "cannot enter the namespaces of jail %s", jn->name);
+		cl_jail_die(&x->j, &err);
+	}
+	close(x->pidfd);
+	/* our host ids mean nothing there: become its root, as the jail's own
+	 * child did, so that what we create has an owner it can name */
+	if ((x->flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		cl_fail(&err, errno, "cannot become root of the user namespace of jail %s",
+			jn->name);
+		cl_jail_die(&x->j, &err);
+	}
+	if ((jn->s->tty && open_pty(x, &err) < 0) || cl_jail_stdio(&x->j, &err) < 0)
+		cl_jail_die(&x->j, &err);
+	if (x->j.pty_slave > 2)
+		close(x->j.pty_slave);
+	cl_jail_exec(&x->j);
+}
+
+/* Until the child's execve (EOF on the socket): the terminal's master on
+ * the way (-t), or the error that stopped it. */
+static int wait_exec(int sock, struct cl_tty *tty, struct cl_err *err)
+{
+	struct cl_err e;
+	int fd;
+
+	for (;;) {
+		ssize_t n = recv_msg(sock, &e, &fd);
+		if (fd >= 0) {
+			tty->master = fd;
+			cl_tty_raw(tty);
+		} else if (n == sizeof(e)) {
+			*err = e;
+			return -1;
+		} else if (n == 0) {
+			return 0;
+		} else if (n < 0) {
+			return cl_fail(err, errno, "cannot hear from the command's process");
+		}
+	}
+}
+
+/* Waits for the command, forwarding signals and relaying the terminal;
+ * returns its wait status. */
+static int relay(pid_t pid, int sigfd, struct cl_tty *tty, bool keep_stdin)
+{
+	bool out_eof = tty->master < 0, in_eof = out_eof || !keep_stdin;
+	int status = 0;
+
+	for (;;) {
+		struct pollfd p[3] = {
+		    {.fd = sigfd, .events = POLLIN},
+		    {.fd = out_eof ? -1 : tty->master, .events = POLLIN},
+		    {.fd = in_eof ? -1 : STDIN_FILENO, .events = POLLIN},
+		};
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		cl_tty_pump(tty, p[1].revents, p[2].revents, &out_eof, &in_eof);
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGWINCH)
+				cl_tty_resize(tty);
+			else if (si.ssi_signo != SIGCHLD)
+				kill(pid, (int)si.ssi_signo);
+			else if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+		}
+	}
+	/* what the command wrote last; not what a process it left behind
+	 * (holding the terminal open) writes later */
+	if (tty->master >= 0 && !out_eof) {
+		fcntl(tty->master, F_SETFL, O_NONBLOCK);
+		while (!out_eof && cl_tty_copy(tty->master, STDOUT_FILENO, &out_eof) > 0)
+			;
+	}
+	return status;
+}
+
+/* Starts the child in the jail's pid namespace and unified-tree group. */
+static pid_t clone_in(const struct cl_join *jn, struct joiner *x, struct cl_err *err)
+{
+	struct clone_args args = {.exit_signal = SIGCHLD};
+	_cleanup_close_ int v2 = -1;
+	pid_t pid;
+
+	if ((x->flags & CLONE_NEWPID) && setns(x->pidfd, CLONE_NEWPID) < 0) {
+		if (errno == ESRCH) /* a zombie whose parent is gone too */
+			return cl_fail(err, 0, "jail %s: its process (pid %d) has ended", jn->name,
+				       (int)jn->pid);
+		return cl_fail(err, errno, "cannot enter the pid namespace of jail %s%s", jn->name,
+			       errno == EPERM && geteuid() ? " (exec into a rootless jail: not yet)"
+							   : "");
+	}
+	x->flags &= ~CLONE_NEWPID;
+	for (size_t i = 0; i < jn->n_cgroups && v2 < 0; i++)
+		if (jn->cgroups[i].v2 &&
+		    (v2 = open(jn->cgroups[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return cl_fail(err, errno, "cannot open the cgroup %s of jail %s",
+				       jn->cgroups[i].path, jn->name);
+	if (v2 >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)v2;
+	}
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == ENOMEM)
+		return cl_fail(err, 0, "jail %s is ending: its pid namespace takes no new process",
+			       jn->name);
+	if (pid < 0 && errno == EAGAIN)
+		return cl_fail(err, errno, "jail %s has no room for another process (--pids)",
+			       jn->name);
+	if (pid < 0)
+		return cl_fail(err, errno, "cannot start a process in jail %s", jn->name);
+	x->v2_joined = v2 >= 0;
+	return pid;
+}
+
+int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
+{
+	struct joiner x = {
+	    .jn = jn, .pidfd = -1, .j = {.spec = jn->s, .pty_slave = -1, .init_fd = -1}};
+	struct cl_sc_program scp = {0};
+	struct cl_tty tty = {.master = -1, .slave = -1};
+	int sv[2] = {-1, -1}, sigfd = -1, status, r = -1;
+	sigset_t mask, old;
+	pid_t pid = -1;
+
+	x.pidfd = (int)syscall(SYS_pidfd_open, jn->pid, 0);
+	/* the pid is the jail's as long as its start time is: checked once
+	 * the pidfd holds it, every namespace is then entered through that */
+	if (x.pidfd < 0 || cl_proc_start(jn->pid) != jn->pid_start) {
+		cl_fail(err, 0, "jail %s: its process (pid %d) is gone", jn->name, (int)jn->pid);
+		goto out;
+	}
+	if (jail_namespaces(jn->pid, &x.flags, err) < 0 || cl_seccomp_compile(jn->s, &scp, err) < 0)
+		goto out;
+	x.j.seccomp = &scp;
+	x.j.setgroups_denied = cl_userns_setgroups_denied(jn->s);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		cl_fail(err, errno, "cannot create the sync socket");
+		goto out;
+	}
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&mask, forwarded[i]);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		cl_fail(err, errno, "cannot create a signalfd");
+		goto restore;
+	}
+	if ((pid = clone_in(jn, &x, err)) < 0)
+		goto restore;
+	if (pid == 0) {
+		close(sv[0]);
+		close(sigfd);
+		x.j.sync_fd = sv[1];
+		join_child(&x);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	if (wait_exec(sv[0], &tty, err) == 0) {
+		*exit_status = cl_exit_status(relay(pid, sigfd, &tty, jn->s->keep_stdin));
+		r = 0;
+	} else {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	cl_tty_close(&tty);
+restore:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	for (int *fd = &sv[0]; fd <= &sv[1]; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	if (sigfd >= 0)
+		close(sigfd);
+	if (x.pidfd >= 0)
+		close(x.pidfd);
+	cl_seccomp_program_free(&scp);
+	return r;
+}
