@@ -98,6 +98,12 @@ compare_opts() {
 	compare_opts "$output" "$MAN/cloison-exec.1"
 }
 
+@test "man: every option of 'cloison generate unit --help' is in cloison-generate(1) and vice versa" {
+	run "$CL" generate unit --help
+	[ "$status" -eq 0 ]
+	compare_opts "$output" "$MAN/cloison-generate.1"
+}
+
 @test "man: every command of 'cloison --help' has its page and is in cloison(1)" {
 	local cmds cmd tags
 	cmds=$(commands)

@@ -23,6 +23,7 @@ static const char usage[] =
     "  restart [-t S] NAME...          stop it, then start it again\n"
     "  wait NAME...                    wait for it to end; print its exit status\n"
     "  rm [-f] NAME...                 remove an ended jail (-f: kill it first)\n"
+    "  generate unit [-f] NAME         a systemd unit that runs a detached jail\n"
     "  check [--json]                  what this host supports\n"
     "  profile list|show|check|keys    the profiles: hand-written jail settings\n"
     "  gc [--dry-run]                  release what killed jails left (leases, bridges)\n"
@@ -38,8 +39,8 @@ static const struct {
     {"run", cl_cmd_run},	 {"ps", cl_cmd_ps},	  {"inspect", cl_cmd_inspect},
     {"logs", cl_cmd_logs},	 {"stop", cl_cmd_stop},	  {"kill", cl_cmd_kill},
     {"rm", cl_cmd_rm},		 {"wait", cl_cmd_wait},	  {"start", cl_cmd_start},
-    {"restart", cl_cmd_restart}, {"check", cl_cmd_check}, {"profile", cl_cmd_profile},
-    {"gc", cl_cmd_gc},		 {"exec", cl_cmd_exec},
+    {"restart", cl_cmd_restart}, {"check", cl_cmd_check}, {"generate", cl_cmd_generate},
+    {"profile", cl_cmd_profile}, {"gc", cl_cmd_gc},	  {"exec", cl_cmd_exec},
 };
 
 int main(int argc, char **argv)

@@ -224,6 +224,19 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 	return 0;
 }
 
+/* Where the mount point of mount @i may be created: in the rootfs unless it
+ * is read-only; below an earlier tmpfs of the jail's own (--tmpfs /run with
+ * --read-only) in any case, with nothing to take back (it goes with the
+ * tmpfs). */
+static struct cl_made *made_for(const struct cl_spec *s, size_t i, struct cl_made *scratch)
+{
+	for (size_t j = 0; !made && j < i; j++)
+		if (s->mounts[j].kind == CL_MOUNT_TMPFS &&
+		    cl_path_below(s->mounts[i].dest, s->mounts[j].dest))
+			return scratch;
+	return made;
+}
+
 static int setup_user_mounts(const struct cl_spec *s, const struct cl_mount_trees *t, int rootfd,
 			     struct cl_err *err)
 {
@@ -243,14 +256,16 @@ static int setup_user_mounts(const struct cl_spec *s, const struct cl_mount_tree
 		}
 		/* the parent's detached copy of the source (cl_mounts_open) */
 		struct stat st;
+		struct cl_made scratch = {0};
 		if (i >= t->n || t->binds[i] < 0)
 			return cl_fail(err, 0, "cannot bind %s on %s: its source was not opened",
 				       m->source, m->dest);
 		if (fstat(t->binds[i], &st) < 0)
 			return cl_fail(err, errno, "cannot bind %s on %s", m->source, m->dest);
-		_cleanup_close_ int fd =
-		    cl_mkpath_beneath(rootfd, m->dest, !S_ISDIR(st.st_mode),
-				      S_ISDIR(st.st_mode) ? 0755 : 0644, made, err);
+		_cleanup_close_ int fd = cl_mkpath_beneath(rootfd, m->dest, !S_ISDIR(st.st_mode),
+							   S_ISDIR(st.st_mode) ? 0755 : 0644,
+							   made_for(s, i, &scratch), err);
+		cl_made_free(&scratch);
 		if (fd < 0)
 			return cl_wrap(err, "cannot bind %s on %s", m->source, m->dest);
 		if (attach_tree(t->binds[i], fd, m->dest, err) < 0)

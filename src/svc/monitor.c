@@ -12,13 +12,13 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ns/container.h"
 #include "svc/log.h"
+#include "svc/notify.h"
 #include "svc/usage.h"
 #include "util/file.h"
 #include "vm/launch.h"
@@ -68,7 +68,7 @@ struct report {
 };
 
 struct monitor {
-	const struct cl_spec *s;
+	struct cl_spec *s; /* the monitor's copy: its notify socket is added */
 	struct cl_state *st;
 	struct cl_svc_opts o;
 	struct cl_log log;
@@ -93,28 +93,12 @@ static void report(struct monitor *m, const struct report *r)
 	m->report_fd = -1;
 }
 
-/* systemd's sd_notify datagram protocol, as libsystemd speaks it: one
- * datagram of NEWLINE-separated assignments to $NOTIFY_SOCKET (a path, or
- * '@' for the abstract namespace). */
-static void sd_notify(const struct monitor *m, const char *msg)
+/* To systemd's $NOTIFY_SOCKET, when there is one (svc/notify.h). */
+static void sd_notify(struct monitor *m, const char *msg)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t n = strlen(m->notify_socket);
-	int fd;
-
-	if (!n || n >= sizeof(sa.sun_path))
-		return;
-	memcpy(sa.sun_path, m->notify_socket, n);
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
-		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
-		cl_log_note((struct cl_log *)&m->log, "cloison: cannot notify %s: %s",
-			    m->notify_socket, strerror(errno));
-	close(fd);
+	if (m->notify_socket[0] && cl_sd_notify(m->notify_socket, msg) < 0)
+		cl_log_note(&m->log, "cloison: cannot notify %s: %s", m->notify_socket,
+			    strerror(errno));
 }
 
 /* Reads the record under the lock, for a change that save_done() writes. */
@@ -171,13 +155,14 @@ static void started(struct monitor *m, pid_t pid)
 	/* idle from here on: what the set-up touched goes back */
 	cl_trim_memory();
 	if (m->report_fd >= 0) {
+		/* before the CLI systemd started exits: its main process is us
+		 * from then on (ready now, or once the jail says so) */
+		char msg[64];
+		snprintf(msg, sizeof(msg), "%sMAINPID=%d",
+			 m->o.sd_notify_container ? "" : "READY=1\n", (int)getpid());
+		sd_notify(m, msg);
 		struct report r = {.ok = 1, .pid = pid};
 		report(m, &r);
-		if (m->notify_socket[0] && !m->o.sd_notify_container) {
-			char msg[64];
-			snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%d", (int)getpid());
-			sd_notify(m, msg);
-		}
 	}
 }
 
@@ -190,21 +175,19 @@ static void drain(struct monitor *m, int i)
 		cl_log_write(&m->log, i, buf, (size_t)n);
 }
 
-/* A readiness message from the jail (--sd-notify=container): passed on to
- * systemd with our pid as the main one; nothing else the jail says is. */
+/* What the jail says of its readiness (--sd-notify=container): passed on
+ * to systemd with our pid as the main one; nothing else it says is
+ * (cl_notify_filter).  Without a $NOTIFY_SOCKET of ours, read and dropped.
+ * A datagram's file descriptors are never received: recv() drops them. */
 static void relay_notify(struct monitor *m)
 {
-	char buf[4096], out[4200];
+	char buf[4096], out[4096 + 32];
 	ssize_t n;
 
-	while ((n = recv(m->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+	while ((n = recv(m->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) >= 0) {
 		buf[n] = '\0';
-		size_t k = 0;
-		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-			if (!strncmp(line, "READY=", 6) || !strncmp(line, "STATUS=", 7) ||
-			    !strncmp(line, "STOPPING=", 9) || !strncmp(line, "RELOADING=", 10))
-				k += (size_t)snprintf(out + k, sizeof(out) - k, "%s\n", line);
-		if (k && k < sizeof(out) - 32) {
+		size_t k = cl_notify_filter(buf, out, sizeof(out) - 32);
+		if (k) {
 			snprintf(out + k, sizeof(out) - k, "MAINPID=%d", (int)getpid());
 			sd_notify(m, out);
 		}
@@ -460,6 +443,7 @@ __attribute__((noreturn)) static void monitor_main(struct monitor *m)
 		_exit(CL_EXIT_FAILURE);
 	}
 	cl_state_unlock(m->st);
+	int last = 0; /* our exit status: the command's last, 0 once stopped */
 	for (;;) {
 		int status = CL_EXIT_FAILURE, r;
 
@@ -482,6 +466,7 @@ __attribute__((noreturn)) static void monitor_main(struct monitor *m)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - m->run_start.tv_sec >= BACKOFF_RESET_S)
 			backoff = BACKOFF_FIRST_MS;
+		last = status;
 		bool again = wants_restart(m, status, restarts);
 		if (begin(m)) {
 			cl_state_set_str(m->st, "status",
@@ -516,7 +501,8 @@ __attribute__((noreturn)) static void monitor_main(struct monitor *m)
 		sd_notify(m, "STOPPING=1");
 	cl_log_close(&m->log);
 	(void)set;
-	_exit(0);
+	/* what systemd judges the service by (our pid is its MAINPID) */
+	_exit(m->stop ? 0 : last & 0xff);
 }
 
 static int fd_at(int fd, int want)
@@ -574,7 +560,9 @@ __attribute__((noreturn)) static void monitor_child(struct monitor *m, int repor
 	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	m->notify_fd = -1;
 	if (m->sigfd < 0 ||
-	    cl_log_open(&m->log, m->st->dir_fd, m->o.log_max_size, m->o.log_max_files, &err) < 0) {
+	    cl_log_open(&m->log, m->st->dir_fd, m->o.log_max_size, m->o.log_max_files, &err) < 0 ||
+	    (m->o.sd_notify_container &&
+	     (m->notify_fd = cl_notify_open(m->s, m->st->dir_fd, m->st->dir, &err)) < 0)) {
 		struct report rep = {.ok = 0, .err = err};
 		cl_state_remove(m->st, &err);
 		report(m, &rep);
@@ -586,7 +574,7 @@ __attribute__((noreturn)) static void monitor_child(struct monitor *m, int repor
 	monitor_main(m);
 }
 
-int cl_monitor_spawn(const struct cl_spec *s, struct cl_state *st, const struct cl_svc_opts *o,
+int cl_monitor_spawn(struct cl_spec *s, struct cl_state *st, const struct cl_svc_opts *o,
 		     struct cl_err *err)
 {
 	struct monitor m = {.s = s, .st = st, .o = *o, .report_fd = -1, .notify_fd = -1};
@@ -594,6 +582,8 @@ int cl_monitor_spawn(const struct cl_spec *s, struct cl_state *st, const struct 
 	int p[2], ws;
 	pid_t pid;
 
+	if (o->sd_notify_container && cl_notify_check(s, err) < 0)
+		return -1;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cl_fail(err, errno, "cannot create a pipe");
 	fflush(NULL);

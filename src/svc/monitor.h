@@ -52,8 +52,11 @@ const char *cl_svc_restart_name(enum cl_restart r);
 
 /* Records @o and @s in @st (created, locked), forks the monitor and waits
  * for it to report: 0 once the command is exec'd, or -1 with @err (the
- * command's 126/127 included) after the monitor removed the state. */
-int cl_monitor_spawn(const struct cl_spec *s, struct cl_state *st, const struct cl_svc_opts *o,
+ * command's 126/127 included) after the monitor removed the state.  The
+ * monitor's copy of @s gets the jail's notify socket (--sd-notify=container).
+ * The monitor exits with the command's last exit status, or 0 once stopped
+ * on request: what systemd judges a unit by (cloison-generate(1)). */
+int cl_monitor_spawn(struct cl_spec *s, struct cl_state *st, const struct cl_svc_opts *o,
 		     struct cl_err *err);
 
 #endif

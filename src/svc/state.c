@@ -226,6 +226,26 @@ int cl_state_save(struct cl_state *st, struct cl_err *err)
 	return 0;
 }
 
+/* A directory of the state's (notify/, the jail's notify socket): its
+ * entries, then itself. */
+static void remove_subdir(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
 int cl_state_remove(struct cl_state *st, struct cl_err *err)
 {
 	int fd = st->dir_fd >= 0 ? dup(st->dir_fd) : -1;
@@ -239,8 +259,9 @@ int cl_state_remove(struct cl_state *st, struct cl_err *err)
 		return st->dir[0] ? cl_fail(err, errno, "cannot open %s", st->dir) : 0;
 	}
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(st->dir_fd, e->d_name, 0);
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    unlinkat(st->dir_fd, e->d_name, 0) < 0 && errno == EISDIR)
+			remove_subdir(st->dir_fd, e->d_name);
 	closedir(d);
 	if (rmdir(st->dir) < 0 && errno != ENOENT)
 		r = cl_fail(err, errno, "cannot remove %s", st->dir);

@@ -156,3 +156,26 @@ int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, stru
 	}
 	return cl_open_beneath(parent, name, O_PATH, err);
 }
+
+bool cl_path_below(const char *path, const char *dir)
+{
+	bool deeper = false;
+
+	for (;;) {
+		while (*path == '/')
+			path++;
+		while (*dir == '/')
+			dir++;
+		size_t np = strcspn(path, "/"), nd = strcspn(dir, "/");
+		if ((np == 1 && path[0] == '.') || (np == 2 && !memcmp(path, "..", 2)))
+			return false;
+		if (!np)
+			return deeper && !nd;
+		if (!nd)
+			deeper = true;
+		else if (np != nd || memcmp(path, dir, np))
+			return false;
+		path += np;
+		dir += nd;
+	}
+}

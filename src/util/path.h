@@ -39,6 +39,10 @@ void cl_made_free(struct cl_made *m);
 int cl_mkpath_beneath(int rootfd, const char *path, bool file, mode_t mode, struct cl_made *made,
 		      struct cl_err *err);
 
+/* @path lies strictly below @dir, both absolute, compared by components
+ * ("/run//x/" is below "/run/"); a "." or ".." in @path: false. */
+bool cl_path_below(const char *path, const char *dir);
+
 /* "/proc/self/fd/N" for mount(2) and friends. */
 #define CL_FDPATH_MAX 32
 const char *cl_fdpath(int fd, char buf[CL_FDPATH_MAX]);

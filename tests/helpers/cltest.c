@@ -8,13 +8,16 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -351,6 +354,35 @@ static int other_abi(int argc, char **argv)
 	return r < 0;
 }
 
+/* cltest notify LINE...: one sd_notify datagram of the LINEs (newline-
+ * separated) to $NOTIFY_SOCKET ('@': abstract), as libsystemd sends it. */
+static int notify(int argc, char **argv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = getenv("NOTIFY_SOCKET");
+	char msg[4096] = "";
+	size_t k = 0, n = path ? strlen(path) : 0;
+	int fd;
+
+	if (!n || n >= sizeof(sa.sun_path)) {
+		fputs("cltest notify: no usable $NOTIFY_SOCKET\n", stderr);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++)
+		k += (size_t)snprintf(msg + k, sizeof(msg) - k, "%s%s", i > 2 ? "\n" : "", argv[i]);
+	memcpy(sa.sun_path, path, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0) {
+		printf("notify %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 &&
@@ -359,7 +391,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 2) {
-		fputs("usage: cltest chroot-escape|tiocsti|exe-write|syscall|probe|int80|x32|ids "
+		fputs("usage: cltest "
+		      "chroot-escape|tiocsti|exe-write|syscall|probe|int80|x32|ids|notify "
 		      "...\n",
 		      stderr);
 		return 2;
@@ -377,6 +410,8 @@ int main(int argc, char **argv)
 		return probe(argc, argv);
 	if (!strcmp(argv[1], "int80") || !strcmp(argv[1], "x32"))
 		return other_abi(argc, argv);
+	if (!strcmp(argv[1], "notify"))
+		return notify(argc, argv);
 	fprintf(stderr, "cltest: unknown test %s\n", argv[1]);
 	return 2;
 }
