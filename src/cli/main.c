@@ -14,6 +14,7 @@ static const char usage[] =
     "  run [OPTIONS] -- CMD [ARG...]   run CMD in a new jail and wait for it\n"
     "  run -d [--name N] ... -- CMD    start it detached, as a service\n"
     "  ps [-a] [--format json]         the detached jails\n"
+    "  stats [--no-stream] [NAME...]   their CPU, memory, net and I/O, live; the sum\n"
     "  inspect NAME...                 a jail's state, as JSON\n"
     "  logs [-f] [--tail N] NAME       what its command wrote\n"
     "  stop [-t S] NAME...             stop signal, then SIGKILL after S seconds\n"
@@ -38,7 +39,7 @@ static const struct {
     {"logs", cl_cmd_logs},	 {"stop", cl_cmd_stop},	  {"kill", cl_cmd_kill},
     {"rm", cl_cmd_rm},		 {"wait", cl_cmd_wait},	  {"start", cl_cmd_start},
     {"restart", cl_cmd_restart}, {"check", cl_cmd_check}, {"profile", cl_cmd_profile},
-    {"gc", cl_cmd_gc},
+    {"gc", cl_cmd_gc},		 {"stats", cl_cmd_stats},
 };
 
 int main(int argc, char **argv)
