@@ -206,7 +206,7 @@ assert set(j) == {'name', 'mode', 'pid', 'cpu_percent', 'memory', 'memory_limit'
 	start st-tty -- sleep 1000
 	TMUX_SOCK="$TMP/tmux.sock"
 	tmux -S "$TMUX_SOCK" new-session -d -x 150 -y 20 \
-		"'$CLOISON' stats st-tty; echo exit=\$?; stty -a | grep -o -- '-\?icanon' ; sleep 30"
+		"'$CLOISON' stats st-tty; echo exit=\$? \$(stty -a | grep -o -- '-\?icanon'); sleep 30"
 	screen() { tmux -S "$TMUX_SOCK" capture-pane -p; }
 	wait_until 10 eval 'screen | grep -q "^TOTAL (1 jail) "'
 	screen | grep -q "^cloison stats  [0-9:]*  every 1 s  (q quits)"
@@ -215,9 +215,9 @@ assert set(j) == {'name', 'mode', 'pid', 'cpu_percent', 'memory', 'memory_limit'
 	sleep 1.2
 	[ "$(screen | grep -c '^NAME ')" -eq 1 ]
 	tmux -S "$TMUX_SOCK" send-keys q
-	wait_until 10 eval 'screen | grep -q "^exit=0"'
-	# back in canonical mode, the view gone with the alternate screen
-	screen | grep -qx icanon
+	wait_until 10 eval 'screen | grep -q "^exit="'
+	# status 0, back in canonical mode, the view gone with the alternate screen
+	screen | grep -qx "exit=0 icanon"
 	[ "$(screen | grep -c '^NAME ')" -eq 0 ]
 }
 
