@@ -37,7 +37,8 @@ static const char stats_usage[] =
 struct view {
 	bool json, stream, tty; /* tty: redrawn on the terminal */
 	int sigfd;		/* tty: the signals that end or redraw it, -1 */
-	bool keys;		/* tty: stdin is the terminal, in raw mode */
+	bool raw;		/* tty: stdin is the terminal, in raw mode */
+	bool keys;		/* tty: keys are read from it (until it hangs up) */
 	struct termios saved;
 };
 
@@ -47,7 +48,7 @@ static void term_enter(struct view *v)
 {
 	struct termios raw;
 
-	if (v->keys) {
+	if (v->raw) {
 		raw = v->saved;
 		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
 		raw.c_cc[VMIN] = 0;
@@ -63,7 +64,7 @@ static void term_leave(struct view *v)
 {
 	fputs("\033[?25h\033[?1049l", stdout);
 	fflush(stdout);
-	if (v->keys)
+	if (v->raw)
 		tcsetattr(0, TCSANOW, &v->saved);
 }
 
@@ -81,7 +82,7 @@ static int term_setup(struct view *v)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((v->sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
 		return -1;
-	v->keys = isatty(0) && tcgetattr(0, &v->saved) == 0;
+	v->raw = v->keys = isatty(0) && tcgetattr(0, &v->saved) == 0;
 	term_enter(v);
 	return 0;
 }
@@ -116,7 +117,7 @@ static enum wake term_wait(struct view *v, int ms)
 			char c[64];
 			ssize_t n = read(0, c, sizeof(c));
 			if (n <= 0)
-				v->keys = false; /* the terminal went: only signals now */
+				v->keys = false; /* hung up: only signals now */
 			for (ssize_t i = 0; i < n; i++)
 				if (c[i] == 'q' || c[i] == 'Q')
 					return WAKE_QUIT;
