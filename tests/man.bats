@@ -104,6 +104,12 @@ compare_opts() {
 	compare_opts "$output" "$MAN/cloison-generate.1"
 }
 
+@test "man: every option of 'cloison stats --help' is in cloison-stats(1) and vice versa" {
+	run "$CL" stats --help
+	[ "$status" -eq 0 ]
+	compare_opts "$output" "$MAN/cloison-stats.1"
+}
+
 @test "man: every command of 'cloison --help' has its page and is in cloison(1)" {
 	local cmds cmd tags
 	cmds=$(commands)

@@ -30,6 +30,7 @@ stats	$B run --memory 256M --cpus 1.5 --pids 200 --timeout 600 --stats -- sh -c 
 oom	$B run --memory 32M -- sh -c 'x=$(head -c 1000000000 /dev/zero | tr "\0" a)'
 svcrun	$B run -d --name web --init --memory 64M --restart on-failure:5 -- httpd -f -v -p 80
 svcps	$B ps
+svcstats	$B stats --no-stream web
 svclogs	$B logs web
 svcstop	$B stop web && $B rm web
 check	$B check
@@ -136,7 +137,7 @@ teardown() {
 	grep -q '^42' <<<"$output"
 }
 
-@test "tour: a service: run -d prints web; ps lists it up with its limit; logs; stop and rm leave nothing" {
+@test "tour: a service: run -d prints web; ps lists it up with its limit; stats; logs; stop and rm leave nothing" {
 	[ ! -e /run/cloison/jails/web ] || skip "a jail named web exists on this host"
 	SVC=web
 	tour svcrun
@@ -145,6 +146,11 @@ teardown() {
 	tour svcps
 	[ "$status" -eq 0 ]
 	grep -E '^web +container +up .*/ 64\.0MiB' <<<"$output"
+	tour svcstats
+	[ "$status" -eq 0 ]
+	grep -E '^web +[0-9.]+% +[0-9.]+[KM]iB / 64\.0MiB ' <<<"$output"
+	grep -E '^TOTAL \(1 jail\) ' <<<"$output"
+	grep -E '^host: [0-9]+ CPUs?, ' <<<"$output"
 	tour svclogs
 	[ "$status" -eq 0 ]
 	tour svcstop 30

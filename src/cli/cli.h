@@ -7,6 +7,7 @@ int cl_cmd_check(int argc, char **argv);
 int cl_cmd_profile(int argc, char **argv);
 int cl_cmd_gc(int argc, char **argv);
 int cl_cmd_ps(int argc, char **argv);
+int cl_cmd_stats(int argc, char **argv);
 int cl_cmd_inspect(int argc, char **argv);
 int cl_cmd_logs(int argc, char **argv);
 int cl_cmd_wait(int argc, char **argv);

@@ -14,6 +14,7 @@ static const char usage[] =
     "  run [OPTIONS] -- CMD [ARG...]   run CMD in a new jail and wait for it\n"
     "  run -d [--name N] ... -- CMD    start it detached, as a service\n"
     "  ps [-a] [--format json]         the detached jails\n"
+    "  stats [--no-stream] [NAME...]   their CPU, memory, net and I/O, live; the sum\n"
     "  inspect NAME...                 a jail's state, as JSON\n"
     "  logs [-f] [--tail N] NAME       what its command wrote\n"
     "  exec [-it] NAME -- CMD [ARG...] run CMD in a running jail, confined as it is\n"
@@ -41,6 +42,7 @@ static const struct {
     {"rm", cl_cmd_rm},		 {"wait", cl_cmd_wait},	  {"start", cl_cmd_start},
     {"restart", cl_cmd_restart}, {"check", cl_cmd_check}, {"generate", cl_cmd_generate},
     {"profile", cl_cmd_profile}, {"gc", cl_cmd_gc},	  {"exec", cl_cmd_exec},
+    {"stats", cl_cmd_stats},
 };
 
 int main(int argc, char **argv)

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "ns/cgroup_internal.h"
+#include "util/json.h"
 
 void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st)
 {
@@ -102,20 +103,10 @@ void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_st
 			(long long)st->cpu_throttled, (long long)st->cpu_periods);
 }
 
-static json_object *jint(int64_t v)
-{
-	return v < 0 ? NULL : json_object_new_int64(v);
-}
-
-/* Seconds to the microsecond, printed as such (not 0.42883701299999999). */
+/* Seconds to the microsecond. */
 static json_object *jdouble(double v)
 {
-	char buf[32];
-
-	if (v < 0)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%.6f", v);
-	return json_object_new_double_s(v, buf);
+	return cl_json_fixed(v, 6);
 }
 
 int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgroup_stats *st,
@@ -133,18 +124,18 @@ int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgrou
 	json_object_object_add(o, "wall_seconds", jdouble(st->wall_s));
 	json_object_object_add(o, "user_seconds", jdouble(st->user_s));
 	json_object_object_add(o, "system_seconds", jdouble(st->system_s));
-	json_object_object_add(o, "peak_memory_bytes", jint(st->peak_memory));
+	json_object_object_add(o, "peak_memory_bytes", cl_json_int(st->peak_memory));
 	json_object_object_add(o, "peak_memory_sampled",
 			       json_object_new_boolean(st->peak_memory_sampled));
-	json_object_object_add(o, "peak_pids", jint(st->peak_pids));
+	json_object_object_add(o, "peak_pids", cl_json_int(st->peak_pids));
 	json_object_object_add(o, "peak_pids_sampled",
 			       json_object_new_boolean(st->peak_pids_sampled));
-	json_object_object_add(o, "oom_kills", jint(st->oom_kills));
-	json_object_object_add(o, "read_bytes", jint(st->read_bytes));
-	json_object_object_add(o, "written_bytes", jint(st->written_bytes));
-	json_object_object_add(o, "pids_limit_hits", jint(st->pids_limit_hits));
-	json_object_object_add(o, "cpu_periods", jint(st->cpu_periods));
-	json_object_object_add(o, "cpu_throttled_periods", jint(st->cpu_throttled));
+	json_object_object_add(o, "oom_kills", cl_json_int(st->oom_kills));
+	json_object_object_add(o, "read_bytes", cl_json_int(st->read_bytes));
+	json_object_object_add(o, "written_bytes", cl_json_int(st->written_bytes));
+	json_object_object_add(o, "pids_limit_hits", cl_json_int(st->pids_limit_hits));
+	json_object_object_add(o, "cpu_periods", cl_json_int(st->cpu_periods));
+	json_object_object_add(o, "cpu_throttled_periods", cl_json_int(st->cpu_throttled));
 	json_object_object_add(o, "cpu_throttled_seconds", jdouble(st->cpu_throttled_s));
 	if (json_object_to_file_ext(path, o,
 				    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) < 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ns/cgroup.h"
@@ -44,6 +45,18 @@ static int64_t read_value(const char *dir, const char *file, const char *key)
 	return -1;
 }
 
+/* Usage less the inactive file cache (v1's hierarchical total_ key). */
+static int64_t read_mem(const char *dir, bool v2)
+{
+	int64_t use = read_value(dir, v2 ? "memory.current" : "memory.usage_in_bytes", NULL);
+	int64_t cache =
+	    read_value(dir, "memory.stat", v2 ? "inactive_file" : "total_inactive_file");
+
+	if (use >= 0 && cache > 0)
+		use = cache < use ? use - cache : 0;
+	return use;
+}
+
 /* v1 blkio.throttle.io_service_bytes ("MAJ:MIN Read N") or v2 io.stat
  * ("MAJ:MIN rbytes=N wbytes=N ..."), summed over the devices. */
 static void read_io(const char *dir, bool v2, struct cl_usage *u)
@@ -75,7 +88,15 @@ void cl_usage_read(const struct cl_state *st, struct cl_usage *u)
 {
 	json_object *dirs;
 
-	*u = (struct cl_usage){-1, -1, -1, -1, -1, -1, -1};
+	*u = (struct cl_usage){.cpu_ns = -1,
+			       .mem = -1,
+			       .mem_limit = -1,
+			       .pids = -1,
+			       .pids_limit = -1,
+			       .blk_read = -1,
+			       .blk_write = -1,
+			       .net_rx = -1,
+			       .net_tx = -1};
 	if (!st->j || !json_object_object_get_ex(st->j, "cgroups", &dirs))
 		return;
 	for (size_t i = 0; i < json_object_array_length(dirs); i++) {
@@ -93,7 +114,7 @@ void cl_usage_read(const struct cl_state *st, struct cl_usage *u)
 			if (us >= 0)
 				u->cpu_ns = us * 1000;
 			if (ctrls & (1u << CL_CG_MEMORY)) {
-				u->mem = read_value(path, "memory.current", NULL);
+				u->mem = read_mem(path, true);
 				u->mem_limit = read_value(path, "memory.max", NULL);
 			}
 			if (ctrls & (1u << CL_CG_PIDS)) {
@@ -107,7 +128,7 @@ void cl_usage_read(const struct cl_state *st, struct cl_usage *u)
 		if (ctrls & (1u << CL_CG_CPUACCT))
 			u->cpu_ns = read_value(path, "cpuacct.usage", NULL);
 		if (ctrls & (1u << CL_CG_MEMORY)) {
-			u->mem = read_value(path, "memory.usage_in_bytes", NULL);
+			u->mem = read_mem(path, false);
 			u->mem_limit = read_value(path, "memory.limit_in_bytes", NULL);
 			/* v1 says "no limit" with a page-rounded LONG_MAX */
 			if (u->mem_limit >= (1LL << 60))
@@ -120,6 +141,54 @@ void cl_usage_read(const struct cl_state *st, struct cl_usage *u)
 		if (ctrls & (1u << CL_CG_IO))
 			read_io(path, false, u);
 	}
+}
+
+static bool same_netns(pid_t a, pid_t b)
+{
+	char pa[64], pb[64];
+	struct stat sa, sb;
+
+	snprintf(pa, sizeof(pa), "/proc/%d/ns/net", (int)a);
+	snprintf(pb, sizeof(pb), "/proc/%d/ns/net", (int)b);
+	return stat(pa, &sa) == 0 && stat(pb, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+void cl_usage_read_net(const struct cl_state *st, struct cl_usage *u)
+{
+	pid_t pid = (pid_t)cl_state_int(st, "pid");
+	pid_t monitor = (pid_t)cl_state_int(st, "monitor_pid");
+	char path[64], buf[16384];
+	int64_t rx = 0, tx = 0;
+
+	/* a namespace shared with the monitor is its creator's: the host's
+	 * counters, not the jail's */
+	if (pid <= 0 || strcmp(cl_state_str(st, "mode"), "container") ||
+	    !cl_pid_alive(pid, (unsigned long long)cl_state_int(st, "pid_start")) ||
+	    same_netns(pid, monitor))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/net", (int)pid);
+	if (read_small(path, "dev", buf, sizeof(buf)) < 0)
+		return;
+	/* two header lines, then "  NAME: rx_bytes 7 more, tx_bytes 7 more" */
+	char *line = strchr(buf, '\n');
+	line = line ? strchr(line + 1, '\n') : NULL;
+	for (; line && *++line; line = strchr(line, '\n')) {
+		char *colon = strchr(line, ':');
+		unsigned long long v[9];
+		if (!colon)
+			break;
+		char *name = line + strspn(line, " ");
+		if (colon - name == 2 && !strncmp(name, "lo", 2))
+			continue;
+		if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) == 9) {
+			rx += (int64_t)v[0];
+			tx += (int64_t)v[8];
+		}
+	}
+	u->net_rx = rx;
+	u->net_tx = tx;
 }
 
 const char *cl_usage_size(int64_t b, char buf[16])
