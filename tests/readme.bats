@@ -31,6 +31,7 @@ oom	$B run --memory 32M -- sh -c 'x=$(head -c 1000000000 /dev/zero | tr "\0" a)'
 svcrun	$B run -d --name web --init --memory 64M --restart on-failure:5 -- httpd -f -v -p 80
 svcps	$B ps
 svcstats	$B stats --no-stream web
+svcexec	$B exec web -- ps
 svclogs	$B logs web
 svcstop	$B stop web && $B rm web
 check	$B check
@@ -151,6 +152,11 @@ teardown() {
 	grep -E '^web +[0-9.]+% +[0-9.]+[KM]iB / 64\.0MiB ' <<<"$output"
 	grep -E '^TOTAL \(1 jail\) ' <<<"$output"
 	grep -E '^host: [0-9]+ CPUs?, ' <<<"$output"
+	tour svcexec
+	[ "$status" -eq 0 ]
+	grep -E '^ +1 root .*cloison-init 2$' <<<"$output"
+	grep -E '^ +2 root +httpd -f -v -p 80$' <<<"$output"
+	grep -E '^ +3 root +ps$' <<<"$output"
 	tour svclogs
 	[ "$status" -eq 0 ]
 	tour svcstop 30
