@@ -60,14 +60,14 @@ field() { "$CLOISON" inspect "$1" | python3 -c "import json,sys; print(json.load
 # said TEXT: a datagram exactly "PID TEXT" was received (any sender: PID .*)
 said() { grep -qxE -- "$1" "$OUT"; }
 
-@test "sd_notify: READY=1 and MAINPID=the monitor, from the monitor, before run -d returns; STOPPING=1 on stop" {
+@test "sd_notify: READY=1 and MAINPID=the monitor, from run -d (the main process until then) before it returns; STOPPING=1 on stop" {
 	listen "$BATS_TEST_TMPDIR/notify.sock"
 	NOTIFY_SOCKET="$BATS_TEST_TMPDIR/notify.sock" sd --name sd-ready --stop-timeout 1 -- sleep 1000
 	returned=$EPOCHREALTIME
 	[ "$status" -eq 0 ]
 	mon=$(field sd-ready monitor_pid)
 	[ "$mon" -gt 0 ]
-	wait_until 2 said "$mon READY=1\|MAINPID=$mon"
+	wait_until 2 said "[0-9]+ MAINPID=$mon\|READY=1"
 	# sent before the CLI (systemd's main process until then) returned
 	sent=$(awk '/READY/ { print $1 }' "$OUT.time")
 	python3 -c 'import sys; assert float(sys.argv[1]) < float(sys.argv[2]), sys.argv' "$sent" "$returned"
@@ -83,7 +83,7 @@ said() { grep -qxE -- "$1" "$OUT"; }
 	NOTIFY_SOCKET="$sock" sd --name sd-abstract -- sleep 1000
 	[ "$status" -eq 0 ]
 	mon=$(field sd-abstract monitor_pid)
-	wait_until 2 said "$mon READY=1\|MAINPID=$mon"
+	wait_until 2 said "[0-9]+ MAINPID=$mon\|READY=1"
 	run -127 env NOTIFY_SOCKET="$sock" "$CLOISON" run -d --rootfs "$ROOTFS" --name sd-noexec -- /no/such/command 3>&-
 	sleep 0.5
 	[ "$(grep -c READY "$OUT")" = 1 ]
@@ -100,7 +100,7 @@ said() { grep -qxE -- "$1" "$OUT"; }
 	[ "$status" -eq 0 ]
 	mon=$(field sd-ctr monitor_pid)
 	# at once: the monitor is the main process, not ready yet
-	wait_until 2 said "$mon MAINPID=$mon"
+	wait_until 2 said "[0-9]+ MAINPID=$mon"
 	wait_until 5 grep -q 'socket /run/notify/notify.sock' "$JAILS/sd-ctr/log"
 	sleep 1
 	run ! grep READY "$OUT"
@@ -199,7 +199,7 @@ unit_line() { sed -n "s/^$2=//p" "$BATS_TEST_TMPDIR/cloison-$1.service"; }
 	[ "$status" -eq 0 ]
 	[ -z "$output" ] || { echo "$output"; false; }
 	[ "$(unit_line sd-gen Type)" = notify ]
-	[ "$(unit_line sd-gen NotifyAccess)" = all ]
+	[ "$(unit_line sd-gen NotifyAccess)" = main ]
 	[ "$(unit_line sd-gen ExecStartPre)" = "-$CLOISON rm -f sd-gen" ]
 	[ "$(unit_line sd-gen ExecStop)" = "-$CLOISON stop sd-gen" ]
 	[ "$(unit_line sd-gen ExecStopPost)" = "-$CLOISON rm -f sd-gen" ]
@@ -234,7 +234,7 @@ assert "-e" in args and "MSG=50% of $HOME \"q\" \\x ${X}" in args and ";" in arg
 	cmd ExecStart && "${w[@]}" 3>&-
 	mon=$(field sd-again monitor_pid)
 	[ "$mon" != "$old" ]
-	wait_until 2 said "$mon READY=1\|MAINPID=$mon"
+	wait_until 2 said "[0-9]+ MAINPID=$mon\|READY=1"
 	wait_until 5 grep -q 'a  b 50%\$' "$JAILS/sd-again/log"
 	cmd ExecStop && "${w[@]}" 3>&-
 	wait_until 5 said "$mon STOPPING=1"

@@ -166,7 +166,7 @@ static int write_unit(FILE *f, const struct cl_state *st, json_object *args,
 		fputs("Wants=network-online.target\nAfter=network-online.target\n", f);
 	/* the monitor is the main process: it says when the jail is ready
 	 * (--sd-notify) and ends with the jail's exit status, 0 once stopped */
-	fputs("\n[Service]\nType=notify\nNotifyAccess=all\nWorkingDirectory=", f);
+	fputs("\n[Service]\nType=notify\nNotifyAccess=main\nWorkingDirectory=", f);
 	for (const char *p = cwd; *p; p++) /* taken as it is, but for specifiers */
 		*p == '%' ? fputs("%%", f) : fputc(*p, f);
 	fputc('\n', f);

@@ -128,14 +128,19 @@ int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, 
 	if (!s->res.name && !(s->res.name = strndup(id, 12)))
 		return cl_fail(err, ENOMEM, "out of memory");
 	s->res.accounting = true; /* for ps and stats */
-	if (cl_state_check_name(s->res.name, err) < 0 || cl_spec_validate(s, err) < 0)
-		return -1;
 	if (!getcwd(cwd, sizeof(cwd)))
 		return cl_fail(err, errno, "cannot read the current directory");
-	if (absolute_paths(s, cwd, err) < 0 || cl_state_create(&st, s->res.name, err) < 0)
+	if (cl_state_check_name(s->res.name, err) < 0 || absolute_paths(s, cwd, err) < 0)
+		return -1;
+	/* the spec as given (validation adds what depends on the user: HOME,
+	 * the rootless maps): start and exec validate it again, exec with its
+	 * own -u and -e */
+	_cleanup_free_ char *text = spec_text(s);
+	if (!text)
+		return cl_fail(err, ENOMEM, "out of memory");
+	if (cl_spec_validate(s, err) < 0 || cl_state_create(&st, s->res.name, err) < 0)
 		return -1;
 
-	_cleanup_free_ char *text = spec_text(s);
 	json_object *a = json_object_new_array();
 	for (int i = 0; i < nargs; i++)
 		json_object_array_add(a, json_object_new_string(args[i]));
@@ -163,7 +168,7 @@ int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, 
 	json_object_object_add(st.j, "ports", ports);
 	cl_state_set_int(&st, "restarts", 0);
 	store_opts(&st, &ro->svc);
-	int r = cl_monitor_spawn(s, &st, &ro->svc, err);
+	int r = cl_monitor_spawn(s, &st, &ro->svc, true, err);
 	if (r == 0)
 		printf("%s\n", st.name);
 	else
@@ -253,8 +258,12 @@ static void clean_lost(const struct cl_state *st)
 	struct cl_ipam ipam;
 	struct cl_err ignored;
 
-	if (pid > 0 && cl_pid_alive(pid, (unsigned long long)cl_state_int(st, "pid_start")))
-		kill(pid, SIGKILL);
+	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	/* the pidfd first: a pid checked, then recycled, is not killed */
+	if (fd >= 0 && cl_pid_alive(pid, (unsigned long long)cl_state_int(st, "pid_start")))
+		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+	if (fd >= 0)
+		close(fd);
 	if (cl_ipam_open(&ipam, &ignored) == 0) {
 		cl_ipam_reconcile(&ipam, NULL, NULL);
 		cl_ipam_close(&ipam, &ignored);
@@ -790,8 +799,13 @@ int cl_cmd_rm(int argc, char **argv)
 				r = cl_fail(&err, 0,
 					    "jail %s is %s: stop it first, or rm -f to kill it",
 					    st.name, status_now);
-			else if ((r = stop_jail(&st, 0, &err)) == 0)
-				r = cl_state_lock(&st, &err);
+			else if ((r = stop_jail(&st, 0, &err)) == 0 &&
+				 (r = cl_state_lock(&st, &err)) == 0 &&
+				 (r = cl_state_reload(&st, &err)) == 0 &&
+				 cl_status_live(cl_state_status(&st)))
+				/* a start came in between: not ours to remove */
+				r = cl_fail(&err, 0, "jail %s was started again meanwhile",
+					    st.name);
 		}
 		if (r == 0 && lost)
 			clean_lost(&st);
@@ -811,32 +825,30 @@ int cl_cmd_rm(int argc, char **argv)
 int cl_svc_load_spec(const struct cl_state *st, struct cl_spec *spec, struct cl_run_opts *ro,
 		     struct cl_err *err)
 {
-	json_object *a;
-	int r = -1;
+	const char *text = cl_state_str(st, "spec");
+	char where[PATH_MAX + 32];
+	json_object *cmd;
+	size_t n;
 
-	if (!json_object_object_get_ex(st->j, "args", &a) ||
-	    !json_object_is_type(a, json_type_array))
-		return cl_fail(err, 0, "jail %s: %s/state.json has no args to make it again",
+	/* the spec as validated when the jail was made, never the files and
+	 * the directory it was read from: those may have changed since, and
+	 * a profile may lie where the jail itself can write */
+	if (!*text || !json_object_object_get_ex(st->j, "command", &cmd) ||
+	    !json_object_is_type(cmd, json_type_array) || !(n = json_object_array_length(cmd)))
+		return cl_fail(err, 0,
+			       "jail %s: %s/state.json has no spec and command to make it again",
 			       st->name, st->dir);
-	int n = (int)json_object_array_length(a);
-	char **argv = calloc((size_t)n + 2, sizeof(*argv));
-	if (!argv)
+	snprintf(where, sizeof(where), "%s/state.json (spec)", st->dir);
+	if (cl_profile_apply_text(spec, where, text, strlen(text), CL_PROFILE_NO_INCLUDE, err) < 0)
+		return -1;
+	if (!(spec->argv = calloc(n + 1, sizeof(char *))))
 		return cl_fail(err, ENOMEM, "out of memory");
-	argv[0] = "run";
-	for (int i = 0; i < n; i++)
-		argv[i + 1] = (char *)json_object_get_string(json_object_array_get_idx(a, i));
-	if (chdir(cl_state_str(st, "cwd")) < 0) {
-		r = cl_fail(err, errno, "jail %s: cannot change to %s, where it was made", st->name,
-			    cl_state_str(st, "cwd"));
-	} else if (cl_run_parse(spec, ro, n + 1, argv, err) == 0) {
-		free(spec->rootfs);
-		spec->rootfs = strdup(cl_state_str(st, "rootfs"));
-		load_opts(st, &ro->svc);
-		r = spec->rootfs ? absolute_paths(spec, cl_state_str(st, "cwd"), err)
-				 : cl_fail(err, ENOMEM, "out of memory");
-	}
-	free(argv);
-	return r;
+	for (size_t i = 0; i < n; i++)
+		if (!(spec->argv[i] =
+			  strdup(json_object_get_string(json_object_array_get_idx(cmd, i)))))
+			return cl_fail(err, ENOMEM, "out of memory");
+	load_opts(st, &ro->svc);
+	return 0;
 }
 
 /* Makes the jail of @st (locked, not live) again from what it was made
@@ -852,7 +864,8 @@ static int start_again(struct cl_state *st, struct cl_err *err)
 		cl_state_set_int(st, "restarts", 0);
 		json_object_object_del(st->j, "exit_code");
 		json_object_object_del(st->j, "finished");
-		r = cl_monitor_spawn(&spec, st, &ro.svc, err);
+		spec.res.accounting = true; /* for ps and stats, as run -d */
+		r = cl_monitor_spawn(&spec, st, &ro.svc, false, err);
 	}
 	cl_spec_free(&spec);
 	return r;
@@ -906,8 +919,10 @@ int cl_cmd_restart(int argc, char **argv)
 		struct cl_err err = {0};
 		r = cl_state_open(&st, argv[i], true, &err);
 		if (r == 0 && cl_status_live(cl_state_status(&st)) &&
-		    (r = stop_jail(&st, t, &err)) == 0 && (r = cl_state_lock(&st, &err)) == 0)
-			r = cl_state_reload(&st, &err);
+		    (r = stop_jail(&st, t, &err)) == 0 && (r = cl_state_lock(&st, &err)) == 0 &&
+		    (r = cl_state_reload(&st, &err)) == 0 && cl_status_live(cl_state_status(&st)))
+			/* another start came in between: it runs, ours is not needed */
+			r = cl_fail(&err, 0, "jail %s was started again meanwhile", st.name);
 		if (r == 0 && !strcmp(cl_state_status(&st), "lost"))
 			r = not_live(&st, "restart", &err);
 		if (r == 0)

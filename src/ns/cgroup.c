@@ -791,7 +791,10 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 	bool must = cl_resources_limited(s) || cl_cg_force_v1_devices(),
 	     devices = cl_resources_devices_required(s);
 
+	bool reap = cg->reap_guard;
+
 	memset(cg, 0, sizeof(*cg));
+	cg->reap_guard = reap;
 	cg->spec = s;
 	cg->v2_fd = cg->guard_fd = cg->v2_dir = -1;
 	for (size_t i = 0; i < sizeof(cg->dir) / sizeof(cg->dir[0]); i++)

@@ -69,7 +69,11 @@ struct cl_cgroup {
 	int v2_fd;		  /* the unified-tree directory, for clone3's CLONE_INTO_CGROUP */
 	pid_t guard_pid;	  /* the guardian (ns/cgroup_guard.c), 0 if none */
 	int guard_fd;
-	struct cl_cgroup *guard_cg;   /* the guardian's copy, in the memory it shares */
+	struct cl_cgroup *guard_cg; /* the guardian's copy, in the memory it shares */
+	bool reap_guard;	    /* a long-lived owner (a monitor): reap the guardian and
+				       free its memory once it is done, not at our exit */
+	void *guard_map;
+	size_t guard_map_size;
 	bool sample_pids, sample_mem; /* peaks the kernel does not keep: sampled */
 	uint64_t peak_pids, peak_mem;
 	struct timespec started;

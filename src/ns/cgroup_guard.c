@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ns/cgroup_internal.h"
@@ -197,6 +198,8 @@ int cl_cg_guard_start(struct cl_cgroup *cg, int min_fd, struct cl_err *err)
 	cg->guard_pid = pid;
 	cg->guard_fd = p[1];
 	cg->guard_cg = &g->cg;
+	cg->guard_map = map;
+	cg->guard_map_size = size;
 	return 0;
 toolong:
 	munmap(map, size);
@@ -225,6 +228,15 @@ void cl_cg_guard_stop(struct cl_cgroup *cg, bool clean)
 		close(cg->guard_fd);
 		cg->guard_fd = -1;
 	}
+	/* a monitor lives on: the guardian, told it is done, exits at once;
+	 * reaped, its stack and copy are ours to free (left mapped while it
+	 * still has work: it runs on them, and is reaped later) */
+	if (cg->reap_guard && clean) {
+		while (waitpid(cg->guard_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		munmap(cg->guard_map, cg->guard_map_size);
+	}
+	cg->guard_map = NULL;
 	cg->guard_pid = 0;
 	cg->guard_cg = NULL;
 }

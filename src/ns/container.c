@@ -253,6 +253,7 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 				   .learn = {.fd = -1},
 				   .trees = {.rootfs = -1},
 				   .ids = {.fd = -1}};
+	c->cg.reap_guard = hooks != NULL; /* a monitor: runs after runs */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cl_fail(err, errno, "cannot create the sync socket");
 	c->sync_fd = cl_fd_above(sv[0], min_fd);

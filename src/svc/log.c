@@ -336,6 +336,13 @@ int cl_log_print(int dir_fd, const struct cl_log_query *q, struct cl_err *err)
 			pend -= used;
 			continue;
 		}
+		/* emptied in place (--log-max-files 1): from its start again */
+		struct stat cur;
+		off_t at = lseek(fd, 0, SEEK_CUR);
+		if (fstat(fd, &cur) == 0 && at > cur.st_size) {
+			lseek(fd, 0, SEEK_SET);
+			continue;
+		}
 		/* rotated: go on in the new file once the old one is drained */
 		if (fstatat(dir_fd, "log", &now, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    now.st_ino != st.st_ino) {

@@ -78,6 +78,8 @@ struct monitor {
 	int notify_fd;		 /* --sd-notify=container: the jail's readiness socket, -1 */
 	char notify_socket[108]; /* $NOTIFY_SOCKET: systemd's, "" when none */
 	bool stop;		 /* stopped by request: no restart */
+	bool fresh; /* run -d: a first run that fails leaves nothing, not even the name */
+	bool ran;   /* this attempt's command was exec'd */
 	unsigned stop_timeout;
 	pid_t pid;		/* the jail's process while it runs */
 	struct cl_container *c; /* container mode, while it runs */
@@ -125,6 +127,7 @@ static void commit(struct monitor *m)
 static void started(struct monitor *m, pid_t pid)
 {
 	m->pid = pid;
+	m->ran = true;
 	clock_gettime(CLOCK_MONOTONIC, &m->run_start);
 	if (begin(m)) {
 		cl_state_set_str(m->st, "status", "running");
@@ -154,25 +157,27 @@ static void started(struct monitor *m, pid_t pid)
 	}
 	/* idle from here on: what the set-up touched goes back */
 	cl_trim_memory();
+	/* the CLI tells systemd (MAINPID: us; READY=1 unless the jail says
+	 * it), as the unit's main process until it exits: NotifyAccess=main */
 	if (m->report_fd >= 0) {
-		/* before the CLI systemd started exits: its main process is us
-		 * from then on (ready now, or once the jail says so) */
-		char msg[64];
-		snprintf(msg, sizeof(msg), "%sMAINPID=%d",
-			 m->o.sd_notify_container ? "" : "READY=1\n", (int)getpid());
-		sd_notify(m, msg);
 		struct report r = {.ok = 1, .pid = pid};
 		report(m, &r);
 	}
 }
 
-static void drain(struct monitor *m, int i)
+/* One read: a jail that keeps its pipe full must not keep the monitor from
+ * its signals and timers (stop, SIGCHLD).  @all: until empty (the jail is
+ * gone, what it wrote is finite). */
+static void drain(struct monitor *m, int i, bool all)
 {
 	char buf[65536];
 	ssize_t n;
 
-	while ((n = read(m->out[i], buf, sizeof(buf))) > 0)
+	while ((n = read(m->out[i], buf, sizeof(buf))) > 0) {
 		cl_log_write(&m->log, i, buf, (size_t)n);
+		if (!all)
+			break;
+	}
 }
 
 /* What the jail says of its readiness (--sd-notify=container): passed on
@@ -184,7 +189,10 @@ static void relay_notify(struct monitor *m)
 	char buf[4096], out[4096 + 32];
 	ssize_t n;
 
-	while ((n = recv(m->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) >= 0) {
+	/* a few datagrams a round, for the same reason as drain() */
+	for (int round = 0;
+	     round < 16 && (n = recv(m->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) >= 0;
+	     round++) {
 		buf[n] = '\0';
 		size_t k = cl_notify_filter(buf, out, sizeof(out) - 32);
 		if (k) {
@@ -219,9 +227,11 @@ static bool own_signal(struct monitor *m, const struct signalfd_siginfo *si)
 	if (sig == SIGTERM || sig == SIGINT) {
 		ask_stop(m, m->o.stop_timeout);
 	} else if (sig == CL_SIG_STOP) {
-		ask_stop(m, (unsigned)si->ssi_int);
+		/* the grace period rides with a queued signal (cloison stop); a
+		 * plain kill -RTMIN is a stop with the jail's own */
+		ask_stop(m, si->ssi_code == SI_QUEUE ? (unsigned)si->ssi_int : m->o.stop_timeout);
 	} else if (sig == CL_SIG_KILL) {
-		if (m->pid > 0 && si->ssi_int > 0 && si->ssi_int < 65)
+		if (si->ssi_code == SI_QUEUE && m->pid > 0 && si->ssi_int > 0 && si->ssi_int < 65)
 			kill(m->pid, si->ssi_int);
 	} else if (sig == SIGHUP) {
 		/* no terminal to lose: a reload request for the command */
@@ -251,7 +261,7 @@ static void hook_fd(void *data, struct cl_container *c, int i)
 	struct monitor *m = data;
 
 	if (i < 2)
-		drain(m, i);
+		drain(m, i, c->pid == 0); /* after the command: all that is left */
 	else
 		relay_notify(m);
 }
@@ -333,8 +343,12 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cl_fail(err, errno, "cannot create a pipe");
 	pid = fork();
-	if (pid < 0)
-		return cl_fail(err, errno, "cannot fork the micro-VM's monitor");
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return cl_fail(err, e, "cannot fork the micro-VM's monitor");
+	}
 	if (pid == 0) {
 		sigset_t none;
 		int st = CL_EXIT_FAILURE;
@@ -345,6 +359,9 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 		/* the VMM says when its guest started: the boot is the start */
 		r.ok = 1;
 		(void)!write(p[1], &r, sizeof(r));
+		/* none of the monitor's files (its log, the state directory, the
+		 * report pipe) for a VMM a guest may take over: stdio only */
+		syscall(SYS_close_range, 3, ~0U, 0);
 		if (cl_vm_launch(m->s, &st, &r.err) < 0) {
 			cl_err_print(&r.err);
 			_exit(r.err.exit_code ? r.err.exit_code : CL_EXIT_FAILURE);
@@ -361,34 +378,54 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 	started(m, pid);
 	record_vmm_cgroups(m, pid);
 
-	int kill_at = -1; /* ms left of a stop's grace period, -1 none */
+	struct timespec kill_at = {0}; /* the end of a stop's grace period, 0 none */
+	bool armed = false;
 	for (;;) {
 		struct pollfd pf[3] = {
 		    {m->sigfd, POLLIN, 0}, {m->out[0], POLLIN, 0}, {m->out[1], POLLIN, 0}};
 		unsigned before = m->stop_timeout;
-		int n = poll(pf, 3, kill_at >= 0 ? 100 : -1);
-		if (n < 0 && errno != EINTR)
-			break;
-		if (kill_at >= 0 && (kill_at -= 100) < 0)
+		struct timespec now;
+		int wait = -1;
+		if (armed) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long left = (kill_at.tv_sec - now.tv_sec) * 1000 +
+				    (kill_at.tv_nsec - now.tv_nsec) / 1000000;
+			if (left <= 0) {
+				kill(pid, SIGKILL);
+				armed = false;
+			} else {
+				wait = (int)left;
+			}
+		}
+		int n = poll(pf, 3, wait);
+		if (n < 0 && errno != EINTR) {
+			/* never leave the VMM unreaped */
 			kill(pid, SIGKILL);
+			while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
 		for (int i = 0; i < 2; i++)
 			if (pf[1 + i].revents)
-				drain(m, i);
+				drain(m, i, false);
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (own_signal(m, &si)) {
-				if (m->stop && kill_at < 0 && (m->stop_timeout || before))
-					kill_at = (int)m->stop_timeout * 1000;
+				if (m->stop && !armed && (m->stop_timeout || before)) {
+					clock_gettime(CLOCK_MONOTONIC, &kill_at);
+					kill_at.tv_sec += m->stop_timeout;
+					armed = true;
+				}
 				continue;
 			}
 			if (si.ssi_signo == SIGCHLD && waitpid(pid, &ws, WNOHANG) == pid)
 				break;
 		}
 	}
-	drain(m, 0);
-	drain(m, 1);
+	drain(m, 0, true);
+	drain(m, 1, true);
 	m->pid = 0;
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	return 0;
@@ -429,6 +466,30 @@ static bool wants_restart(const struct monitor *m, int status, unsigned restarts
 	}
 }
 
+/* The first run failed before its command was exec'd: the CLI says why.
+ * A jail made by run -d leaves nothing, not even its name; one started
+ * again keeps its record and log, with the failure in them. */
+__attribute__((noreturn)) static void fail_first(struct monitor *m, struct cl_err *err, int status)
+{
+	struct report rep = {.ok = 0, .err = *err};
+	struct cl_err ignored;
+
+	if (m->fresh) {
+		cl_state_remove(m->st, &ignored);
+	} else if (begin(m)) {
+		cl_state_set_str(m->st, "status", "exited");
+		cl_state_set_int(m->st, "exit_code", status);
+		cl_state_set_int(m->st, "finished", cl_now_ns());
+		cl_state_set_int(m->st, "pid", 0);
+		cl_state_set_str(m->st, "error", err->msg);
+		commit(m);
+	}
+	if (m->log.fd >= 0)
+		cl_log_close(&m->log);
+	report(m, &rep);
+	_exit(CL_EXIT_FAILURE);
+}
+
 __attribute__((noreturn)) static void monitor_main(struct monitor *m)
 {
 	unsigned restarts = 0;
@@ -448,23 +509,23 @@ __attribute__((noreturn)) static void monitor_main(struct monitor *m)
 		int status = CL_EXIT_FAILURE, r;
 
 		err = (struct cl_err){0};
+		m->ran = false;
 		r = m->s->backend == CL_BACKEND_VM ? run_vm(m, &status, &err)
 						   : run_container(m, &status, &err);
 		cl_log_flush(&m->log);
+		/* the cgroup guardians that ended meanwhile (not the jail: reaped) */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 		if (r < 0) {
-			if (m->report_fd >= 0) {
-				/* the first run failed: nothing is left, not even the name */
-				struct report rep = {.ok = 0, .err = err};
-				cl_state_remove(m->st, &err);
-				report(m, &rep);
-				_exit(CL_EXIT_FAILURE);
-			}
 			cl_log_note(&m->log, "cloison: %s", err.msg);
 			status = err.exit_code ? err.exit_code : CL_EXIT_FAILURE;
+			if (m->report_fd >= 0)
+				fail_first(m, &err, status);
 		}
+		/* back to the shortest back-off only after a run that lasted */
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - m->run_start.tv_sec >= BACKOFF_RESET_S)
+		if (m->ran && now.tv_sec - m->run_start.tv_sec >= BACKOFF_RESET_S)
 			backoff = BACKOFF_FIRST_MS;
 		last = status;
 		bool again = wants_restart(m, status, restarts);
@@ -527,10 +588,11 @@ __attribute__((noreturn)) static void monitor_child(struct monitor *m, int repor
 	/* hold no directory of the caller's busy (an unmount would fail) */
 	if (chdir("/") < 0)
 		_exit(CL_EXIT_FAILURE);
-	signal(SIGPIPE, SIG_IGN);
+	/* its signals were blocked before the fork (a stop that comes at once
+	 * waits for the signalfd); SIGPIPE blocked too, not ignored: an
+	 * ignored disposition would be the jail's after execve */
 	monitor_signals(&set);
 	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, NULL);
 	snprintf(m->notify_socket, sizeof(m->notify_socket), "%s", ns ? ns : "");
 	/* the CLI's lock is the CLI's: ours is taken when we write */
 	m->st->lock_fd = -1;
@@ -559,14 +621,14 @@ __attribute__((noreturn)) static void monitor_child(struct monitor *m, int repor
 	fcntl(m->out[1], F_SETFL, O_NONBLOCK);
 	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	m->notify_fd = -1;
+	m->log.fd = -1;
 	if (m->sigfd < 0 ||
 	    cl_log_open(&m->log, m->st->dir_fd, m->o.log_max_size, m->o.log_max_files, &err) < 0 ||
 	    (m->o.sd_notify_container &&
 	     (m->notify_fd = cl_notify_open(m->s, m->st->dir_fd, m->st->dir, &err)) < 0)) {
-		struct report rep = {.ok = 0, .err = err};
-		cl_state_remove(m->st, &err);
-		report(m, &rep);
-		_exit(CL_EXIT_FAILURE);
+		if (m->sigfd < 0)
+			cl_fail(&err, errno, "cannot create the monitor's signalfd");
+		fail_first(m, &err, CL_EXIT_FAILURE);
 	}
 	char title[96];
 	snprintf(title, sizeof(title), "cloison-monitor %s", m->st->name);
@@ -575,9 +637,11 @@ __attribute__((noreturn)) static void monitor_child(struct monitor *m, int repor
 }
 
 int cl_monitor_spawn(struct cl_spec *s, struct cl_state *st, const struct cl_svc_opts *o,
-		     struct cl_err *err)
+		     bool fresh, struct cl_err *err)
 {
-	struct monitor m = {.s = s, .st = st, .o = *o, .report_fd = -1, .notify_fd = -1};
+	struct monitor m = {
+	    .s = s, .st = st, .o = *o, .report_fd = -1, .notify_fd = -1, .fresh = fresh};
+	sigset_t set, old;
 	struct report r = {0};
 	int p[2], ws;
 	pid_t pid;
@@ -587,16 +651,23 @@ int cl_monitor_spawn(struct cl_spec *s, struct cl_state *st, const struct cl_svc
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cl_fail(err, errno, "cannot create a pipe");
 	fflush(NULL);
+	monitor_signals(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = fork();
 	if (pid < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(p[0]);
 		close(p[1]);
-		return cl_fail(err, errno, "cannot fork the monitor");
+		return cl_fail(err, e, "cannot fork the monitor");
 	}
 	if (pid == 0) {
 		close(p[0]);
 		monitor_child(&m, p[1]);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);
 	cl_state_set_str(st, "status", "created");
 	cl_state_set_int(st, "monitor_pid", pid);
@@ -615,8 +686,19 @@ int cl_monitor_spawn(struct cl_spec *s, struct cl_state *st, const struct cl_svc
 	while ((n = read(p[0], &r, sizeof(r))) < 0 && errno == EINTR)
 		;
 	close(p[0]);
-	if (n == sizeof(r) && r.ok)
+	if (n == sizeof(r) && r.ok) {
+		/* under systemd (Type=notify, NotifyAccess=main), as the unit's
+		 * main process while we are: the monitor is it from now on */
+		const char *ns = getenv("NOTIFY_SOCKET");
+		if (ns && *ns) {
+			char msg[64];
+			snprintf(msg, sizeof(msg), "MAINPID=%d%s", (int)pid,
+				 o->sd_notify_container ? "" : "\nREADY=1");
+			if (cl_sd_notify(ns, msg) < 0)
+				cl_warn("cannot notify %s: %s", ns, strerror(errno));
+		}
 		return 0;
+	}
 	if (n == sizeof(r)) {
 		*err = r.err;
 	} else {

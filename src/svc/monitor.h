@@ -57,6 +57,6 @@ const char *cl_svc_restart_name(enum cl_restart r);
  * The monitor exits with the command's last exit status, or 0 once stopped
  * on request: what systemd judges a unit by (cloison-generate(1)). */
 int cl_monitor_spawn(struct cl_spec *s, struct cl_state *st, const struct cl_svc_opts *o,
-		     struct cl_err *err);
+		     bool fresh, struct cl_err *err);
 
 #endif
