@@ -31,6 +31,7 @@ teardown() {
 svc() { run "$CLOISON" run -d --rootfs "$ROOTFS" "$@" 3>&-; }
 # field NAME KEY: a value of the jail's state (inspect)
 field() { "$CLOISON" inspect "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0].get('$2'))"; }
+restarts_at_least() { [ "$(field "$1" restarts)" -ge "$2" ]; }
 restarts_are() { [ "$(field "$1" restarts)" = "$2" ]; }
 status_is() { [ "$(field "$1" status)" = "$2" ]; }
 # cgroups NAME: the jail's cgroup directories
@@ -405,4 +406,53 @@ PY
 	[ "$(cat "$slot")" = "$(field sv-uns monitor_pid)" ]
 	"$CLOISON" stop -t 0 sv-uns
 	[ ! -e "$slot" ]
+}
+
+@test "a jail that floods its log still stops within its grace period; its signal dispositions are the defaults" {
+	svc --name sv-flood -- /bin/sh -c 'grep -E "^Sig(Ign|Blk)" /proc/self/status; trap "" TERM; yes ""'
+	[ "$status" -eq 0 ]
+	wait_until 5 grep -q SigIgn "$JAILS/sv-flood/log"
+	grep -q 'SigIgn:.0000000000000000$' "$JAILS/sv-flood/log"
+	grep -q 'SigBlk:.0000000000000000$' "$JAILS/sv-flood/log"
+	start=$(date +%s%N)
+	run timeout 20 "$CLOISON" stop -t 1 sv-flood
+	[ "$status" -eq 0 ]
+	[ $((($(date +%s%N) - start) / 1000000)) -lt 10000 ]
+	status_is sv-flood stopped
+}
+
+@test "start runs the spec the jail was made with (a profile edited since changes nothing); a failed start keeps the record" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf 'cap-drop ALL\n' >"$BATS_TEST_TMPDIR/p.profile"
+	printf '#!/bin/sh\ngrep CapEff /proc/self/status\nexec sleep 1000\n' >"$BATS_TEST_TMPDIR/bin/prog"
+	chmod 755 "$BATS_TEST_TMPDIR/bin/prog"
+	cd "$BATS_TEST_TMPDIR"
+	svc --name sv-spec --profile ./p.profile --bind "$BATS_TEST_TMPDIR/bin:/opt/bin:ro" -- /opt/bin/prog
+	[ "$status" -eq 0 ]
+	wait_until 5 grep -q CapEff "$JAILS/sv-spec/log"
+	grep -q 'CapEff:.0000000000000000$' "$JAILS/sv-spec/log"
+	"$CLOISON" stop -t 0 sv-spec
+	printf 'cap-add ALL\nseccomp unconfined\n' >"$BATS_TEST_TMPDIR/p.profile"
+	cd /
+	run "$CLOISON" start sv-spec
+	[ "$status" -eq 0 ]
+	wait_until 5 test "$(grep -c CapEff "$JAILS/sv-spec/log")" -eq 2
+	[ "$(grep -c 'CapEff:.0000000000000000$' "$JAILS/sv-spec/log")" -eq 2 ]
+	"$CLOISON" stop -t 0 sv-spec
+	rm "$BATS_TEST_TMPDIR/bin/prog"
+	run -127 "$CLOISON" start sv-spec
+	[ "$status" -eq 127 ]
+	status_is sv-spec exited
+	[ "$(field sv-spec exit_code)" = 127 ]
+	[[ "$(field sv-spec error)" == *"cannot execute /opt/bin/prog"* ]]
+}
+
+@test "restarts leave no zombie behind in the monitor (its cgroup guardians are reaped)" {
+	svc --name sv-zomb --restart always -- /bin/sh -c 'sleep 0.2'
+	[ "$status" -eq 0 ]
+	wait_until 20 restarts_at_least sv-zomb 5
+	mon=$(field sv-zomb monitor_pid)
+	zombies=$(ps -o stat= --ppid "$mon" | grep -c Z || true)
+	[ "$zombies" -le 1 ] # at most the guardian of the run that just ended
+	"$CLOISON" stop -t 0 sv-zomb
 }
