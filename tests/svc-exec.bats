@@ -266,6 +266,145 @@ for c in json.load(sys.stdin)[0]["cgroups"]: print(c["path"])')
 	[[ $output == *"got typed-line"* ]]
 }
 
+# The service of the stdio tests: every fd 0, 1 and 2 of another process of
+# the jail's (but its own) is read with readlink into /tmp/links once; fds 1
+# and 2 are also opened for appending and held until /tmp/go appears, then
+# written to (/tmp/done lists those written).
+# shellcheck disable=SC2016
+grabber='own="$(readlink /proc/$$/fd/1) $(readlink /proc/$$/fd/2)"
+while :; do
+	for f in /proc/[0-9]*/fd/[012]; do
+		l=$(readlink "$f") || continue
+		case " $own " in *" $l "*) continue ;; esac
+		grep -qxF "$f" /tmp/seen 2>/dev/null && continue
+		echo "$f" >>/tmp/seen
+		echo "$f $l" >>/tmp/links
+		case $f in */0) continue ;; esac
+		( trap "" PIPE
+		  exec 3>>"$f" || exit
+		  while [ ! -e /tmp/go ]; do sleep 0.05; done
+		  echo JAIL-MARKER >&3
+		  echo "$f" >>/tmp/done ) 2>/dev/null &
+	done
+	sleep 0.05
+done'
+
+# links_of FD: what the grabber saw as fd FD of the exec'd process whose pid
+# is in the jail's /tmp/execpid.
+links_of() {
+	"$CLOISON" exec ex-fd -- sh -c 'grep "^/proc/$(cat /tmp/execpid)/fd/'"$1"' " /tmp/links'
+}
+
+@test "exec: the jail cannot reach the caller's stdout, stderr or stdin through /proc/PID/fd" {
+	start ex-fd --tmpfs /tmp -- sh -c "$grabber"
+	local host=$BATS_TEST_TMPDIR/host-out hostin=$BATS_TEST_TMPDIR/host-in
+	: >"$host"
+	echo host-input >"$hostin"
+	# the exec'd command lives long enough for the grabber to see it
+	# (not under run: the jail holding run's pipe would keep it waiting)
+	local st=0
+	# shellcheck disable=SC2016
+	"$CLOISON" exec ex-fd -- sh -c 'echo $$ >/tmp/execpid; echo exec-out; echo exec-err >&2; exec sleep 1' \
+		>>"$host" 2>>"$host" || st=$?
+	[ "$st" -eq 0 ]
+	run links_of 1
+	echo "fd 1: $output"
+	[[ $output == *" pipe:["*"]" ]]
+	run links_of 2
+	echo "fd 2: $output"
+	[[ $output == *" pipe:["*"]" ]]
+	# the exec has ended: what the jail held of its fds is written to now
+	"$CLOISON" exec ex-fd -- touch /tmp/go
+	wait_until 10 "$CLOISON" exec ex-fd -- sh -c \
+		'grep -qx "/proc/$(cat /tmp/execpid)/fd/2" /tmp/done'
+	echo "host file: $(cat "$host")"
+	[ "$(grep -c JAIL-MARKER "$host")" = 0 ]
+	# the command's own output got there, each stream in its order
+	[ "$(grep -c exec-out "$host")" = 1 ] && [ "$(grep -c exec-err "$host")" = 1 ]
+	# -i: stdin is a pipe too, not the caller's file
+	"$CLOISON" exec ex-fd -- rm /tmp/go
+	# shellcheck disable=SC2016
+	"$CLOISON" exec -i ex-fd -- sh -c 'echo $$ >/tmp/execpid; read l; echo "got $l"; exec sleep 1' \
+		<"$hostin" >"$host" || st=$?
+	[ "$st" -eq 0 ]
+	[ "$(cat "$host")" = "got host-input" ]
+	run links_of 0
+	echo "fd 0: $output"
+	[[ $output == *" pipe:["*"]" ]]
+	[[ $output != *host-in* ]]
+}
+
+@test "exec: output in order per stream, all of it, stdin's end passed on, SIGPIPE kept" {
+	start ex-out -- sleep 1000
+	# more than a pipe holds, the last line written just before the exit
+	run --separate-stderr "$CLOISON" exec ex-out -- sh -c \
+		'i=0; while [ $i -lt 3000 ]; do echo "line $i of the output"; echo "err $i" >&2; i=$((i + 1)); done; echo last'
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" = 3001 ]
+	[ "${lines[0]}" = "line 0 of the output" ] && [ "${lines[2999]}" = "line 2999 of the output" ]
+	[ "${lines[3000]}" = last ]
+	[ "$(seq 0 2999 | sed 's/^/err /')" = "$stderr" ]
+	# stdin: all of it, then its end; a big input while the command
+	# writes a lot before reading (no deadlock)
+	run bash -c "seq 1 100000 | '$CLOISON' exec -i ex-out -- sh -c 'seq 1 30000 >/dev/null; i=0; while [ \$i -lt 20000 ]; do echo filler; i=\$((i+1)); done; wc -l' | tail -1"
+	[ "$status" -eq 0 ]
+	[ "$output" = 100000 ]
+	# our stdout closed early: the command gets SIGPIPE, as without cloison
+	run bash -c "set -o pipefail; '$CLOISON' exec ex-out -- yes | head -1"
+	[ "$status" -eq 141 ]
+	[ "$output" = y ]
+	# a process left behind holding the output does not keep exec waiting
+	run timeout 10 "$CLOISON" exec ex-out -- sh -c 'echo before; sleep 30 & echo after'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'before\nafter')" ]
+}
+
+@test "exec -t: a /dev/ptmx the jail replaced is never followed" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	# the jail's /dev/ptmx: a symlink to a FIFO of its own, whose reader
+	# tells when anything opened it
+	# shellcheck disable=SC2016
+	start ex-ptmx --tmpfs /tmp -- sh -c 'mknod /tmp/fifo p; rm -f /dev/ptmx
+		ln -s /tmp/fifo /dev/ptmx; (cat /tmp/fifo >/dev/null; touch /tmp/opened) &
+		touch /tmp/ready; exec sleep 1000'
+	wait_until 5 "$CLOISON" exec ex-ptmx -- test -e /tmp/ready
+	"$CLOISON" exec ex-ptmx -- test -L /dev/ptmx
+	run script -qec "'$CLOISON' exec -t ex-ptmx -- sh -c 'tty; ls -ln \$(tty)'" /dev/null </dev/null
+	echo "$output"
+	run "$CLOISON" exec ex-ptmx -- test -e /tmp/opened
+	[ "$status" -ne 0 ]
+	# a real terminal all the same (of the jail's devpts)
+	run script -qec "'$CLOISON' exec -t ex-ptmx -- sh -c 'tty; ls -ln \$(tty)'" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	grep -q '^/dev/pts/[0-9]' <<<"$output"
+	grep -qE '^crw' <<<"$output"
+	# a jail allowed to unmount its devpts puts a symlink to its FIFO there
+	# shellcheck disable=SC2016
+	start ex-pts --tmpfs /tmp --seccomp unconfined --cap-add SYS_ADMIN -- sh -c '
+		umount /dev/pts && rmdir /dev/pts && mknod /tmp/ptmx p && ln -s /tmp /dev/pts &&
+		{ (cat /tmp/ptmx >/dev/null; touch /tmp/opened) & touch /tmp/ready; }; exec sleep 1000'
+	wait_until 5 "$CLOISON" exec ex-pts -- test -e /tmp/ready
+	run script -qec "'$CLOISON' exec -t ex-pts -- tty" /dev/null </dev/null
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ $output == *"cannot open /dev/pts/ptmx in jail ex-pts (a symlink there is not followed)"* ]]
+	run "$CLOISON" exec ex-pts -- test -e /tmp/opened
+	[ "$status" -ne 0 ]
+}
+
+@test "exec: the command starts with default signal dispositions and none blocked" {
+	start ex-sigdfl -- sleep 1000
+	# ignored by the caller (as for a command started with & or nohup)
+	run bash -c "trap '' INT QUIT HUP PIPE TERM USR1 TTOU; '$CLOISON' exec ex-sigdfl -- grep -E '^Sig(Blk|Ign):' /proc/self/status"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'SigBlk:[[:space:]]*0*' <<<"$output"
+	grep -qx 'SigIgn:[[:space:]]*0*' <<<"$output"
+	run bash -c "trap '' INT QUIT HUP PIPE TERM USR1 TTOU; script -qec \"'$CLOISON' exec -t ex-sigdfl -- grep -E '^Sig(Blk|Ign):' /proc/self/status\" /dev/null </dev/null"
+	echo "$output"
+	grep -q 'SigIgn:[[:space:]]*0*.$' <<<"$output"
+}
+
 @test "exec: signals are forwarded to the command" {
 	start ex-sig -- sleep 1000
 	local cli

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/svc.h"
 #include "ns/join.h"
+#include "ns/stdio_relay.h"
 #include "spec/settings.h"
 #include "util/cleanup.h"
 
@@ -218,7 +219,7 @@ int cl_cmd_exec(int argc, char **argv)
 	const char *name = NULL;
 	int r, status = CL_EXIT_FAILURE;
 
-	if (!set)
+	if (!set || cl_stdio_fill(&err) < 0)
 		return CL_EXIT_FAILURE;
 	r = parse(argc, argv, &o, &name);
 	if (r)

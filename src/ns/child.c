@@ -18,7 +18,9 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "ns/caps.h"
@@ -39,33 +41,54 @@ void cl_jail_die(struct cl_jail *j, struct cl_err *err)
 	_exit(err->exit_code ? err->exit_code : CL_EXIT_FAILURE);
 }
 
+/* Stdin without -i.  Under exec, /dev is the jail's to change: its null
+ * device or nothing, never a symlink followed. */
+static int null_stdin(struct cl_err *err)
+{
+	int fd = open("/dev/null", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	int r = -1;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		cl_fail(err, errno, "cannot open /dev/null as stdin");
+	else if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		cl_fail(err, 0, "/dev/null is not the null device: refused as stdin");
+	else if (fcntl(fd, F_SETFL, 0) < 0 || dup2(fd, 0) < 0)
+		cl_fail(err, errno, "cannot open /dev/null as stdin");
+	else
+		r = 0;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 int cl_jail_stdio(struct cl_jail *j, struct cl_err *err)
 {
 	const struct cl_spec *s = j->spec;
 
 	/* A new session: without -t the command has no controlling terminal, so
-	 * TIOCSTI cannot push keystrokes into the caller's (CVE-2017-5226). */
-	if (setsid() < 0)
+	 * TIOCSTI cannot push keystrokes into the caller's (CVE-2017-5226).
+	 * (Exec makes it first thing.) */
+	if (getsid(0) != getpid() && setsid() < 0)
 		return cl_fail(err, errno, "cannot start a new session");
 	if (j->pty_slave >= 0) {
 		/* Reopen by name: a bind mount of /dev/console needs the file's
-		 * mount to be one of our namespace's, not the parent's. */
-		int fd = open(j->pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0)
+		 * mount to be one of our namespace's, not the parent's.  (Exec's
+		 * terminal is the jail's already: no name to follow there.) */
+		int fd = j->pty_name ? open(j->pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+		if (j->pty_name && fd < 0)
 			return cl_fail(err, errno, "cannot open the terminal %s", j->pty_name);
-		if (dup3(fd, j->pty_slave, O_CLOEXEC) < 0)
+		if (fd >= 0 && dup3(fd, j->pty_slave, O_CLOEXEC) < 0)
 			return cl_fail(err, errno, "cannot reopen the terminal");
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		if (ioctl(j->pty_slave, TIOCSCTTY, 0) < 0)
 			return cl_fail(err, errno, "cannot make the pty the controlling terminal");
 		for (int fd = 0; fd < 3; fd++)
 			if (dup2(j->pty_slave, fd) < 0)
 				return cl_fail(err, errno, "cannot attach the pty to fd %d", fd);
 	} else if (!s->keep_stdin) {
-		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || dup2(fd, 0) < 0)
-			return cl_fail(err, errno, "cannot open /dev/null as stdin");
-		close(fd);
+		return null_stdin(err);
 	}
 	return 0;
 }
@@ -119,6 +142,17 @@ static bool parent_alive(int sync_fd)
 	struct pollfd p = {.fd = sync_fd, .events = 0};
 
 	return poll(&p, 1, 0) == 0 || !(p.revents & (POLLHUP | POLLERR));
+}
+
+/* As crun does: what the caller ignored (a command started with & or
+ * nohup, cloison's own SIGPIPE) is not the command's business. */
+static void default_signals(void)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL); /* EINVAL for libc's own: left */
 }
 
 static void unblock_signals(void)
@@ -245,6 +279,8 @@ void cl_jail_exec(struct cl_jail *j)
 	}
 	if (setup_fds(s, &err) < 0 || setup_cwd(s, &err) < 0)
 		cl_jail_die(j, &err);
+	/* still blocked: a signal that comes now waits for the command */
+	default_signals();
 	/* setuid cleared the parent-death signal: set it again, then make sure
 	 * the parent did not die in between. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

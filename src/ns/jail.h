@@ -8,9 +8,10 @@
 
 struct cl_jail {
 	const struct cl_spec *spec;
-	int sync_fd;   /* child's end: "go" comes in, a struct cl_err goes out */
-	int pty_slave; /* -t: the terminal's slave end, -1 otherwise */
-	const char *pty_name;
+	int sync_fd;	       /* child's end: "go" comes in, a struct cl_err goes out */
+	int pty_slave;	       /* -t: the terminal's slave end, -1 otherwise */
+	const char *pty_name;  /* its path, to reopen in the jail's mount ns (run);
+				  NULL: it is the jail's already (exec) */
 	int init_fd;	       /* --init: sealed memfd holding the tiny init, -1 otherwise */
 	bool setgroups_denied; /* unprivileged single mapping: setgroups(2) is EPERM */
 	const struct cl_sc_program *seccomp; /* compiled by the parent */
@@ -22,8 +23,9 @@ __attribute__((noreturn)) void cl_jail_child(struct cl_jail *j);
 
 /* Its parts that a process joining a running jail (ns/join.c) shares, once
  * in the jail's namespaces: */
-/* a new session; stdin, stdout, stderr on the terminal @j->pty_slave
- * (reopened by @j->pty_name), or stdin on /dev/null unless -i */
+/* a new session (unless it is one); stdin, stdout, stderr on the terminal
+ * @j->pty_slave (reopened by @j->pty_name, if any), or stdin on /dev/null
+ * (checked: the null device, not through a symlink) unless -i */
 int cl_jail_stdio(struct cl_jail *j, struct cl_err *err);
 /* then, in order: bounding set, identity, capabilities, no_new_privs, fds,
  * cwd, parent-death signal, seccomp (last), execve of the spec's command */

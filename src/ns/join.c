@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -15,7 +17,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +27,7 @@
 #include "ns/jail.h"
 #include "ns/net_ipam.h"
 #include "ns/seccomp.h"
+#include "ns/stdio_relay.h"
 #include "ns/tty.h"
 #include "ns/userns.h"
 #include "util/cleanup.h"
@@ -41,10 +46,10 @@ static const struct {
 struct joiner {
 	const struct cl_join *jn;
 	int pidfd;
-	int flags;	  /* the namespaces left to enter (CLONE_NEW*) */
-	bool v2_joined;	  /* born in the unified-tree group */
-	struct cl_jail j; /* what ns/child.c's tail needs */
-	char pty_name[64];
+	int flags;		  /* the namespaces left to enter (CLONE_NEW*) */
+	bool v2_joined;		  /* born in the unified-tree group */
+	struct cl_jail j;	  /* what ns/child.c's tail needs */
+	struct cl_stdio_relay io; /* without -t: the command's stdio */
 };
 
 /* The namespaces the jail's process is in and we are not: the user
@@ -125,29 +130,58 @@ static ssize_t recv_msg(int sock, struct cl_err *e, int *fd)
 	return n;
 }
 
-/* -t: a terminal of the jail's own devpts (its /dev/ptmx), so that the
- * command's tty(1) names a device the jail can see.  The slave belongs to
- * the command's user; the master goes to the caller, sized like its own
- * terminal before the command can ask. */
+/* The multiplexer of the jail's devpts.  We still hold every capability
+ * and the jail owns /dev (its /dev/ptmx is a symlink it may have replaced):
+ * /dev/pts/ptmx is reached without following any symlink, and used only
+ * once it is shown to be a devpts file system's ptmx (5:2). */
+static int open_ptmx(const char *name, struct cl_err *err)
+{
+	struct open_how how = {.flags = O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	_cleanup_close_ int fd =
+	    (int)syscall(SYS_openat2, AT_FDCWD, "/dev/pts/ptmx", &how, sizeof(how));
+	struct stat st;
+	struct statfs sf;
+
+	if (fd < 0)
+		return cl_fail(err, errno, "cannot open /dev/pts/ptmx in jail %s%s", name,
+			       errno == ELOOP ? " (a symlink there is not followed)" : "");
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &sf) < 0)
+		return cl_fail(err, errno, "cannot check /dev/pts/ptmx in jail %s", name);
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2) || sf.f_type != DEVPTS_SUPER_MAGIC)
+		return cl_fail(err, 0,
+			       "jail %s: /dev/pts/ptmx is not the pseudo-terminal multiplexer of a "
+			       "devpts file system: no terminal for -t",
+			       name);
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return cl_fail(err, errno, "cannot check /dev/pts/ptmx in jail %s", name);
+	return cl_steal_fd(&fd);
+}
+
+/* -t: a terminal of the jail's own devpts, so that the command's tty(1)
+ * names a device the jail can see.  The slave comes from the master (no
+ * name looked up in the jail's /dev) and belongs to the command's user; the
+ * master goes to the caller, sized like its own terminal before the command
+ * can ask. */
 static int open_pty(struct joiner *x, struct cl_err *err)
 {
 	const struct cl_spec *s = x->jn->s;
-	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int master = open_ptmx(x->jn->name, err);
 	struct winsize ws;
+	unsigned n = 0;
 	int slave;
 
 	if (master < 0)
-		return cl_fail(err, errno, "cannot open /dev/ptmx in jail %s", x->jn->name);
-	if (unlockpt(master) < 0 || ptsname_r(master, x->pty_name, sizeof(x->pty_name)) != 0)
+		return -1;
+	if (unlockpt(master) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
 		return cl_fail(err, errno, "cannot unlock a pseudo-terminal in jail %s",
 			       x->jn->name);
-	slave = open(x->pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
-		return cl_fail(err, errno, "cannot open %s in jail %s", x->pty_name, x->jn->name);
+		return cl_fail(err, errno, "cannot open /dev/pts/%u in jail %s", n, x->jn->name);
 	x->j.pty_slave = slave;
-	x->j.pty_name = x->pty_name;
 	if (fchown(slave, s->uid, s->gid) < 0)
-		return cl_fail(err, errno, "cannot give %s to uid %u", x->pty_name,
+		return cl_fail(err, errno, "cannot give /dev/pts/%u to uid %u", n,
 			       (unsigned)s->uid);
 	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
 		ioctl(master, TIOCSWINSZ, &ws);
@@ -169,6 +203,11 @@ __attribute__((noreturn)) static void join_child(struct joiner *x)
 	 * ptrace before cl_jail_exec drops them (runc's CVE-2016-9962).  The
 	 * command's execve makes it dumpable again, as the jail's own is. */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* Out of the caller's session (and terminal, which a path of the
+	 * jail's might name: /dev/tty) and off its stdio: pipes instead. */
+	setsid();
+	if (!jn->s->tty && cl_stdio_relay_child(&x->io, &err) < 0)
+		cl_jail_die(&x->j, &err);
 	/* by path in the host's cgroupfs: before leaving its mount namespace */
 	for (size_t i = 0; i < jn->n_cgroups; i++)
 		if (!(jn->cgroups[i].v2 && x->v2_joined) &&
@@ -218,25 +257,28 @@ static int wait_exec(int sock, struct cl_tty *tty, struct cl_err *err)
 	}
 }
 
-/* Waits for the command, forwarding signals and relaying the terminal;
- * returns its wait status. */
-static int relay(pid_t pid, int sigfd, struct cl_tty *tty, bool keep_stdin)
+/* Waits for the command, forwarding signals and relaying the terminal or
+ * its pipes; returns its wait status. */
+static int relay(pid_t pid, int sigfd, struct cl_tty *tty, struct cl_stdio_relay *io,
+		 bool keep_stdin)
 {
 	bool out_eof = tty->master < 0, in_eof = out_eof || !keep_stdin;
 	int status = 0;
 
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[3 + CL_STDIO_RELAY_NFDS] = {
 		    {.fd = sigfd, .events = POLLIN},
 		    {.fd = out_eof ? -1 : tty->master, .events = POLLIN},
 		    {.fd = in_eof ? -1 : STDIN_FILENO, .events = POLLIN},
 		};
-		if (poll(p, 3, -1) < 0) {
+		cl_stdio_relay_poll(io, p + 3);
+		if (poll(p, 3 + CL_STDIO_RELAY_NFDS, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		cl_tty_pump(tty, p[1].revents, p[2].revents, &out_eof, &in_eof);
+		cl_stdio_relay_pump(io, p + 3);
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
@@ -256,6 +298,7 @@ static int relay(pid_t pid, int sigfd, struct cl_tty *tty, bool keep_stdin)
 		while (!out_eof && cl_tty_copy(tty->master, STDOUT_FILENO, &out_eof) > 0)
 			;
 	}
+	cl_stdio_relay_drain(io);
 	return status;
 }
 
@@ -299,10 +342,13 @@ static pid_t clone_in(const struct cl_join *jn, struct joiner *x, struct cl_err 
 
 int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
 {
-	struct joiner x = {
-	    .jn = jn, .pidfd = -1, .j = {.spec = jn->s, .pty_slave = -1, .init_fd = -1}};
+	struct joiner x = {.jn = jn,
+			   .pidfd = -1,
+			   .j = {.spec = jn->s, .pty_slave = -1, .init_fd = -1},
+			   .io = {.to_in = -1, .from = {-1, -1}, .child = {-1, -1, -1}}};
 	struct cl_sc_program scp = {0};
 	struct cl_tty tty = {.master = -1, .slave = -1};
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
 	int sv[2] = {-1, -1}, sigfd = -1, status, r = -1;
 	sigset_t mask, old;
 	pid_t pid = -1;
@@ -322,6 +368,8 @@ int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
 		cl_fail(err, errno, "cannot create the sync socket");
 		goto out;
 	}
+	if (!jn->s->tty && cl_stdio_relay_open(&x.io, jn->s->keep_stdin, err) < 0)
+		goto out;
 	sigemptyset(&mask);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&mask, forwarded[i]);
@@ -342,14 +390,19 @@ int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	cl_stdio_relay_started(&x.io);
+	/* pipes: the end of our stdout or of the command's stdin is an EPIPE
+	 * to act on, not our death (-t: as it was) */
+	sigaction(SIGPIPE, jn->s->tty ? NULL : &ign, &old_pipe);
 	if (wait_exec(sv[0], &tty, err) == 0) {
-		*exit_status = cl_exit_status(relay(pid, sigfd, &tty, jn->s->keep_stdin));
+		*exit_status = cl_exit_status(relay(pid, sigfd, &tty, &x.io, jn->s->keep_stdin));
 		r = 0;
 	} else {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	cl_tty_close(&tty);
 restore:
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -361,6 +414,7 @@ out:
 		close(sigfd);
 	if (x.pidfd >= 0)
 		close(x.pidfd);
+	cl_stdio_relay_close(&x.io);
 	cl_seccomp_program_free(&scp);
 	return r;
 }

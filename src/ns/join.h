@@ -14,6 +14,10 @@
  *              jail's user namespace -> -t: a terminal of the jail's devpts,
  *              its master sent to the caller -> cl_jail_stdio ->
  *              cl_jail_exec (the jail's child's own tail, seccomp last)
+ *
+ * The caller's own stdin, stdout and stderr never reach the jail: the child
+ * leaves its session and puts pipes on them first thing (ns/stdio_relay.h),
+ * or (-t) the terminal opened from the jail's devpts master.
  */
 #ifndef CL_NS_JOIN_H
 #define CL_NS_JOIN_H

@@ -40,7 +40,7 @@ void cl_tty_raw(struct cl_tty *t)
 	}
 }
 
-ssize_t cl_tty_copy(int from, int to, bool *eof)
+ssize_t cl_fd_copy(int from, int to, bool *eof, bool *broken)
 {
 	char buf[8192];
 	ssize_t n = read(from, buf, sizeof(buf));
@@ -55,11 +55,19 @@ ssize_t cl_tty_copy(int from, int to, bool *eof)
 		if (w < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			*broken = true;
 			return n;
 		}
 		off += w;
 	}
 	return n;
+}
+
+ssize_t cl_tty_copy(int from, int to, bool *eof)
+{
+	bool broken;
+
+	return cl_fd_copy(from, to, eof, &broken);
 }
 
 void cl_tty_resize(struct cl_tty *t)

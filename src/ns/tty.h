@@ -23,6 +23,8 @@ void cl_tty_raw(struct cl_tty *t);
 /* Relays what is readable on @from to @to; sets *@eof once @from ends.
  * Returns what read(2) did: > 0 while there was something. */
 ssize_t cl_tty_copy(int from, int to, bool *eof);
+/* The same, setting *@broken when @to takes no more (what was read is lost). */
+ssize_t cl_fd_copy(int from, int to, bool *eof, bool *broken);
 /* One round of the relay, for what poll(2) found ready: the jail's output
  * to our stdout, our stdin to the jail (^D once it ends). */
 void cl_tty_pump(struct cl_tty *t, bool out_ready, bool in_ready, bool *out_eof, bool *in_eof);
