@@ -189,7 +189,7 @@ for c in json.load(sys.stdin)[0]["cgroups"]: print(c["path"])')
 	ex ex-sc -- mkdir /tmp/ex-dir
 	[ "$status" -ne 0 ]
 	[[ $output == *"Operation not permitted"* ]]
-	ex ex-sc -- touch /tmp/ex-file
+	ex ex-sc -- sh -c 'touch /tmp/ex-file && rm /tmp/ex-file'
 	[ "$status" -eq 0 ]
 	# the default policy's own denials: no new user namespace
 	ex ex-sc -- unshare -U true
