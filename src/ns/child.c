@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -148,11 +149,18 @@ static bool parent_alive(int sync_fd)
  * nohup, cloison's own SIGPIPE) is not the command's business. */
 static void default_signals(void)
 {
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	/* the kernel's struct: libc's sigaction() refuses its own two
+	 * real-time signals (32, 33), which a caller may have ignored too */
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl = {.handler = SIG_DFL};
 
-	for (int sig = 1; sig < NSIG; sig++)
+	for (int sig = 1; sig <= 64; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL); /* EINVAL for libc's own: left */
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 }
 
 static void unblock_signals(void)
