@@ -103,7 +103,7 @@ static void sd_notify(struct monitor *m, const char *msg)
 			    strerror(errno));
 }
 
-/* Reads the record under the lock, for a change that save_done() writes. */
+/* Reads the record under the lock, for a change that commit() writes. */
 static bool begin(struct monitor *m)
 {
 	struct cl_err err;
