@@ -102,6 +102,13 @@ void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s)
 		return;
 	}
 	kill(c->pid, sig);
+	/* a stop under way keeps its end, unless this one's comes sooner: a
+	 * second stop never gives the command more time */
+	struct itimerspec left;
+	if (c->kill_fd >= 0 && !c->deadline && timerfd_gettime(c->kill_fd, &left) == 0 &&
+	    (left.it_value.tv_sec < (time_t)timeout_s ||
+	     (left.it_value.tv_sec == (time_t)timeout_s && left.it_value.tv_nsec == 0)))
+		return;
 	c->deadline = false;
 	if (c->kill_fd >= 0)
 		close(c->kill_fd);
