@@ -249,6 +249,17 @@ static int stop_jail(struct cl_state *st, int timeout, struct cl_err *err)
 	return 0;
 }
 
+/* Stops a live jail of @st (locked) and takes the lock back: -1 when a
+ * start came in meanwhile (that jail runs, ours is not needed). */
+static int stop_relock(struct cl_state *st, int t, struct cl_err *err)
+{
+	if (stop_jail(st, t, err) < 0 || cl_state_lock(st, err) < 0 || cl_state_reload(st, err) < 0)
+		return -1;
+	if (cl_status_live(cl_state_status(st)))
+		return cl_fail(err, 0, "jail %s was started again meanwhile", st->name);
+	return 0;
+}
+
 /* What is left of a jail whose monitor was killed: its process (if the
  * parent-death signal could not reach it), the address lease, stale
  * cgroups. */
@@ -487,33 +498,50 @@ static int names_only(const char *cmd, const char *usage, int argc, char **argv)
 	return 0;
 }
 
+/* Runs @act on each jail named in argv[@first..@argc) (locked when @lock):
+ * its name on stdout after, when @say_name; its error otherwise.  Returns
+ * the command's exit status (the last failure's). */
+static int each_jail(int argc, char **argv, int first, bool lock, bool say_name,
+		     int (*act)(struct cl_state *st, void *data, struct cl_err *err), void *data)
+{
+	int status = 0;
+
+	for (int i = first; i < argc; i++) {
+		struct cl_state st;
+		struct cl_err err = {0};
+		if (cl_state_open(&st, argv[i], lock, &err) < 0 || act(&st, data, &err) < 0) {
+			cl_err_print(&err);
+			status = err.exit_code ? err.exit_code : CL_EXIT_FAILURE;
+		} else if (say_name) {
+			puts(st.name);
+		}
+		cl_state_close(&st);
+	}
+	return status;
+}
+
 static const char inspect_usage[] = "Usage: cloison inspect NAME...\n"
 				    "\n"
 				    "Print each jail's state as JSON (an array): its identity, "
 				    "status, pids,\n"
 				    "spec, cgroups, network, restart policy and counts.\n";
 
+static int inspect_one(struct cl_state *st, void *arr, struct cl_err *err)
+{
+	json_object_object_add(st->j, "status", json_object_new_string(cl_state_status(st)));
+	cl_state_set_str(st, "state_dir", st->dir);
+	json_object_array_add(arr, json_object_get(st->j));
+	return 0;
+}
+
 int cl_cmd_inspect(int argc, char **argv)
 {
-	int r = names_only("inspect", inspect_usage, argc, argv), status = 0;
+	int r = names_only("inspect", inspect_usage, argc, argv);
 
 	if (r)
 		return r > 0 ? 0 : CL_EXIT_FAILURE;
 	json_object *arr = json_object_new_array();
-	for (int i = 1; i < argc; i++) {
-		struct cl_state st;
-		struct cl_err err = {0};
-		if (cl_state_open(&st, argv[i], false, &err) < 0) {
-			cl_err_print(&err);
-			status = CL_EXIT_FAILURE;
-			continue;
-		}
-		json_object_object_add(st.j, "status",
-				       json_object_new_string(cl_state_status(&st)));
-		cl_state_set_str(&st, "state_dir", st.dir);
-		json_object_array_add(arr, json_object_get(st.j));
-		cl_state_close(&st);
-	}
+	int status = each_jail(argc, argv, 1, false, false, inspect_one, arr);
 	puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
 						     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
@@ -604,39 +632,28 @@ static const char wait_usage[] = "Usage: cloison wait NAME...\n"
 				 "print its\n"
 				 "exit status.\n";
 
+static int wait_one(struct cl_state *st, void *data, struct cl_err *err)
+{
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)cl_state_int(st, "monitor_pid"), 0);
+
+	if (fd >= 0 && cl_state_monitor_alive(st))
+		wait_exit(fd, -1);
+	if (fd >= 0)
+		close(fd);
+	if (cl_state_reload(st, err) < 0)
+		return -1;
+	if (!strcmp(cl_state_status(st), "lost"))
+		return not_live(st, "wait for", err);
+	printf("%lld\n", (long long)cl_state_int(st, "exit_code"));
+	return 0;
+}
+
 int cl_cmd_wait(int argc, char **argv)
 {
-	int r = names_only("wait", wait_usage, argc, argv), status = 0;
+	int r = names_only("wait", wait_usage, argc, argv);
 
-	if (r)
-		return r > 0 ? 0 : CL_EXIT_FAILURE;
-	for (int i = 1; i < argc; i++) {
-		struct cl_state st;
-		struct cl_err err = {0};
-		if (cl_state_open(&st, argv[i], false, &err) < 0) {
-			cl_err_print(&err);
-			status = CL_EXIT_FAILURE;
-			continue;
-		}
-		pid_t mon = (pid_t)cl_state_int(&st, "monitor_pid");
-		int fd = (int)syscall(SYS_pidfd_open, mon, 0);
-		if (fd >= 0 && cl_state_monitor_alive(&st))
-			wait_exit(fd, -1);
-		if (fd >= 0)
-			close(fd);
-		if (cl_state_reload(&st, &err) < 0) {
-			cl_err_print(&err);
-			status = CL_EXIT_FAILURE;
-		} else if (!strcmp(cl_state_status(&st), "lost")) {
-			not_live(&st, "wait for", &err);
-			cl_err_print(&err);
-			status = CL_EXIT_FAILURE;
-		} else {
-			printf("%lld\n", (long long)cl_state_int(&st, "exit_code"));
-		}
-		cl_state_close(&st);
-	}
-	return status;
+	return r ? (r > 0 ? 0 : CL_EXIT_FAILURE)
+		 : each_jail(argc, argv, 1, false, false, wait_one, NULL);
 }
 
 /* ---- stop, kill, rm, start, restart ---- */
@@ -681,26 +698,20 @@ static int parse_time(int argc, char **argv, const char *cmd, const char *usage,
 	return 0;
 }
 
+static int stop_one(struct cl_state *st, void *t, struct cl_err *err)
+{
+	if (!cl_status_live(cl_state_status(st)))
+		return not_live(st, "stop", err);
+	return stop_jail(st, *(int *)t, err);
+}
+
 int cl_cmd_stop(int argc, char **argv)
 {
-	int t = -1, status = 0, r = parse_time(argc, argv, "stop", stop_usage, &t);
+	int t = -1, r = parse_time(argc, argv, "stop", stop_usage, &t);
 
 	if (r)
 		return r > 0 ? 0 : CL_EXIT_FAILURE;
-	for (int i = optind; i < argc; i++) {
-		struct cl_state st;
-		struct cl_err err = {0};
-		if (cl_state_open(&st, argv[i], true, &err) < 0 ||
-		    (!cl_status_live(cl_state_status(&st)) && not_live(&st, "stop", &err) < 0) ||
-		    stop_jail(&st, t, &err) < 0) {
-			cl_err_print(&err);
-			status = CL_EXIT_FAILURE;
-		} else {
-			puts(st.name);
-		}
-		cl_state_close(&st);
-	}
-	return status;
+	return each_jail(argc, argv, optind, true, true, stop_one, &t);
 }
 
 static const char kill_usage[] =
@@ -710,12 +721,19 @@ static const char kill_usage[] =
     "each jail's command.  Its restart policy applies if it ends: use stop to\n"
     "end a service for good.\n";
 
+static int kill_one(struct cl_state *st, void *sig, struct cl_err *err)
+{
+	if (strcmp(cl_state_status(st), "running"))
+		return not_live(st, "signal", err);
+	return tell_monitor(st, CL_SIG_KILL, *(int *)sig, NULL, err);
+}
+
 int cl_cmd_kill(int argc, char **argv)
 {
 	static const struct option opts[] = {{"signal", required_argument, NULL, 's'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	int sig = SIGKILL, status = 0, o;
+	int sig = SIGKILL, o;
 
 	optind = 1;
 	opterr = 0;
@@ -733,21 +751,7 @@ int cl_cmd_kill(int argc, char **argv)
 		fprintf(stderr, "cloison: kill needs a jail's name (see cloison kill --help)\n");
 		return CL_EXIT_FAILURE;
 	}
-	for (int i = optind; i < argc; i++) {
-		struct cl_state st;
-		struct cl_err err = {0};
-		if (cl_state_open(&st, argv[i], true, &err) < 0 ||
-		    (strcmp(cl_state_status(&st), "running") &&
-		     not_live(&st, "signal", &err) < 0) ||
-		    tell_monitor(&st, CL_SIG_KILL, sig, NULL, &err) < 0) {
-			cl_err_print(&err);
-			status = CL_EXIT_FAILURE;
-		} else {
-			puts(st.name);
-		}
-		cl_state_close(&st);
-	}
-	return status;
+	return each_jail(argc, argv, optind, true, true, kill_one, &sig);
 }
 
 static const char rm_usage[] =
@@ -799,13 +803,8 @@ int cl_cmd_rm(int argc, char **argv)
 				r = cl_fail(&err, 0,
 					    "jail %s is %s: stop it first, or rm -f to kill it",
 					    st.name, status_now);
-			else if ((r = stop_jail(&st, 0, &err)) == 0 &&
-				 (r = cl_state_lock(&st, &err)) == 0 &&
-				 (r = cl_state_reload(&st, &err)) == 0 &&
-				 cl_status_live(cl_state_status(&st)))
-				/* a start came in between: not ours to remove */
-				r = cl_fail(&err, 0, "jail %s was started again meanwhile",
-					    st.name);
+			else
+				r = stop_relock(&st, 0, &err);
 		}
 		if (r == 0 && lost)
 			clean_lost(&st);
@@ -877,31 +876,33 @@ static const char start_usage[] = "Usage: cloison start NAME...\n"
 				  "the options\n"
 				  "it was made with, under a new monitor.\n";
 
+static int start_one(struct cl_state *st, void *data, struct cl_err *err)
+{
+	const char *now = cl_state_status(st);
+
+	if (cl_status_live(now) || !strcmp(now, "lost"))
+		return cl_fail(err, 0,
+			       "jail %s is %s: only an exited or stopped jail can be started",
+			       st->name, now);
+	return start_again(st, err);
+}
+
 int cl_cmd_start(int argc, char **argv)
 {
-	int r = names_only("start", start_usage, argc, argv), status = 0;
+	int r = names_only("start", start_usage, argc, argv);
 
 	if (r)
 		return r > 0 ? 0 : CL_EXIT_FAILURE;
-	for (int i = 1; i < argc; i++) {
-		struct cl_state st;
-		struct cl_err err = {0};
-		const char *now = "";
-		if (cl_state_open(&st, argv[i], true, &err) < 0 ||
-		    ((now = cl_state_status(&st)), cl_status_live(now) || !strcmp(now, "lost")
-						       ? cl_fail(&err, 0,
-								 "jail %s is %s: only an exited or "
-								 "stopped jail can be started",
-								 st.name, now)
-						       : start_again(&st, &err)) < 0) {
-			cl_err_print(&err);
-			status = err.exit_code ? err.exit_code : CL_EXIT_FAILURE;
-		} else {
-			puts(st.name);
-		}
-		cl_state_close(&st);
-	}
-	return status;
+	return each_jail(argc, argv, 1, true, true, start_one, NULL);
+}
+
+static int restart_one(struct cl_state *st, void *t, struct cl_err *err)
+{
+	if (cl_status_live(cl_state_status(st)) && stop_relock(st, *(int *)t, err) < 0)
+		return -1;
+	if (!strcmp(cl_state_status(st), "lost"))
+		return not_live(st, "restart", err);
+	return start_again(st, err);
 }
 
 int cl_cmd_restart(int argc, char **argv)
@@ -910,32 +911,11 @@ int cl_cmd_restart(int argc, char **argv)
 					    "\n"
 					    "Stop each jail (as cloison stop, when it runs), then "
 					    "start it again.\n";
-	int t = -1, status = 0, r = parse_time(argc, argv, "restart", restart_usage, &t);
+	int t = -1, r = parse_time(argc, argv, "restart", restart_usage, &t);
 
 	if (r)
 		return r > 0 ? 0 : CL_EXIT_FAILURE;
-	for (int i = optind; i < argc; i++) {
-		struct cl_state st;
-		struct cl_err err = {0};
-		r = cl_state_open(&st, argv[i], true, &err);
-		if (r == 0 && cl_status_live(cl_state_status(&st)) &&
-		    (r = stop_jail(&st, t, &err)) == 0 && (r = cl_state_lock(&st, &err)) == 0 &&
-		    (r = cl_state_reload(&st, &err)) == 0 && cl_status_live(cl_state_status(&st)))
-			/* another start came in between: it runs, ours is not needed */
-			r = cl_fail(&err, 0, "jail %s was started again meanwhile", st.name);
-		if (r == 0 && !strcmp(cl_state_status(&st), "lost"))
-			r = not_live(&st, "restart", &err);
-		if (r == 0)
-			r = start_again(&st, &err);
-		if (r < 0) {
-			cl_err_print(&err);
-			status = CL_EXIT_FAILURE;
-		} else {
-			puts(st.name);
-		}
-		cl_state_close(&st);
-	}
-	return status;
+	return each_jail(argc, argv, optind, true, true, restart_one, &t);
 }
 
 int cl_svc_gc(bool dry, void (*said)(const char *name, const char *why, void *data), void *data)

@@ -10,47 +10,14 @@
 #include <unistd.h>
 
 #include "ns/cgroup.h"
-
-static int read_small(const char *dir, const char *file, char *buf, size_t len)
-{
-	char path[4200];
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* A number, "max" (no limit: -1), or a key's value in a flat keyed file. */
-static int64_t read_value(const char *dir, const char *file, const char *key)
-{
-	char buf[4096];
-
-	if (read_small(dir, file, buf, sizeof(buf)) < 0)
-		return -1;
-	if (!key)
-		return !strncmp(buf, "max", 3) ? -1 : strtoll(buf, NULL, 10);
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		size_t k = strlen(key);
-		if (!strncmp(line, key, k) && line[k] == ' ')
-			return strtoll(line + k + 1, NULL, 10);
-	}
-	return -1;
-}
+#include "ns/cgroup_internal.h"
 
 /* Usage less the inactive file cache (v1's hierarchical total_ key). */
 static int64_t read_mem(const char *dir, bool v2)
 {
-	int64_t use = read_value(dir, v2 ? "memory.current" : "memory.usage_in_bytes", NULL);
+	int64_t use = cl_cg_read_num(dir, v2 ? "memory.current" : "memory.usage_in_bytes");
 	int64_t cache =
-	    read_value(dir, "memory.stat", v2 ? "inactive_file" : "total_inactive_file");
+	    cl_cg_read_key(dir, "memory.stat", v2 ? "inactive_file" : "total_inactive_file");
 
 	if (use >= 0 && cache > 0)
 		use = cache < use ? use - cache : 0;
@@ -63,7 +30,7 @@ static void read_io(const char *dir, bool v2, struct cl_usage *u)
 {
 	char buf[16384];
 
-	if (read_small(dir, v2 ? "io.stat" : "blkio.throttle.io_service_bytes", buf, sizeof(buf)) <
+	if (cl_cg_read(dir, v2 ? "io.stat" : "blkio.throttle.io_service_bytes", buf, sizeof(buf)) <
 	    0)
 		return;
 	u->blk_read = u->blk_write = 0;
@@ -110,33 +77,33 @@ void cl_usage_read(const struct cl_state *st, struct cl_usage *u)
 		if (!path)
 			continue;
 		if (v2) {
-			int64_t us = read_value(path, "cpu.stat", "usage_usec");
+			int64_t us = cl_cg_read_key(path, "cpu.stat", "usage_usec");
 			if (us >= 0)
 				u->cpu_ns = us * 1000;
 			if (ctrls & (1u << CL_CG_MEMORY)) {
 				u->mem = read_mem(path, true);
-				u->mem_limit = read_value(path, "memory.max", NULL);
+				u->mem_limit = cl_cg_read_num(path, "memory.max");
 			}
 			if (ctrls & (1u << CL_CG_PIDS)) {
-				u->pids = read_value(path, "pids.current", NULL);
-				u->pids_limit = read_value(path, "pids.max", NULL);
+				u->pids = cl_cg_read_num(path, "pids.current");
+				u->pids_limit = cl_cg_read_num(path, "pids.max");
 			}
 			if (ctrls & (1u << CL_CG_IO))
 				read_io(path, true, u);
 			continue;
 		}
 		if (ctrls & (1u << CL_CG_CPUACCT))
-			u->cpu_ns = read_value(path, "cpuacct.usage", NULL);
+			u->cpu_ns = cl_cg_read_num(path, "cpuacct.usage");
 		if (ctrls & (1u << CL_CG_MEMORY)) {
 			u->mem = read_mem(path, false);
-			u->mem_limit = read_value(path, "memory.limit_in_bytes", NULL);
+			u->mem_limit = cl_cg_read_num(path, "memory.limit_in_bytes");
 			/* v1 says "no limit" with a page-rounded LONG_MAX */
 			if (u->mem_limit >= (1LL << 60))
 				u->mem_limit = -1;
 		}
 		if (ctrls & (1u << CL_CG_PIDS)) {
-			u->pids = read_value(path, "pids.current", NULL);
-			u->pids_limit = read_value(path, "pids.max", NULL);
+			u->pids = cl_cg_read_num(path, "pids.current");
+			u->pids_limit = cl_cg_read_num(path, "pids.max");
 		}
 		if (ctrls & (1u << CL_CG_IO))
 			read_io(path, false, u);
@@ -168,7 +135,7 @@ void cl_usage_read_net(const struct cl_state *st, struct cl_usage *u)
 	    same_netns(pid, monitor))
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/net", (int)pid);
-	if (read_small(path, "dev", buf, sizeof(buf)) < 0)
+	if (cl_cg_read(path, "dev", buf, sizeof(buf)) < 0)
 		return;
 	/* two header lines, then "  NAME: rx_bytes 7 more, tx_bytes 7 more" */
 	char *line = strchr(buf, '\n');
@@ -283,7 +250,7 @@ json_object *cl_usage_cgroups_of(pid_t pid, const char *name)
 		if (v2) {
 			char ctl[256];
 			bits = (1u << CL_CG_CPUACCT) | (1u << CL_CG_FREEZER);
-			if (read_small(dir, "cgroup.controllers", ctl, sizeof(ctl)) == 0)
+			if (cl_cg_read(dir, "cgroup.controllers", ctl, sizeof(ctl)) >= 0)
 				bits |= ctrl_bits(ctl);
 		} else {
 			bits = ctrl_bits(c1 + 1);
