@@ -1,8 +1,12 @@
 /* cloison: run commands, services and CI jobs in isolated contexts. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/oci.h"
+#include "svc/state.h"
+#include <seccomp.h>
 
 static const char usage[] =
     "Usage: cloison COMMAND [OPTIONS]\n"
@@ -28,6 +32,11 @@ static const char usage[] =
     "  check [--json]                  what this host supports\n"
     "  profile list|show|check|keys    the profiles: hand-written jail settings\n"
     "  gc [--dry-run]                  release what killed jails left (leases, bridges)\n"
+    "\n"
+    "OCI runtime (runc's command line, for podman, containerd, Kubernetes):\n"
+    "  [--root DIR] [--log F] [--log-format json] create|start|state|kill|delete|\n"
+    "  run|exec|ps|list|pause|resume|update|spec|features ...   see cloison-oci(1)\n"
+    "\n"
     "  help                            this text (also --help)\n"
     "  --version                       cloison's version\n"
     "\n"
@@ -45,8 +54,73 @@ static const struct {
     {"stats", cl_cmd_stats},
 };
 
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} oci_commands[] = {
+    {"create", cl_oci_create}, {"delete", cl_oci_delete}, {"state", cl_oci_state},
+    {"list", cl_oci_list},     {"spec", cl_oci_spec},	  {"features", cl_oci_features},
+    {"pause", cl_oci_pause},   {"resume", cl_oci_resume}, {"update", cl_oci_update},
+    {"run", cl_oci_run},       {"start", cl_oci_start},	  {"kill", cl_oci_kill},
+    {"exec", cl_oci_exec},     {"ps", cl_oci_ps},
+};
+
+/* The commands both interfaces have (run, start, kill, exec, ps) are the
+ * OCI ones after a global option, for run with --bundle, and for a name
+ * that is an OCI container's and no jail's. */
+static bool oci_wanted(const char *cmd, int argc, char **argv)
+{
+	const char *id = NULL;
+	char path[4096];
+
+	if (cl_oci_g.given)
+		return true;
+	if (!strcmp(cmd, "run")) {
+		for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+			if (!strcmp(argv[i], "-b") || !strncmp(argv[i], "--bundle", 8))
+				return true;
+		return false;
+	}
+	for (int i = 1; i < argc && !id; i++)
+		if (argv[i][0] != '-')
+			id = argv[i];
+	if (!id || !cl_oci_is_container(id))
+		return false;
+	struct cl_err e;
+	if (cl_state_root(path, sizeof(path), false, &e) == 0) {
+		size_t n = strlen(path);
+		snprintf(path + n, sizeof(path) - n, "/%s", id);
+		if (access(path, F_OK) == 0)
+			return false; /* a jail of that name too: the jail's */
+	}
+	return true;
+}
+
+static void version(void)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	printf("cloison version " CL_VERSION "\nspec: 1.1.0\n");
+	if (v)
+		printf("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
+}
+
 int main(int argc, char **argv)
 {
+	int g = cl_oci_parse_globals(argc, argv);
+
+	if (g < 0)
+		return 1;
+	if (g > 0) {
+		argv[g] = argv[0];
+		argv += g;
+		argc -= g;
+	}
+	if (argc >= 2)
+		for (size_t i = 0; i < sizeof(oci_commands) / sizeof(oci_commands[0]); i++)
+			if (!strcmp(argv[1], oci_commands[i].name) &&
+			    (i < 9 || oci_wanted(argv[1], argc - 1, argv + 1)))
+				return oci_commands[i].fn(argc - 1, argv + 1);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 125;
@@ -58,8 +132,9 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "--version")) {
-		puts("cloison " CL_VERSION);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v") ||
+	    !strcmp(argv[1], "version")) {
+		version();
 		return 0;
 	}
 	fprintf(stderr, "cloison: unknown command '%s'\n%s", argv[1], usage);

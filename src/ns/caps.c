@@ -56,3 +56,49 @@ int cl_caps_apply(uint64_t caps, uint64_t added, uid_t uid, struct cl_err *err)
 	}
 	return 0;
 }
+
+static int set_flag(cap_t c, cap_flag_t flag, uint64_t mask)
+{
+	cap_value_t list[64];
+	int n = 0;
+
+	for (int i = 0; i <= cl_cap_last(); i++)
+		if (mask & (1ULL << i))
+			list[n++] = i;
+	return n ? cap_set_flag(c, flag, n, list, CAP_SET) : 0;
+}
+
+int cl_caps_apply_sets(const struct cl_spec *s, struct cl_err *err)
+{
+	cap_t c = cap_init();
+	int r = 0;
+
+	if (!c)
+		return cl_fail(err, errno, "cannot allocate a capability set");
+	/* what is effective or ambient must be permitted, and ambient also
+	 * inheritable: the kernel says EPERM otherwise, we say which */
+	if ((s->cap_effective | s->cap_ambient) & ~s->cap_permitted)
+		r = cl_fail(err, 0,
+			    "process.capabilities: an effective or ambient capability is not in "
+			    "the permitted set");
+	else if (s->cap_ambient & ~s->cap_inheritable)
+		r = cl_fail(err, 0,
+			    "process.capabilities: an ambient capability is not in the "
+			    "inheritable set");
+	else if (set_flag(c, CAP_PERMITTED, s->cap_permitted) < 0 ||
+		 set_flag(c, CAP_EFFECTIVE, s->cap_effective) < 0 ||
+		 set_flag(c, CAP_INHERITABLE, s->cap_inheritable) < 0)
+		r = cl_fail(err, errno, "cannot build the capability set");
+	else if (cap_set_proc(c) < 0)
+		r = cl_fail(err, errno,
+			    "cannot set the process capabilities (process.capabilities)");
+	cap_free(c);
+	if (r < 0)
+		return r;
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return cl_fail(err, errno, "cannot clear the ambient capabilities");
+	for (int i = 0; i <= cl_cap_last(); i++)
+		if ((s->cap_ambient & (1ULL << i)) && cap_set_ambient(i, CAP_SET) < 0)
+			return cl_fail(err, errno, "cannot raise ambient %s", cap_to_name(i));
+	return 0;
+}

@@ -13,4 +13,8 @@ int cl_caps_drop_bounding(uint64_t caps, struct cl_err *err);
  * are also made ambient so the command keeps them across execve. */
 int cl_caps_apply(uint64_t caps, uint64_t added, uid_t uid, struct cl_err *err);
 
+/* OCI: the effective, permitted, inheritable and ambient sets as given
+ * (after the identity switch). */
+int cl_caps_apply_sets(const struct cl_spec *s, struct cl_err *err);
+
 #endif

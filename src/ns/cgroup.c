@@ -791,10 +791,11 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 	bool must = cl_resources_limited(s) || cl_cg_force_v1_devices(),
 	     devices = cl_resources_devices_required(s);
 
-	bool reap = cg->reap_guard;
+	bool reap = cg->reap_guard, detach = cg->detach;
 
 	memset(cg, 0, sizeof(*cg));
 	cg->reap_guard = reap;
+	cg->detach = detach;
 	cg->spec = s;
 	cg->v2_fd = cg->guard_fd = cg->v2_dir = -1;
 	for (size_t i = 0; i < sizeof(cg->dir) / sizeof(cg->dir[0]); i++)
@@ -822,8 +823,9 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 		cg->version = 0;
 		return 0;
 	}
-	/* from here the guardian removes the groups if cloison dies */
-	if (cl_cg_guard_start(cg, 3 + s->preserve_fds, &e) < 0)
+	/* from here the guardian removes the groups if cloison dies (OCI
+	 * create: delete does, whenever it comes) */
+	if (!cg->detach && cl_cg_guard_start(cg, 3 + s->preserve_fds, &e) < 0)
 		goto fail;
 	if (cl_cg_v1_limits(cg, s, &e) < 0 || cl_cg_v2_limits(cg, s, &e) < 0)
 		goto fail;
@@ -958,6 +960,49 @@ void cl_cgroup_destroy(struct cl_cgroup *cg)
 	cg->n_dirs = 0;
 	cg->version = 0;
 	cg->v2_dir = -1;
+}
+
+void cl_cgroup_release(struct cl_cgroup *cg)
+{
+	if (cg->v2_fd >= 0)
+		close(cg->v2_fd);
+	cg->v2_fd = -1;
+	for (int i = 0; i < cg->n_dirs; i++) {
+		if (cg->dir[i].lock_fd >= 0)
+			close(cg->dir[i].lock_fd);
+		cg->dir[i].lock_fd = -1;
+		free(cg->dir[i].path);
+		cg->dir[i].path = NULL;
+		while (cg->dir[i].n_made > 0)
+			free(cg->dir[i].made[--cg->dir[i].n_made]);
+	}
+	cg->n_dirs = 0;
+	cg->version = 0;
+	cg->v2_dir = -1;
+}
+
+int cl_cgroup_hier_name(const struct cl_cgroup *cg, int i, char *buf, size_t n)
+{
+	struct cl_cg_layout L;
+	const char *path = cg->dir[i].path;
+
+	if (cl_cg_discover(&L) < 0)
+		return -1;
+	for (int k = 0; k <= L.n; k++) {
+		const struct cl_cg_hier *h = k < L.n ? &L.h[k] : &L.v2;
+		size_t len = strlen(h->mnt);
+		if ((k == L.n && !L.has_v2) || cg->dir[i].v2 != (k == L.n) ||
+		    strncmp(path, h->mnt, len) || (path[len] && path[len] != '/'))
+			continue;
+		if (cg->dir[i].v2 && L.n == 0)
+			snprintf(buf, n, "%s", "");
+		else if (cg->dir[i].v2)
+			snprintf(buf, n, "%s", "unified");
+		else
+			snprintf(buf, n, "%s", strrchr(h->mnt, '/') + 1);
+		return 0;
+	}
+	return -1;
 }
 
 /* --- gc -------------------------------------------------------------------- */

@@ -72,6 +72,8 @@ struct cl_cgroup {
 	struct cl_cgroup *guard_cg; /* the guardian's copy, in the memory it shares */
 	bool reap_guard;	    /* a long-lived owner (a monitor): reap the guardian and
 				       free its memory once it is done, not at our exit */
+	bool detach;		    /* OCI create: the groups outlive us, no guardian
+				       (the state records them, delete removes them) */
 	void *guard_map;
 	size_t guard_map_size;
 	bool sample_pids, sample_mem; /* peaks the kernel does not keep: sampled */
@@ -104,6 +106,12 @@ void cl_cgroup_sample(struct cl_cgroup *cg);
 uint64_t cl_cgroup_oom_kills(const struct cl_cgroup *cg);
 /* At the end, on every path: kill what is left, remove what we created. */
 void cl_cgroup_destroy(struct cl_cgroup *cg);
+/* OCI create: lets go of the groups without killing in them or removing
+ * them (fds closed, memory freed). */
+void cl_cgroup_release(struct cl_cgroup *cg);
+/* The name of dir[@i]'s hierarchy as mounted ("memory", "cpu,cpuacct";
+ * "unified" for the unified tree beside v1 ones; "" for v2 alone). */
+int cl_cgroup_hier_name(const struct cl_cgroup *cg, int i, char *buf, size_t n);
 
 /* Accounting, read from the cgroup files of either layout (ns/cgroup_stats.c).
  * A value the host cannot give is -1 (printed "-", null in JSON). */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -98,8 +99,10 @@ static int setup_identity(const struct cl_spec *s, bool setgroups_denied, struct
 {
 	if (prctl(PR_SET_KEEPCAPS, 1) < 0)
 		return cl_fail(err, errno, "cannot keep capabilities across setuid");
-	if (!setgroups_denied && setgroups(0, NULL) < 0)
-		return cl_fail(err, errno, "cannot clear the supplementary groups");
+	if (s->n_groups && setgroups_denied)
+		return cl_fail(err, EPERM, "cannot set the supplementary groups (additionalGids)");
+	if (!setgroups_denied && setgroups(s->n_groups, s->groups) < 0)
+		return cl_fail(err, errno, "cannot set the supplementary groups");
 	if (setresgid(s->gid, s->gid, s->gid) < 0)
 		return cl_fail(err, errno, "cannot switch to gid %u", (unsigned)s->gid);
 	if (setresuid(s->uid, s->uid, s->uid) < 0)
@@ -228,12 +231,61 @@ static bool wait_go(struct cl_jail *j)
 	return read(j->sync_fd, &go, 1) == 1;
 }
 
+/* OCI namespaces[].path: joined first thing (pid and time ones were
+ * joined by the parent: they take effect for its children). */
+static int join_namespaces(struct cl_jail *j, struct cl_err *err)
+{
+	static const char *const names[CL_NS_N] = {"user", "mount", "pid",    "network",
+						   "ipc",  "uts",   "cgroup", "time"};
+
+	for (int k = 0; k < CL_NS_N; k++) {
+		if (j->ns_fds[k] < 0 || k == CL_NS_PID || k == CL_NS_TIME)
+			continue;
+		if (setns(j->ns_fds[k], 0) < 0)
+			return cl_fail(err, errno, "cannot join the %s namespace %s", names[k],
+				       j->spec->ns_path[k]);
+		close(j->ns_fds[k]);
+		j->ns_fds[k] = -1;
+	}
+	return 0;
+}
+
+static int write_proc_self(const char *file, const char *value, struct cl_err *err)
+{
+	char path[64];
+	int fd, n = (int)strlen(value);
+
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cl_fail(err, errno, "cannot open %s", path);
+	if (write(fd, value, (size_t)n) != n) {
+		int e = errno;
+		close(fd);
+		return cl_fail(err, e, "cannot write %s to %s", value, path);
+	}
+	close(fd);
+	return 0;
+}
+
 void cl_jail_child(struct cl_jail *j)
 {
 	const struct cl_spec *s = j->spec;
 	struct cl_err err = {0};
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (join_namespaces(j, &err) < 0)
+		cl_jail_die(j, &err);
+	if (s->oom_score_set) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", s->oom_score_adj);
+		if (write_proc_self("oom_score_adj", v, &err) < 0) {
+			cl_wrap(&err, "process.oomScoreAdj %d%s", s->oom_score_adj,
+				s->oom_score_adj < 0 ? " (lowering it needs CAP_SYS_RESOURCE)"
+						     : "");
+			cl_jail_die(j, &err);
+		}
+	}
 	/* In a new user namespace the parent writes our id maps first: nothing
 	 * before "go" would work without them.  Otherwise the mounts do not
 	 * wait: the parent loads the cgroup's device program and attaches the
@@ -251,7 +303,8 @@ void cl_jail_child(struct cl_jail *j)
 		cl_jail_die(j, &err);
 	if (cl_mounts_setup(s, j->trees, j->pty_slave, &err) < 0)
 		cl_jail_die(j, &err);
-	if ((s->ns_flags & CLONE_NEWUTS) && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+	if ((s->ns_flags & CLONE_NEWUTS) && s->hostname &&
+	    sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		cl_fail(&err, errno, "cannot set the hostname to %s", s->hostname);
 		cl_jail_die(j, &err);
 	}
@@ -277,10 +330,23 @@ void cl_jail_exec(struct cl_jail *j)
 	const struct cl_spec *s = j->spec;
 	struct cl_err err = {0};
 
+	for (size_t i = 0; i < s->n_rlimits; i++) {
+		struct rlimit rl = {s->rlimits[i].soft, s->rlimits[i].hard};
+		if (setrlimit(s->rlimits[i].resource, &rl) < 0) {
+			cl_fail(&err, errno,
+				"cannot set rlimit %d to %llu/%llu (process.rlimits[%zu])",
+				s->rlimits[i].resource, (unsigned long long)rl.rlim_cur,
+				(unsigned long long)rl.rlim_max, i);
+			cl_jail_die(j, &err);
+		}
+	}
 	if (cl_caps_drop_bounding(s->caps, &err) < 0 ||
 	    setup_identity(s, j->setgroups_denied, &err) < 0 ||
-	    cl_caps_apply(s->caps, s->caps_added, s->uid, &err) < 0)
+	    (s->caps_explicit ? cl_caps_apply_sets(s, &err)
+			      : cl_caps_apply(s->caps, s->caps_added, s->uid, &err)) < 0)
 		cl_jail_die(j, &err);
+	if (s->umask >= 0)
+		umask((mode_t)s->umask);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		cl_fail(&err, errno, "cannot set no_new_privs");
 		cl_jail_die(j, &err);
@@ -289,11 +355,30 @@ void cl_jail_exec(struct cl_jail *j)
 		cl_jail_die(j, &err);
 	/* still blocked: a signal that comes now waits for the command */
 	default_signals();
-	/* setuid cleared the parent-death signal: set it again, then make sure
-	 * the parent did not die in between. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (!parent_alive(j->sync_fd))
-		_exit(CL_EXIT_FAILURE);
+	if (j->exec_listen >= 0) {
+		/* OCI create: set up; whoever made us exits now, the start
+		 * command's connection releases us (and hears our errors) */
+		prctl(PR_SET_PDEATHSIG, 0);
+		if (send(j->sync_fd, "r", 1, MSG_NOSIGNAL) != 1)
+			_exit(CL_EXIT_FAILURE);
+		int conn;
+		while ((conn = accept4(j->exec_listen, NULL, NULL, SOCK_CLOEXEC)) < 0 &&
+		       errno == EINTR)
+			;
+		if (conn < 0)
+			_exit(CL_EXIT_FAILURE);
+		close(j->exec_listen);
+		j->exec_listen = -1;
+		if (dup3(conn, j->sync_fd, O_CLOEXEC) < 0)
+			_exit(CL_EXIT_FAILURE);
+		close(conn);
+	} else {
+		/* setuid cleared the parent-death signal: set it again, then
+		 * make sure the parent did not die in between. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (!parent_alive(j->sync_fd))
+			_exit(CL_EXIT_FAILURE);
+	}
 	/* last: the filter need not allow any of the set-up above */
 	if (cl_seccomp_load(s, j->seccomp, j->sync_fd, &err) < 0)
 		cl_jail_die(j, &err);

@@ -32,6 +32,42 @@
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
+/* OCI namespaces[].path: opened here (the paths are the host's); the pid
+ * and time ones joined here, as they take effect for our children. */
+static int open_namespaces(struct cl_container *c, int min_fd, struct cl_err *err)
+{
+	const struct cl_spec *s = c->s;
+
+	for (int k = 0; k < CL_NS_N; k++) {
+		if (!s->ns_path[k])
+			continue;
+		int fd = cl_fd_above(open(s->ns_path[k], O_RDONLY | O_CLOEXEC), min_fd);
+		if (fd < 0)
+			return cl_fail(err, errno,
+				       "cannot open the namespace %s (linux.namespaces)",
+				       s->ns_path[k]);
+		if (k == CL_NS_PID || k == CL_NS_TIME) {
+			int r = setns(fd, 0);
+			close(fd);
+			if (r < 0)
+				return cl_fail(err, errno, "cannot join the namespace %s",
+					       s->ns_path[k]);
+			continue;
+		}
+		c->j.ns_fds[k] = fd;
+	}
+	return 0;
+}
+
+static void close_namespaces(struct cl_container *c)
+{
+	for (int k = 0; k < CL_NS_N; k++)
+		if (c->j.ns_fds[k] >= 0) {
+			close(c->j.ns_fds[k]);
+			c->j.ns_fds[k] = -1;
+		}
+}
+
 static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
 {
 	struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
@@ -249,7 +285,7 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 
 	*c = (struct cl_container){.s = s,
 				   .hooks = hooks,
-				   .j = {.spec = s, .pty_slave = -1, .init_fd = -1},
+				   .j = CL_JAIL_INIT(s),
 				   .sync_fd = -1,
 				   .child_fd = -1,
 				   .init_fd = -1,
@@ -260,7 +296,8 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 				   .learn = {.fd = -1},
 				   .trees = {.rootfs = -1},
 				   .ids = {.fd = -1}};
-	c->cg.reap_guard = hooks != NULL; /* a monitor: runs after runs */
+	c->cg.reap_guard = hooks != NULL && !hooks->detach; /* a monitor: runs after runs */
+	c->cg.detach = hooks && hooks->detach;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cl_fail(err, errno, "cannot create the sync socket");
 	c->sync_fd = cl_fd_above(sv[0], min_fd);
@@ -274,7 +311,14 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 			return -1;
 		c->tty.master = cl_fd_above(c->tty.master, min_fd);
 		c->tty.slave = cl_fd_above(c->tty.slave, min_fd);
+		/* OCI: the terminal goes to the console socket, not ours */
+		if (c->cg.detach && c->tty.raw) {
+			tcsetattr(STDIN_FILENO, TCSANOW, &c->tty.saved);
+			c->tty.raw = false;
+		}
 	}
+	if (open_namespaces(c, min_fd, err) < 0)
+		return -1;
 
 	if (hooks)
 		mask = hooks->signals;
@@ -340,6 +384,11 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 			return -1;
 		cl_mounts_close(&c->trees);
 	}
+	if (s->explicit_mounts && c->trees.rootfs >= 0 &&
+	    cl_mounts_open_cgroups(s, &c->cg, &c->trees, min_fd, err) < 0)
+		return -1;
+	if (hooks && hooks->detach)
+		c->j.exec_listen = hooks->exec_listen;
 
 	/* decided here: in the child our euid is already the namespace's root */
 	bool setgroups_denied = cl_userns_setgroups_denied(s);
@@ -361,6 +410,7 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	}
 	close(c->child_fd);
 	c->child_fd = -1;
+	close_namespaces(c);
 	if (c->tty.slave >= 0) {
 		close(c->tty.slave);
 		c->tty.slave = -1;
@@ -435,6 +485,7 @@ int cl_container_destroy(struct cl_container *c, int r, struct cl_err *err)
 	if (c->s && c->s->seccomp.learn &&
 	    cl_seccomp_learn_finish(&c->learn, c->s, c->ran ? c->s->seccomp.learn : NULL, err) < 0)
 		r = -1;
+	close_namespaces(c);
 	cl_net_release(&c->net);
 	cl_cgroup_destroy(&c->cg);
 	cl_seccomp_program_free(&c->scp);
@@ -455,6 +506,32 @@ int cl_container_destroy(struct cl_container *c, int r, struct cl_err *err)
 		c->masked = false;
 	}
 	return r;
+}
+
+int cl_container_detach(struct cl_container *c, struct cl_err *err)
+{
+	struct cl_err child_err;
+	ssize_t n;
+
+	if (send(c->sync_fd, "g", 1, MSG_NOSIGNAL) != 1) {
+		if (recv_child(c->sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err))
+			*err = child_err;
+		else
+			cl_fail(err, errno, "cannot release the jail's process");
+		return -1;
+	}
+	n = recv_child(c->sync_fd, &child_err, 0);
+	if (n == sizeof(child_err)) {
+		*err = child_err;
+		return -1;
+	}
+	if (n != 1)
+		return cl_fail(err, n < 0 ? errno : 0, "the jail's process died while set up");
+	/* set up and waiting: what stays is the state's to hold */
+	cl_mounts_close(&c->trees);
+	cl_cgroup_release(&c->cg);
+	c->ran = true;
+	return 0;
 }
 
 int cl_container_run(const struct cl_spec *s, int *exit_status, struct cl_err *err)

@@ -39,6 +39,12 @@ struct cl_container_hooks {
 	 * socket): @fds[i] < 0 is skipped; on_fd is told which is readable */
 	int fds[4];
 	void (*on_fd)(void *data, struct cl_container *c, int i);
+	/* OCI create: the jail outlives whoever made it (no cgroup guardian,
+	 * no parent-death signal once set up); its process, set up, waits
+	 * for a connection on @exec_listen (OCI start) before its seccomp
+	 * filter and execve.  See cl_container_detach(). */
+	bool detach;
+	int exec_listen;
 };
 
 struct cl_container {
@@ -77,6 +83,12 @@ int cl_container_wait(struct cl_container *c);
 void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s);
 /* Returns @r, or -1 when --learn-seccomp cannot write its profile. */
 int cl_container_destroy(struct cl_container *c, int r, struct cl_err *err);
+
+/* OCI create, after cl_container_create with hooks->detach: releases the
+ * child and waits until it is set up and waiting for start; then lets go
+ * of everything (the cgroups stay, for delete to remove; c->pid is kept for
+ * the caller, and not killed by cl_container_destroy). */
+int cl_container_detach(struct cl_container *c, struct cl_err *err);
 
 /* All four: runs the spec's command in a new jail and waits for it.  Returns
  * 0 and sets @exit_status to what cloison should exit with (see

@@ -16,7 +16,25 @@ struct cl_jail {
 	bool setgroups_denied; /* unprivileged single mapping: setgroups(2) is EPERM */
 	const struct cl_sc_program *seccomp; /* compiled by the parent */
 	const struct cl_mount_trees *trees;  /* the rootfs and binds, opened by the parent */
+	/* OCI create: once set up, say "ready" and wait for the start
+	 * command's connection on this listening socket; -1 otherwise */
+	int exec_listen;
+	int ns_fds[CL_NS_N]; /* namespaces to join (OCI paths), opened by the parent; -1 */
 };
+
+#define CL_JAIL_INIT(s)                                                                            \
+	{                                                                                          \
+		.spec = (s), .pty_slave = -1, .init_fd = -1, .exec_listen = -1, .ns_fds = {        \
+			-1,                                                                        \
+			-1,                                                                        \
+			-1,                                                                        \
+			-1,                                                                        \
+			-1,                                                                        \
+			-1,                                                                        \
+			-1,                                                                        \
+			-1                                                                         \
+		}                                                                                  \
+	}
 
 /* The child: everything between clone and execve, in order.  Never returns. */
 __attribute__((noreturn)) void cl_jail_child(struct cl_jail *j);

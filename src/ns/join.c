@@ -344,7 +344,7 @@ int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
 {
 	struct joiner x = {.jn = jn,
 			   .pidfd = -1,
-			   .j = {.spec = jn->s, .pty_slave = -1, .init_fd = -1},
+			   .j = CL_JAIL_INIT(jn->s),
 			   .io = {.to_in = -1, .from = {-1, -1}, .child = {-1, -1, -1}}};
 	struct cl_sc_program scp = {0};
 	struct cl_tty tty = {.master = -1, .slave = -1};

@@ -13,8 +13,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "ns/cgroup.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
 #include "util/path.h"
@@ -103,11 +105,11 @@ static struct cl_made *made;
 
 /* Mount onto @dest resolved beneath @rootfd, creating it as a dir or file.
  * For MS_BIND, @src is a host path. */
-static int mount_at(int rootfd, const char *src, const char *dest, const char *type,
-		    unsigned long flags, const char *data, bool file, struct cl_err *err)
+static int mount_at_made(int rootfd, const char *src, const char *dest, const char *type,
+			 unsigned long flags, const char *data, bool file, struct cl_made *m,
+			 struct cl_err *err)
 {
-	_cleanup_close_ int fd =
-	    cl_mkpath_beneath(rootfd, dest, file, file ? 0644 : 0755, made, err);
+	_cleanup_close_ int fd = cl_mkpath_beneath(rootfd, dest, file, file ? 0644 : 0755, m, err);
 	char p[CL_FDPATH_MAX];
 
 	if (fd < 0)
@@ -117,6 +119,12 @@ static int mount_at(int rootfd, const char *src, const char *dest, const char *t
 	if (mount(src, cl_fdpath(fd, p), type, flags, data) < 0)
 		return cl_fail(err, errno, "cannot mount %s on %s", type ? type : src, dest);
 	return 0;
+}
+
+static int mount_at(int rootfd, const char *src, const char *dest, const char *type,
+		    unsigned long flags, const char *data, bool file, struct cl_err *err)
+{
+	return mount_at_made(rootfd, src, dest, type, flags, data, file, made, err);
 }
 
 static int setup_proc_sys(const struct cl_spec *s, int rootfd, struct cl_err *err)
@@ -166,10 +174,55 @@ static int dev_entry(int devfd, const char *name, bool dir, struct cl_err *err)
 	return fd;
 }
 
+/* The nodes every /dev has (binds of the host's: they keep the devtmpfs
+ * flags), its links, and the terminal on /dev/console. */
+static int populate_dev(int devfd, int console_fd, bool tolerant, struct cl_err *err)
+{
+	char src[64];
+
+	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+		if (tolerant && faccessat(devfd, dev_nodes[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		_cleanup_close_ int fd = dev_entry(devfd, dev_nodes[i], false, err);
+		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+		if (fd < 0)
+			return -1;
+		if (bind_tree(AT_FDCWD, src, fd, MS_NOSUID | MS_NOEXEC, src, err) < 0)
+			return -1;
+	}
+	static const char *const links[][2] = {
+	    {"pts/ptmx", "ptmx"},	   {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"},
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][0], devfd, links[i][1]) < 0 &&
+		    !(tolerant && errno == EEXIST))
+			return cl_fail(err, errno, "cannot create symlink /dev/%s", links[i][1]);
+	if (console_fd >= 0) {
+		if (tolerant)
+			unlinkat(devfd, "console", 0);
+		_cleanup_close_ int fd = dev_entry(devfd, "console", false, err);
+		if (fd < 0)
+			return -1;
+		if (bind_tree(console_fd, "", fd, 0, "the terminal on /dev/console", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cl_dev_populate(const struct cl_spec *s, int rootfd, int console_fd, struct cl_err *err)
+{
+	_cleanup_close_ int devfd = cl_open_beneath(rootfd, "/dev", O_DIRECTORY | O_RDONLY, err);
+
+	(void)s;
+	return devfd < 0 ? -1 : populate_dev(devfd, console_fd, true, err);
+}
+
 static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct cl_err *err)
 {
 	_cleanup_close_ int devfd = -1;
-	char src[64], p[CL_FDPATH_MAX], opts[80];
+	char p[CL_FDPATH_MAX], opts[80];
 
 	/* /dev itself is nodev: a node made in it with CAP_MKNOD cannot be
 	 * opened; only the binds below (which keep the host's devtmpfs flags) can. */
@@ -179,14 +232,6 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 	devfd = cl_open_beneath(rootfd, "/dev", O_DIRECTORY | O_RDONLY, err);
 	if (devfd < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
-		_cleanup_close_ int fd = dev_entry(devfd, dev_nodes[i], false, err);
-		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
-		if (fd < 0)
-			return -1;
-		if (bind_tree(AT_FDCWD, src, fd, MS_NOSUID | MS_NOEXEC, src, err) < 0)
-			return -1;
-	}
 	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=0620%s",
 		 gid_mapped(s, 5) ? ",gid=5" : "");
 	static const struct {
@@ -206,22 +251,7 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 			return cl_fail(err, errno, "cannot mount %s on /dev/%s", fs[i].type,
 				       fs[i].name);
 	}
-	static const char *const links[][2] = {
-	    {"pts/ptmx", "ptmx"},	   {"/proc/self/fd", "fd"},
-	    {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
-	    {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"},
-	};
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
-		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
-			return cl_fail(err, errno, "cannot create symlink /dev/%s", links[i][1]);
-	if (console_fd >= 0) {
-		_cleanup_close_ int fd = dev_entry(devfd, "console", false, err);
-		if (fd < 0)
-			return -1;
-		if (bind_tree(console_fd, "", fd, 0, "the terminal on /dev/console", err) < 0)
-			return -1;
-	}
-	return 0;
+	return populate_dev(devfd, console_fd, false, err);
 }
 
 /* Where the mount point of mount @i may be created: in the rootfs unless it
@@ -231,7 +261,8 @@ static int setup_dev(const struct cl_spec *s, int rootfd, int console_fd, struct
 static struct cl_made *made_for(const struct cl_spec *s, size_t i, struct cl_made *scratch)
 {
 	for (size_t j = 0; !made && j < i; j++)
-		if (s->mounts[j].kind == CL_MOUNT_TMPFS &&
+		if ((s->mounts[j].kind == CL_MOUNT_TMPFS ||
+		     (s->mounts[j].kind == CL_MOUNT_FS && !strcmp(s->mounts[j].type, "tmpfs"))) &&
 		    cl_path_below(s->mounts[i].dest, s->mounts[j].dest))
 			return scratch;
 	return made;
@@ -274,12 +305,23 @@ static int setup_user_mounts(const struct cl_spec *s, const struct cl_mount_tree
 	return 0;
 }
 
-static int setup_masks(int rootfd, struct cl_err *err)
+static int setup_masks(const struct cl_spec *s, int rootfd, struct cl_err *err)
 {
+	size_t n_masked = sizeof(masked_paths) / sizeof(masked_paths[0]),
+	       n_ro = sizeof(readonly_paths) / sizeof(readonly_paths[0]);
+	const char *const *masked = masked_paths, *const *ro = readonly_paths;
 	char p[CL_FDPATH_MAX];
 
-	for (size_t i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]); i++) {
-		const char *path = masked_paths[i];
+	if (s->explicit_mounts) { /* OCI: as the config lists them */
+		masked = (const char *const *)s->masked_paths;
+		ro = (const char *const *)s->readonly_paths;
+		for (n_masked = 0; masked && masked[n_masked]; n_masked++)
+			;
+		for (n_ro = 0; ro && ro[n_ro]; n_ro++)
+			;
+	}
+	for (size_t i = 0; i < n_masked; i++) {
+		const char *path = masked[i];
 		struct stat st;
 		_cleanup_close_ int fd = cl_open_beneath(rootfd, path, O_PATH | O_NOFOLLOW, err);
 		if (fd < 0) {
@@ -297,8 +339,8 @@ static int setup_masks(int rootfd, struct cl_err *err)
 			return cl_fail(err, errno, "cannot mask %s", path);
 		}
 	}
-	for (size_t i = 0; i < sizeof(readonly_paths) / sizeof(readonly_paths[0]); i++) {
-		const char *path = readonly_paths[i];
+	for (size_t i = 0; i < n_ro; i++) {
+		const char *path = ro[i];
 		_cleanup_close_ int fd = cl_open_beneath(rootfd, path, O_PATH | O_NOFOLLOW, err);
 		if (fd < 0) {
 			if (err->errnum == ENOENT)
@@ -330,9 +372,14 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 		return cl_fail(err, errno, "cannot open the rootfs %s", s->rootfs);
 	for (size_t i = 0; i < s->n_mounts; i++, t->n++) {
 		const struct cl_mount *m = &s->mounts[i];
-		unsigned long flags = MS_BIND | MS_REC | MS_NODEV |
-				      (s->no_new_privs ? MS_NOSUID : 0) |
-				      (m->readonly ? MS_RDONLY : 0);
+		/* OCI: recursive or not, and its flags as given; nodev always */
+		unsigned long flags =
+		    m->flags_given
+			? MS_BIND | MS_NODEV |
+			      (m->flags & (MS_REC | MS_RDONLY | MS_NOSUID | MS_NOEXEC)) |
+			      (s->no_new_privs ? MS_NOSUID : 0)
+			: MS_BIND | MS_REC | MS_NODEV | (s->no_new_privs ? MS_NOSUID : 0) |
+			      (m->readonly ? MS_RDONLY : 0);
 		char what[PATH_MAX + 8];
 
 		t->binds[i] = -1;
@@ -347,8 +394,36 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 	return 0;
 }
 
+int cl_mounts_open_cgroups(const struct cl_spec *s, const struct cl_cgroup *cg,
+			   struct cl_mount_trees *t, int min_fd, struct cl_err *err)
+{
+	unsigned long ro = 0;
+	bool wanted = false;
+
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].kind == CL_MOUNT_FS && !strcmp(s->mounts[i].type, "cgroup")) {
+			wanted = true;
+			ro |= s->mounts[i].flags & MS_RDONLY;
+		}
+	for (int i = 0; wanted && i < cg->n_dirs && t->n_cg < 9; i++) {
+		if (cl_cgroup_hier_name(cg, i, t->cg_name[t->n_cg], sizeof(t->cg_name[0])) < 0)
+			continue;
+		t->cg[t->n_cg] = cl_fd_above(detached_tree(AT_FDCWD, cg->dir[i].path,
+							   MS_NOSUID | MS_NODEV | MS_NOEXEC | ro,
+							   cg->dir[i].path, err),
+					     min_fd);
+		if (t->cg[t->n_cg] < 0)
+			return -1;
+		t->n_cg++;
+	}
+	return 0;
+}
+
 void cl_mounts_close(struct cl_mount_trees *t)
 {
+	for (int i = 0; i < t->n_cg; i++)
+		close(t->cg[i]);
+	t->n_cg = 0;
 	if (t->rootfs >= 0)
 		close(t->rootfs);
 	for (size_t i = 0; t->binds && i < t->n; i++)
@@ -407,11 +482,190 @@ static void undo_made(int rootfd)
 static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
 		      struct cl_made *mine, struct cl_err *err);
 
+/* --- OCI: the mounts as listed ------------------------------------------ */
+
+/* A "cgroup" mount: the jail's own groups, read-only unless asked, on a
+ * tmpfs with one directory per hierarchy (v1), or the group itself (v2). */
+static int mount_cgroups(const struct cl_mount *m, const struct cl_mount_trees *t, int rootfd,
+			 struct cl_err *err)
+{
+	char p[CL_FDPATH_MAX], sub[PATH_MAX];
+
+	if (t->n_cg == 1 && !t->cg_name[0][0]) {
+		_cleanup_close_ int fd = cl_mkpath_beneath(rootfd, m->dest, false, 0755, made, err);
+		if (fd < 0)
+			return cl_wrap(err, "cannot mount cgroup on %s", m->dest);
+		return attach_tree(t->cg[0], fd, m->dest, err);
+	}
+	if (mount_at(rootfd, "tmpfs", m->dest, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "mode=755", false, err) < 0)
+		return -1;
+	_cleanup_close_ int dir = cl_open_beneath(rootfd, m->dest, O_DIRECTORY | O_RDONLY, err);
+	if (dir < 0)
+		return -1;
+	for (int i = 0; i < t->n_cg; i++) {
+		const char *name = t->cg_name[i];
+		if (mkdirat(dir, name, 0755) < 0)
+			return cl_fail(err, errno, "cannot create %s/%s", m->dest, name);
+		_cleanup_close_ int fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+		snprintf(sub, sizeof(sub), "%s/%s", m->dest, name);
+		if (fd < 0)
+			return cl_fail(err, errno, "cannot open %s", sub);
+		if (attach_tree(t->cg[i], fd, sub, err) < 0)
+			return -1;
+		/* co-mounted controllers: cpu -> cpu,cpuacct, as systemd does */
+		if (strchr(name, ',')) {
+			char copy[32];
+			snprintf(copy, sizeof(copy), "%s", name);
+			for (char *c = strtok(copy, ","); c; c = strtok(NULL, ","))
+				if (symlinkat(name, dir, c) < 0 && errno != EEXIST)
+					return cl_fail(err, errno, "cannot link %s/%s", m->dest, c);
+		}
+	}
+	if (m->flags & MS_RDONLY)
+		return set_attrs(dir, "", AT_EMPTY_PATH, MS_RDONLY, m->dest, err);
+	(void)p;
+	return 0;
+}
+
+static int setup_listed_mounts(const struct cl_spec *s, const struct cl_mount_trees *t, int rootfd,
+			       struct cl_err *err)
+{
+	char p[CL_FDPATH_MAX];
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct cl_mount *m = &s->mounts[i];
+		struct cl_made scratch = {0};
+		int r;
+
+		if (m->kind == CL_MOUNT_FS && !strcmp(m->type, "cgroup")) {
+			r = mount_cgroups(m, t, rootfd, err);
+		} else if (m->kind == CL_MOUNT_FS) {
+			unsigned long flags = m->flags & ~(MS_BIND | MS_REC);
+			r = mount_at_made(rootfd, m->source ? m->source : m->type, m->dest, m->type,
+					  flags, m->data, false, made_for(s, i, &scratch), err);
+			cl_made_free(&scratch);
+			/* sysfs needs a network namespace of the jail's user
+			 * namespace: the host's, read-only, otherwise */
+			if (r < 0 && !strcmp(m->type, "sysfs") && err->errnum == EPERM &&
+			    (s->ns_flags & CLONE_NEWUSER))
+				r = mount_at(rootfd, "/sys", m->dest, NULL,
+					     MS_BIND | MS_REC | MS_RDONLY | flags, NULL, false,
+					     err);
+		} else {
+			struct stat st;
+			if (i >= t->n || t->binds[i] < 0 || fstat(t->binds[i], &st) < 0)
+				return cl_fail(err, 0,
+					       "cannot bind %s on %s: its source was not opened",
+					       m->source, m->dest);
+			_cleanup_close_ int fd = cl_mkpath_beneath(
+			    rootfd, m->dest, !S_ISDIR(st.st_mode),
+			    S_ISDIR(st.st_mode) ? 0755 : 0644, made_for(s, i, &scratch), err);
+			cl_made_free(&scratch);
+			if (fd < 0)
+				return cl_wrap(err, "cannot bind %s on %s", m->source, m->dest);
+			r = attach_tree(t->binds[i], fd, m->dest, err);
+		}
+		if (r < 0)
+			return -1;
+		if (m->propagation) {
+			_cleanup_close_ int fd = cl_open_beneath(rootfd, m->dest, O_PATH, err);
+			if (fd < 0 || mount(NULL, cl_fdpath(fd, p), NULL, m->propagation, NULL) < 0)
+				return cl_fail(err, errno, "cannot set the propagation of %s",
+					       m->dest);
+		}
+	}
+	return 0;
+}
+
+/* linux.devices: made as nodes (root: the /dev tmpfs is not nodev, and the
+ * device cgroup decides), or bound from the host's (a user namespace, where
+ * mknod is refused). */
+static int make_device(const struct cl_spec *s, int rootfd, const struct cl_device *d,
+		       struct cl_err *err)
+{
+	char dir[PATH_MAX], p[CL_FDPATH_MAX];
+	const char *base = strrchr(d->path, '/') + 1;
+	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+	dev_t dev = makedev((unsigned)d->major, (unsigned)d->minor);
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - d->path), d->path);
+	_cleanup_close_ int dfd = cl_mkpath_beneath(rootfd, dir, false, 0755, NULL, err);
+	if (dfd < 0)
+		return cl_wrap(err, "linux.devices %s", d->path);
+	_cleanup_close_ int dirfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return cl_fail(err, errno, "linux.devices %s", d->path);
+	unlinkat(dirfd, base, 0); /* a default node of the same name */
+	if (!(s->ns_flags & CLONE_NEWUSER)) {
+		if (mknodat(dirfd, base, type | (d->mode & 07777 ? d->mode & 07777 : 0666), dev) <
+		    0)
+			return cl_fail(err, errno, "cannot make the device %s", d->path);
+		if (fchownat(dirfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(dirfd, base, d->mode & 07777 ? d->mode & 07777 : 0666, 0) < 0)
+			return cl_fail(err, errno, "cannot set the owner or mode of %s", d->path);
+		return 0;
+	}
+	if (stat(d->path, &st) < 0 || (st.st_mode & S_IFMT) != type || st.st_rdev != dev)
+		return cl_fail(err, 0,
+			       "linux.devices %s: in a user namespace the host's node is bound, "
+			       "and the host has no such device at that path",
+			       d->path);
+	_cleanup_close_ int fd =
+	    openat(dirfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return cl_fail(err, errno, "cannot create %s", d->path);
+	(void)p;
+	return bind_tree(AT_FDCWD, d->path, fd, MS_NOSUID | MS_NOEXEC, d->path, err);
+}
+
+/* What every container's /dev has (runtime-spec "Default Devices"), when
+ * the config mounts a /dev of its own. */
+static int setup_listed_dev(const struct cl_spec *s, int rootfd, int console_fd, struct cl_err *err)
+{
+	bool dev = false;
+
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (!strcmp(s->mounts[i].dest, "/dev") && s->mounts[i].kind != CL_MOUNT_BIND)
+			dev = true;
+	if (dev && cl_dev_populate(s, rootfd, console_fd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s->n_devices; i++)
+		if (make_device(s, rootfd, &s->devices[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* linux.sysctl, through the jail's own /proc (its namespaces' values). */
+static int write_sysctls(const struct cl_spec *s, int rootfd, struct cl_err *err)
+{
+	for (char **kv = s->sysctl; kv && *kv; kv++) {
+		char path[PATH_MAX], *eq = strchr(*kv, '=');
+		size_t n = snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - *kv), *kv);
+		for (char *c = path + 10; c < path + n; c++)
+			if (*c == '.')
+				*c = '/';
+		_cleanup_close_ int fd = cl_open_beneath(rootfd, path, O_WRONLY | O_NOFOLLOW, err);
+		if (fd < 0)
+			return cl_wrap(err, "linux.sysctl %.*s", (int)(eq - *kv), *kv);
+		if (write(fd, eq + 1, strlen(eq + 1)) < 0)
+			return cl_fail(err, errno, "cannot write linux.sysctl %s", *kv);
+	}
+	return 0;
+}
+
 static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int rootfd,
 		 int console_fd, struct cl_err *err)
 {
+	if (s->explicit_mounts)
+		return setup_listed_mounts(s, t, rootfd, err) < 0 ||
+			       setup_listed_dev(s, rootfd, console_fd, err) < 0 ||
+			       write_sysctls(s, rootfd, err) < 0 || setup_masks(s, rootfd, err) < 0
+			   ? -1
+			   : 0;
 	if (setup_proc_sys(s, rootfd, err) < 0 || setup_dev(s, rootfd, console_fd, err) < 0 ||
-	    setup_user_mounts(s, t, rootfd, err) < 0 || setup_masks(rootfd, err) < 0)
+	    setup_user_mounts(s, t, rootfd, err) < 0 || setup_masks(s, rootfd, err) < 0)
 		return -1;
 	return 0;
 }
@@ -485,5 +739,7 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 		      MS_NODEV | (s->no_new_privs ? MS_NOSUID : 0) | (s->readonly ? MS_RDONLY : 0),
 		      "the rootfs", err) < 0)
 		return -1;
+	if (s->rootfs_propagation && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+		return cl_fail(err, errno, "cannot set linux.rootfsPropagation");
 	return 0;
 }

@@ -15,12 +15,21 @@ struct cl_mount_trees {
 	int rootfs;
 	int *binds; /* one per spec mount: -1 for a tmpfs */
 	size_t n;
+	/* OCI "cgroup" mounts: the jail's own group in each hierarchy, and
+	 * the hierarchy's name ("memory", "cpu,cpuacct"; "" for v2 alone) */
+	int cg[9];
+	char cg_name[9][32];
+	int n_cg;
 };
 /* @rootfs: the path to open instead of s->rootfs (its resolved form, as
  * cl_rootfs_private() checked it), or NULL. */
 int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_trees *t,
 		   int min_fd, struct cl_err *err);
 void cl_mounts_close(struct cl_mount_trees *t);
+/* The jail's cgroup directories, for a config.json mount of type cgroup. */
+struct cl_cgroup;
+int cl_mounts_open_cgroups(const struct cl_spec *s, const struct cl_cgroup *cg,
+			   struct cl_mount_trees *t, int min_fd, struct cl_err *err);
 
 /* Whether host users other than root can reach the rootfs: 0 when some
  * directory on its path (itself included) is root's and closed to them;
@@ -33,5 +42,9 @@ int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err
  * On failure, the mount points it created in the rootfs are removed again. */
 int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
 		    struct cl_err *err);
+
+/* In the child: /dev's nodes, links and console, in a /dev the config
+ * mounted (OCI). */
+int cl_dev_populate(const struct cl_spec *s, int rootfd, int console_fd, struct cl_err *err);
 
 #endif

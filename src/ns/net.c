@@ -144,8 +144,10 @@ static int jail_spec(const struct cl_spec *s, struct cl_net *n, struct in_addr a
 	n->mounts = calloc(s->n_mounts + 2, sizeof(*n->mounts));
 	if (!n->mounts)
 		return cl_fail(err, ENOMEM, "out of memory");
-	n->mounts[0] = (struct cl_mount){CL_MOUNT_BIND, n->hosts, etc_hosts, true, 0};
-	n->mounts[1] = (struct cl_mount){CL_MOUNT_BIND, n->resolv, etc_resolv, true, 0};
+	n->mounts[0] = (struct cl_mount){
+	    .kind = CL_MOUNT_BIND, .source = n->hosts, .dest = etc_hosts, .readonly = true};
+	n->mounts[1] = (struct cl_mount){
+	    .kind = CL_MOUNT_BIND, .source = n->resolv, .dest = etc_resolv, .readonly = true};
 	if (s->n_mounts)
 		memcpy(n->mounts + 2, s->mounts, s->n_mounts * sizeof(*n->mounts));
 	n->jail = *s;

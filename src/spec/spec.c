@@ -48,6 +48,7 @@ void cl_spec_init(struct cl_spec *s)
 	s->no_new_privs = true;
 	s->net = CL_NET_NONE;
 	s->vcpus = 1;
+	s->umask = -1;
 	cl_seccomp_policy_init(s);
 	cl_resources_init(s);
 	cl_netspec_init(s);
@@ -63,8 +64,20 @@ void cl_spec_free(struct cl_spec *s)
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		free(s->mounts[i].source);
 		free(s->mounts[i].dest);
+		free(s->mounts[i].type);
+		free(s->mounts[i].data);
 	}
 	free(s->mounts);
+	free(s->groups);
+	free(s->rlimits);
+	cl_strv_free(s->sysctl);
+	cl_strv_free(s->masked_paths);
+	cl_strv_free(s->readonly_paths);
+	for (size_t i = 0; i < s->n_devices; i++)
+		free(s->devices[i].path);
+	free(s->devices);
+	for (int i = 0; i < CL_NS_N; i++)
+		free(s->ns_path[i]);
 	free(s->kernel);
 	free(s->disk);
 	cl_seccomp_policy_free(s);
@@ -114,7 +127,10 @@ int cl_spec_add_mount(struct cl_spec *s, const struct cl_mount *m, struct cl_err
 	*nm = *m;
 	nm->source = m->source ? strdup(m->source) : NULL;
 	nm->dest = strdup(m->dest);
-	if (!nm->dest || (m->source && !nm->source))
+	nm->type = m->type ? strdup(m->type) : NULL;
+	nm->data = m->data ? strdup(m->data) : NULL;
+	if (!nm->dest || (m->source && !nm->source) || (m->type && !nm->type) ||
+	    (m->data && !nm->data))
 		return cl_fail(err, ENOMEM, "cannot store mount");
 	s->n_mounts++;
 	return 0;
@@ -270,7 +286,7 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return -1;
 	if (s->cwd[0] != '/')
 		return cl_fail(err, 0, "working directory '%s' must be an absolute path", s->cwd);
-	if (!valid_hostname(s->hostname))
+	if (s->hostname && !valid_hostname(s->hostname))
 		return cl_fail(err, 0, "invalid hostname '%s': 1-64 letters, digits, '-' or '.'",
 			       s->hostname);
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -281,7 +297,8 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		if (strcmp(m->dest, "/") == 0)
 			return cl_fail(err, 0,
 				       "mount destination '/' is the rootfs itself: use --rootfs");
-		if (m->kind == CL_MOUNT_BIND && (!m->source || m->source[0] != '/'))
+		if (m->kind == CL_MOUNT_BIND && !s->explicit_mounts &&
+		    (!m->source || m->source[0] != '/'))
 			return cl_fail(err, 0, "bind source '%s' must be an absolute host path",
 				       m->source ? m->source : "");
 	}
@@ -290,19 +307,25 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, errno, "rootfs %s", s->rootfs);
 	if (needs_rootfs && !S_ISDIR(st.st_mode))
 		return cl_fail(err, ENOTDIR, "rootfs %s", s->rootfs);
-	if (env_default(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			err) < 0 ||
+	/* OCI: the environment as given, but for HOME (as runc) */
+	if ((!s->explicit_ns &&
+	     env_default(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			 err) < 0) ||
 	    env_default(s, s->uid == 0 ? "HOME=/root" : "HOME=/", err) < 0 ||
 	    (s->tty && env_default(s, "TERM=xterm", err) < 0))
 		return -1;
 	if (s->preserve_fds < 0 || s->preserve_fds > 1024)
 		return cl_fail(err, 0, "--preserve-fds %d out of range (0-1024)", s->preserve_fds);
-	if (s->net == CL_NET_HOST)
+	/* OCI: the namespaces as listed (a network namespace or not) */
+	if (s->explicit_ns)
+		s->net = (s->ns_flags & CLONE_NEWNET) || s->ns_path[CL_NS_NET] ? CL_NET_NONE
+									       : CL_NET_HOST;
+	else if (s->net == CL_NET_HOST)
 		s->ns_flags &= ~CLONE_NEWNET;
 	else
 		s->ns_flags |= CLONE_NEWNET;
 	/* Not root: a user namespace is the only way in (rootless). */
-	if (geteuid() != 0)
+	if (geteuid() != 0 && !s->explicit_ns)
 		s->userns = true;
 	if (s->userns) {
 		s->ns_flags |= CLONE_NEWUSER;

@@ -16,7 +16,8 @@
 #include "util/error.h"
 
 enum cl_backend { CL_BACKEND_NS = 0, CL_BACKEND_VM };
-enum cl_mount_kind { CL_MOUNT_BIND = 0, CL_MOUNT_TMPFS };
+/* CL_MOUNT_FS: any file system type, its flags and data as given (OCI) */
+enum cl_mount_kind { CL_MOUNT_BIND = 0, CL_MOUNT_TMPFS, CL_MOUNT_FS };
 
 struct cl_mount {
 	enum cl_mount_kind kind;
@@ -24,6 +25,41 @@ struct cl_mount {
 	char *dest;   /* absolute path inside the rootfs */
 	bool readonly;
 	uint64_t size; /* tmpfs: bytes, 0 = kernel default */
+	/* OCI (config.json): bind/rbind and CL_MOUNT_FS */
+	char *type;		   /* CL_MOUNT_FS: proc, sysfs, devpts, tmpfs, ... */
+	char *data;		   /* the options mount(2) passes on, or NULL */
+	unsigned long flags;	   /* MS_* (MS_BIND|MS_REC for rbind) */
+	unsigned long propagation; /* MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE
+				      (| MS_REC), 0 = as it comes */
+	bool flags_given;	   /* @flags as given: no nodev/nosuid added */
+};
+
+/* A device node made in the jail's /dev (OCI linux.devices). */
+struct cl_device {
+	char *path; /* absolute, inside the jail */
+	char type;  /* 'c', 'b' or 'p' */
+	int64_t major, minor;
+	uint32_t mode; /* permission bits, 0 = 0666 */
+	uid_t uid;
+	gid_t gid;
+};
+
+struct cl_rlimit {
+	int resource; /* RLIMIT_* */
+	uint64_t soft, hard;
+};
+
+/* The namespaces a jail joins instead of making (OCI namespaces[].path). */
+enum cl_ns_kind {
+	CL_NS_USER,
+	CL_NS_MNT,
+	CL_NS_PID,
+	CL_NS_NET,
+	CL_NS_IPC,
+	CL_NS_UTS,
+	CL_NS_CGROUP,
+	CL_NS_TIME,
+	CL_NS_N
 };
 
 struct cl_idmap {
@@ -52,15 +88,33 @@ struct cl_spec {
 	bool tty;	  /* -t */
 	bool init;	  /* --init: tiny reaping PID 1 */
 	int preserve_fds; /* fds 3..3+N-1 pass through */
-	char *hostname;
+	char *hostname;	  /* NULL (OCI, none given): the namespace's is kept */
+	gid_t *groups;	  /* supplementary groups (OCI additionalGids) */
+	size_t n_groups;
+	int umask;	    /* -1: as inherited */
+	bool oom_score_set; /* oom_score_adj written */
+	int oom_score_adj;
+	struct cl_rlimit *rlimits;
+	size_t n_rlimits;
+	char **sysctl; /* KEY=VALUE, written below /proc/sys in the jail */
 
 	/* mounts, in order */
 	struct cl_mount *mounts;
 	size_t n_mounts;
+	/* OCI: the mounts are the whole list (no /proc, /sys, /dev of
+	 * cloison's own); masked and read-only paths as given, not the
+	 * built-in ones; device nodes to make */
+	bool explicit_mounts;
+	char **masked_paths, **readonly_paths; /* NULL-terminated, or NULL */
+	struct cl_device *devices;
+	size_t n_devices;
+	unsigned long rootfs_propagation; /* MS_* | MS_REC, 0 = private */
 
 	/* namespaces: CLONE_NEW* flags (CLONE_NEWUSER included when userns) */
 	int ns_flags;
-	bool userns; /* --userns (implied when not run by root) */
+	char *ns_path[CL_NS_N]; /* join this namespace (OCI path) instead */
+	bool explicit_ns;	/* OCI: ns_flags as given, no default added */
+	bool userns;		/* --userns (implied when not run by root) */
 	struct cl_idmap uid_map[CL_MAX_IDMAPS], gid_map[CL_MAX_IDMAPS];
 	size_t n_uid_map, n_gid_map;
 	bool idmap_pick; /* map 0 -> a range picked for this jail alone (root, --userns) */
@@ -71,6 +125,9 @@ struct cl_spec {
 				as ambient (as podman); the rest of @caps stays
 				in its bounding set */
 	bool no_new_privs;
+	/* OCI: the five sets as given (@caps is the bounding set then) */
+	bool caps_explicit;
+	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_ambient;
 
 	/* seccomp (spec/seccomp_policy.h) */
 	struct cl_seccomp_policy seccomp;

@@ -631,7 +631,7 @@ __attribute__((noreturn)) static void monitor_child(struct monitor *m, int repor
 		fail_first(m, &err, CL_EXIT_FAILURE);
 	}
 	char title[96];
-	snprintf(title, sizeof(title), "cloison-monitor %s", m->st->name);
+	snprintf(title, sizeof(title), "cloison-monitor %.63s", m->st->name);
 	cl_set_title(title);
 	monitor_main(m);
 }

@@ -57,28 +57,70 @@ int cl_state_check_name(const char *name, struct cl_err *err)
 	return 0;
 }
 
-static int open_dir(struct cl_state *st, const char *name, bool make, struct cl_err *err)
+/* An OCI container's ID (runc's rule): 1-255 of [A-Za-z0-9_+.-]. */
+static int check_oci_id(const char *id, struct cl_err *err)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 255 || !strcmp(id, ".") || !strcmp(id, ".."))
+		return cl_fail(err, 0, "container ID '%s': 1 to 255 characters", id);
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-",
+			    id[i]))
+			return cl_fail(err, 0,
+				       "container ID '%s': letters, digits, '_', '+', '.' and '-' "
+				       "only",
+				       id);
+	return 0;
+}
+
+static int open_dir_at(struct cl_state *st, const char *oci_root, const char *name, bool make,
+		       struct cl_err *err)
 {
 	char root[PATH_MAX];
 
-	if (cl_state_check_name(name, err) < 0 || cl_state_root(root, sizeof(root), make, err) < 0)
+	if (oci_root) {
+		if (check_oci_id(name, err) < 0)
+			return -1;
+		snprintf(root, sizeof(root), "%s", oci_root);
+		if (make && mkdir(root, 0700) < 0 && errno != EEXIST) {
+			/* its parent (/run/cloison) first */
+			char parent[PATH_MAX], *slash;
+			snprintf(parent, sizeof(parent), "%s", root);
+			if ((slash = strrchr(parent, '/')) && slash != parent) {
+				*slash = '\0';
+				mkdir(parent, 0700);
+			}
+			if (mkdir(root, 0700) < 0 && errno != EEXIST)
+				return cl_fail(err, errno, "cannot create the state directory %s",
+					       root);
+		}
+	} else if (cl_state_check_name(name, err) < 0 ||
+		   cl_state_root(root, sizeof(root), make, err) < 0) {
 		return -1;
+	}
 	snprintf(st->name, sizeof(st->name), "%s", name);
 	if ((size_t)snprintf(st->dir, sizeof(st->dir), "%s/%s", root, name) >= sizeof(st->dir))
 		return cl_fail(err, ENAMETOOLONG, "state directory of %s", name);
 	if (make && mkdir(st->dir, 0700) < 0) {
 		if (errno == EEXIST)
-			return cl_fail(err, 0, "a jail named %s exists already (%s)", name,
-				       st->dir);
+			return cl_fail(err, EEXIST, "a %s named %s exists already (%s)",
+				       oci_root ? "container" : "jail", name, st->dir);
 		return cl_fail(err, errno, "cannot create %s", st->dir);
 	}
 	st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (st->dir_fd < 0) {
 		if (errno == ENOENT)
-			return cl_fail_code(err, CL_EXIT_FAILURE, ENOENT, "no such jail: %s", name);
+			return cl_fail_code(err, CL_EXIT_FAILURE, ENOENT, "no such %s: %s",
+					    oci_root ? "container" : "jail", name);
 		return cl_fail(err, errno, "cannot open %s", st->dir);
 	}
 	return 0;
+}
+
+static int open_dir(struct cl_state *st, const char *name, bool make, struct cl_err *err)
+{
+	return open_dir_at(st, NULL, name, make, err);
 }
 
 int cl_state_lock(struct cl_state *st, struct cl_err *err)
@@ -169,10 +211,10 @@ int cl_state_reload(struct cl_state *st, struct cl_err *err)
 	return 0;
 }
 
-int cl_state_create(struct cl_state *st, const char *name, struct cl_err *err)
+int cl_state_create_at(struct cl_state *st, const char *root, const char *name, struct cl_err *err)
 {
 	*st = (struct cl_state)CL_STATE_INIT;
-	if (open_dir(st, name, true, err) < 0)
+	if (open_dir_at(st, root, name, true, err) < 0)
 		return -1;
 	if (cl_state_lock(st, err) < 0 || !(st->j = json_object_new_object())) {
 		cl_state_remove(st, err);
@@ -183,10 +225,21 @@ int cl_state_create(struct cl_state *st, const char *name, struct cl_err *err)
 	return 0;
 }
 
+int cl_state_create(struct cl_state *st, const char *name, struct cl_err *err)
+{
+	return cl_state_create_at(st, NULL, name, err);
+}
+
 int cl_state_open(struct cl_state *st, const char *name, bool lock, struct cl_err *err)
 {
+	return cl_state_open_at(st, NULL, name, lock, err);
+}
+
+int cl_state_open_at(struct cl_state *st, const char *root, const char *name, bool lock,
+		     struct cl_err *err)
+{
 	*st = (struct cl_state)CL_STATE_INIT;
-	if (open_dir(st, name, false, err) < 0 || (lock && cl_state_lock(st, err) < 0) ||
+	if (open_dir_at(st, root, name, false, err) < 0 || (lock && cl_state_lock(st, err) < 0) ||
 	    cl_state_reload(st, err) < 0) {
 		cl_state_close(st);
 		return -1;

@@ -22,7 +22,7 @@
 #define CL_NAME_MAX	 63
 
 struct cl_state {
-	char name[CL_NAME_MAX + 1];
+	char name[256]; /* a jail's name, or an OCI container's ID (up to 255) */
 	char dir[PATH_MAX];
 	int dir_fd;
 	int lock_fd; /* held (LOCK_EX) while >= 0 */
@@ -52,6 +52,11 @@ int cl_state_save(struct cl_state *st, struct cl_err *err);
 /* Removes the directory and everything in it. */
 int cl_state_remove(struct cl_state *st, struct cl_err *err);
 void cl_state_close(struct cl_state *st);
+/* The same for an OCI container's directory in @root (runc's --root), by
+ * its ID. */
+int cl_state_create_at(struct cl_state *st, const char *root, const char *id, struct cl_err *err);
+int cl_state_open_at(struct cl_state *st, const char *root, const char *id, bool lock,
+		     struct cl_err *err);
 /* A directory left by a `run -d` killed before it wrote state.json (its
  * lock free) is removed; with @unreadable, one whose state.json cannot be
  * read too (rm -f of a corrupt record).  Returns 1 when removed. */

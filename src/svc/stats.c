@@ -42,7 +42,7 @@ static const struct cl_stats_jail *find(const struct cl_stats *s, const char *na
 static void read_jail(const struct cl_state *st, const struct cl_stats_jail *p,
 		      struct cl_stats_jail *j)
 {
-	snprintf(j->name, sizeof(j->name), "%s", st->name);
+	snprintf(j->name, sizeof(j->name), "%.63s", st->name);
 	snprintf(j->mode, sizeof(j->mode), "%s", cl_state_str(st, "mode"));
 	j->pid = (pid_t)cl_state_int(st, "pid");
 	j->pid_start = (unsigned long long)cl_state_int(st, "pid_start");

@@ -84,22 +84,18 @@ static unsigned boot_watchdog_ms(void)
 	return (unsigned)n * 1000;
 }
 
-int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
+int cl_vm_preflight(const struct cl_spec *s, char *kernel, size_t len, struct cl_err *err)
 {
-	char kernel[PATH_MAX], init[PATH_MAX], moddir[PATH_MAX], cache[PATH_MAX], initrd[PATH_MAX];
 	char kvm[256];
-	struct cl_guest_spec g;
-	struct cl_vm_dev *devs[CL_VM_MMIO_MAX];
-	size_t n = 0;
-	int r = -1, stock, kvm_ok;
+	int stock, kvm_ok;
 
 	/* before any work: a user outside the kvm group learns it at once */
 	kvm_ok = cl_kvm_probe(kvm, sizeof(kvm));
 	if (kvm_ok < 0)
 		return cl_fail(err, 0, "cannot use /dev/kvm: %s", kvm);
 	if (s->kernel)
-		snprintf(kernel, sizeof(kernel), "%s", s->kernel);
-	else if (cl_vm_default_kernel(kernel, sizeof(kernel), err) < 0)
+		snprintf(kernel, len, "%s", s->kernel);
+	else if (cl_vm_default_kernel(kernel, len, err) < 0)
 		return -1;
 	stock = cl_vm_kernel_is_stock(kernel, err);
 	if (stock < 0)
@@ -110,6 +106,19 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 		    "cannot boot %s here: /dev/kvm is %s; a stock Linux guest needs hardware "
 		    "virtualization (VT-x/AMD-V). Use --force to try anyway",
 		    kernel, kvm);
+	return 0;
+}
+
+int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
+{
+	char kernel[PATH_MAX], init[PATH_MAX], moddir[PATH_MAX], cache[PATH_MAX], initrd[PATH_MAX];
+	struct cl_guest_spec g;
+	struct cl_vm_dev *devs[CL_VM_MMIO_MAX];
+	size_t n = 0;
+	int r = -1;
+
+	if (cl_vm_preflight(s, kernel, sizeof(kernel), err) < 0)
+		return -1;
 
 	cl_guest_spec_from_spec(s, &g);
 	if (cl_guest_init_path(init, sizeof(init), err) < 0)

@@ -9,6 +9,9 @@
  * what the guest reported (the command's status, 128+N for a signal,
  * 125/126/127 from the guest init), or -1 with @err filled. */
 int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err);
+/* What cl_vm_launch checks first: /dev/kvm usable, and a guest kernel it
+ * can boot (a stock one needs VT-x/AMD-V, not PVM); @kernel: the one. */
+int cl_vm_preflight(const struct cl_spec *s, char *kernel, size_t len, struct cl_err *err);
 
 /* The newest /boot/vmlinuz-*-cloud-amd64 (Debian's linux-image-cloud-amd64),
  * else the newest /boot/vmlinuz-*. */

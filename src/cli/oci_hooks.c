@@ -1,0 +1,134 @@
+/* OCI hooks and the micro-VM handler (cli/oci_hooks.h). */
+#include "cli/oci_hooks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spec/spec.h"
+#include "util/cleanup.h"
+#include "vm/launch.h"
+
+/* One hook: fork, exec, the state on stdin, wait (bounded). */
+static int run_hook(json_object *h, const char *kind, size_t i, const char *state,
+		    struct cl_err *err)
+{
+	json_object *v;
+	const char *path =
+	    json_object_object_get_ex(h, "path", &v) ? json_object_get_string(v) : "";
+	int64_t timeout =
+	    json_object_object_get_ex(h, "timeout", &v) ? json_object_get_int64(v) : 0;
+	json_object *args = json_object_object_get_ex(h, "args", &v) ? v : NULL;
+	json_object *env = json_object_object_get_ex(h, "env", &v) ? v : NULL;
+	size_t na = args ? json_object_array_length(args) : 0,
+	       ne = env ? json_object_array_length(env) : 0;
+	char *argv[na + 2], *envp[ne + 1];
+	int in[2], status;
+
+	for (size_t k = 0; k < na; k++)
+		argv[k] = (char *)json_object_get_string(json_object_array_get_idx(args, k));
+	if (!na)
+		argv[na++] = (char *)path;
+	argv[na] = NULL;
+	for (size_t k = 0; k < ne; k++)
+		envp[k] = (char *)json_object_get_string(json_object_array_get_idx(env, k));
+	envp[ne] = NULL;
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return cl_fail(err, errno, "hooks.%s[%zu]: cannot make a pipe", kind, i);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(in[0]);
+		close(in[1]);
+		return cl_fail(err, errno, "hooks.%s[%zu]: cannot fork", kind, i);
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(in[0], 0);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	close(in[0]);
+	signal(SIGPIPE, SIG_IGN);
+	(void)!write(in[1], state, strlen(state));
+	close(in[1]);
+	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+	if (pfd >= 0 && timeout > 0 && poll(&p, 1, (int)timeout * 1000) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return cl_fail(err, 0, "hooks.%s[%zu] %s: timed out after %lld s", kind, i, path,
+			       (long long)timeout);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return cl_fail(err, 0, "hooks.%s[%zu] %s failed (exit status %d)", kind, i, path,
+			       cl_exit_status(status));
+	return 0;
+}
+
+static int run_hooks(json_object *hooks, enum cl_oci_hook_kind kind, const struct cl_state *st,
+		     const char *status, struct cl_err *err)
+{
+	json_object *a;
+	const char *name = cl_oci_hook_names[kind];
+
+	if (!hooks || !json_object_object_get_ex(hooks, name, &a) || !a ||
+	    !json_object_array_length(a))
+		return 0;
+	json_object *s = cl_oci_state_json(st, status);
+	const char *text = json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < json_object_array_length(a); i++)
+		r = run_hook(json_object_array_get_idx(a, i), name, i, text, err);
+	json_object_put(s);
+	return r;
+}
+
+int cl_oci_hooks_run(const struct cl_oci *o, enum cl_oci_hook_kind kind, const struct cl_state *st,
+		     const char *status, struct cl_err *err)
+{
+	return run_hooks(cl_oci_get(o->config, "hooks"), kind, st, status, err);
+}
+
+int cl_oci_hooks_run_state(const struct cl_state *st, enum cl_oci_hook_kind kind,
+			   struct cl_err *err)
+{
+	json_object *h = NULL;
+
+	json_object_object_get_ex(st->j, "hooks", &h);
+	return run_hooks(h, kind, st, kind == CL_HOOK_POSTSTOP ? "stopped" : NULL, err);
+}
+
+int cl_oci_vm_check(struct cl_spec *s, const struct cl_oci *o, struct cl_err *err)
+{
+	char kernel[4096];
+	json_object *a = o->annotations;
+	json_object *v;
+
+	if (a && json_object_object_get_ex(a, "cloison.vm.kernel", &v)) {
+		free(s->kernel);
+		s->kernel = strdup(json_object_get_string(v));
+	}
+	if (a && json_object_object_get_ex(a, "cloison.vm.vcpus", &v))
+		s->vcpus = (unsigned)atoi(json_object_get_string(v));
+	if (a && json_object_object_get_ex(a, "cloison.vm.memory", &v) &&
+	    cl_parse_size(json_object_get_string(v), &s->memory, err) < 0)
+		return cl_wrap(err, "annotations.cloison.vm.memory");
+	if (cl_vm_preflight(s, kernel, sizeof(kernel), err) < 0)
+		return cl_wrap(err, "annotations.run.oci.handler=vm: the micro-VM");
+	return cl_fail(err, 0,
+		       "annotations.run.oci.handler=vm: a micro-VM through the OCI interface is "
+		       "not supported yet (cloison run --vm is)");
+}
