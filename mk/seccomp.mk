@@ -1,5 +1,7 @@
 # Profiles and seccomp: the libFuzzer target for the profile parser (and the
-# seccomp filter compiler behind it).  Not part of make test.
+# seccomp filter compiler behind it).  Not part of make test.  And the unit
+# test of the OCI seccomp section (tests/unit/test_oci_seccomp.c, run by
+# tests/seccomp.bats).
 #
 #   make fuzz-profile                 fuzz for FUZZ_TIME seconds (default 60)
 #   make fuzz-profile FUZZ_TIME=600
@@ -37,3 +39,11 @@ fuzz-profile: deps-fuzz
 		$(BUILD)/fuzz/corpus-profile tests/fuzz/corpus-profile
 
 fuzz: fuzz-profile
+
+# linux.seccomp of config.json against podman's default profile, loaded for
+# real (no sanitizers: their runtime makes calls the filters refuse); linked
+# with the archive of cloison's objects that mk/vm.mk makes.
+$(BUILD)/tests/test_oci_seccomp: tests/unit/test_oci_seccomp.c $(BUILD)/tests/libcloison-novm.a
+	$(CC) $(CPPFLAGS) -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+		-o $@ $< $(BUILD)/tests/libcloison-novm.a $(LDLIBS) -lpthread
+TEST_ARTIFACTS += $(BUILD)/tests/test_oci_seccomp

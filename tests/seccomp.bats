@@ -366,3 +366,15 @@ PY
 	jail --deny 'socket arg0 != 1' -- true
 	[ "$output" = "" ]
 }
+
+@test "OCI linux.seccomp: podman's default profile, hand-written sections, notify and errors (tests/unit/test_oci_seccomp.c)" {
+	# built with the test artifacts (mk/seccomp.mk); podman's profile ships in
+	# containers-common, a podman dependency
+	[ -f /usr/share/containers/seccomp.json ] || skip "no /usr/share/containers/seccomp.json"
+	run "$BATS_TEST_DIRNAME/../build/tests/test_oci_seccomp"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ 1\.\.[0-9]+ ]]
+	! grep -q '^not ok' <<<"$output"
+	grep -q 'config.json: linux.seccomp.syscalls\[3\].action: unknown action SCMP_ACT_FOO' <<<"$output"
+}

@@ -57,5 +57,7 @@ int cl_seccomp_load(const struct cl_spec *s, const struct cl_sc_program *p, int 
 {
 	if (s->seccomp.learn)
 		return load_learner(sync_fd, err);
-	return cl_seccomp_install(p, err);
+	if (p->notify)
+		return cl_seccomp_notify_load(s, p, err);
+	return cl_seccomp_install(p, NULL, err);
 }

@@ -15,6 +15,7 @@
 
 #define CL_SC_MAX_FILTERS 12
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 
 /* The policy as BPF, ready for seccomp(2): made in the parent before clone
  * (from the cache, or compiled by libseccomp and cached), installed by the
@@ -23,10 +24,22 @@ struct cl_sc_program {
 	struct sock_fprog prog[CL_SC_MAX_FILTERS];
 	size_t n;
 	char *key;
+	unsigned flags; /* the policy's seccomp(2) flags */
+	/* the notify action (seccomp_notify.c): opened by the parent */
+	bool notify;
+	int notify_fd; /* connected to the policy's listener_path */
+	int proc_fd;   /* the host's /proc, where the jail's pid is its host pid */
 };
 
+/* The seccomp(2) flags of a policy that every filter is loaded with; the
+ * others (WAIT_KILLABLE_RECV) go with the listener's filter only. */
+#define CL_SC_FLAGS_EVERY_FILTER (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW)
+
 int cl_seccomp_compile(const struct cl_spec *s, struct cl_sc_program *p, struct cl_err *err);
-int cl_seccomp_install(const struct cl_sc_program *p, struct cl_err *err);
+/* Loads @p's filters in order; the one that returns SECCOMP_RET_USER_NOTIF
+ * (at most one) with a new listener, whose fd goes to *@listener (-1 when
+ * none; @listener may be NULL for a policy without notify). */
+int cl_seccomp_install(const struct cl_sc_program *p, int *listener, struct cl_err *err);
 void cl_seccomp_program_free(struct cl_sc_program *p);
 /* `cloison gc`: empty the compiled-filter cache (entries are remade on
  * demand; each build of cloison has its own); returns how many went. */
@@ -38,6 +51,19 @@ int cl_seccomp_cache_gc(bool dry_run, void (*said)(const char *name, void *data)
  * recording filter and sends its listener to the parent over @sync_fd. */
 int cl_seccomp_load(const struct cl_spec *s, const struct cl_sc_program *p, int sync_fd,
 		    struct cl_err *err);
+
+/* ---- the notify action (seccomp_notify.c) ---- */
+
+/* The parent, before clone: connects to the policy's listener_path, so that
+ * the jail's child can reach it from inside its root. */
+int cl_seccomp_notify_open(const struct cl_spec *s, struct cl_sc_program *p, struct cl_err *err);
+/* The child: loads @p and sends the listener with the container process
+ * state (runtime-spec) over the connection.  A helper process made before
+ * the filter, sharing the child's fds, does the sending: the policy need not
+ * allow it. */
+int cl_seccomp_notify_load(const struct cl_spec *s, const struct cl_sc_program *p,
+			   struct cl_err *err);
+void cl_seccomp_notify_close(struct cl_sc_program *p);
 
 /* ---- building (seccomp_build.c) ---- */
 

@@ -36,6 +36,8 @@ static uint32_t to_scmp(struct cl_sc_action a)
 	switch (a.kind) {
 	case CL_SC_ALLOW: return SCMP_ACT_ALLOW;
 	case CL_SC_LOG: return SCMP_ACT_LOG;
+	case CL_SC_TRACE: return SCMP_ACT_TRACE((uint16_t)a.errnum);
+	case CL_SC_NOTIFY: return SCMP_ACT_NOTIFY;
 	case CL_SC_ERRNO: return SCMP_ACT_ERRNO((uint16_t)a.errnum);
 	case CL_SC_TRAP: return SCMP_ACT_TRAP;
 	case CL_SC_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
@@ -260,22 +262,40 @@ static int build(const struct cl_seccomp_policy *p, struct cl_sc_rule *rules, si
 		for (size_t k = i; k < n; k++)
 			if (strcmp(rules[k].name, rules[i].name) == 0 && rules[k].n_conds == 0)
 				u = &rules[k];
-		for (size_t k = i; k < n; k++) {
-			if (strcmp(rules[k].name, rules[i].name) != 0)
-				continue;
-			done[k] = true;
-			if (u && &rules[k] == u && !cl_sc_action_eq(u->action, def) &&
-			    add_rule(main_ctx, to_scmp(u->action), u, false, err) < 0)
-				return -1;
-			if (!u && def.kind != CL_SC_ALLOW &&
-			    add_rule(main_ctx, SCMP_ACT_ALLOW, &rules[k], true, err) < 0)
-				return -1;
+		/* the allows by condition count, fewest first: libseccomp 2.5
+		 * loses a longer rule's branch when a shorter one testing its
+		 * first argument comes after it (podman's rules for socket:
+		 * arg0 == AF_NETLINK and arg2 == NETLINK_AUDIT, then arg0 !=
+		 * AF_NETLINK); all are allows, so the order changes nothing else */
+		for (unsigned nc = 0; nc <= CL_SC_MAX_CONDS; nc++) {
+			for (size_t k = i; k < n; k++) {
+				if (rules[k].n_conds != nc || strcmp(rules[k].name, rules[i].name))
+					continue;
+				done[k] = true;
+				if (u && &rules[k] == u && !cl_sc_action_eq(u->action, def) &&
+				    add_rule(main_ctx, to_scmp(u->action), u, false, err) < 0)
+					return -1;
+				if (!u && def.kind != CL_SC_ALLOW &&
+				    add_rule(main_ctx, SCMP_ACT_ALLOW, &rules[k], true, err) < 0)
+					return -1;
+			}
 		}
 	}
+	bool ov_notify = false, main_notify = def.kind == CL_SC_NOTIFY;
+	for (size_t i = 0; i < n_ov; i++)
+		ov_notify |= ov[i].action.kind == CL_SC_NOTIFY;
+	for (size_t i = 0; i < n; i++)
+		main_notify |= rules[i].n_conds == 0 && rules[i].action.kind == CL_SC_NOTIFY;
+	if (ov_notify && main_notify)
+		return cl_fail(
+		    err, 0,
+		    "the notify action is used both with and without argument conditions "
+		    "(or as the default action): the kernel gives a process one seccomp "
+		    "listener, and cloison builds those into different filters");
 	if (!enosys || seccomp_ruled)
 		return 0; /* without the ENOSYS filter, unknown calls get the default */
-	/* the flags libseccomp loads with: TSYNC, and TSYNC_ESRCH where the
-	 * kernel has it */
+	/* the flags cl_seccomp_install loads with: TSYNC and the policy's, and
+	 * TSYNC_ESRCH where the kernel has it (libseccomp's seccomp_load) */
 	for (unsigned flags = 0; flags < 2; flags++) {
 		struct cl_sc_rule load = {
 		    .name = "seccomp",
@@ -283,7 +303,7 @@ static int build(const struct cl_seccomp_policy *p, struct cl_sc_rule *rules, si
 		    .n_conds = 2,
 		    .conds = {{0, CL_SC_EQ, 0, SECCOMP_SET_MODE_FILTER},
 			      {1, CL_SC_EQ, 0,
-			       SECCOMP_FILTER_FLAG_TSYNC |
+			       SECCOMP_FILTER_FLAG_TSYNC | (p->flags & CL_SC_FLAGS_EVERY_FILTER) |
 				   (flags ? SECCOMP_FILTER_FLAG_TSYNC_ESRCH : 0)}},
 		    .conds_text = "arg0 == SECCOMP_SET_MODE_FILTER arg1 == TSYNC",
 		};

@@ -42,6 +42,7 @@
 
 void cl_seccomp_program_free(struct cl_sc_program *p)
 {
+	cl_seccomp_notify_close(p);
 	for (size_t i = 0; i < p->n; i++)
 		free(p->prog[i].filter);
 	free(p->key);
@@ -100,6 +101,8 @@ static char *make_key(const struct cl_spec *s)
 		v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, u.release, u.machine);
 	for (const struct cl_setting *p = cl_settings_seccomp; p->name; p++)
 		p->show(s, f);
+	/* not in the language, but in the filter (seccomp_build.c) */
+	fprintf(f, "flags %#x\n", s->seccomp.flags);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -257,6 +260,9 @@ int cl_seccomp_compile(const struct cl_spec *s, struct cl_sc_program *p, struct 
 	memset(p, 0, sizeof(*p));
 	if (s->seccomp.learn) /* the child loads the recording filter itself */
 		return 0;
+	p->flags = s->seccomp.flags;
+	if (cl_seccomp_uses_notify(&s->seccomp) && cl_seccomp_notify_open(s, p, err) < 0)
+		return -1;
 	p->key = make_key(s); /* NULL: compile, and cache nothing */
 	if (p->key)
 		snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)fnv1a(p->key));
@@ -282,11 +288,33 @@ int cl_seccomp_compile(const struct cl_spec *s, struct cl_sc_program *p, struct 
 	return 0;
 }
 
-int cl_seccomp_install(const struct cl_sc_program *p, struct cl_err *err)
+/* Whether the filter can return SECCOMP_RET_USER_NOTIF: it needs a listener. */
+static bool notifies(const struct sock_fprog *prog)
 {
+	for (size_t i = 0; i < prog->len; i++)
+		if (prog->filter[i].code == (BPF_RET | BPF_K) &&
+		    (prog->filter[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF)
+			return true;
+	return false;
+}
+
+int cl_seccomp_install(const struct cl_sc_program *p, int *listener, struct cl_err *err)
+{
+	unsigned every = SECCOMP_FILTER_FLAG_TSYNC | (p->flags & CL_SC_FLAGS_EVERY_FILTER);
+
+	if (listener)
+		*listener = -1;
 	for (size_t i = 0; i < p->n; i++) {
-		long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
-				 &p->prog[i]);
+		bool listen = listener && *listener < 0 && notifies(&p->prog[i]);
+		/* TSYNC with a listener needs TSYNC_ESRCH (Linux 5.7) */
+		unsigned flags = listen ? every | p->flags | SECCOMP_FILTER_FLAG_NEW_LISTENER |
+					      SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+					: every;
+		long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &p->prog[i]);
+		if (listen && r >= 0) {
+			*listener = (int)r;
+			continue;
+		}
 		if (r != 0)
 			return cl_fail(err, r < 0 ? errno : EBUSY,
 				       "cannot load seccomp filter %zu of the policy", i + 1);

@@ -33,9 +33,26 @@ void cl_seccomp_policy_free(struct cl_spec *s)
 {
 	cl_sc_rules_free(s->seccomp.rules, s->seccomp.n_rules);
 	free(s->seccomp.learn);
+	free(s->seccomp.listener_path);
+	free(s->seccomp.listener_metadata);
+	free(s->seccomp.state_id);
+	free(s->seccomp.state_bundle);
 	s->seccomp.rules = NULL;
 	s->seccomp.n_rules = 0;
-	s->seccomp.learn = NULL;
+	s->seccomp.learn = s->seccomp.listener_path = s->seccomp.listener_metadata = NULL;
+	s->seccomp.state_id = s->seccomp.state_bundle = NULL;
+}
+
+bool cl_seccomp_uses_notify(const struct cl_seccomp_policy *p)
+{
+	if (p->base == CL_SC_BASE_UNCONFINED)
+		return false;
+	if (p->base == CL_SC_BASE_CUSTOM && p->default_action.kind == CL_SC_NOTIFY)
+		return true;
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (p->rules[i].action.kind == CL_SC_NOTIFY)
+			return true;
+	return false;
 }
 
 static bool has_filter(const struct cl_seccomp_policy *p)
@@ -84,6 +101,10 @@ int cl_seccomp_policy_validate(struct cl_spec *s, struct cl_err *err)
 				       "(use 'seccomp default' or 'seccomp unconfined' with --vm)");
 		return 0;
 	}
+	if (cl_seccomp_uses_notify(p) && !p->listener_path)
+		return cl_fail(err, 0,
+			       "the seccomp action notify needs a listener to hand the filter to "
+			       "(an OCI config.json's linux.seccomp.listenerPath)");
 	if (p->learn && (p->base != CL_SC_BASE_DEFAULT || p->n_rules || p->abis))
 		return cl_fail(
 		    err, 0,
@@ -112,6 +133,8 @@ static const struct {
 } act_names[] = {
     {"allow", CL_SC_ALLOW},
     {"log", CL_SC_LOG},
+    {"trace", CL_SC_TRACE},
+    {"notify", CL_SC_NOTIFY},
     {"trap", CL_SC_TRAP},
     {"kill", CL_SC_KILL_THREAD},
     {"kill-thread", CL_SC_KILL_THREAD},
@@ -133,6 +156,16 @@ int cl_sc_parse_action(const char *text, struct cl_sc_action *a, struct cl_err *
 		*a = (struct cl_sc_action){CL_SC_ERRNO, e};
 		return 0;
 	}
+	if (strncmp(text, "trace", 5) == 0 && (text[5] == ':' || text[5] == ' ')) {
+		char *end;
+		unsigned long v = strtoul(text + 6, &end, 0);
+		if (!isdigit((unsigned char)text[6]) || *end || v > 0xffff)
+			return cl_fail(
+			    err, 0, "invalid trace message '%s': expected a number from 0 to 65535",
+			    text + 6);
+		*a = (struct cl_sc_action){CL_SC_TRACE, (int)v};
+		return 0;
+	}
 	if (strcmp(text, "deny") == 0) {
 		*a = (struct cl_sc_action){CL_SC_ERRNO, EPERM};
 		return 0;
@@ -148,7 +181,8 @@ int cl_sc_parse_action(const char *text, struct cl_sc_action *a, struct cl_err *
 			       "'errno' needs a value: errno:EPERM, errno:EACCES, errno:38, ...");
 	return cl_fail(
 	    err, 0,
-	    "invalid action '%s': expected allow, deny, errno:N, kill, kill-process, trap or log",
+	    "invalid action '%s': expected allow, deny, errno:N, kill, kill-process, trap, log, "
+	    "trace[:N] or notify",
 	    text);
 }
 
@@ -158,6 +192,10 @@ void cl_sc_print_action(FILE *out, struct cl_sc_action a, char errno_sep)
 
 	if (a.kind == CL_SC_ERRNO) {
 		fprintf(out, "errno%c%s", errno_sep, cl_errno_name(a.errnum, buf));
+		return;
+	}
+	if (a.kind == CL_SC_TRACE && a.errnum) {
+		fprintf(out, "trace%c%d", errno_sep, a.errnum);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(act_names) / sizeof(act_names[0]); i++) {
@@ -170,7 +208,23 @@ void cl_sc_print_action(FILE *out, struct cl_sc_action a, char errno_sep)
 
 bool cl_sc_action_eq(struct cl_sc_action a, struct cl_sc_action b)
 {
-	return a.kind == b.kind && (a.kind != CL_SC_ERRNO || a.errnum == b.errnum);
+	return a.kind == b.kind &&
+	       ((a.kind != CL_SC_ERRNO && a.kind != CL_SC_TRACE) || a.errnum == b.errnum);
+}
+
+void cl_sc_cond_print(char *buf, size_t size, const struct cl_sc_cond *c)
+{
+	static const char *const ops[] = {
+	    [CL_SC_EQ] = "==", [CL_SC_NE] = "!=", [CL_SC_LT] = "<",	   [CL_SC_LE] = "<=",
+	    [CL_SC_GT] = ">",  [CL_SC_GE] = ">=", [CL_SC_MASKED_EQ] = "&",
+	};
+
+	if (c->op == CL_SC_MASKED_EQ)
+		snprintf(buf, size, "arg%u & %#llx == %#llx", c->arg, (unsigned long long)c->mask,
+			 (unsigned long long)c->value);
+	else
+		snprintf(buf, size, "arg%u %s %#llx", c->arg, ops[c->op],
+			 (unsigned long long)c->value);
 }
 
 /* ---- rules ---- */

@@ -18,6 +18,8 @@ struct cl_err;
 enum cl_sc_act {
 	CL_SC_ALLOW = 0,
 	CL_SC_LOG,
+	CL_SC_TRACE,  /* a ptrace(2) tracer decides (PTRACE_EVENT_SECCOMP) */
+	CL_SC_NOTIFY, /* a user-space agent decides (OCI listenerPath) */
 	CL_SC_ERRNO,
 	CL_SC_TRAP,
 	CL_SC_KILL_THREAD,
@@ -26,7 +28,7 @@ enum cl_sc_act {
 
 struct cl_sc_action {
 	enum cl_sc_act kind;
-	int errnum; /* CL_SC_ERRNO */
+	int errnum; /* CL_SC_ERRNO: the errno; CL_SC_TRACE: the tracer's message */
 };
 
 enum cl_sc_op { CL_SC_EQ, CL_SC_NE, CL_SC_LT, CL_SC_LE, CL_SC_GT, CL_SC_GE, CL_SC_MASKED_EQ };
@@ -62,7 +64,14 @@ struct cl_seccomp_policy {
 	unsigned abis;			    /* other ABIs let through the filter */
 	struct cl_sc_rule *rules;	    /* in order, see cl_sc_rules_add() */
 	size_t n_rules;
-	char *learn; /* --learn-seccomp OUT: record the calls, write an allow-list */
+	char *learn;	/* --learn-seccomp OUT: record the calls, write an allow-list */
+	unsigned flags; /* seccomp(2) SECCOMP_FILTER_FLAG_LOG, _SPEC_ALLOW (OCI "flags") */
+	/* CL_SC_NOTIFY (OCI config.json only): after loading, the filter's
+	 * listener is sent to the unix socket @listener_path with the container
+	 * process state (runtime-spec), which names @state_id and @state_bundle
+	 * when the OCI front end sets them (create's arguments) */
+	char *listener_path, *listener_metadata;
+	char *state_id, *state_bundle;
 };
 
 void cl_seccomp_policy_init(struct cl_spec *s);
@@ -83,11 +92,16 @@ int cl_sc_rules_add(struct cl_sc_rule **rules, size_t *n, const struct cl_sc_rul
 		    struct cl_err *err);
 void cl_sc_rules_free(struct cl_sc_rule *rules, size_t n);
 
-/* "allow", "kill-process", "errno:EPERM" (also "errno EPERM") */
+/* "allow", "kill-process", "errno:EPERM" (also "errno EPERM"), "trace:N",
+ * "notify" */
 int cl_sc_parse_action(const char *text, struct cl_sc_action *a, struct cl_err *err);
 /* Prints @a as cl_sc_parse_action reads it; @errno_sep: ':' or ' '. */
 void cl_sc_print_action(FILE *out, struct cl_sc_action a, char errno_sep);
 bool cl_sc_action_eq(struct cl_sc_action a, struct cl_sc_action b);
+/* Whether a rule or the default action of the policy is CL_SC_NOTIFY. */
+bool cl_seccomp_uses_notify(const struct cl_seccomp_policy *p);
+/* "argN OP VALUE" as cl_sc_parse_rules reads it, into @buf. */
+void cl_sc_cond_print(char *buf, size_t size, const struct cl_sc_cond *c);
 
 /* Write @rules as profile lines, unconditional ones of one action grouped. */
 void cl_sc_print_rules(FILE *out, const struct cl_sc_rule *rules, size_t n);
