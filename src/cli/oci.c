@@ -406,6 +406,9 @@ static int load(const struct create_opts *co, struct cl_spec *s, struct cl_oci *
 	if (cl_oci_load(co->bundle, s, o, err) < 0)
 		return -1;
 	s->preserve_fds = co->preserve_fds;
+	/* a seccomp listener hears which container it is */
+	s->seccomp.state_id = strdup(co->id);
+	s->seccomp.state_bundle = strdup(o->bundle);
 	if (o->vm)
 		return cl_oci_vm_check(s, o, err);
 	return cl_spec_validate(s, err);

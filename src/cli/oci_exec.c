@@ -23,11 +23,3 @@ int cl_oci_update(int argc, char **argv)
 	cl_fail(&e, 0, "update: not supported yet");
 	return cl_oci_fail(&e);
 }
-
-json_object *cl_oci_seccomp_features(void)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "enabled", json_object_new_boolean(false));
-	return o;
-}

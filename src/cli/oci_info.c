@@ -201,6 +201,32 @@ int cl_oci_spec(int argc, char **argv)
 
 /* --- features -------------------------------------------------------------- */
 
+json_object *cl_oci_seccomp_features(void)
+{
+	static const char *const actions[] = {"SCMP_ACT_ALLOW",	      "SCMP_ACT_ERRNO",
+					      "SCMP_ACT_KILL",	      "SCMP_ACT_KILL_PROCESS",
+					      "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+					      "SCMP_ACT_NOTIFY",      "SCMP_ACT_TRACE",
+					      "SCMP_ACT_TRAP",	      NULL};
+	static const char *const ops[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
+					  "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
+					  "SCMP_CMP_NE", NULL};
+	static const char *const archs[] = {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32",
+					    NULL};
+	static const char *const flags[] = {
+	    "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+	    "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL};
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "enabled", json_object_new_boolean(true));
+	json_object_object_add(o, "actions", jstrv(actions));
+	json_object_object_add(o, "operators", jstrv(ops));
+	json_object_object_add(o, "archs", jstrv(archs));
+	json_object_object_add(o, "knownFlags", jstrv(flags));
+	json_object_object_add(o, "supportedFlags", jstrv(flags));
+	return o;
+}
+
 int cl_oci_features(int argc, char **argv)
 {
 	static const char *const hooks[] = {"prestart",

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 
 #include "spec/oci_internal.h"
+#include "spec/oci_seccomp.h"
 #include "spec/resources.h"
 #include "util/cleanup.h"
 
@@ -524,8 +525,5 @@ int cl_oci_linux(const struct oci_ctx *x, json_object *l, struct cl_spec *s, str
 	if (prop && prop[0] && cl_oci_propagation(prop, &s->rootfs_propagation) < 0)
 		return cl_oci_bad(x, "linux.rootfsPropagation", "unknown propagation '%s'", prop);
 	/* no seccomp section: no filter */
-	s->seccomp.base = CL_SC_BASE_UNCONFINED;
-	if (cl_oci_get(l, "seccomp"))
-		return cl_oci_bad(x, "linux.seccomp", "not supported yet");
-	return 0;
+	return cl_oci_seccomp(cl_oci_get(l, "seccomp"), s, x->where, x->err);
 }
