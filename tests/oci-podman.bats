@@ -18,7 +18,8 @@ load oci-helpers
 IMG=localhost/clocitest:busybox
 
 setup_file() {
-	oci_requires podman conmon tar
+	OCI_SKIP=$(oci_missing podman conmon tar) && { export OCI_SKIP; return 0; }
+	export OCI_SKIP=
 	W=$(mktemp -d /tmp/cloison-ocitest-pm.XXXXXX)
 	CGP=cloison-ocitest-$$
 	export W CGP
@@ -52,7 +53,7 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${W:-}" ] && [ -d "$W" ] || return 0
+	if [ -z "${W:-}" ] || [ ! -d "$W" ]; then return 0; fi
 	"$W/podman" rm -af -t 0 >/dev/null 2>&1 3>&-
 	"$W/podman" rmi -af >/dev/null 2>&1 3>&-
 	# conmon and podman's clean-up (its exit command) are done with $W
@@ -63,7 +64,7 @@ teardown_file() {
 }
 
 setup() {
-	oci_requires podman conmon
+	[ -z "${OCI_SKIP:-}" ] || skip "$OCI_SKIP"
 	[ -d "${W:-}" ] || skip "setup_file failed"
 	PRUN=(--network none --cgroups=no-conmon --cgroup-parent="$CGP")
 }
