@@ -71,8 +71,8 @@ oci_cgroup_empty() {
 # oci_rm_cgroups NAME: remove every cgroup NAME below ours, children first
 # (bounded: a cgroup still holding a dying process is retried for 5 s)
 oci_rm_cgroups() {
-	local d i
-	for i in {1..50}; do
+	local d
+	for _ in {1..50}; do
 		for d in $(oci_cgroup_dirs "$1"); do
 			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 		done
