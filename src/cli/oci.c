@@ -523,6 +523,12 @@ static int do_start(struct cl_state *st, struct cl_err *err)
 	if (n == sizeof(child)) {
 		child.msg[sizeof(child.msg) - 1] = '\0';
 		*err = child;
+		/* the words engines look for (podman: 127, 126) */
+		if (child.exit_code == CL_EXIT_NOTFOUND && !strcasestr(child.msg, "no such file"))
+			cl_wrap(err, "executable file not found");
+		else if (child.exit_code == CL_EXIT_NOEXEC &&
+			 !strcasestr(child.msg, "permission denied"))
+			cl_wrap(err, "permission denied");
 		cl_state_save(st, NULL);
 		return -1;
 	}

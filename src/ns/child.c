@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -30,6 +31,7 @@
 #include "ns/mounts.h"
 #include "ns/net.h"
 #include "ns/seccomp.h"
+#include "util/fdpass.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -268,6 +270,31 @@ static int write_proc_self(const char *file, const char *value, struct cl_err *e
 	return 0;
 }
 
+/* The jail's terminal from its own /dev/ptmx: the slave becomes
+ * @j->pty_slave, the master goes to the parent. */
+static int open_jail_pty(struct cl_jail *j, struct cl_err *err)
+{
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), slave;
+
+	if (master < 0)
+		return cl_fail(err, errno,
+			       "cannot open /dev/ptmx in the container (process.terminal)");
+	if (unlockpt(master) < 0 ||
+	    (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		close(master);
+		return cl_fail(err, errno, "cannot open the container's terminal");
+	}
+	if (cl_send_fd(j->sync_fd, master, 't') < 0) {
+		close(master);
+		close(slave);
+		return cl_fail(err, errno, "cannot pass the terminal on");
+	}
+	close(master);
+	j->pty_slave = slave;
+	j->pty_name = NULL;
+	return 0;
+}
+
 void cl_jail_child(struct cl_jail *j)
 {
 	const struct cl_spec *s = j->spec;
@@ -299,9 +326,14 @@ void cl_jail_child(struct cl_jail *j)
 		cl_jail_die(j, &err);
 	}
 
-	if (cl_jail_stdio(j, &err) < 0)
+	/* OCI create with a terminal: made in the jail's own devpts once it
+	 * is mounted, as runc does (the engine gets its master) */
+	bool jail_pty = s->tty && j->pty_slave < 0 && j->exec_listen >= 0;
+	if (!jail_pty && cl_jail_stdio(j, &err) < 0)
 		cl_jail_die(j, &err);
 	if (cl_mounts_setup(s, j->trees, j->pty_slave, &err) < 0)
+		cl_jail_die(j, &err);
+	if (jail_pty && (open_jail_pty(j, &err) < 0 || cl_jail_stdio(j, &err) < 0))
 		cl_jail_die(j, &err);
 	if ((s->ns_flags & CLONE_NEWUTS) && s->hostname &&
 	    sethostname(s->hostname, strlen(s->hostname)) < 0) {
@@ -357,7 +389,10 @@ void cl_jail_exec(struct cl_jail *j)
 	default_signals();
 	if (j->exec_listen >= 0) {
 		/* OCI create: set up; whoever made us exits now, the start
-		 * command's connection releases us (and hears our errors) */
+		 * command's connection releases us (and hears our errors).
+		 * A command that is not there is create's error (as runc). */
+		if (cl_exec_lookup(s, &err) < 0)
+			cl_jail_die(j, &err);
 		prctl(PR_SET_PDEATHSIG, 0);
 		if (send(j->sync_fd, "r", 1, MSG_NOSIGNAL) != 1)
 			_exit(CL_EXIT_FAILURE);

@@ -29,6 +29,7 @@
 #include "ns/userns.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
+#include "util/fdpass.h"
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
@@ -306,7 +307,8 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 		return cl_fail(err, errno, "cannot move the sync socket above --preserve-fds");
 	if (s->init && (c->init_fd = cl_fd_above(cl_tinyinit_memfd(err), min_fd)) < 0)
 		return -1;
-	if (s->tty) {
+	/* OCI create: the child makes its terminal in its own devpts */
+	if (s->tty && !(hooks && hooks->detach)) {
 		if (cl_tty_open(&c->tty, err) < 0)
 			return -1;
 		c->tty.master = cl_fd_above(c->tty.master, min_fd);
@@ -520,8 +522,20 @@ int cl_container_detach(struct cl_container *c, struct cl_err *err)
 			cl_fail(err, errno, "cannot release the jail's process");
 		return -1;
 	}
-	n = recv_child(c->sync_fd, &child_err, 0);
+	/* its terminal's master first, with a terminal; then "r" */
+	for (;;) {
+		int fd;
+		while ((n = cl_recv_fd(c->sync_fd, &child_err, sizeof(child_err), &fd, 0)) < 0 &&
+		       (errno == EINTR || errno == ECONNRESET))
+			;
+		if (fd < 0)
+			break;
+		if (c->tty.master >= 0)
+			close(c->tty.master);
+		c->tty.master = fd;
+	}
 	if (n == sizeof(child_err)) {
+		child_err.msg[sizeof(child_err.msg) - 1] = '\0';
 		*err = child_err;
 		return -1;
 	}

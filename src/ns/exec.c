@@ -25,6 +25,33 @@ static int exec_error(const char *cmd, int e, struct cl_err *err)
 	return cl_fail_code(err, CL_EXIT_NOEXEC, e, "cannot execute %s", cmd);
 }
 
+int cl_exec_lookup(const struct cl_spec *s, struct cl_err *err)
+{
+	const char *cmd = s->argv[0];
+	char buf[4096];
+	int first = 0;
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0 ? 0 : exec_error(cmd, errno, err);
+	for (const char *p = env_path(s); p && *p;) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		struct stat st;
+
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
+		if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			first = first ? first : errno;
+		}
+		p = colon ? colon + 1 : NULL;
+	}
+	if (first)
+		return exec_error(cmd, first, err);
+	return cl_fail_code(err, CL_EXIT_NOTFOUND, 0,
+			    "exec: \"%s\": executable file not found in $PATH", cmd);
+}
+
 int cl_exec_command(const struct cl_spec *s, struct cl_err *err)
 {
 	const char *cmd = s->argv[0];

@@ -55,6 +55,11 @@ __attribute__((noreturn)) void cl_jail_die(struct cl_jail *j, struct cl_err *err
  * only on failure, with exit_code 126 (not executable) or 127 (not found). */
 int cl_exec_command(const struct cl_spec *s, struct cl_err *err);
 
+/* The same search without the execve: 0 when the command is there and
+ * executable for us, else the error execve would give (OCI create reports
+ * it before start, as runc does). */
+int cl_exec_lookup(const struct cl_spec *s, struct cl_err *err);
+
 /* Creates a sealed memfd holding the embedded tiny init. */
 int cl_tinyinit_memfd(struct cl_err *err);
 

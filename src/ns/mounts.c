@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ns/cgroup.h"
+#include "ns/copyup.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
 #include "util/path.h"
@@ -542,6 +543,11 @@ static int setup_listed_mounts(const struct cl_spec *s, const struct cl_mount_tr
 			r = mount_cgroups(m, t, rootfd, err);
 		} else if (m->kind == CL_MOUNT_FS) {
 			unsigned long flags = m->flags & ~(MS_BIND | MS_REC);
+			/* tmpcopyup: the directory below, held before it is covered */
+			_cleanup_close_ int below =
+			    m->copyup
+				? cl_open_beneath(rootfd, m->dest, O_DIRECTORY | O_RDONLY, err)
+				: -1;
 			r = mount_at_made(rootfd, m->source ? m->source : m->type, m->dest, m->type,
 					  flags, m->data, false, made_for(s, i, &scratch), err);
 			cl_made_free(&scratch);

@@ -496,9 +496,15 @@ static int parse_mount(const struct oci_ctx *x, json_object *e, size_t i, const 
 		}
 		if (cl_oci_propagation(o, &m.propagation) == 0)
 			continue;
-		if (!strcmp(o, "tmpcopyup") || !strcmp(o, "idmap") || !strcmp(o, "ridmap") ||
-		    !strcmp(o, "copy-symlink") || !strcmp(o, "remount") || !strcmp(o, "z") ||
-		    !strcmp(o, "Z") || !strcmp(o, "recursiveReadOnly") || !strncmp(o, "rro", 3)) {
+		if (!strcmp(o, "tmpcopyup")) {
+			m.copyup = true;
+			continue;
+		}
+		if (!strcmp(o, "notmpcopyup"))
+			continue;
+		if (!strcmp(o, "idmap") || !strcmp(o, "ridmap") || !strcmp(o, "copy-symlink") ||
+		    !strcmp(o, "remount") || !strcmp(o, "z") || !strcmp(o, "Z") ||
+		    !strcmp(o, "recursiveReadOnly") || !strncmp(o, "rro", 3)) {
 			cl_oci_bad(x, field, "option '%s' is not supported by cloison", o);
 			goto out;
 		}
@@ -538,6 +544,10 @@ static int parse_mount(const struct oci_ctx *x, json_object *e, size_t i, const 
 		}
 		m.type = type;
 		m.data = dlen ? data : NULL;
+		if (m.copyup && strcmp(type, "tmpfs")) {
+			cl_oci_bad(x, field, "tmpcopyup is for tmpfs mounts only");
+			goto out;
+		}
 	}
 	m.source = source;
 	m.dest = rdest;

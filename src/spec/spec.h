@@ -32,6 +32,7 @@ struct cl_mount {
 	unsigned long propagation; /* MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE
 				      (| MS_REC), 0 = as it comes */
 	bool flags_given;	   /* @flags as given: no nodev/nosuid added */
+	bool copyup;		   /* tmpfs: starts with what the directory held */
 };
 
 /* A device node made in the jail's /dev (OCI linux.devices). */
