@@ -446,6 +446,19 @@ static int do_create(const struct create_opts *co, struct cl_state *st, pid_t *p
 	hooks.exec_listen = listen_fd;
 	/* the process waits for start holding what it inherited: not the lock */
 	cl_state_unlock(st);
+	if (o.vm) {
+		if (cl_oci_vm_create(&s, listen_fd, pidp, err) < 0 || cl_state_lock(st, err) < 0)
+			goto out_listen;
+		record(st, &s, &o, &c.cg, *pidp);
+		cl_state_set_str(st, "handler", "vm");
+		if (cl_state_save(st, err) < 0 ||
+		    (co->pid_file && write_pid_file(co->pid_file, *pidp, err) < 0)) {
+			kill(*pidp, SIGKILL);
+			goto out_listen;
+		}
+		r = 0;
+		goto out_listen;
+	}
 	if (cl_container_create(&c, &s, &hooks, err) < 0 || cl_state_lock(st, err) < 0)
 		goto out;
 	record(st, &s, &o, &c.cg, c.pid);
@@ -470,6 +483,7 @@ static int do_create(const struct create_opts *co, struct cl_state *st, pid_t *p
 	r = 0;
 out:
 	cl_container_destroy(&c, r, err);
+out_listen:
 	if (listen_fd >= 0)
 		close(listen_fd);
 out_state:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -116,6 +117,7 @@ int cl_oci_vm_check(struct cl_spec *s, const struct cl_oci *o, struct cl_err *er
 	char kernel[4096];
 	json_object *a = o->annotations;
 	json_object *v;
+	size_t n = 0;
 
 	if (a && json_object_object_get_ex(a, "cloison.vm.kernel", &v)) {
 		free(s->kernel);
@@ -126,9 +128,57 @@ int cl_oci_vm_check(struct cl_spec *s, const struct cl_oci *o, struct cl_err *er
 	if (a && json_object_object_get_ex(a, "cloison.vm.memory", &v) &&
 	    cl_parse_size(json_object_get_string(v), &s->memory, err) < 0)
 		return cl_wrap(err, "annotations.cloison.vm.memory");
+	/* the guest mounts its own /proc, /sys, /dev; a bind travels as a
+	 * read-only copy in the initramfs (what the guest writes stays there) */
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		struct cl_mount *m = &s->mounts[i];
+		if (m->kind != CL_MOUNT_BIND) {
+			free(m->source);
+			free(m->dest);
+			free(m->type);
+			free(m->data);
+			continue;
+		}
+		m->readonly = true;
+		s->mounts[n++] = *m;
+	}
+	s->n_mounts = n;
+	s->explicit_mounts = false;
+	s->backend = CL_BACKEND_VM;
+	s->tty = false; /* a serial console: its output on the inherited stdout */
+	s->keep_stdin = true;
+	if (cl_spec_validate(s, err) < 0)
+		return cl_wrap(err, "annotations.run.oci.handler=vm");
 	if (cl_vm_preflight(s, kernel, sizeof(kernel), err) < 0)
 		return cl_wrap(err, "annotations.run.oci.handler=vm: the micro-VM");
-	return cl_fail(err, 0,
-		       "annotations.run.oci.handler=vm: a micro-VM through the OCI interface is "
-		       "not supported yet (cloison run --vm is)");
+	return 0;
+}
+
+int cl_oci_vm_create(const struct cl_spec *s, int listen_fd, pid_t *pid, struct cl_err *err)
+{
+	pid_t p = fork();
+
+	if (p < 0)
+		return cl_fail(err, errno, "cannot fork the micro-VM's process");
+	if (p == 0) {
+		int conn, status = CL_EXIT_FAILURE;
+		struct cl_err e = {0};
+
+		/* its life is the engine's: a session of its own, and start's
+		 * connection before the guest boots */
+		setsid();
+		while ((conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0 && errno == EINTR)
+			;
+		if (conn < 0)
+			_exit(CL_EXIT_FAILURE);
+		close(listen_fd);
+		close(conn); /* EOF: started */
+		if (cl_vm_launch(s, &status, &e) < 0) {
+			cl_err_print(&e);
+			_exit(CL_EXIT_FAILURE);
+		}
+		_exit(status);
+	}
+	*pid = p;
+	return 0;
 }

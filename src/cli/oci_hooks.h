@@ -21,6 +21,9 @@ int cl_oci_hooks_run_state(const struct cl_state *st, enum cl_oci_hook_kind kind
  * .vcpus, .memory annotations), checked as `run --vm` would be, the host's
  * KVM included: a host that cannot boot the guest refuses here. */
 int cl_oci_vm_check(struct cl_spec *s, const struct cl_oci *o, struct cl_err *err);
+/* The micro-VM's process: it waits for start on @listen_fd, then boots the
+ * guest and exits with the command's status (its console on our stdout). */
+int cl_oci_vm_create(const struct cl_spec *s, int listen_fd, pid_t *pid, struct cl_err *err);
 
 /* cli/oci.c */
 json_object *cl_oci_state_json(const struct cl_state *st, const char *status);
