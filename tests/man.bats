@@ -122,13 +122,50 @@ compare_opts() {
 	done
 }
 
-@test "man: every man/cloison-*.1 names a command of 'cloison --help'" {
-	local f cmd cmds
+@test "man: every man/cloison-*.1 names a command of 'cloison --help', or is a page it names" {
+	local f cmd cmds help
 	cmds=$(commands)
+	help=$("$CL" --help)
 	for f in "$MAN"/cloison-*.1; do
 		cmd=$(basename "$f" .1)
 		cmd=${cmd#cloison-}
-		grep -qx "$cmd" <<<"$cmds" || { echo "$(basename "$f"): no command '$cmd' in cloison --help"; return 1; }
+		grep -qx "$cmd" <<<"$cmds" || grep -qF "see cloison-$cmd(1)" <<<"$help" ||
+			{ echo "$(basename "$f"): no command '$cmd' in cloison --help, nor 'see cloison-$cmd(1)'"; return 1; }
+	done
+}
+
+# oci_block: the OCI runtime lines of `cloison --help` (to the blank line)
+oci_block() {
+	"$CL" --help | awk '/^OCI runtime/ { on = 1; next } on && /^$/ { exit } on'
+}
+
+@test "man: cloison-oci(1) has every OCI command and global option 'cloison --help' lists" {
+	local block cmds cmd opt tags
+	block=$(oci_block)
+	[ -n "$block" ]
+	grep -q 'see cloison-oci(1)' <<<"$block"
+	cmds=$(tr ' ' '\n' <<<"$block" | grep -F '|' | tr '|' '\n' | grep -E '^[a-z]+$' | sort -u)
+	[ "$(wc -l <<<"$cmds")" -ge 10 ]
+	tags=$(tag_lines "$MAN/cloison-oci.1" COMMANDS | sed -E 's/^\.[A-Z]+ +//')
+	for cmd in $cmds; do
+		grep -qE "^\"?$cmd\b" <<<"$tags" || { echo "$cmd: not in COMMANDS of cloison-oci(1)"; return 1; }
+	done
+	tags=$(tag_lines "$MAN/cloison-oci.1" "GLOBAL OPTIONS")
+	for opt in $(grep -oE -- '--[a-z][a-z-]*' <<<"$block" | sort -u); do
+		grep -qE -- "$opt([^a-z-]|\$)" <<<"$tags" || { echo "$opt: not in GLOBAL OPTIONS of cloison-oci(1)"; return 1; }
+	done
+}
+
+@test "man: every option of the OCI create and run usages is in cloison-oci(1)" {
+	local cmd opt tags
+	tags=$(tag_lines "$MAN/cloison-oci.1" COMMANDS)
+	for cmd in create run; do
+		run "$CL" --root "$BATS_TEST_TMPDIR/oci" "$cmd" --help
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"cloison-oci(1)"* ]]
+		for opt in $(grep -oE -- '--[a-z][a-z-]*' <<<"$output" | sort -u); do
+			grep -qE -- "$opt([^a-z-]|\$)" <<<"$tags" || { echo "$cmd $opt: not in cloison-oci(1)"; return 1; }
+		done
 	done
 }
 
