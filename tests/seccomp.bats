@@ -375,6 +375,6 @@ PY
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ 1\.\.[0-9]+ ]]
-	! grep -q '^not ok' <<<"$output"
+	if grep -q '^not ok' <<<"$output"; then false; fi
 	grep -q 'config.json: linux.seccomp.syscalls\[3\].action: unknown action SCMP_ACT_FOO' <<<"$output"
 }

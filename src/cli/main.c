@@ -57,13 +57,36 @@ static const struct {
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	const char *usage; /* NULL: the command says it */
 } oci_commands[] = {
-    {"create", cl_oci_create}, {"delete", cl_oci_delete}, {"state", cl_oci_state},
-    {"list", cl_oci_list},     {"spec", cl_oci_spec},	  {"features", cl_oci_features},
-    {"pause", cl_oci_pause},   {"resume", cl_oci_resume}, {"update", cl_oci_update},
-    {"run", cl_oci_run},       {"start", cl_oci_start},	  {"kill", cl_oci_kill},
-    {"exec", cl_oci_exec},     {"ps", cl_oci_ps},
+    {"create", cl_oci_create, NULL},
+    {"delete", cl_oci_delete, "delete [--force] ID"},
+    {"state", cl_oci_state, "state ID"},
+    {"list", cl_oci_list, "list [-q] [--format table|json]"},
+    {"spec", cl_oci_spec, "spec [--rootless] [--bundle DIR]"},
+    {"features", cl_oci_features, "features"},
+    {"pause", cl_oci_pause, "pause ID"},
+    {"resume", cl_oci_resume, "resume ID"},
+    {"update", cl_oci_update, NULL},
+    {"run", cl_oci_run, NULL},
+    {"start", cl_oci_start, "start ID"},
+    {"kill", cl_oci_kill, "kill [--all] ID [SIGNAL]"},
+    {"exec", cl_oci_exec, NULL},
+    {"ps", cl_oci_ps, "ps [--format table|json] ID [PS OPTIONS]"},
 };
+
+/* --help of an OCI command that does not say its own */
+static bool oci_help(const char *usage, int argc, char **argv)
+{
+	for (int i = 1; usage && i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("Usage: cloison [--root DIR] [--log FILE] [--log-format text|json] "
+			       "%s\nSee cloison-oci(1).\n",
+			       usage);
+			return true;
+		}
+	return false;
+}
 
 /* The commands both interfaces have (run, start, kill, exec, ps) are the
  * OCI ones after a global option, for run with --bundle, and for a name
@@ -81,9 +104,30 @@ static bool oci_wanted(const char *cmd, int argc, char **argv)
 				return true;
 		return false;
 	}
-	for (int i = 1; i < argc && !id; i++)
-		if (argv[i][0] != '-')
+	/* the first word that is neither an option nor an option's value */
+	static const char *const valued[] = {"-f",	   "--format",
+					     "--process",  "-p",
+					     "--pid-file", "--console-socket",
+					     "--cwd",	   "-e",
+					     "--env",	   "-u",
+					     "--user",	   "--cap",
+					     "-c",	   "--preserve-fds",
+					     "-s",	   "--signal",
+					     "-t",	   "--time",
+					     NULL};
+	for (int i = 1; i < argc && !id; i++) {
+		if (argv[i][0] != '-') {
 			id = argv[i];
+			continue;
+		}
+		if (!strcmp(argv[i], "-t") && !strcmp(cmd, "exec"))
+			continue; /* --tty */
+		for (const char *const *v = valued; *v; v++)
+			if (!strcmp(argv[i], *v)) {
+				i++; /* its value */
+				break;
+			}
+	}
 	if (!id || !cl_oci_is_container(id))
 		return false;
 	struct cl_err e;
@@ -120,7 +164,9 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(oci_commands) / sizeof(oci_commands[0]); i++)
 			if (!strcmp(argv[1], oci_commands[i].name) &&
 			    (i < 9 || oci_wanted(argv[1], argc - 1, argv + 1)))
-				return oci_commands[i].fn(argc - 1, argv + 1);
+				return oci_help(oci_commands[i].usage, argc - 1, argv + 1)
+					   ? 0
+					   : oci_commands[i].fn(argc - 1, argv + 1);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 125;

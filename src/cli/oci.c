@@ -69,9 +69,13 @@ int cl_oci_parse_globals(int argc, char **argv)
 		}
 		if (!strncmp(a, "--root", n) && n == 6)
 			cl_oci_g.root = v;
-		else if (!strncmp(a, "--log-format", n) && n == 12)
+		else if (!strncmp(a, "--log-format", n) && n == 12) {
+			if (strcmp(v, "json") && strcmp(v, "text")) {
+				fprintf(stderr, "cloison: --log-format %s: text or json\n", v);
+				return -1;
+			}
 			cl_oci_g.json = !strcmp(v, "json");
-		else if (!strncmp(a, "--log", n) && n == 5)
+		} else if (!strncmp(a, "--log", n) && n == 5)
 			cl_oci_g.log = v;
 		else if (!strncmp(a, "--debug", n) && n == 7)
 			cl_oci_g.debug = true;
@@ -382,7 +386,8 @@ static int parse_create(int argc, char **argv, struct create_opts *co, bool run)
 		case 'S': break; /* always pivot_root; no keyrings made; no subreaper needed */
 		case 'h':
 			printf("Usage: cloison [GLOBAL OPTIONS] %s [--bundle DIR] [--pid-file F] "
-			       "[--console-socket S] [--preserve-fds N]%s ID\n"
+			       "[--console-socket S] [--preserve-fds N] [--no-pivot] "
+			       "[--no-new-keyring] [--no-subreaper]%s ID\n"
 			       "See cloison-oci(1).\n",
 			       run ? "run" : "create", run ? " [--detach] [--keep]" : "");
 			return 1;
