@@ -303,7 +303,8 @@ void cl_jail_child(struct cl_jail *j)
 		cl_jail_die(j, &err);
 	if (cl_mounts_setup(s, j->trees, j->pty_slave, &err) < 0)
 		cl_jail_die(j, &err);
-	if ((s->ns_flags & CLONE_NEWUTS) && s->hostname &&
+	/* the jail's own uts namespace, or the one it joined (as runc) */
+	if (((s->ns_flags & CLONE_NEWUTS) || s->ns_path[CL_NS_UTS]) && s->hostname &&
 	    sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		cl_fail(&err, errno, "cannot set the hostname to %s", s->hostname);
 		cl_jail_die(j, &err);
