@@ -162,6 +162,17 @@ static int parse_devices(const struct oci_ctx *x, json_object *a, struct cl_spec
 	return 0;
 }
 
+static int add_dev_rule(const struct oci_ctx *x, struct cl_spec *s, struct cl_dev_rule r)
+{
+	struct cl_dev_rule *nr = realloc(s->res.devices, (s->res.n_devices + 1) * sizeof(*nr));
+
+	if (!nr)
+		return cl_fail(x->err, ENOMEM, "out of memory");
+	s->res.devices = nr;
+	nr[s->res.n_devices++] = r;
+	return 0;
+}
+
 /* The device cgroup: OCI's ordered allow/deny list, as runc and podman
  * write it (deny all, then what is allowed), into cloison's allow-list.
  * "Allow all" is a jail without one (--privileged). */
@@ -216,12 +227,8 @@ static int parse_dev_rules(const struct oci_ctx *x, json_object *a, struct cl_sp
 			s->res.no_device_cgroup = true;
 			continue;
 		}
-		struct cl_dev_rule *nr =
-		    realloc(s->res.devices, (s->res.n_devices + 1) * sizeof(*nr));
-		if (!nr)
-			return cl_fail(x->err, ENOMEM, "out of memory");
-		s->res.devices = nr;
-		nr[s->res.n_devices++] = r;
+		if (add_dev_rule(x, s, r) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -237,13 +244,12 @@ static int allow_mknod(const struct oci_ctx *x, struct cl_spec *s)
 		const struct cl_device *d = &s->devices[i];
 		if (d->type == 'p')
 			continue;
-		struct cl_dev_rule *nr =
-		    realloc(s->res.devices, (s->res.n_devices + 1) * sizeof(*nr));
-		if (!nr)
-			return cl_fail(x->err, ENOMEM, "out of memory");
-		s->res.devices = nr;
-		nr[s->res.n_devices++] = (struct cl_dev_rule){
-		    .type = d->type, .major = d->major, .minor = d->minor, .access = CL_DEV_MKNOD};
+		if (add_dev_rule(x, s,
+				 (struct cl_dev_rule){.type = d->type,
+						      .major = d->major,
+						      .minor = d->minor,
+						      .access = CL_DEV_MKNOD}) < 0)
+			return -1;
 	}
 	return 0;
 }
