@@ -743,8 +743,10 @@ refused() {
 	command -v clang >/dev/null || skip "no clang"
 	make -C "$TOP" -s build/fuzz/fuzz_oci >"$BATS_TEST_TMPDIR/fuzz-build.log" 2>&1 ||
 		{ cat "$BATS_TEST_TMPDIR/fuzz-build.log"; return 1; }
+	# new units go to the first directory: a scratch one, not the seeds
+	mkdir "$BATS_TEST_TMPDIR/corpus"
 	run "$TOP/build/fuzz/fuzz_oci" -runs=20000 -seed=1 -timeout=10 -close_fd_mask=2 \
 		-dict="$TOP/tests/fuzz/oci.dict" -artifact_prefix="$BATS_TEST_TMPDIR/" \
-		"$TOP/tests/fuzz/corpus-oci"
+		"$BATS_TEST_TMPDIR/corpus" "$TOP/tests/fuzz/corpus-oci"
 	[ "$status" -eq 0 ]
 }
