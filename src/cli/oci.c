@@ -411,6 +411,9 @@ static int load(const struct create_opts *co, struct cl_spec *s, struct cl_oci *
 	if (cl_oci_load(co->bundle, s, o, err) < 0)
 		return -1;
 	s->preserve_fds = co->preserve_fds;
+	/* counted in every controller, as engines expect (podman stats,
+	 * containerd's metrics read the groups) */
+	s->res.accounting = true;
 	/* a seccomp listener hears which container it is */
 	s->seccomp.state_id = strdup(co->id);
 	s->seccomp.state_bundle = strdup(o->bundle);

@@ -231,8 +231,6 @@ int cl_oci_features(int argc, char **argv)
 {
 	static const char *const hooks[] = {"prestart",
 					    "createRuntime",
-					    "createContainer",
-					    "startContainer",
 					    "poststart",
 					    "poststop",
 					    NULL};

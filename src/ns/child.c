@@ -335,7 +335,8 @@ void cl_jail_child(struct cl_jail *j)
 		cl_jail_die(j, &err);
 	if (jail_pty && (open_jail_pty(j, &err) < 0 || cl_jail_stdio(j, &err) < 0))
 		cl_jail_die(j, &err);
-	if ((s->ns_flags & CLONE_NEWUTS) && s->hostname &&
+	/* the jail's own uts namespace, or the one it joined (as runc) */
+	if (((s->ns_flags & CLONE_NEWUTS) || s->ns_path[CL_NS_UTS]) && s->hostname &&
 	    sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		cl_fail(&err, errno, "cannot set the hostname to %s", s->hostname);
 		cl_jail_die(j, &err);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,23 @@ int cl_oci_i64(const struct oci_ctx *x, json_object *o, const char *key, const c
 	/* json-c saturates what does not fit */
 	if (errno == ERANGE)
 		return cl_oci_bad(x, field, "out of range");
+	return 0;
+}
+
+int cl_oci_u64(const struct oci_ctx *x, json_object *o, const char *key, const char *field,
+	       uint64_t *out)
+{
+	json_object *v = cl_oci_get(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return cl_oci_bad(x, field, "must be an integer");
+	/* json-c keeps what is above INT64_MAX as a uint64, what is below 0
+	 * as an int64: get_int64 tells the sign, get_uint64 the value */
+	if (json_object_get_int64(v) < 0)
+		return cl_oci_bad(x, field, "must not be negative");
+	*out = json_object_get_uint64(v);
 	return 0;
 }
 
@@ -200,29 +218,29 @@ static int parse_rlimits(const struct oci_ctx *x, json_object *a, struct cl_spec
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(a, i);
 		_cleanup_free_ char *type = NULL;
-		int64_t soft = -1, hard = -1;
+		uint64_t soft = 0, hard = 0;
 		size_t k;
 
 		snprintf(field, sizeof(field), "process.rlimits[%zu]", i);
 		if (!e || !json_object_is_type(e, json_type_object))
 			return cl_oci_bad(x, field, "must be an object");
-		if (cl_oci_str(x, e, "type", field, &type) < 0 ||
-		    cl_oci_i64(x, e, "soft", field, &soft) < 0 ||
-		    cl_oci_i64(x, e, "hard", field, &hard) < 0)
+		if (cl_oci_str(x, e, "type", field, &type) < 0)
 			return -1;
 		for (k = 0; type && k < sizeof(rlimit_names) / sizeof(rlimit_names[0]); k++)
 			if (!strcmp(type, rlimit_names[k].name))
 				break;
 		if (!type || k == sizeof(rlimit_names) / sizeof(rlimit_names[0]))
 			return cl_oci_bad(x, field, "unknown rlimit type '%s'", type ? type : "");
-		if (soft < 0 || hard < 0)
+		/* uint64: 18446744073709551615 is RLIM_INFINITY, as engines write it */
+		if (!cl_oci_get(e, "soft") || !cl_oci_get(e, "hard") ||
+		    cl_oci_u64(x, e, "soft", field, &soft) < 0 ||
+		    cl_oci_u64(x, e, "hard", field, &hard) < 0)
 			return cl_oci_bad(x, field, "soft and hard must be given, >= 0");
-		if ((uint64_t)soft > (uint64_t)hard)
-			return cl_oci_bad(x, field, "soft %lld is above hard %lld", (long long)soft,
-					  (long long)hard);
-		s->rlimits[s->n_rlimits++] = (struct cl_rlimit){.resource = rlimit_names[k].res,
-								.soft = (uint64_t)soft,
-								.hard = (uint64_t)hard};
+		if (soft > hard)
+			return cl_oci_bad(x, field, "soft %llu is above hard %llu",
+					  (unsigned long long)soft, (unsigned long long)hard);
+		s->rlimits[s->n_rlimits++] =
+		    (struct cl_rlimit){.resource = rlimit_names[k].res, .soft = soft, .hard = hard};
 	}
 	return 0;
 }
@@ -312,13 +330,13 @@ int cl_oci_process(json_object *p, const char *where, struct cl_spec *s, struct 
 		if (v < 0 || v > UINT32_MAX - 1)
 			return cl_oci_bad(x, "process.user.gid", "out of range");
 		s->gid = (gid_t)v;
-		v = -1;
-		if (cl_oci_i64(x, user, "umask", "process.user.umask", &v) < 0)
-			return -1;
-		if (v > 0777)
-			return cl_oci_bad(x, "process.user.umask", "out of range (0-0777)");
-		if (v >= 0)
+		if (cl_oci_get(user, "umask")) {
+			if (cl_oci_i64(x, user, "umask", "process.user.umask", &v) < 0)
+				return -1;
+			if (v < 0 || v > 0777)
+				return cl_oci_bad(x, "process.user.umask", "out of range (0-0777)");
 			s->umask = (int)v;
+		}
 		if (cl_oci_arr(x, user, "additionalGids", "process.user.additionalGids", &groups) <
 		    0)
 			return -1;
@@ -578,6 +596,10 @@ static int parse_hooks(const struct oci_ctx *x, json_object *hooks, struct cl_oc
 		size_t n = a ? json_object_array_length(a) : 0;
 		if (!n)
 			continue;
+		/* they run inside the container, between its set-up and its
+		 * command: not there yet, and never dropped unseen */
+		if (k == CL_HOOK_CREATE_CONTAINER || k == CL_HOOK_START_CONTAINER)
+			return cl_oci_bad(x, field, "not supported by cloison yet");
 		o->hooks[k] = calloc(n, sizeof(*o->hooks[k]));
 		if (!o->hooks[k])
 			return cl_fail(x->err, ENOMEM, "out of memory");
@@ -713,6 +735,11 @@ int cl_oci_parse(json_object *cfg, const char *where, struct cl_spec *s, struct 
 		return cl_oci_bad(x, "linux", "must be given (a Linux container)");
 	if (cl_oci_linux(x, linux_, s, o) < 0)
 		return -1;
+	/* set in the jail's own uts namespace or in the one it joins (as
+	 * runc), never in the host's */
+	if (s->hostname && !(s->ns_flags & CLONE_NEWUTS) && !s->ns_path[CL_NS_UTS])
+		return cl_oci_bad(x, "hostname", "'%s' needs a uts namespace (linux.namespaces)",
+				  s->hostname);
 	if (o->vm)
 		s->backend = CL_BACKEND_VM;
 	return 0;

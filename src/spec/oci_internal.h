@@ -26,6 +26,9 @@ int cl_oci_bool(const struct oci_ctx *x, json_object *o, const char *key, const 
 		bool *out);
 int cl_oci_i64(const struct oci_ctx *x, json_object *o, const char *key, const char *field,
 	       int64_t *out);
+/* An unsigned integer up to UINT64_MAX; a negative one is refused. */
+int cl_oci_u64(const struct oci_ctx *x, json_object *o, const char *key, const char *field,
+	       uint64_t *out);
 int cl_oci_strv(const struct oci_ctx *x, json_object *o, const char *key, const char *field,
 		char ***out);
 /* The member must be an object (or absent: NULL) / array. */

@@ -162,6 +162,17 @@ static int parse_devices(const struct oci_ctx *x, json_object *a, struct cl_spec
 	return 0;
 }
 
+static int add_dev_rule(const struct oci_ctx *x, struct cl_spec *s, struct cl_dev_rule r)
+{
+	struct cl_dev_rule *nr = realloc(s->res.devices, (s->res.n_devices + 1) * sizeof(*nr));
+
+	if (!nr)
+		return cl_fail(x->err, ENOMEM, "out of memory");
+	s->res.devices = nr;
+	nr[s->res.n_devices++] = r;
+	return 0;
+}
+
 /* The device cgroup: OCI's ordered allow/deny list, as runc and podman
  * write it (deny all, then what is allowed), into cloison's allow-list.
  * "Allow all" is a jail without one (--privileged). */
@@ -216,12 +227,29 @@ static int parse_dev_rules(const struct oci_ctx *x, json_object *a, struct cl_sp
 			s->res.no_device_cgroup = true;
 			continue;
 		}
-		struct cl_dev_rule *nr =
-		    realloc(s->res.devices, (s->res.n_devices + 1) * sizeof(*nr));
-		if (!nr)
-			return cl_fail(x->err, ENOMEM, "out of memory");
-		s->res.devices = nr;
-		nr[s->res.n_devices++] = r;
+		if (add_dev_rule(x, s, r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* linux.devices are made whatever the device cgroup's rules (runc makes
+ * them before it writes the rules): the right to make each one, no more.
+ * Reading or writing it is the rules' to allow. */
+static int allow_mknod(const struct oci_ctx *x, struct cl_spec *s)
+{
+	if (s->res.no_device_cgroup)
+		return 0;
+	for (size_t i = 0; i < s->n_devices; i++) {
+		const struct cl_device *d = &s->devices[i];
+		if (d->type == 'p')
+			continue;
+		if (add_dev_rule(x, s,
+				 (struct cl_dev_rule){.type = d->type,
+						      .major = d->major,
+						      .minor = d->minor,
+						      .access = CL_DEV_MKNOD}) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -371,6 +399,9 @@ static int parse_resources(const struct oci_ctx *x, json_object *r, struct cl_sp
 			if (period < 1000 || period > 1000000)
 				return cl_oci_bad(x, "linux.resources.cpu.period",
 						  "out of range (1000-1000000 us)");
+			/* up to 65536 CPUs: the thousandths fit in 32 bits */
+			if (quota / period >= 65536)
+				return cl_oci_bad(x, "linux.resources.cpu.quota", "out of range");
 			uint64_t milli = (uint64_t)quota * 1000 / (uint64_t)period;
 			if (!milli || (uint64_t)quota * 1000 % (uint64_t)period)
 				return cl_oci_bad(x, "linux.resources.cpu.quota",
@@ -512,7 +543,7 @@ int cl_oci_linux(const struct oci_ctx *x, json_object *l, struct cl_spec *s, str
 			return cl_oci_bad(x, "linux.cgroupsPath", "'%s' names no cgroup", cp);
 	}
 	if (cl_oci_obj(x, l, "resources", "linux.resources", &res) < 0 ||
-	    (res && parse_resources(x, res, s) < 0))
+	    (res && parse_resources(x, res, s) < 0) || allow_mknod(x, s) < 0)
 		return -1;
 	if (cl_oci_obj(x, l, "sysctl", "linux.sysctl", &sysctl) < 0 ||
 	    (sysctl && parse_sysctl(x, sysctl, s) < 0))
