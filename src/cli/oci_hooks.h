@@ -34,4 +34,11 @@ size_t cl_oci_pids(const struct cl_state *st, pid_t *out, size_t max);
 /* The seccomp part of `features`. */
 json_object *cl_oci_seccomp_features(void);
 
+/* cli/oci_exec.c */
+/* Connects to the unix socket @path and sends @fd (SCM_RIGHTS, one byte):
+ * --console-socket, --pidfd-socket. */
+int cl_oci_send_fd(const char *path, int fd, struct cl_err *err);
+/* --pid-file: @pid written whole (a temporary file renamed). */
+int cl_oci_pid_file(const char *path, pid_t pid, struct cl_err *err);
+
 #endif

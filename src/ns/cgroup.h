@@ -113,6 +113,31 @@ void cl_cgroup_release(struct cl_cgroup *cg);
  * "unified" for the unified tree beside v1 ones; "" for v2 alone). */
 int cl_cgroup_hier_name(const struct cl_cgroup *cg, int i, char *buf, size_t n);
 
+/* `update` (runc's): new limits for a running context's existing groups,
+ * in runtime-spec LinuxResources units; CL_CG_KEEP leaves a value as it is,
+ * -1 is "unlimited" where the spec allows it (ns/cgroup_update.c). */
+#define CL_CG_KEEP INT64_MIN
+struct cl_cgroup_update {
+	int64_t memory, memory_swap, memory_reservation; /* bytes */
+	int64_t cpu_shares;				 /* v1 shares, 2-262144 */
+	int64_t cpu_quota, cpu_period;			 /* microseconds */
+	const char *cpuset_cpus, *cpuset_mems;		 /* NULL: kept */
+	int64_t pids;
+	int64_t blkio_weight; /* 10-1000 */
+};
+#define CL_CGROUP_UPDATE_INIT                                                                      \
+	{                                                                                          \
+		.memory = CL_CG_KEEP, .memory_swap = CL_CG_KEEP, .memory_reservation = CL_CG_KEEP, \
+		.cpu_shares = CL_CG_KEEP, .cpu_quota = CL_CG_KEEP, .cpu_period = CL_CG_KEEP,       \
+		.pids = CL_CG_KEEP, .blkio_weight = CL_CG_KEEP                                     \
+	}
+/* Writes @u into the groups @dirs (the context's, one per hierarchy, of
+ * either layout): each value goes to the one group whose controller has its
+ * file.  A value none of them can take is an error naming its field
+ * ("memory.limit: ..."); what was written before it stays. */
+int cl_cgroup_update(const char *const *dirs, size_t n, const struct cl_cgroup_update *u,
+		     struct cl_err *err);
+
 /* Accounting, read from the cgroup files of either layout (ns/cgroup_stats.c).
  * A value the host cannot give is -1 (printed "-", null in JSON). */
 struct cl_cgroup_stats {

@@ -20,6 +20,8 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,6 +199,17 @@ __attribute__((noreturn)) static void join_child(struct joiner *x)
 	struct cl_err err = {0};
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (jn->s->oom_score_set) {
+		char v[16];
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		int n = snprintf(v, sizeof(v), "%d", jn->s->oom_score_adj);
+		if (fd < 0 || write(fd, v, (size_t)n) != n) {
+			cl_fail(&err, errno, "cannot set process.oomScoreAdj %d",
+				jn->s->oom_score_adj);
+			cl_jail_die(&x->j, &err);
+		}
+		close(fd);
+	}
 	/* Born in the jail's pid namespace with host root's capabilities, our
 	 * root and cwd still the host's until setns: not dumpable, so that a
 	 * jail process cannot reach us through /proc/PID (root, cwd, fd) or
@@ -206,7 +219,7 @@ __attribute__((noreturn)) static void join_child(struct joiner *x)
 	/* Out of the caller's session (and terminal, which a path of the
 	 * jail's might name: /dev/tty) and off its stdio: pipes instead. */
 	setsid();
-	if (!jn->s->tty && cl_stdio_relay_child(&x->io, &err) < 0)
+	if (!jn->s->tty && !jn->inherit_stdio && cl_stdio_relay_child(&x->io, &err) < 0)
 		cl_jail_die(&x->j, &err);
 	/* by path in the host's cgroupfs: before leaving its mount namespace */
 	for (size_t i = 0; i < jn->n_cgroups; i++)
@@ -234,21 +247,84 @@ __attribute__((noreturn)) static void join_child(struct joiner *x)
 	cl_jail_exec(&x->j);
 }
 
+/* --detach: the child's last step before seccomp and execve is the OCI
+ * create's hand-off (ns/child.c): it says "r", clears its parent-death
+ * signal (it is to outlive us) and waits on a listening socket for our
+ * connection, which then carries its errors.  The socket is in a directory
+ * of its own, root's only, and the wait is bounded should we die first. */
+struct handoff {
+	char dir[40];
+	struct sockaddr_un a;
+	int fd;
+};
+
+static int handoff_open(struct handoff *h, struct cl_err *err)
+{
+	struct timeval tv = {.tv_sec = 60};
+
+	snprintf(h->dir, sizeof(h->dir), "/tmp/cloison-exec-XXXXXX");
+	if (!mkdtemp(h->dir)) {
+		h->dir[0] = '\0';
+		return cl_fail(err, errno, "cannot create a directory in /tmp");
+	}
+	h->a.sun_family = AF_UNIX;
+	snprintf(h->a.sun_path, sizeof(h->a.sun_path), "%s/s", h->dir);
+	h->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (h->fd < 0 || bind(h->fd, (struct sockaddr *)&h->a, sizeof(h->a)) < 0 ||
+	    listen(h->fd, 1) < 0 || setsockopt(h->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return cl_fail(err, errno, "cannot listen on %s", h->a.sun_path);
+	return 0;
+}
+
+static void handoff_close(struct handoff *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	if (h->dir[0]) {
+		unlink(h->a.sun_path);
+		rmdir(h->dir);
+		h->dir[0] = '\0';
+	}
+}
+
 /* Until the child's execve (EOF on the socket): the terminal's master on
- * the way (-t), or the error that stopped it. */
-static int wait_exec(int sock, struct cl_tty *tty, struct cl_err *err)
+ * the way (-t), the hand-off (--detach: the socket is then the connection),
+ * or the error that stopped it. */
+static int wait_exec(const struct cl_join *jn, int *sock, struct handoff *h, struct cl_tty *tty,
+		     struct cl_err *err)
 {
 	struct cl_err e;
 	int fd;
 
 	for (;;) {
-		ssize_t n = recv_msg(sock, &e, &fd);
-		if (fd >= 0) {
+		ssize_t n = recv_msg(*sock, &e, &fd);
+		if (fd >= 0 && jn->give_tty) {
+			int r = jn->give_tty(jn->data, fd, err);
+			close(fd);
+			if (r < 0)
+				return -1;
+		} else if (fd >= 0 && !jn->detach) {
 			tty->master = fd;
 			cl_tty_raw(tty);
+		} else if (fd >= 0) {
+			close(fd);
 		} else if (n == sizeof(e)) {
 			*err = e;
 			return -1;
+		} else if (n == 1 && h->dir[0] && ((char *)&e)[0] == 'r') {
+			int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+			if (c < 0 || connect(c, (struct sockaddr *)&h->a, sizeof(h->a)) < 0) {
+				cl_fail(err, errno, "cannot connect to %s", h->a.sun_path);
+				if (c >= 0)
+					close(c);
+				return -1;
+			}
+			close(*sock);
+			*sock = c;
+			handoff_close(h);
+		} else if (n == 0 && jn->detach && h->dir[0]) {
+			return cl_fail(err, 0, "the process ended before it was handed off");
 		} else if (n == 0) {
 			return 0;
 		} else if (n < 0) {
@@ -347,6 +423,7 @@ int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
 			   .j = CL_JAIL_INIT(jn->s),
 			   .io = {.to_in = -1, .from = {-1, -1}, .child = {-1, -1, -1}}};
 	struct cl_sc_program scp = {0};
+	struct handoff h = {.fd = -1};
 	struct cl_tty tty = {.master = -1, .slave = -1};
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
 	int sv[2] = {-1, -1}, sigfd = -1, status, r = -1;
@@ -368,8 +445,12 @@ int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
 		cl_fail(err, errno, "cannot create the sync socket");
 		goto out;
 	}
-	if (!jn->s->tty && cl_stdio_relay_open(&x.io, jn->s->keep_stdin, err) < 0)
+	if (!jn->s->tty && !jn->inherit_stdio &&
+	    cl_stdio_relay_open(&x.io, jn->s->keep_stdin, err) < 0)
 		goto out;
+	if (jn->detach && handoff_open(&h, err) < 0)
+		goto out;
+	x.j.exec_listen = h.fd;
 	sigemptyset(&mask);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&mask, forwarded[i]);
@@ -390,12 +471,18 @@ int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	if (h.fd >= 0)
+		close(h.fd);
+	h.fd = -1;
 	cl_stdio_relay_started(&x.io);
 	/* pipes: the end of our stdout or of the command's stdin is an EPIPE
 	 * to act on, not our death (-t: as it was) */
 	sigaction(SIGPIPE, jn->s->tty ? NULL : &ign, &old_pipe);
-	if (wait_exec(sv[0], &tty, err) == 0) {
-		*exit_status = cl_exit_status(relay(pid, sigfd, &tty, &x.io, jn->s->keep_stdin));
+	if (wait_exec(jn, &sv[0], &h, &tty, err) == 0 &&
+	    (!jn->started || jn->started(jn->data, pid, err) == 0)) {
+		*exit_status =
+		    jn->detach ? 0
+			       : cl_exit_status(relay(pid, sigfd, &tty, &x.io, jn->s->keep_stdin));
 		r = 0;
 	} else {
 		kill(pid, SIGKILL);
@@ -405,6 +492,7 @@ int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err)
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	cl_tty_close(&tty);
 restore:
+	handoff_close(&h); /* before a pending signal can end us */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
 	for (int *fd = &sv[0]; fd <= &sv[1]; fd++)
@@ -414,6 +502,7 @@ out:
 		close(sigfd);
 	if (x.pidfd >= 0)
 		close(x.pidfd);
+	handoff_close(&h);
 	cl_stdio_relay_close(&x.io);
 	cl_seccomp_program_free(&scp);
 	return r;

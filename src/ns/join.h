@@ -42,11 +42,23 @@ struct cl_join {
 	unsigned long long pid_start; /* ... and its start time */
 	const struct cl_join_cgroup *cgroups;
 	size_t n_cgroups;
+	/* OCI exec (runc's) only; all zero for `cloison exec`: */
+	bool inherit_stdio; /* the command gets our stdin, stdout and stderr as they
+			       are (the engine's pipes), not pipes we relay */
+	bool detach;	    /* return once it has exec'd: it outlives us (no
+			       parent-death signal), reparented to our subreaper */
+	/* -t: the terminal's master is handed to this (--console-socket) instead
+	 * of relayed; our copy is closed after */
+	int (*give_tty)(void *data, int master, struct cl_err *err);
+	/* once the command has exec'd, with its pid (--pid-file) */
+	int (*started)(void *data, pid_t pid, struct cl_err *err);
+	void *data;
 };
 
-/* Runs @jn->s's command in the jail and waits for it.  Returns 0 and sets
- * @exit_status as a run does (the command's status, 128+N for a signal), or
- * -1 with @err filled (exit_code 126/127 when it cannot be executed). */
+/* Runs @jn->s's command in the jail and waits for it (@jn->detach: until it
+ * has exec'd, @exit_status 0).  Returns 0 and sets @exit_status as a run
+ * does (the command's status, 128+N for a signal), or -1 with @err filled
+ * (exit_code 126/127 when it cannot be executed). */
 int cl_join_run(const struct cl_join *jn, int *exit_status, struct cl_err *err);
 
 #endif
