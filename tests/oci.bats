@@ -750,3 +750,82 @@ refused() {
 		"$BATS_TEST_TMPDIR/corpus" "$TOP/tests/fuzz/corpus-oci"
 	[ "$status" -eq 0 ]
 }
+
+@test "review: tmpcopyup fills a tmpfs with what the directory held; links are copied, not followed" {
+	mkbundle '.mounts += [{"destination": "/etc", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "tmpcopyup"]}]'
+	inside c1 sh -c 'grep -c "^root:" /etc/passwd; echo x >>/etc/passwd && echo writable; grep -c " /etc .* - tmpfs " /proc/self/mountinfo; stat -c %a /etc'
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = writable ]
+	[ "${lines[2]}" = 1 ]
+	[ "${lines[3]}" = "$(stat -c %a "$OCI_TMP/rootfs/etc")" ]
+	# the image's file is untouched
+	[ "$(grep -c '^x$' "$OCI_TMP/rootfs/etc/passwd")" = 0 ]
+}
+
+@test "review: a created container's process is not dumpable while it waits (its fds are not others' to take)" {
+	mkbundle '.process.user = {"uid": 1000, "gid": 1000}'
+	args sleep 30
+	create c1
+	local pid
+	pid=$(pid_of c1)
+	# a dumpable process's /proc files are its user's; a non-dumpable one's root's
+	[ "$(stat -c %u "/proc/$pid/fd")" = 0 ]
+	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = 1000 ]
+	oci delete --force c1
+}
+
+@test "review: linux.devices only in a tmpfs /dev of the container's: never a node in the image" {
+	mkbundle '.mounts |= map(select(.destination != "/dev" and (.destination | startswith("/dev/") | not))) |
+		.linux.devices = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
+	args true
+	run oci create --bundle "$B" c1
+	[ "$status" -eq 1 ]
+	[[ $output == *"linux.devices /dev/mynull"*"not on a tmpfs"* ]]
+	[ ! -e "$OCI_TMP/rootfs/dev/mynull" ]
+	run oci state c1
+	[ "$status" -ne 0 ]
+}
+
+@test "review: run in the foreground passes SIGTERM on to the container's process" {
+	mkbundle
+	args sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done'
+	cfg --arg cg "$OCI_CG/r1" '.linux.cgroupsPath = $cg'
+	"$CLOISON" --root "$R" run --bundle "$B" r1 >"$BATS_TEST_TMPDIR/r1.out" 2>&1 3>&- &
+	local runner=$!
+	wait_until 10 grep -q ready "$BATS_TEST_TMPDIR/r1.out"
+	kill -TERM "$runner"
+	local s=0
+	wait "$runner" || s=$?
+	cat "$BATS_TEST_TMPDIR/r1.out"
+	[ "$s" -eq 7 ]
+	grep -q "got TERM" "$BATS_TEST_TMPDIR/r1.out"
+	run oci state r1
+	[ "$status" -ne 0 ]
+}
+
+@test "review: delete of a stopped container ends what its process left in its cgroup" {
+	mkbundle '.linux.namespaces |= map(select(.type != "pid"))'
+	args sh -c 'sleep 300 & echo $! >/tmp/left; exit 0'
+	create c1
+	oci start c1
+	wait_until 10 stopped c1
+	local left
+	left=$(cat "$OCI_TMP/rootfs/tmp/left")
+	rm -f "$OCI_TMP/rootfs/tmp/left"
+	oci delete c1
+	# no pid namespace: the pid is the host's
+	wait_until 5 sh -c "! kill -0 $left 2>/dev/null"
+	run oci state c1
+	[ "$status" -ne 0 ]
+}
+
+@test "review: run with process.terminal and no --console-socket relays its own terminal" {
+	command -v script >/dev/null || skip "no script(1)"
+	mkbundle '.process.terminal = true'
+	args sh -c 'tty; exit 3'
+	cfg --arg cg "$OCI_CG/t1" '.linux.cgroupsPath = $cg'
+	run timeout 20 script -qec "$CLOISON --root $R run --bundle $B t1" /dev/null </dev/null
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ $output == */dev/pts/0* ]]
+}

@@ -28,6 +28,7 @@
 #include "cli/oci_hooks.h"
 #include <dirent.h>
 #include "ns/container.h"
+#include "ns/tty.h"
 #include "spec/oci.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
@@ -265,43 +266,6 @@ static int unix_at(int dir_fd, const char *name, bool listen_, struct cl_err *er
 	return fd;
 }
 
-/* --console-socket: the terminal's master goes to the engine. */
-static int send_console(const char *path, int master, struct cl_err *err)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	char byte = 0, cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (strlen(path) >= sizeof(a.sun_path))
-		return cl_fail(err, ENAMETOOLONG, "--console-socket %s", path);
-	memcpy(a.sun_path, path, strlen(path));
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return cl_fail(err, errno, "cannot connect to the console socket %s", path);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(fd, &m, MSG_NOSIGNAL) != 1)
-		return cl_fail(err, errno, "cannot send the terminal to %s", path);
-	return 0;
-}
-
-static int write_pid_file(const char *path, pid_t pid, struct cl_err *err)
-{
-	char tmp[PATH_MAX + 8], buf[24];
-	int n = snprintf(buf, sizeof(buf), "%d", pid);
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n || rename(tmp, path) < 0)
-		return cl_fail(err, errno, "cannot write the pid file %s", path);
-	return 0;
-}
-
 static void iso_now(char *buf, size_t n)
 {
 	struct timespec t;
@@ -352,8 +316,10 @@ static void record(struct cl_state *st, const struct cl_spec *s, const struct cl
 struct create_opts {
 	const char *bundle, *pid_file, *console_socket, *id;
 	int preserve_fds;
-	bool detach; /* run -d */
-	bool keep;   /* run --keep */
+	bool detach;	 /* run -d */
+	bool no_keyring; /* --no-new-keyring */
+	int *tty_master; /* run in the foreground: the terminal's master, for us */
+	bool keep;	 /* run --keep */
 };
 
 static int parse_create(int argc, char **argv, struct create_opts *co, bool run)
@@ -381,9 +347,9 @@ static int parse_create(int argc, char **argv, struct create_opts *co, bool run)
 		case 'f': co->preserve_fds = atoi(optarg); break;
 		case 'd': co->detach = true; break;
 		case 'k': co->keep = true; break;
+		case 'K': co->no_keyring = true; break;
 		case 'P':
-		case 'K':
-		case 'S': break; /* always pivot_root; no keyrings made; no subreaper needed */
+		case 'S': break; /* always pivot_root; no subreaper needed */
 		case 'h':
 			printf("Usage: cloison [GLOBAL OPTIONS] %s [--bundle DIR] [--pid-file F] "
 			       "[--console-socket S] [--preserve-fds N] [--no-pivot] "
@@ -411,6 +377,7 @@ static int load(const struct create_opts *co, struct cl_spec *s, struct cl_oci *
 	if (cl_oci_load(co->bundle, s, o, err) < 0)
 		return -1;
 	s->preserve_fds = co->preserve_fds;
+	s->new_keyring = !co->no_keyring;
 	/* counted in every controller, as engines expect (podman stats,
 	 * containerd's metrics read the groups) */
 	s->res.accounting = true;
@@ -420,6 +387,15 @@ static int load(const struct create_opts *co, struct cl_spec *s, struct cl_oci *
 	if (o->vm)
 		return cl_oci_vm_check(s, o, err);
 	return cl_spec_validate(s, err);
+}
+
+/* The state directory again, and its lock, after the clone. */
+static int reopen(struct cl_state *st, struct cl_err *err)
+{
+	st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dir_fd < 0)
+		return cl_fail(err, errno, "cannot open %s", st->dir);
+	return cl_state_lock(st, err);
 }
 
 /* create, and run's first half: the container set up, its process waiting
@@ -452,22 +428,26 @@ static int do_create(const struct create_opts *co, struct cl_state *st, pid_t *p
 		goto out_state;
 	listen_fd = cl_fd_above(listen_fd, 3 + s.preserve_fds);
 	hooks.exec_listen = listen_fd;
-	/* the process waits for start holding what it inherited: not the lock */
+	/* the process waits for start holding what it inherited: not the lock,
+	 * nor the state directory */
 	cl_state_unlock(st);
+	close(st->dir_fd);
+	st->dir_fd = -1;
 	if (o.vm) {
-		if (cl_oci_vm_create(&s, listen_fd, pidp, err) < 0 || cl_state_lock(st, err) < 0)
+		if (cl_oci_vm_create(&s, listen_fd, pidp, err) < 0 || reopen(st, err) < 0)
 			goto out_listen;
 		record(st, &s, &o, &c.cg, *pidp);
 		cl_state_set_str(st, "handler", "vm");
 		if (cl_state_save(st, err) < 0 ||
-		    (co->pid_file && write_pid_file(co->pid_file, *pidp, err) < 0)) {
+		    (co->pid_file && cl_oci_pid_file(co->pid_file, *pidp, err) < 0)) {
 			kill(*pidp, SIGKILL);
+			waitpid(*pidp, NULL, 0);
 			goto out_listen;
 		}
 		r = 0;
 		goto out_listen;
 	}
-	if (cl_container_create(&c, &s, &hooks, err) < 0 || cl_state_lock(st, err) < 0)
+	if (cl_container_create(&c, &s, &hooks, err) < 0 || reopen(st, err) < 0)
 		goto out;
 	record(st, &s, &o, &c.cg, c.pid);
 	if (cl_oci_hooks_run(&o, CL_HOOK_PRESTART, st, "creating", err) < 0 ||
@@ -475,16 +455,18 @@ static int do_create(const struct create_opts *co, struct cl_state *st, pid_t *p
 		goto out;
 	if (cl_container_detach(&c, err) < 0)
 		goto out;
-	if (s.tty) {
+	if (s.tty && !co->console_socket && co->tty_master) {
+		*co->tty_master = fcntl(c.tty.master, F_DUPFD_CLOEXEC, 3);
+	} else if (s.tty) {
 		if (!co->console_socket) {
 			cl_fail(err, 0, "process.terminal is set: --console-socket is needed");
 			goto out;
 		}
-		if (send_console(co->console_socket, c.tty.master, err) < 0)
+		if (cl_oci_send_fd(co->console_socket, c.tty.master, err) < 0)
 			goto out;
 	}
 	if (cl_state_save(st, err) < 0 ||
-	    (co->pid_file && write_pid_file(co->pid_file, c.pid, err) < 0))
+	    (co->pid_file && cl_oci_pid_file(co->pid_file, c.pid, err) < 0))
 		goto out;
 	*pidp = c.pid;
 	c.pid = 0; /* the engine's now */
@@ -498,7 +480,9 @@ out_state:
 	if (r < 0) {
 		struct cl_err ignored;
 		/* the cgroups a half-made container kept */
-		cl_oci_remove_cgroups(st);
+		cl_oci_remove_cgroups(st, &ignored);
+		if (st->dir_fd < 0)
+			st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		cl_state_remove(st, &ignored);
 	}
 out_spec:
@@ -517,6 +501,7 @@ int cl_oci_create(int argc, char **argv)
 
 	if (r)
 		return r > 0 ? 0 : 1;
+	cl_oci_hold_preserved(co.preserve_fds);
 	cl_oci_debug("create %s --bundle %s", co.id, co.bundle);
 	r = do_create(&co, &st, &pid, &err);
 	cl_state_close(&st);
@@ -742,20 +727,26 @@ static bool wait_gone(int pfd, int ms)
 	return pfd < 0 || poll(&p, 1, ms) > 0;
 }
 
-void cl_oci_remove_cgroups(const struct cl_state *st)
+int cl_oci_remove_cgroups(const struct cl_state *st, struct cl_err *err)
 {
 	json_object *a;
+	int r = 0;
 
 	if (json_object_object_get_ex(st->j, "cgroups", &a))
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			const char *d = json_object_get_string(json_object_array_get_idx(a, i));
+			int t = 0;
 			/* processes still leaving: a little while */
-			for (int t = 0; t < 200 && rmdir(d) < 0 && errno == EBUSY; t++)
+			while (rmdir(d) < 0 && errno == EBUSY && t++ < 200)
 				usleep(10000);
+			if (t > 200 && r == 0)
+				r = cl_fail(err, EBUSY, "container %s: cannot remove its cgroup %s",
+					    st->name, d);
 		}
 	if (json_object_object_get_ex(st->j, "cgroup_parents", &a))
 		for (size_t i = 0; i < json_object_array_length(a); i++)
 			rmdir(json_object_get_string(json_object_array_get_idx(a, i)));
+	return r;
 }
 
 static int do_delete(struct cl_state *st, bool force, struct cl_err *err)
@@ -766,19 +757,19 @@ static int do_delete(struct cl_state *st, bool force, struct cl_err *err)
 	if (pfd >= 0 && !force && strcmp(status, "created"))
 		return cl_fail(err, 0, "cannot delete container %s: it is %s (use --force)",
 			       st->name, status);
-	if (pfd >= 0 || force) {
-		cl_oci_signal_all(st, SIGKILL);
-		if (pfd >= 0)
-			syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+	if (pfd >= 0) {
+		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
 		if (!wait_gone(pfd, 10000))
 			return cl_fail(err, 0,
 				       "container %s: its process did not end after SIGKILL",
 				       st->name);
-		/* the others in its groups */
-		for (int t = 0; t < 100 && cl_oci_signal_all(st, SIGKILL) > 0; t++)
-			usleep(10000);
 	}
-	cl_oci_remove_cgroups(st);
+	/* what is left in its groups (daemons its process left behind) */
+	for (int t = 0; t < 100 && cl_oci_signal_all(st, SIGKILL) > 0; t++)
+		usleep(10000);
+	/* a group that stays keeps the record, for another delete to finish */
+	if (cl_oci_remove_cgroups(st, err) < 0)
+		return -1;
 	if (cl_oci_hooks_run_state(st, CL_HOOK_POSTSTOP, err) < 0)
 		cl_warn("%s", err->msg);
 	return cl_state_remove(st, err);
@@ -817,6 +808,41 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
+/* run in the foreground with a terminal: ours, raw, relayed to the
+ * container's until its process ends (the window size follows ours). */
+static void relay_terminal(int master, pid_t pid)
+{
+	struct cl_tty t = {.master = master, .slave = -1};
+	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	bool out_eof = false, in_eof = false;
+
+	cl_tty_resize(&t);
+	cl_tty_raw(&t);
+	while (!out_eof) {
+		struct pollfd p[3] = {{.fd = master, .events = POLLIN},
+				      {.fd = in_eof ? -1 : STDIN_FILENO, .events = POLLIN},
+				      {.fd = pfd, .events = POLLIN}};
+		if (poll(p, 3, -1) < 0) {
+			if (errno != EINTR)
+				break;
+			if (got_signal)
+				kill(pid, got_signal);
+			got_signal = 0;
+			continue;
+		}
+		cl_tty_pump(&t, p[0].revents, p[1].revents, &out_eof, &in_eof);
+		if (p[2].revents) {
+			/* what it wrote last, then done */
+			fcntl(master, F_SETFL, O_NONBLOCK);
+			while (!out_eof && cl_tty_copy(master, STDOUT_FILENO, &out_eof) > 0)
+				;
+			break;
+		}
+	}
+	if (t.raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &t.saved);
+}
+
 int cl_oci_run(int argc, char **argv)
 {
 	static const int forward[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -828,9 +854,15 @@ int cl_oci_run(int argc, char **argv)
 
 	if (r)
 		return r > 0 ? 0 : 1;
+	cl_oci_hold_preserved(co.preserve_fds);
+	/* foreground, process.terminal without --console-socket: ours to relay */
+	int master = -1;
+	if (!co.detach)
+		co.tty_master = &master;
 	/* foreground: we stay its parent, and pass signals on */
+	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: waitpid returns */
 	for (size_t i = 0; !co.detach && i < sizeof(forward) / sizeof(forward[0]); i++)
-		signal(forward[i], on_signal);
+		sigaction(forward[i], &sa, NULL);
 	if (do_create(&co, &st, &pid, &err) < 0) {
 		cl_state_close(&st);
 		return cl_oci_fail(&err);
@@ -847,6 +879,8 @@ int cl_oci_run(int argc, char **argv)
 		cl_state_close(&st);
 		return 0;
 	}
+	if (master >= 0)
+		relay_terminal(master, pid);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			break;
@@ -854,6 +888,8 @@ int cl_oci_run(int argc, char **argv)
 			kill(pid, got_signal);
 		got_signal = 0;
 	}
+	if (master >= 0)
+		close(master);
 	if (!co.keep && cl_state_lock(&st, &err) == 0 && cl_state_reload(&st, &err) == 0)
 		do_delete(&st, true, &err);
 	cl_state_close(&st);

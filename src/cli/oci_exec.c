@@ -425,9 +425,7 @@ static int started(void *data, pid_t pid, struct cl_err *err)
 	return o->pid_file ? cl_oci_pid_file(o->pid_file, pid, err) : 0;
 }
 
-/* Fds 3..3+N-1 are the caller's to pass on: one it did not open is
- * /dev/null, so that none of ours lands there and leaks in. */
-static void hold_preserved(int n)
+void cl_oci_hold_preserved(int n)
 {
 	for (int fd = 3; fd < 3 + n; fd++)
 		if (fcntl(fd, F_GETFD) < 0) {
@@ -513,7 +511,7 @@ int cl_oci_exec(int argc, char **argv)
 		cl_oci_fail(&err);
 		return EXEC_FAILED;
 	}
-	hold_preserved(o.preserve_fds);
+	cl_oci_hold_preserved(o.preserve_fds);
 	cl_oci_debug("exec %s%s", o.id, o.detach ? " --detach" : "");
 	if (do_exec(&o, &status, &err) < 0) {
 		cl_oci_fail(&err);

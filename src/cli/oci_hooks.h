@@ -27,7 +27,9 @@ int cl_oci_vm_create(const struct cl_spec *s, int listen_fd, pid_t *pid, struct 
 
 /* cli/oci.c */
 json_object *cl_oci_state_json(const struct cl_state *st, const char *status);
-void cl_oci_remove_cgroups(const struct cl_state *st);
+/* rmdir of the recorded groups (and the parents made for them); -1 when
+ * one stays (busy). */
+int cl_oci_remove_cgroups(const struct cl_state *st, struct cl_err *err);
 int cl_oci_signal_all(const struct cl_state *st, int sig);
 /* Every process of the container (its cgroup's), at most @max. */
 size_t cl_oci_pids(const struct cl_state *st, pid_t *out, size_t max);
@@ -40,5 +42,9 @@ json_object *cl_oci_seccomp_features(void);
 int cl_oci_send_fd(const char *path, int fd, struct cl_err *err);
 /* --pid-file: @pid written whole (a temporary file renamed). */
 int cl_oci_pid_file(const char *path, pid_t pid, struct cl_err *err);
+/* --preserve-fds N: fds 3..3+N-1 are the caller's to pass on; one it did
+ * not open becomes /dev/null, so that none of ours lands there and leaks
+ * into the container. */
+void cl_oci_hold_preserved(int n);
 
 #endif

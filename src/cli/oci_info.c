@@ -229,10 +229,7 @@ json_object *cl_oci_seccomp_features(void)
 
 int cl_oci_features(int argc, char **argv)
 {
-	static const char *const hooks[] = {"prestart",
-					    "createRuntime",
-					    "poststart",
-					    "poststop",
+	static const char *const hooks[] = {"prestart", "createRuntime", "poststart", "poststop",
 					    NULL};
 	static const char *const mount_opts[] = {
 	    "async",   "atime",	     "bind",	   "defaults",	    "dev",	   "diratime",

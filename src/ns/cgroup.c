@@ -430,7 +430,7 @@ static unsigned needed(const struct cl_spec *s, unsigned *required)
 	const struct cl_resources *r = &s->res;
 	unsigned need = BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER), req = 0;
 
-	if (s->memory || r->memory_swap || r->memory_high)
+	if (s->memory || r->memory_swap || r->memory_high || r->memory_low)
 		req |= BIT(CL_CG_MEMORY);
 	if (r->cpus_milli || r->cpu_weight)
 		req |= BIT(CL_CG_CPU);

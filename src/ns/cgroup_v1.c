@@ -76,8 +76,9 @@ static int memory_limits(const char *d, const struct cl_spec *s, struct cl_err *
 				       "(no memory.memsw.limit_in_bytes; boot with swapaccount=1)");
 		}
 	}
-	if (r->memory_high &&
-	    cl_cg_write_u64(d, "memory.soft_limit_in_bytes", r->memory_high, err) < 0)
+	if ((r->memory_high || r->memory_low) &&
+	    cl_cg_write_u64(d, "memory.soft_limit_in_bytes",
+			    r->memory_low ? r->memory_low : r->memory_high, err) < 0)
 		return cl_wrap(err, "--memory-high");
 	return 0;
 }
@@ -92,7 +93,9 @@ static int cpu_limits(const char *d, const struct cl_resources *r, struct cl_err
 	/* v2's weight 1-10000 (default 100) onto v1's shares 2-262144 (default
 	 * 1024), the conversion runc and crun use the other way round */
 	if (r->cpu_weight &&
-	    cl_cg_write_u64(d, "cpu.shares", 2 + ((uint64_t)(r->cpu_weight - 1) * 262142) / 9999,
+	    cl_cg_write_u64(d, "cpu.shares",
+			    r->cpu_shares ? r->cpu_shares
+					  : 2 + ((uint64_t)(r->cpu_weight - 1) * 262142) / 9999,
 			    err) < 0)
 		return cl_wrap(err, "--cpu-weight");
 	return 0;

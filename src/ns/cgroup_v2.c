@@ -45,6 +45,8 @@ static int memory_limits(const char *d, const struct cl_spec *s, struct cl_err *
 				       "memory.swap.max)");
 		}
 	}
+	if (r->memory_low && cl_cg_write_u64(d, "memory.low", r->memory_low, err) < 0)
+		return cl_wrap(err, "linux.resources.memory.reservation");
 	if (r->memory_high && cl_cg_write_u64(d, "memory.high", r->memory_high, err) < 0)
 		return cl_wrap(err, "--memory-high");
 	return 0;

@@ -301,6 +301,11 @@ void cl_jail_child(struct cl_jail *j)
 	struct cl_err err = {0};
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* what we hold of the host's (trees, directories) is nobody's to take
+	 * through /proc/PID/fd (CVE-2016-9962); in a user namespace the id
+	 * change does it, and the parent still writes our maps */
+	if (!(s->ns_flags & CLONE_NEWUSER))
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (join_namespaces(j, &err) < 0)
 		cl_jail_die(j, &err);
 	if (s->oom_score_set) {
@@ -380,6 +385,13 @@ void cl_jail_exec(struct cl_jail *j)
 		cl_jail_die(j, &err);
 	if (s->umask >= 0)
 		umask((mode_t)s->umask);
+	/* not the caller's session keyring (the engine's, root's): one of its
+	 * own, made as its user so it can use it */
+	if (s->new_keyring && syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL) < 0 &&
+	    errno != ENOSYS) {
+		cl_fail(&err, errno, "cannot make the container's session keyring");
+		cl_jail_die(j, &err);
+	}
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		cl_fail(&err, errno, "cannot set no_new_privs");
 		cl_jail_die(j, &err);
@@ -394,6 +406,9 @@ void cl_jail_exec(struct cl_jail *j)
 		 * A command that is not there is create's error (as runc). */
 		if (cl_exec_lookup(s, &err) < 0)
 			cl_jail_die(j, &err);
+		/* the wait may be long: not dumpable meanwhile (execve
+		 * makes it so again) */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		prctl(PR_SET_PDEATHSIG, 0);
 		if (send(j->sync_fd, "r", 1, MSG_NOSIGNAL) != 1)
 			_exit(CL_EXIT_FAILURE);

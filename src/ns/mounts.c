@@ -12,6 +12,8 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -548,9 +550,23 @@ static int setup_listed_mounts(const struct cl_spec *s, const struct cl_mount_tr
 			    m->copyup
 				? cl_open_beneath(rootfd, m->dest, O_DIRECTORY | O_RDONLY, err)
 				: -1;
+			if (m->copyup && below < 0 && err->errnum != ENOENT)
+				return cl_wrap(err, "tmpcopyup");
 			r = mount_at_made(rootfd, m->source ? m->source : m->type, m->dest, m->type,
 					  flags, m->data, false, made_for(s, i, &scratch), err);
 			cl_made_free(&scratch);
+			if (r == 0 && below >= 0) {
+				_cleanup_close_ int top = cl_open_beneath(
+				    rootfd, m->dest, O_DIRECTORY | O_RDONLY | O_NOFOLLOW, err);
+				r = top < 0 ? -1 : cl_copy_tree(below, top, 0, err);
+				/* and the directory's own owner and mode, unless given */
+				struct stat st;
+				if (r == 0 && fstat(below, &st) == 0 &&
+				    (!m->data || !strstr(m->data, "mode=")) &&
+				    (fchown(top, st.st_uid, st.st_gid) < 0 ||
+				     fchmod(top, st.st_mode & 07777) < 0))
+					r = cl_fail(err, errno, "tmpcopyup: %s", m->dest);
+			}
 			/* sysfs needs a network namespace of the jail's user
 			 * namespace: the host's, read-only, otherwise */
 			if (r < 0 && !strcmp(m->type, "sysfs") && err->errnum == EPERM &&
@@ -601,8 +617,16 @@ static int make_device(const struct cl_spec *s, int rootfd, const struct cl_devi
 	if (dfd < 0)
 		return cl_wrap(err, "linux.devices %s", d->path);
 	_cleanup_close_ int dirfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
+	struct statfs fs;
+	if (dirfd < 0 || fstatfs(dirfd, &fs) < 0)
 		return cl_fail(err, errno, "linux.devices %s", d->path);
+	/* never a node in the image on disk, nor a file of it unlinked */
+	if (fs.f_type != TMPFS_MAGIC)
+		return cl_fail(
+		    err, 0,
+		    "linux.devices %s: its directory is not on a tmpfs of the container's "
+		    "(mount a tmpfs on /dev)",
+		    d->path);
 	unlinkat(dirfd, base, 0); /* a default node of the same name */
 	if (!(s->ns_flags & CLONE_NEWUSER)) {
 		if (mknodat(dirfd, base, type | (d->mode & 07777 ? d->mode & 07777 : 0666), dev) <
@@ -653,8 +677,13 @@ static int write_sysctls(const struct cl_spec *s, int rootfd, struct cl_err *err
 			if (*c == '.')
 				*c = '/';
 		_cleanup_close_ int fd = cl_open_beneath(rootfd, path, O_WRONLY | O_NOFOLLOW, err);
+		struct statfs fs;
 		if (fd < 0)
 			return cl_wrap(err, "linux.sysctl %.*s", (int)(eq - *kv), *kv);
+		if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)
+			return cl_fail(err, 0,
+				       "linux.sysctl %.*s: /proc is not the container's procfs",
+				       (int)(eq - *kv), *kv);
 		if (write(fd, eq + 1, strlen(eq + 1)) < 0)
 			return cl_fail(err, errno, "cannot write linux.sysctl %s", *kv);
 	}

@@ -377,7 +377,7 @@ static int parse_resources(const struct oci_ctx *x, json_object *r, struct cl_sp
 		if (cl_oci_i64(x, mem, "reservation", "linux.resources.memory.reservation", &v) < 0)
 			return -1;
 		if (v > 0)
-			s->res.memory_high = (uint64_t)v;
+			s->res.memory_low = (uint64_t)v; /* a protection, as runc */
 	}
 	if (cpu) {
 		int64_t shares = 0, quota = 0, period = 0;
@@ -393,6 +393,7 @@ static int parse_resources(const struct oci_ctx *x, json_object *r, struct cl_sp
 					  "out of range (2-262144)");
 		if (shares) /* v1 shares onto v2 weight, as runc */
 			s->res.cpu_weight = (unsigned)(1 + ((shares - 2) * 9999) / 262142);
+		s->res.cpu_shares = (uint64_t)shares; /* v1 writes them as given */
 		if (quota > 0) {
 			if (!period)
 				period = 100000;

@@ -55,8 +55,9 @@ bool cl_resources_limited(const struct cl_spec *s)
 	const struct cl_resources *r = &s->res;
 
 	return (s->backend == CL_BACKEND_NS && s->memory) || r->memory_swap || r->memory_high ||
-	       r->cpus_milli || r->cpu_weight || r->cpuset || r->pids || r->io_weight ||
-	       r->n_io_max || r->stats || r->stats_json || r->cgroup_parent || r->name;
+	       r->memory_low || r->cpus_milli || r->cpu_weight || r->cpuset || r->pids ||
+	       r->io_weight || r->n_io_max || r->stats || r->stats_json || r->cgroup_parent ||
+	       r->name;
 }
 
 bool cl_resources_devices_required(const struct cl_spec *s)

@@ -36,6 +36,8 @@ struct cl_resources {
 	uint64_t memory_high; /* throttling threshold (v1: the soft limit); 0 = none */
 	unsigned cpus_milli;  /* --cpus in thousandths of a CPU; 0 = no quota */
 	unsigned cpu_weight;  /* 1-10000 (v1: cpu.shares scaled); 0 = default */
+	uint64_t cpu_shares;  /* OCI: v1 shares as given (v1 writes them as they are) */
+	uint64_t memory_low;  /* OCI memory.reservation: v2 memory.low, v1 soft limit */
 	char *cpuset;	      /* "0-1,3" or NULL */
 	uint64_t pids;	      /* 0 = no limit */
 	unsigned io_weight;   /* 1-10000; 0 = default */

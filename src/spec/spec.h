@@ -97,7 +97,8 @@ struct cl_spec {
 	int oom_score_adj;
 	struct cl_rlimit *rlimits;
 	size_t n_rlimits;
-	char **sysctl; /* KEY=VALUE, written below /proc/sys in the jail */
+	bool new_keyring; /* OCI: a session keyring of its own (runc's default) */
+	char **sysctl;	  /* KEY=VALUE, written below /proc/sys in the jail */
 
 	/* mounts, in order */
 	struct cl_mount *mounts;
