@@ -638,6 +638,37 @@ no_trace() {
 	jq -e '.status == "stopped" and .id == "c1"' "$h/poststop.json"
 }
 
+@test "hooks: createContainer runs in the container's namespaces before pivot_root (host paths), startContainer in the container before the command" {
+	mkbundle
+	h=$BATS_TEST_TMPDIR/hooks
+	mkdir "$h"
+	# createContainer: a host path, the container's uts and pid namespaces
+	# (the hostname is set after it, as runc does)
+	cfg --arg h "$h" '.hostname = "hooked" |
+		.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat > \($h)/cc.json; readlink /proc/self/ns/uts > \($h)/cc.host; readlink /proc/self/ns/pid > \($h)/cc.pidns"], "timeout": 10}] |
+		.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat > /tmp/sc.json; hostname > /tmp/sc.host"]}]'
+	args sh -c 'cat /tmp/sc.host; cat /tmp/sc.json'
+	create c1
+	pid=$(pid_of c1)
+	jq -e --argjson p "$pid" --arg b "$B" '.status == "creating" and .id == "c1" and .pid == $p and .bundle == $b' "$h/cc.json"
+	[ "$(cat "$h/cc.host")" = "$(readlink "/proc/$pid/ns/uts")" ]
+	[ "$(cat "$h/cc.pidns")" = "$(readlink "/proc/$pid/ns/pid")" ]
+	oci start c1
+	wait_until 10 stopped c1
+	out=$(cat "$BATS_TEST_TMPDIR/c1.out")
+	echo "$out"
+	[ "$(head -1 <<<"$out")" = hooked ]
+	tail -n +2 <<<"$out" | jq -e --argjson p "$pid" '.status == "created" and .id == "c1" and .pid == $p'
+}
+
+@test "hooks: a createContainer hook past its timeout fails create, nothing left" {
+	mkbundle '.hooks.createContainer = [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]'
+	args true
+	run ! create c1
+	[[ "$output" == *"hooks.createContainer[0]"*"timed out"* ]]
+	no_trace c1
+}
+
 @test "hooks: a failing prestart hook fails create, nothing left" {
 	mkbundle '.hooks.prestart = [{"path": "/bin/false"}]'
 	args sleep 60
@@ -718,13 +749,20 @@ refused() {
 	refused b3 /nonexistent/rootfs
 }
 
-@test "bad bundle: a host-wide sysctl, createContainer and startContainer hooks" {
+@test "bad bundle: a host-wide sysctl, failing createContainer and startContainer hooks" {
 	mkbundle '.linux.sysctl = {"kernel.panic": "1"}'
 	refused b1 linux.sysctl.kernel.panic
-	mkbundle '.hooks.createContainer = [{"path": "/bin/true"}]'
+	mkbundle '.hooks.createContainer = [{"path": "/bin/false"}]'
 	refused b2 hooks.createContainer
-	mkbundle '.hooks.startContainer = [{"path": "/bin/true"}]'
-	refused b3 hooks.startContainer
+	# startContainer fails at start: the container ends, start says why
+	mkbundle '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "exit 4"]}]'
+	args true
+	create b3
+	run oci start b3
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"hooks.startContainer[0]"*"exit status 4"* ]]
+	wait_until 10 stopped b3
+	oci delete b3
 	mkbundle '.process.user.umask = -1'
 	refused b4 process.user.umask
 }

@@ -30,6 +30,7 @@
 #include "ns/jail.h"
 #include "ns/mounts.h"
 #include "ns/net.h"
+#include "ns/oci_hooks.h"
 #include "ns/seccomp.h"
 #include "util/fdpass.h"
 
@@ -270,6 +271,13 @@ static int write_proc_self(const char *file, const char *value, struct cl_err *e
 	return 0;
 }
 
+/* createContainer: after the mounts, before pivot_root */
+static int create_container_hooks(const struct cl_spec *s, struct cl_err *err)
+{
+	cl_oci_hooks_note_pid();
+	return cl_oci_hooks_in_jail(s, CL_HOOK_CREATE_CONTAINER, "creating", err);
+}
+
 /* The jail's terminal from its own /dev/ptmx: the slave becomes
  * @j->pty_slave, the master goes to the parent. */
 static int open_jail_pty(struct cl_jail *j, struct cl_err *err)
@@ -336,7 +344,11 @@ void cl_jail_child(struct cl_jail *j)
 	bool jail_pty = s->tty && j->pty_slave < 0 && j->exec_listen >= 0;
 	if (!jail_pty && cl_jail_stdio(j, &err) < 0)
 		cl_jail_die(j, &err);
-	if (cl_mounts_setup(s, j->trees, j->pty_slave, &err) < 0)
+	/* OCI hooks of the jail's own: our host pid noted before pivot_root */
+	bool jail_hooks = s->oci && (s->oci->n_hooks[CL_HOOK_CREATE_CONTAINER] ||
+				     s->oci->n_hooks[CL_HOOK_START_CONTAINER]);
+	if (cl_mounts_setup(s, j->trees, j->pty_slave, jail_hooks ? create_container_hooks : NULL,
+			    &err) < 0)
 		cl_jail_die(j, &err);
 	if (jail_pty && (open_jail_pty(j, &err) < 0 || cl_jail_stdio(j, &err) < 0))
 		cl_jail_die(j, &err);
@@ -423,6 +435,9 @@ void cl_jail_exec(struct cl_jail *j)
 		if (dup3(conn, j->sync_fd, O_CLOEXEC) < 0)
 			_exit(CL_EXIT_FAILURE);
 		close(conn);
+		/* startContainer: in the container, before the command */
+		if (cl_oci_hooks_in_jail(s, CL_HOOK_START_CONTAINER, "created", &err) < 0)
+			cl_jail_die(j, &err);
 	} else {
 		/* setuid cleared the parent-death signal: set it again, then
 		 * make sure the parent did not die in between. */

@@ -483,7 +483,7 @@ static void undo_made(int rootfd)
 }
 
 static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
-		      struct cl_made *mine, struct cl_err *err);
+		      cl_before_pivot_fn before_pivot, struct cl_made *mine, struct cl_err *err);
 
 /* --- OCI: the mounts as listed ------------------------------------------ */
 
@@ -706,7 +706,7 @@ static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int ro
 }
 
 int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
-		    struct cl_err *err)
+		    cl_before_pivot_fn before_pivot, struct cl_err *err)
 {
 	struct cl_mount_trees own = {.rootfs = -1};
 	struct cl_made mine = {0};
@@ -729,14 +729,14 @@ int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int
 		}
 		t = &own;
 	}
-	r = setup_root(s, t, console_fd, &mine, err);
+	r = setup_root(s, t, console_fd, before_pivot, &mine, err);
 	cl_made_free(&mine);
 	cl_mounts_close(&own);
 	return r;
 }
 
 static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
-		      struct cl_made *mine, struct cl_err *err)
+		      cl_before_pivot_fn before_pivot, struct cl_made *mine, struct cl_err *err)
 {
 	int rootfd = t->rootfs;
 	/* the old root, to leave by after pivot_root (below) */
@@ -754,7 +754,8 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 		return cl_fail(err, errno, "cannot attach the rootfs %s", s->rootfs);
 
 	made = s->readonly ? NULL : mine;
-	if (setup(s, t, rootfd, console_fd, err) < 0) {
+	if (setup(s, t, rootfd, console_fd, err) < 0 ||
+	    (before_pivot && before_pivot(s, err) < 0)) {
 		if (made)
 			undo_made(rootfd);
 		return -1;

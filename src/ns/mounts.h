@@ -21,6 +21,10 @@ struct cl_mount_trees {
 	char cg_name[9][32];
 	int n_cg;
 };
+
+/* OCI: what runs in the jail's mount namespace before pivot_root (its
+ * createContainer hooks). */
+typedef int (*cl_before_pivot_fn)(const struct cl_spec *s, struct cl_err *err);
 /* @rootfs: the path to open instead of s->rootfs (its resolved form, as
  * cl_rootfs_private() checked it), or NULL. */
 int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_trees *t,
@@ -41,7 +45,7 @@ int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err
  * slave to bind on /dev/console (-1 for none).  On return "/" is the rootfs.
  * On failure, the mount points it created in the rootfs are removed again. */
 int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
-		    struct cl_err *err);
+		    cl_before_pivot_fn before_pivot, struct cl_err *err);
 
 /* In the child: /dev's nodes, links and console, in a /dev the config
  * mounted (OCI). */

@@ -596,10 +596,6 @@ static int parse_hooks(const struct oci_ctx *x, json_object *hooks, struct cl_oc
 		size_t n = a ? json_object_array_length(a) : 0;
 		if (!n)
 			continue;
-		/* they run inside the container, between its set-up and its
-		 * command: not there yet, and never dropped unseen */
-		if (k == CL_HOOK_CREATE_CONTAINER || k == CL_HOOK_START_CONTAINER)
-			return cl_oci_bad(x, field, "not supported by cloison yet");
 		o->hooks[k] = calloc(n, sizeof(*o->hooks[k]));
 		if (!o->hooks[k])
 			return cl_fail(x->err, ENOMEM, "out of memory");
@@ -742,6 +738,7 @@ int cl_oci_parse(json_object *cfg, const char *where, struct cl_spec *s, struct 
 				  s->hostname);
 	if (o->vm)
 		s->backend = CL_BACKEND_VM;
+	s->oci = o;
 	return 0;
 }
 

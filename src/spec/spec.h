@@ -19,6 +19,8 @@ enum cl_backend { CL_BACKEND_NS = 0, CL_BACKEND_VM };
 /* CL_MOUNT_FS: any file system type, its flags and data as given (OCI) */
 enum cl_mount_kind { CL_MOUNT_BIND = 0, CL_MOUNT_TMPFS, CL_MOUNT_FS };
 
+struct cl_oci;
+
 struct cl_mount {
 	enum cl_mount_kind kind;
 	char *source; /* bind: host path */
@@ -98,7 +100,10 @@ struct cl_spec {
 	struct cl_rlimit *rlimits;
 	size_t n_rlimits;
 	bool new_keyring; /* OCI: a session keyring of its own (runc's default) */
-	char **sysctl;	  /* KEY=VALUE, written below /proc/sys in the jail */
+	/* OCI: the document the spec came from, for the hooks the jail's own
+	 * process runs (createContainer, startContainer); NULL otherwise */
+	const struct cl_oci *oci;
+	char **sysctl; /* KEY=VALUE, written below /proc/sys in the jail */
 
 	/* mounts, in order */
 	struct cl_mount *mounts;
