@@ -16,6 +16,7 @@
 
 #include "spec/spec.h"
 #include "util/cleanup.h"
+#include "ns/oci_hooks.h"
 #include "vm/launch.h"
 
 /* One hook: fork, exec, the state on stdin, wait (bounded). */
@@ -32,8 +33,6 @@ static int run_hook(json_object *h, const char *kind, size_t i, const char *stat
 	size_t na = args ? json_object_array_length(args) : 0,
 	       ne = env ? json_object_array_length(env) : 0;
 	char *argv[na + 2], *envp[ne + 1];
-	int in[2], status;
-
 	for (size_t k = 0; k < na; k++)
 		argv[k] = (char *)json_object_get_string(json_object_array_get_idx(args, k));
 	if (!na)
@@ -42,40 +41,10 @@ static int run_hook(json_object *h, const char *kind, size_t i, const char *stat
 	for (size_t k = 0; k < ne; k++)
 		envp[k] = (char *)json_object_get_string(json_object_array_get_idx(env, k));
 	envp[ne] = NULL;
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return cl_fail(err, errno, "hooks.%s[%zu]: cannot make a pipe", kind, i);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(in[0]);
-		close(in[1]);
-		return cl_fail(err, errno, "hooks.%s[%zu]: cannot fork", kind, i);
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(in[0], 0);
-		execve(path, argv, envp);
-		_exit(127);
-	}
-	close(in[0]);
-	signal(SIGPIPE, SIG_IGN);
-	(void)!write(in[1], state, strlen(state));
-	close(in[1]);
-	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct pollfd p = {.fd = pfd, .events = POLLIN};
-	if (pfd >= 0 && timeout > 0 && poll(&p, 1, (int)timeout * 1000) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		return cl_fail(err, 0, "hooks.%s[%zu] %s: timed out after %lld s", kind, i, path,
-			       (long long)timeout);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return cl_fail(err, 0, "hooks.%s[%zu] %s failed (exit status %d)", kind, i, path,
-			       cl_exit_status(status));
-	return 0;
+	struct cl_oci_hook hook = {
+	    .path = (char *)path, .args = argv, .env = envp, .timeout = (int)timeout};
+
+	return cl_oci_hook_run(&hook, kind, i, state, err);
 }
 
 static int run_hooks(json_object *hooks, enum cl_oci_hook_kind kind, const struct cl_state *st,

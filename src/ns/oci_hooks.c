@@ -52,8 +52,8 @@ static char *state_json(const struct cl_spec *s, const char *status)
 	return text;
 }
 
-static int run_one(const struct cl_oci_hook *h, const char *kind, size_t i, const char *state,
-		   struct cl_err *err)
+int cl_oci_hook_run(const struct cl_oci_hook *h, const char *kind, size_t i, const char *state,
+		    struct cl_err *err)
 {
 	int in[2], status;
 	char *const none[] = {NULL};
@@ -108,7 +108,7 @@ int cl_oci_hooks_in_jail(const struct cl_spec *s, enum cl_oci_hook_kind kind, co
 	/* the PATH of a hook's own environment is its business: none here */
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; r == 0 && i < o->n_hooks[kind]; i++)
-		r = run_one(&o->hooks[kind][i], cl_oci_hook_names[kind], i, state, err);
+		r = cl_oci_hook_run(&o->hooks[kind][i], cl_oci_hook_names[kind], i, state, err);
 	signal(SIGPIPE, SIG_DFL);
 	free(state);
 	return r;

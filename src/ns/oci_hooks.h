@@ -15,4 +15,9 @@ void cl_oci_hooks_note_pid(void);
 int cl_oci_hooks_in_jail(const struct cl_spec *s, enum cl_oci_hook_kind kind, const char *status,
 			 struct cl_err *err);
 
+/* One hook (hooks.@kind[@i]): forked and exec'd with @state on its stdin,
+ * waited for (bounded by its timeout); its failure is the error. */
+int cl_oci_hook_run(const struct cl_oci_hook *h, const char *kind, size_t i, const char *state,
+		    struct cl_err *err);
+
 #endif
