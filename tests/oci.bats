@@ -867,3 +867,29 @@ refused() {
 	[ "$status" -eq 3 ]
 	[[ $output == */dev/pts/0* ]]
 }
+
+@test "run.oci.handler=vm: create forks the VMM's process, start boots the guest, its status is the command's (PVM: cloison's test guest kernel)" {
+	local kernel=$BATS_TEST_DIRNAME/../build/testguest.bzImage
+	[ -e /dev/kvm ] && [ -f "$kernel" ] || skip "no /dev/kvm or build/testguest.bzImage"
+	mkbundle
+	args /bin/true
+	cfg --arg k "$kernel" '.annotations = {"run.oci.handler": "vm", "cloison.vm.kernel": $k}'
+	create v1 --pid-file "$BATS_TEST_TMPDIR/v1.pid"
+	[ "$(status_of v1)" = created ]
+	[ "$(pid_of v1)" = "$(cat "$BATS_TEST_TMPDIR/v1.pid")" ]
+	oci start v1
+	wait_until 30 stopped v1
+	grep -q "testguest: all checks passed" "$BATS_TEST_TMPDIR/v1.out"
+	oci delete v1
+	run oci state v1
+	[ "$status" -ne 0 ]
+	# Debian's stock kernel cannot boot on a PVM host: refused at create,
+	# with the reason, and nothing left
+	cfg '.annotations = {"run.oci.handler": "vm"}'
+	if grep -q pvm /proc/modules 2>/dev/null; then
+		run create v2
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"run.oci.handler=vm"*"PVM"* ]]
+		no_trace v2
+	fi
+}

@@ -434,11 +434,13 @@ static int do_create(const struct create_opts *co, struct cl_state *st, pid_t *p
 	close(st->dir_fd);
 	st->dir_fd = -1;
 	if (o.vm) {
-		if (cl_oci_vm_create(&s, listen_fd, pidp, err) < 0 || reopen(st, err) < 0)
+		if (cl_oci_vm_create(&s, listen_fd, pidp, err) < 0)
 			goto out_listen;
-		record(st, &s, &o, &c.cg, *pidp);
-		cl_state_set_str(st, "handler", "vm");
-		if (cl_state_save(st, err) < 0 ||
+		if (reopen(st, err) == 0) {
+			record(st, &s, &o, &c.cg, *pidp);
+			cl_state_set_str(st, "handler", "vm");
+		}
+		if (st->lock_fd < 0 || cl_state_save(st, err) < 0 ||
 		    (co->pid_file && cl_oci_pid_file(co->pid_file, *pidp, err) < 0)) {
 			kill(*pidp, SIGKILL);
 			waitpid(*pidp, NULL, 0);
