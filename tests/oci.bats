@@ -886,7 +886,7 @@ refused() {
 	# Debian's stock kernel cannot boot on a PVM host: refused at create,
 	# with the reason, and nothing left
 	cfg '.annotations = {"run.oci.handler": "vm"}'
-	if grep -q pvm /proc/modules 2>/dev/null; then
+	if "$CLOISON" check 2>/dev/null | grep -q "KVM: PVM"; then
 		run create v2
 		[ "$status" -ne 0 ]
 		[[ "$output" == *"run.oci.handler=vm"*"PVM"* ]]
