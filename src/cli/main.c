@@ -58,21 +58,22 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *usage; /* NULL: the command says it */
+	bool shared;	   /* a services command too: see oci_wanted() */
 } oci_commands[] = {
-    {"create", cl_oci_create, NULL},
-    {"delete", cl_oci_delete, "delete [--force] ID"},
-    {"state", cl_oci_state, "state ID"},
-    {"list", cl_oci_list, "list [-q] [--format table|json]"},
-    {"spec", cl_oci_spec, "spec [--rootless] [--bundle DIR]"},
-    {"features", cl_oci_features, "features"},
-    {"pause", cl_oci_pause, "pause ID"},
-    {"resume", cl_oci_resume, "resume ID"},
-    {"update", cl_oci_update, NULL},
-    {"run", cl_oci_run, NULL},
-    {"start", cl_oci_start, "start ID"},
-    {"kill", cl_oci_kill, "kill [--all] ID [SIGNAL]"},
-    {"exec", cl_oci_exec, NULL},
-    {"ps", cl_oci_ps, "ps [--format table|json] ID [PS OPTIONS]"},
+    {"create", cl_oci_create, NULL, false},
+    {"delete", cl_oci_delete, "delete [--force] ID", false},
+    {"state", cl_oci_state, "state ID", false},
+    {"list", cl_oci_list, "list [-q] [--format table|json]", false},
+    {"spec", cl_oci_spec, "spec [--rootless] [--bundle DIR]", false},
+    {"features", cl_oci_features, "features", false},
+    {"pause", cl_oci_pause, "pause ID", false},
+    {"resume", cl_oci_resume, "resume ID", false},
+    {"update", cl_oci_update, NULL, false},
+    {"run", cl_oci_run, NULL, true},
+    {"start", cl_oci_start, "start ID", true},
+    {"kill", cl_oci_kill, "kill [--all] ID [SIGNAL]", true},
+    {"exec", cl_oci_exec, NULL, true},
+    {"ps", cl_oci_ps, "ps [--format table|json] ID [PS OPTIONS]", true},
 };
 
 /* --help of an OCI command that does not say its own */
@@ -163,7 +164,7 @@ int main(int argc, char **argv)
 	if (argc >= 2)
 		for (size_t i = 0; i < sizeof(oci_commands) / sizeof(oci_commands[0]); i++)
 			if (!strcmp(argv[1], oci_commands[i].name) &&
-			    (i < 9 || oci_wanted(argv[1], argc - 1, argv + 1)))
+			    (!oci_commands[i].shared || oci_wanted(argv[1], argc - 1, argv + 1)))
 				return oci_help(oci_commands[i].usage, argc - 1, argv + 1)
 					   ? 0
 					   : oci_commands[i].fn(argc - 1, argv + 1);

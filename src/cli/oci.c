@@ -112,22 +112,29 @@ bool cl_oci_is_container(const char *id)
 	return stat(path, &st) == 0;
 }
 
-static void log_line(const char *level, const char *msg)
+/* now, as RFC 3339 with nanoseconds (state's created, log lines) */
+static void iso_now(char *buf, size_t n)
 {
-	FILE *f;
-	char ts[64];
 	struct timespec t;
 	struct tm tm;
+	char ts[40];
 
-	if (!cl_oci_g.log || !(f = fopen(cl_oci_g.log, "ae")))
-		return;
 	clock_gettime(CLOCK_REALTIME, &t);
 	gmtime_r(&t.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%09ldZ", ts, t.tv_nsec);
+}
+
+static void log_line(const char *level, const char *msg)
+{
+	FILE *f;
+	char when[80];
+
+	if (!cl_oci_g.log || !(f = fopen(cl_oci_g.log, "ae")))
+		return;
+	iso_now(when, sizeof(when));
 	if (cl_oci_g.json) {
 		json_object *o = json_object_new_object();
-		char when[80];
-		snprintf(when, sizeof(when), "%s.%09ldZ", ts, t.tv_nsec);
 		json_object_object_add(o, "level", json_object_new_string(level));
 		json_object_object_add(o, "msg", json_object_new_string(msg));
 		json_object_object_add(o, "time", json_object_new_string(when));
@@ -136,7 +143,7 @@ static void log_line(const char *level, const char *msg)
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
-		fprintf(f, "time=\"%sZ\" level=%s msg=\"%s\"\n", ts, level, msg);
+		fprintf(f, "time=\"%.19sZ\" level=%s msg=\"%s\"\n", when, level, msg);
 	}
 	fclose(f);
 }
@@ -264,18 +271,6 @@ static int unix_at(int dir_fd, const char *name, bool listen_, struct cl_err *er
 			       listen_ ? "bind" : "connect to", name);
 	}
 	return fd;
-}
-
-static void iso_now(char *buf, size_t n)
-{
-	struct timespec t;
-	struct tm tm;
-	char ts[40];
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	gmtime_r(&t.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%09ldZ", ts, t.tv_nsec);
 }
 
 /* What delete needs when the bundle may be gone: the cgroups made (and
@@ -411,7 +406,6 @@ static int do_create(const struct create_opts *co, struct cl_state *st, pid_t *p
 	int r = -1, listen_fd = -1;
 
 	memset(&c, 0, sizeof(c));
-	c.pid = 0;
 	sigemptyset(&hooks.signals);
 	if (load(co, &s, &o, err) < 0) {
 		cl_spec_free(&s);
@@ -538,7 +532,8 @@ static int do_start(struct cl_state *st, struct cl_err *err)
 		else if (child.exit_code == CL_EXIT_NOEXEC &&
 			 !strcasestr(child.msg, "permission denied"))
 			cl_wrap(err, "permission denied");
-		cl_state_save(st, NULL);
+		struct cl_err ignored; /* the start's own error is the one to tell */
+		cl_state_save(st, &ignored);
 		return -1;
 	}
 	return cl_state_save(st, err);
@@ -584,18 +579,10 @@ int cl_oci_state(int argc, char **argv)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int cl_oci_list(int argc, char **argv)
 {
 	bool json = false, quiet = false;
-	DIR *d;
-	struct dirent *e;
-	char **ids = NULL;
-	size_t n = 0;
+	struct cl_err err = {0};
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
@@ -605,27 +592,16 @@ int cl_oci_list(int argc, char **argv)
 		else if (!strcmp(argv[i], "--format=json"))
 			json = true;
 	}
-	if ((d = opendir(cl_oci_root()))) {
-		while ((e = readdir(d)))
-			if (e->d_name[0] != '.') {
-				char **nv = realloc(ids, (n + 1) * sizeof(*ids));
-				if (!nv)
-					break;
-				ids = nv;
-				ids[n++] = strdup(e->d_name);
-			}
-		closedir(d);
-	}
-	if (n)
-		qsort(ids, n, sizeof(*ids), cmp_str);
+	char **ids = cl_state_list_at(cl_oci_root(), &err);
+	if (!ids)
+		return cl_oci_fail(&err);
 	json_object *a = json_object_new_array();
 	if (!json && !quiet)
 		printf("%-12s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE",
 		       "CREATED", "OWNER");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; ids[i]; i++) {
 		struct cl_state st = CL_STATE_INIT;
-		struct cl_err err;
-		if (ids[i] && open_container(&st, ids[i], false, &err) == 0) {
+		if (open_container(&st, ids[i], false, &err) == 0) {
 			json_object *o = cl_oci_state_json(&st, NULL);
 			json_object *v;
 			json_object_object_get_ex(o, "pid", &v);

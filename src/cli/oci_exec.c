@@ -35,6 +35,7 @@
 #include "spec/oci.h"
 #include "spec/oci_internal.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 
 #define EXEC_FAILED 255 /* runc: any error of exec itself */
 
@@ -43,17 +44,6 @@
 int cl_oci_send_fd(const char *path, int fd, struct cl_err *err)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	char byte = 0;
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u = {0};
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = u.buf,
-			   .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (strlen(path) >= sizeof(a.sun_path))
@@ -61,11 +51,7 @@ int cl_oci_send_fd(const char *path, int fd, struct cl_err *err)
 	memcpy(a.sun_path, path, strlen(path));
 	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return cl_fail(err, errno, "cannot connect to %s", path);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(s, &m, MSG_NOSIGNAL) != 1)
+	if (cl_send_fd(s, fd, 0) < 0)
 		return cl_fail(err, errno, "cannot send a file descriptor to %s", path);
 	return 0;
 }

@@ -31,8 +31,8 @@ static json_object *jstrv(const char *const *v)
 	return a;
 }
 
-static json_object *mount(const char *dest, const char *type, const char *src,
-			  const char *const *opts)
+static json_object *mount_json(const char *dest, const char *type, const char *src,
+			       const char *const *opts)
 {
 	json_object *m = json_object_new_object();
 
@@ -97,37 +97,39 @@ static json_object *template(bool rootless)
 	json_object_object_add(c, "root", root);
 	json_object_object_add(c, "hostname", jstr("cloison"));
 
-	json_object_array_add(mounts, mount("/proc", "proc", "proc", (const char *const[]){NULL}));
-	json_object_array_add(
-	    mounts,
-	    mount("/dev", "tmpfs", "tmpfs",
-		  (const char *const[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL}));
-	json_object_array_add(
-	    mounts,
-	    mount("/dev/pts", "devpts", "devpts",
-		  rootless ? (const char *const[]){"nosuid", "noexec", "newinstance",
-						   "ptmxmode=0666", "mode=0620", NULL}
-			   : (const char *const[]){"nosuid", "noexec", "newinstance",
-						   "ptmxmode=0666", "mode=0620", "gid=5", NULL}));
 	json_object_array_add(mounts,
-			      mount("/dev/shm", "tmpfs", "shm",
-				    (const char *const[]){"nosuid", "noexec", "nodev", "mode=1777",
-							  "size=65536k", NULL}));
+			      mount_json("/proc", "proc", "proc", (const char *const[]){NULL}));
 	json_object_array_add(mounts,
-			      mount("/dev/mqueue", "mqueue", "mqueue",
-				    (const char *const[]){"nosuid", "noexec", "nodev", NULL}));
+			      mount_json("/dev", "tmpfs", "tmpfs",
+					 (const char *const[]){"nosuid", "strictatime", "mode=755",
+							       "size=65536k", NULL}));
+	json_object_array_add(
+	    mounts, mount_json("/dev/pts", "devpts", "devpts",
+			       rootless ? (const char *const[]){"nosuid", "noexec", "newinstance",
+								"ptmxmode=0666", "mode=0620", NULL}
+					: (const char *const[]){"nosuid", "noexec", "newinstance",
+								"ptmxmode=0666", "mode=0620",
+								"gid=5", NULL}));
+	json_object_array_add(mounts,
+			      mount_json("/dev/shm", "tmpfs", "shm",
+					 (const char *const[]){"nosuid", "noexec", "nodev",
+							       "mode=1777", "size=65536k", NULL}));
+	json_object_array_add(mounts,
+			      mount_json("/dev/mqueue", "mqueue", "mqueue",
+					 (const char *const[]){"nosuid", "noexec", "nodev", NULL}));
 	if (rootless)
-		json_object_array_add(
-		    mounts,
-		    mount("/sys", "none", "/sys",
-			  (const char *const[]){"rbind", "nosuid", "noexec", "nodev", "ro", NULL}));
+		json_object_array_add(mounts,
+				      mount_json("/sys", "none", "/sys",
+						 (const char *const[]){"rbind", "nosuid", "noexec",
+								       "nodev", "ro", NULL}));
 	else
 		json_object_array_add(
-		    mounts, mount("/sys", "sysfs", "sysfs",
-				  (const char *const[]){"nosuid", "noexec", "nodev", "ro", NULL}));
-	json_object_array_add(mounts, mount("/sys/fs/cgroup", "cgroup", "cgroup",
-					    (const char *const[]){"nosuid", "noexec", "nodev",
-								  "relatime", "ro", NULL}));
+		    mounts,
+		    mount_json("/sys", "sysfs", "sysfs",
+			       (const char *const[]){"nosuid", "noexec", "nodev", "ro", NULL}));
+	json_object_array_add(mounts, mount_json("/sys/fs/cgroup", "cgroup", "cgroup",
+						 (const char *const[]){"nosuid", "noexec", "nodev",
+								       "relatime", "ro", NULL}));
 	json_object_object_add(c, "mounts", mounts);
 
 	json_object_object_add(deny, "allow", json_object_new_boolean(false));
@@ -327,8 +329,10 @@ int cl_oci_ps(int argc, char **argv)
 	char cmd[512] = "ps";
 	for (int k = i + 1; k < argc; k++) {
 		size_t len = strlen(cmd);
-		if (strchr(argv[k], '\'')) /* no quoting games */
-			return 1;
+		if (strchr(argv[k], '\'')) { /* no quoting games */
+			cl_fail(&err, 0, "ps option '%s': a quote is refused", argv[k]);
+			return cl_oci_fail(&err);
+		}
 		snprintf(cmd + len, sizeof(cmd) - len, " '%s'", argv[k]);
 	}
 	if (i + 1 == argc)

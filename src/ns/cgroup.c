@@ -948,18 +948,7 @@ void cl_cgroup_destroy(struct cl_cgroup *cg)
 	clean = cl_cg_remove(cg, 2000, true) == 0;
 	/* left busy: the guardian keeps trying after we are gone */
 	cl_cg_guard_stop(cg, clean);
-	for (int i = 0; i < cg->n_dirs; i++) {
-		if (cg->dir[i].lock_fd >= 0)
-			close(cg->dir[i].lock_fd);
-		cg->dir[i].lock_fd = -1;
-		free(cg->dir[i].path);
-		cg->dir[i].path = NULL;
-		while (cg->dir[i].n_made > 0)
-			free(cg->dir[i].made[--cg->dir[i].n_made]);
-	}
-	cg->n_dirs = 0;
-	cg->version = 0;
-	cg->v2_dir = -1;
+	cl_cgroup_release(cg);
 }
 
 void cl_cgroup_release(struct cl_cgroup *cg)

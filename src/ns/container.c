@@ -313,11 +313,6 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 			return -1;
 		c->tty.master = cl_fd_above(c->tty.master, min_fd);
 		c->tty.slave = cl_fd_above(c->tty.slave, min_fd);
-		/* OCI: the terminal goes to the console socket, not ours */
-		if (c->cg.detach && c->tty.raw) {
-			tcsetattr(STDIN_FILENO, TCSANOW, &c->tty.saved);
-			c->tty.raw = false;
-		}
 	}
 	if (open_namespaces(c, min_fd, err) < 0)
 		return -1;

@@ -33,6 +33,7 @@
 #include "ns/tty.h"
 #include "ns/userns.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
@@ -77,56 +78,14 @@ static int jail_namespaces(pid_t pid, int *flags, struct cl_err *err)
 	return 0;
 }
 
-/* A message on the sync socket with room for one fd. */
-struct fd_msg {
-	struct iovec iov;
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m;
-};
-
-static void fd_msg_init(struct fd_msg *x, void *data, size_t len)
-{
-	memset(x, 0, sizeof(*x));
-	x->iov = (struct iovec){.iov_base = data, .iov_len = len};
-	x->m = (struct msghdr){.msg_iov = &x->iov,
-			       .msg_iovlen = 1,
-			       .msg_control = x->u.buf,
-			       .msg_controllen = sizeof(x->u.buf)};
-}
-
-/* Sends @fd with a one-byte message (the terminal's master, -t). */
-static int send_fd(int sock, int fd)
-{
-	char byte = 't';
-	struct fd_msg x;
-	struct cmsghdr *c;
-
-	fd_msg_init(&x, &byte, 1);
-	c = CMSG_FIRSTHDR(&x.m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &x.m, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
 /* What the child says on the sync socket: an error (a whole struct cl_err),
  * the terminal's master (@fd, -t), or nothing before its execve (0: EOF). */
 static ssize_t recv_msg(int sock, struct cl_err *e, int *fd)
 {
-	struct fd_msg x;
 	ssize_t n;
 
-	*fd = -1;
-	fd_msg_init(&x, e, sizeof(*e));
-	while ((n = recvmsg(sock, &x.m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+	while ((n = cl_recv_fd(sock, e, sizeof(*e), fd, 0)) < 0 && errno == EINTR)
 		;
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&x.m) : NULL; c; c = CMSG_NXTHDR(&x.m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
 	if (n == sizeof(*e))
 		e->msg[sizeof(e->msg) - 1] = '\0';
 	return n;
@@ -187,7 +146,7 @@ static int open_pty(struct joiner *x, struct cl_err *err)
 			       (unsigned)s->uid);
 	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
 		ioctl(master, TIOCSWINSZ, &ws);
-	if (send_fd(x->j.sync_fd, master) < 0)
+	if (cl_send_fd(x->j.sync_fd, master, 't') < 0)
 		return cl_fail(err, errno, "cannot pass the terminal to cloison");
 	return 0;
 }

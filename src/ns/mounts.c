@@ -739,11 +739,7 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 		      cl_before_pivot_fn before_pivot, struct cl_made *mine, struct cl_err *err)
 {
 	int rootfd = t->rootfs;
-	/* the old root, to leave by after pivot_root (below) */
-	_cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	if (oldroot < 0)
-		return cl_fail(err, errno, "cannot open the old root");
 	/* Nothing we do below may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return cl_fail(err, errno, "cannot make the mount tree private");
@@ -767,16 +763,10 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 		return cl_fail(err, errno, "cannot enter the rootfs %s", s->rootfs);
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return cl_fail(err, errno, "cannot pivot_root into %s", s->rootfs);
-	/* The old root is stacked on the new one now, but "." from a cwd on
-	 * the new root's dentry is the new root (mount(2) does not step onto
-	 * what is mounted there): a recursive slave of it would turn every
-	 * mount of the jail's to a slave or private one, and lose the
-	 * propagation its config asked for.  From the old root's own mount,
-	 * as runc does. */
-	if (fchdir(oldroot) < 0)
-		return cl_fail(err, errno, "cannot enter the old root");
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return cl_fail(err, errno, "cannot make the old root a slave");
+	/* The old root, stacked on the new one now, is detached: private
+	 * since the start (nothing propagates from its unmount), and made no
+	 * slave here (runc's step), which would reach the new root's mounts
+	 * through "." and lose the propagation the config asked for. */
 	if (umount2(".", MNT_DETACH) < 0)
 		return cl_fail(err, errno, "cannot detach the old root");
 	if (chdir("/") < 0)

@@ -449,7 +449,7 @@ int cl_oci_propagation(const char *name, unsigned long *out)
 
 /* A path inside the jail: absolute (a relative one is taken from /, as
  * runc does), with no ".." that could lead out of the rootfs. */
-static int jail_path(const struct oci_ctx *x, const char *field, const char *in, char **out)
+int cl_oci_jail_path(const struct oci_ctx *x, const char *field, const char *in, char **out)
 {
 	const char *p = in;
 
@@ -468,11 +468,6 @@ static int jail_path(const struct oci_ctx *x, const char *field, const char *in,
 	return 0;
 }
 
-int cl_oci_jail_path(const struct oci_ctx *x, const char *field, const char *in, char **out)
-{
-	return jail_path(x, field, in, out);
-}
-
 static int parse_mount(const struct oci_ctx *x, json_object *e, size_t i, const char *bundle,
 		       struct cl_spec *s)
 {
@@ -488,7 +483,7 @@ static int parse_mount(const struct oci_ctx *x, json_object *e, size_t i, const 
 		return cl_oci_bad(x, field, "must be an object");
 	snprintf(field, sizeof(field), "mounts[%zu].destination", i);
 	if (cl_oci_str(x, e, "destination", field, &dest) < 0 ||
-	    jail_path(x, field, dest, &rdest) < 0)
+	    cl_oci_jail_path(x, field, dest, &rdest) < 0)
 		return -1;
 	snprintf(field, sizeof(field), "mounts[%zu]", i);
 	if (cl_oci_str(x, e, "type", field, &type) < 0 ||

@@ -355,13 +355,22 @@ static int cmp_str(const void *a, const void *b)
 
 char **cl_state_list(struct cl_err *err)
 {
+	return cl_state_list_at(NULL, err);
+}
+
+char **cl_state_list_at(const char *oci_root, struct cl_err *err)
+{
 	char root[PATH_MAX];
 	size_t n = 0, cap = 16;
 	char **v;
 	DIR *d;
 	struct dirent *e;
 
-	if (cl_state_root(root, sizeof(root), false, err) < 0 || !(v = calloc(cap, sizeof(*v))))
+	if (oci_root)
+		snprintf(root, sizeof(root), "%s", oci_root);
+	else if (cl_state_root(root, sizeof(root), false, err) < 0)
+		return NULL;
+	if (!(v = calloc(cap, sizeof(*v))))
 		return NULL;
 	if (!(d = opendir(root))) {
 		if (errno == ENOENT)
@@ -372,7 +381,9 @@ char **cl_state_list(struct cl_err *err)
 	}
 	while ((e = readdir(d))) {
 		struct cl_err ignored;
-		if (e->d_name[0] == '.' || cl_state_check_name(e->d_name, &ignored) < 0)
+		if (e->d_name[0] == '.' ||
+		    (oci_root ? check_oci_id(e->d_name, &ignored)
+			      : cl_state_check_name(e->d_name, &ignored)) < 0)
 			continue;
 		if (n + 2 > cap) {
 			char **nv = realloc(v, (cap *= 2) * sizeof(*v));

@@ -63,6 +63,8 @@ int cl_state_open_at(struct cl_state *st, const char *root, const char *id, bool
 int cl_state_remove_orphan(const char *name, bool unreadable);
 /* The names of every jail, sorted; NULL-terminated, free with cl_strv_free. */
 char **cl_state_list(struct cl_err *err);
+/* The IDs of the OCI containers in @root (runc's --root), sorted. */
+char **cl_state_list_at(const char *root, struct cl_err *err);
 
 /* Field access on st->j. */
 int64_t cl_state_int(const struct cl_state *st, const char *key);
