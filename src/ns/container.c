@@ -24,6 +24,7 @@
 #include "ns/idrange.h"
 #include "ns/jail.h"
 #include "ns/net.h"
+#include "ns/overlay.h"
 #include "ns/seccomp.h"
 #include "ns/tty.h"
 #include "ns/userns.h"
@@ -296,7 +297,8 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 				   .cg = CL_CGROUP_INIT, /* fd 0 is not "none" */
 				   .learn = {.fd = -1},
 				   .trees = {.rootfs = -1},
-				   .ids = {.fd = -1}};
+				   .ids = {.fd = -1},
+				   .overlay_lock = -1};
 	c->cg.reap_guard = hooks != NULL && !hooks->detach; /* a monitor: runs after runs */
 	c->cg.detach = hooks && hooks->detach;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -351,13 +353,21 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 		return cl_fail(err, errno, "cannot give the terminal %s to the jail's user",
 			       c->tty.name);
 	/* The jail's root is host root: what it writes in a rootfs that others
-	 * can reach (a set-user-ID file, a device node) would be theirs to use. */
+	 * can reach (a set-user-ID file, a device node) would be theirs to use.
+	 * With --overlay it writes in its own tmpfs, or in --overlay-dir. */
+	/* (a --overlay-dir cloison makes is root's, 0700) */
 	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly &&
-	    cl_rootfs_private(s->rootfs, c->checked, err) < 0) {
+	    (s->overlay ? s->overlay_dir && access(s->overlay_dir, F_OK) == 0 : true) &&
+	    cl_rootfs_private(s->overlay ? s->overlay_dir : s->rootfs, s->overlay, c->checked,
+			      err) < 0) {
 		if (!s->allow_shared_rootfs)
 			return -1;
 		cl_warn("%s (--allow-shared-rootfs)", err->msg);
 	}
+	if (s->overlay)
+		c->checked[0] = '\0'; /* the path checked is not the rootfs's */
+	if (cl_overlay_prepare(s, &c->overlay_lock, err) < 0)
+		return -1;
 	if (cl_seccomp_compile(s, &c->scp, err) < 0)
 		return -1;
 	c->j.seccomp = &c->scp;
@@ -489,6 +499,10 @@ int cl_container_destroy(struct cl_container *c, int r, struct cl_err *err)
 	cl_mounts_close(&c->trees);
 	cl_idrange_release(&c->ids);
 	cl_tty_close(&c->tty);
+	if (c->overlay_lock >= 0) {
+		close(c->overlay_lock);
+		c->overlay_lock = -1;
+	}
 	for (int *fd = &c->sync_fd; fd <= &c->sigfd; fd++)
 		if (*fd >= 0) {
 			close(*fd);

@@ -61,6 +61,7 @@ struct cl_container {
 	struct cl_sc_program scp;
 	struct cl_mount_trees trees;
 	struct cl_idrange ids;
+	int overlay_lock; /* --overlay-dir, held while the jail runs */
 	sigset_t oldmask;
 	bool masked;
 	pid_t pid; /* the jail's process (pid 1 of its namespace), 0 before clone */

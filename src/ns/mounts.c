@@ -20,6 +20,8 @@
 
 #include "ns/cgroup.h"
 #include "ns/copyup.h"
+#include "ns/jail.h"
+#include "ns/overlay.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
 #include "util/path.h"
@@ -365,6 +367,8 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 {
 	t->rootfs = -1;
 	t->n = 0;
+	t->overlay = NULL;
+	t->n_overlay = 0;
 	t->binds = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*t->binds));
 	if (!t->binds)
 		return cl_fail(err, ENOMEM, "out of memory");
@@ -373,6 +377,16 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 				min_fd);
 	if (t->rootfs < 0)
 		return cl_fail(err, errno, "cannot open the rootfs %s", s->rootfs);
+	if (s->overlay) {
+		t->overlay = malloc((s->n_layers + 1) * sizeof(*t->overlay));
+		if (!t->overlay)
+			return cl_fail(err, ENOMEM, "out of memory");
+		for (size_t i = 0; i <= s->n_layers; i++)
+			t->overlay[i] = -1;
+		t->n_overlay = s->n_layers + 1;
+		if (cl_overlay_open(s, t->overlay, &t->overlay[s->n_layers], min_fd, err) < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < s->n_mounts; i++, t->n++) {
 		const struct cl_mount *m = &s->mounts[i];
 		/* OCI: recursive or not, and its flags as given; nodev always */
@@ -434,11 +448,16 @@ void cl_mounts_close(struct cl_mount_trees *t)
 			close(t->binds[i]);
 	free(t->binds);
 	t->binds = NULL;
+	for (size_t i = 0; t->overlay && i < t->n_overlay; i++)
+		if (t->overlay[i] >= 0)
+			close(t->overlay[i]);
+	free(t->overlay);
+	t->overlay = NULL;
 	t->rootfs = -1;
 	t->n = 0;
 }
 
-int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err *err)
+int cl_rootfs_private(const char *rootfs, bool upper, char resolved[PATH_MAX], struct cl_err *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -459,6 +478,15 @@ int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err
 			break;
 		slash[slash == path ? 1 : 0] = '\0';
 	}
+	if (upper)
+		return cl_fail(
+		    err, 0,
+		    "--overlay-dir %s can be reached by other host users (no directory "
+		    "on its path is root's with mode 0700), and the jail's root is host "
+		    "root: a set-user-ID file or device node it writes there would be "
+		    "theirs to use.  Keep it under a 0700 directory, or use --userns, or "
+		    "--allow-shared-rootfs (warns)",
+		    rootfs);
 	return cl_fail(
 	    err, 0,
 	    "rootfs %s can be reached by other host users (no directory on its path is "
@@ -739,6 +767,7 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 		      cl_before_pivot_fn before_pivot, struct cl_made *mine, struct cl_err *err)
 {
 	int rootfd = t->rootfs;
+	_cleanup_close_ int overlay = -1;
 
 	/* Nothing we do below may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -748,8 +777,25 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 	 * there.  Absolute paths still resolve on the old root until then. */
 	if (syscall(SYS_move_mount, rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return cl_fail(err, errno, "cannot attach the rootfs %s", s->rootfs);
+	/* --overlay: stacked on it, the jail's root from here on; read-only
+	 * without a layer, there is nothing to merge */
+	if (s->overlay && (!s->readonly || s->n_layers)) {
+		overlay = cl_overlay_mount(s, rootfd, t->overlay, t->overlay[s->n_layers], err);
+		if (overlay < 0)
+			return -1;
+		rootfd = overlay;
+	}
 
+	/* mount points: made in the upper layer with --overlay */
 	made = s->readonly ? NULL : mine;
+	/* no /proc and no command: a wrong --rootfs, not to be written */
+	if (made && overlay < 0 && !s->explicit_mounts &&
+	    faccessat(rootfd, "proc", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
+	    !cl_exec_maybe_in(s, rootfd))
+		return cl_fail_code(err, CL_EXIT_NOTFOUND, 0,
+				    "rootfs %s has no /proc and no %s: is it a root filesystem? "
+				    "(nothing was made in it)",
+				    s->rootfs, s->argv[0]);
 	if (setup(s, t, rootfd, console_fd, err) < 0 ||
 	    (before_pivot && before_pivot(s, err) < 0)) {
 		if (made)

@@ -42,11 +42,75 @@ STR_SETTING(kernel, kernel, NULL)
 STR_SETTING(disk, disk, NULL)
 BOOL_SETTING(readonly, "read-only", readonly)
 BOOL_SETTING(shared_rootfs, "allow-shared-rootfs", allow_shared_rootfs)
+BOOL_SETTING(overlay, "overlay", overlay)
 BOOL_SETTING(interactive, "interactive", keep_stdin)
 BOOL_SETTING(tty, "tty", tty)
 BOOL_SETTING(init, "init", init)
 BOOL_SETTING(userns, "userns", userns)
 BOOL_SETTING(force, "force", vm_force)
+
+/* --overlay-dir and --layer imply --overlay: both only mean something
+ * there.  Paths absolute, as a bind source's. */
+static int set_overlay_dir(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	if (v[0] != '/')
+		return cl_fail(err, 0, "'%s' must be an absolute host path", v);
+	s->overlay = true;
+	return cl_setting_replace(&s->overlay_dir, v, err);
+}
+
+static void show_overlay_dir(const struct cl_spec *s, FILE *out)
+{
+	if (s->overlay_dir)
+		fprintf(out, "overlay-dir %s\n", s->overlay_dir);
+}
+
+static int set_overlay_size(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	uint64_t n;
+
+	if (cl_parse_size(v, &n, err) < 0)
+		return -1;
+	/* to tmpfs, size=0 is no limit at all */
+	if (n < 1 << 20)
+		return cl_fail(err, 0, "'%s' is less than 1M (leave it out for the default)", v);
+	s->overlay = true;
+	s->overlay_size = n;
+	return 0;
+}
+
+static void show_overlay_size(const struct cl_spec *s, FILE *out)
+{
+	if (s->overlay_size)
+		fprintf(out, "overlay-size %llu\n", (unsigned long long)s->overlay_size);
+}
+
+static int set_layer(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	/* the kernel stacks at most 500 lower layers; a jail needs a few */
+	enum { MAX_LAYERS = 32 };
+	char **n;
+
+	if (v[0] != '/')
+		return cl_fail(err, 0, "'%s' must be an absolute host path", v);
+	if (s->n_layers >= MAX_LAYERS)
+		return cl_fail(err, 0, "at most %d layers", MAX_LAYERS);
+	n = realloc(s->layers, (s->n_layers + 2) * sizeof(*n));
+	if (!n)
+		return cl_fail(err, ENOMEM, "out of memory");
+	s->layers = n;
+	if (!(n[s->n_layers] = strdup(v)))
+		return cl_fail(err, ENOMEM, "out of memory");
+	n[++s->n_layers] = NULL;
+	s->overlay = true;
+	return 0;
+}
+
+static void show_layer(const struct cl_spec *s, FILE *out)
+{
+	for (size_t i = 0; i < s->n_layers; i++)
+		fprintf(out, "layer %s\n", s->layers[i]);
+}
 
 static int set_vm(struct cl_spec *s, const char *v, struct cl_err *err)
 {
@@ -291,6 +355,10 @@ const struct cl_setting cl_settings_core[] = {
     {"read-only", 0, CL_SETTING_FLAG, "true|false", set_readonly, show_readonly, CL_BE_ALL},
     {"allow-shared-rootfs", 0, CL_SETTING_FLAG, "true|false", set_shared_rootfs, show_shared_rootfs,
      CL_BE_NS},
+    {"overlay", 0, CL_SETTING_FLAG, "true|false", set_overlay, show_overlay, CL_BE_ALL},
+    {"overlay-size", 0, 0, "SIZE", set_overlay_size, show_overlay_size, CL_BE_NS},
+    {"overlay-dir", 0, 0, "DIR", set_overlay_dir, show_overlay_dir, CL_BE_NS},
+    {"layer", 0, CL_SETTING_REPEAT, "DIR", set_layer, show_layer, CL_BE_NS},
     {"bind", 0, CL_SETTING_REPEAT, "SRC:DST[:ro|:rw]", set_bind, show_bind, CL_BE_ALL},
     {"tmpfs", 0, CL_SETTING_REPEAT, "DST[:size=N]", set_tmpfs, show_tmpfs, CL_BE_NS},
     {"env", 'e', CL_SETTING_REPEAT, "KEY=VALUE", set_env, show_env, CL_BE_ALL},

@@ -57,6 +57,8 @@ void cl_spec_init(struct cl_spec *s)
 void cl_spec_free(struct cl_spec *s)
 {
 	free(s->rootfs);
+	free(s->overlay_dir);
+	cl_strv_free(s->layers);
 	cl_strv_free(s->argv);
 	cl_strv_free(s->env);
 	free(s->cwd);
@@ -247,6 +249,12 @@ static const char *vm_reason(const char *name)
 /* What only the micro-VM back end asks of settings both honour. */
 static int vm_validate(const struct cl_spec *s, struct cl_err *err)
 {
+	/* the initramfs root is a throw-away copy already; a disk is not */
+	if (s->overlay && s->disk && !s->readonly)
+		return cl_fail(err, 0,
+			       "--overlay is not supported with --vm --disk (the guest writes the "
+			       "image itself): use --read-only, or leave --disk out (a micro-VM's "
+			       "initramfs root is a copy its writes never leave)");
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct cl_mount *m = &s->mounts[i];
 
@@ -284,6 +292,15 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, 0, "--%s needs --vm", unsup->name);
 	if (s->backend == CL_BACKEND_VM && vm_validate(s, err) < 0)
 		return -1;
+	if (s->overlay_dir && s->readonly)
+		return cl_fail(err, 0,
+			       "--overlay-dir with --read-only: the jail writes nothing to keep");
+	for (size_t i = 0; i < s->n_layers; i++) {
+		if (stat(s->layers[i], &st) < 0)
+			return cl_fail(err, errno, "--layer %s", s->layers[i]);
+		if (!S_ISDIR(st.st_mode))
+			return cl_fail(err, ENOTDIR, "--layer %s", s->layers[i]);
+	}
 	if (s->cwd[0] != '/')
 		return cl_fail(err, 0, "working directory '%s' must be an absolute path", s->cwd);
 	if (s->hostname && !valid_hostname(s->hostname))

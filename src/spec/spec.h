@@ -79,6 +79,14 @@ struct cl_spec {
 	bool readonly;
 	bool allow_shared_rootfs; /* run (and warn) though other host users can
 				     reach a rootfs the jail's host root writes */
+	/* --overlay: the rootfs (and --layer dirs above it, lowest first) as the
+	 * read-only lower layers of an overlayfs; the upper layer a tmpfs of
+	 * overlay_size bytes (0: the default), or overlay_dir/upper, kept */
+	bool overlay;
+	uint64_t overlay_size;
+	char *overlay_dir;
+	char **layers; /* NULL-terminated, or NULL */
+	size_t n_layers;
 
 	/* process */
 	char **argv; /* NULL-terminated */
