@@ -18,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -143,7 +144,7 @@ static uint64_t default_size(const struct cl_spec *s)
 
 /* The upper layer's own tmpfs, "upper" and "work" in it; the upper's root
  * gets the rootfs root's mode (it is the jail's "/"). */
-static int make_tmpfs(const struct cl_spec *s, int rootfd, struct cl_err *err)
+static int make_tmpfs(const struct cl_spec *s, int rootfd, bool userxattr, struct cl_err *err)
 {
 	_cleanup_close_ int fsfd = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
 	char size[32];
@@ -167,6 +168,22 @@ static int make_tmpfs(const struct cl_spec *s, int rootfd, struct cl_err *err)
 		cl_fail(err, errno, "cannot make the overlay's upper layer");
 		close(mfd);
 		return -1;
+	}
+	/* overlayfs would mount without them, then fail whiteouts and opaque
+	 * directories one by one: say so at once (tmpfs has user.* xattrs
+	 * since Linux 6.6) */
+	if (userxattr) {
+		_cleanup_close_ int up = openat(mfd, "upper", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0 ||
+		    (fsetxattr(up, "user.cloison", "", 0, 0) < 0 && errno == EOPNOTSUPP)) {
+			cl_fail(err, 0,
+				"--overlay in a user namespace needs user.* extended attributes on "
+				"its tmpfs (Linux 6.6 or later): use --overlay-dir on a filesystem "
+				"that has them (ext4, xfs, btrfs)");
+			close(mfd);
+			return -1;
+		}
+		fremovexattr(up, "user.cloison");
 	}
 	return mfd;
 }
@@ -207,7 +224,8 @@ int cl_overlay_mount(const struct cl_spec *s, int rootfd, const int *layers, int
 		len += (size_t)snprintf(lower + len, cap - len, "/proc/self/fd/%d:", layers[i]);
 	}
 	snprintf(lower + len, cap - len, "/proc/self/fd/%d", rootfd);
-	if (!s->readonly && !s->overlay_dir && (tmp = make_tmpfs(s, rootfd, err)) < 0)
+	bool userxattr = in_user_namespace(s);
+	if (!s->readonly && !s->overlay_dir && (tmp = make_tmpfs(s, rootfd, userxattr, err)) < 0)
 		return -1;
 	if (tmp >= 0 && attach(tmp, "the overlay's tmpfs", err) < 0)
 		return -1;
@@ -233,7 +251,7 @@ int cl_overlay_mount(const struct cl_spec *s, int rootfd, const int *layers, int
 	}
 	/* no redirects followed nor made, no metacopy: a layer is data, never
 	 * a pointer to another file (what Docker's overlay2 does too) */
-	if ((in_user_namespace(s) && config(fsfd, "userxattr", NULL, err) < 0) ||
+	if ((userxattr && config(fsfd, "userxattr", NULL, err) < 0) ||
 	    config(fsfd, "redirect_dir", "nofollow", err) < 0 ||
 	    config(fsfd, "metacopy", "off", err) < 0 || config(fsfd, "index", "off", err) < 0)
 		return -1;
