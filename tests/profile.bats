@@ -197,6 +197,7 @@ settings() {
 	run "$CLOISON" profile check ci-sandbox
 	[ "$status" -eq 0 ]
 	[[ "$output" == "$TOP/profiles/ci-sandbox.profile: ok" || "$output" == /*/cloison/profiles/ci-sandbox.profile:\ ok ]]
+	cd "$TMP" # ci-sandbox binds it writable: private to root
 	run "$CLOISON" run --rootfs "$ROOTFS" --profile ci-sandbox -- true
 	[ "$status" -eq 0 ]
 	# a copy of the binary away from its checkout has no checkout profiles

@@ -358,7 +358,8 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	/* (a --overlay-dir cloison makes is root's, 0700) */
 	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly &&
 	    (s->overlay ? s->overlay_dir && access(s->overlay_dir, F_OK) == 0 : true) &&
-	    cl_rootfs_private(s->overlay ? s->overlay_dir : s->rootfs, s->overlay, c->checked,
+	    cl_rootfs_private(s->overlay ? s->overlay_dir : s->rootfs,
+			      s->overlay ? CL_PRIVATE_UPPER : CL_PRIVATE_ROOTFS, c->checked,
 			      err) < 0) {
 		if (!s->allow_shared_rootfs)
 			return -1;
@@ -366,6 +367,20 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	}
 	if (s->overlay)
 		c->checked[0] = '\0'; /* the path checked is not the rootfs's */
+	/* The same for what it writes through a writable --bind (an OCI
+	 * engine's mounts are the engine's: its storage is private) */
+	for (size_t i = 0; !(s->ns_flags & CLONE_NEWUSER) && !s->explicit_mounts && i < s->n_mounts;
+	     i++) {
+		char checked[PATH_MAX];
+		const struct cl_mount *m = &s->mounts[i];
+		/* (a missing source is the bind's own error, later) */
+		if (m->kind != CL_MOUNT_BIND || m->readonly || access(m->source, F_OK) < 0 ||
+		    cl_rootfs_private(m->source, CL_PRIVATE_BIND, checked, err) == 0)
+			continue;
+		if (!s->allow_shared_rootfs)
+			return -1;
+		cl_warn("%s (--allow-shared-rootfs)", err->msg);
+	}
 	if (cl_overlay_prepare(s, &c->overlay_lock, err) < 0)
 		return -1;
 	if (cl_seccomp_compile(s, &c->scp, err) < 0)

@@ -457,14 +457,24 @@ void cl_mounts_close(struct cl_mount_trees *t)
 	t->n = 0;
 }
 
-int cl_rootfs_private(const char *rootfs, bool upper, char resolved[PATH_MAX], struct cl_err *err)
+int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PATH_MAX],
+		      struct cl_err *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
 	if (!realpath(rootfs, path))
-		return cl_fail(err, errno, "rootfs %s", rootfs);
+		return cl_fail(err, errno, "%s %s",
+			       what == CL_PRIVATE_ROOTFS ? "rootfs"
+			       : what == CL_PRIVATE_BIND ? "--bind"
+							 : "--overlay-dir",
+			       rootfs);
 	memcpy(resolved, path, sizeof(path));
+	/* a file's own mode closes nothing: the jail may chmod it */
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		char *slash = strrchr(path, '/');
+		slash[slash == path ? 1 : 0] = '\0';
+	}
 	for (;;) {
 		if (stat(path, &st) < 0)
 			return cl_fail(err, errno, "cannot stat %s", path);
@@ -478,21 +488,21 @@ int cl_rootfs_private(const char *rootfs, bool upper, char resolved[PATH_MAX], s
 			break;
 		slash[slash == path ? 1 : 0] = '\0';
 	}
-	if (upper)
-		return cl_fail(
-		    err, 0,
-		    "--overlay-dir %s can be reached by other host users (no directory "
-		    "on its path is root's with mode 0700), and the jail's root is host "
-		    "root: a set-user-ID file or device node it writes there would be "
-		    "theirs to use.  Keep it under a 0700 directory, or use --userns, or "
-		    "--allow-shared-rootfs (warns)",
-		    rootfs);
+	if (what != CL_PRIVATE_ROOTFS)
+		return cl_fail(err, 0,
+			       "%s %s can be reached by other host users (no directory on its path "
+			       "is root's with mode 0700), and the jail's root is host root: a "
+			       "set-user-ID file or device node it writes there would be theirs to "
+			       "use.  Keep it under a 0700 directory, or use %s--userns, or "
+			       "--allow-shared-rootfs (warns)",
+			       what == CL_PRIVATE_BIND ? "--bind" : "--overlay-dir", rootfs,
+			       what == CL_PRIVATE_BIND ? ":ro, " : "");
 	return cl_fail(
 	    err, 0,
-	    "rootfs %s can be reached by other host users (no directory on its path is "
-	    "root's with mode 0700), and the jail's root is host root: a set-user-ID file "
+	    "rootfs %s can be reached by other host users (no directory on its path is root's "
+	    "with mode 0700), and the jail's root is host root: a set-user-ID file "
 	    "or device node it writes there would be theirs to use.  Keep it under a 0700 "
-	    "directory (rootfs-tools do), or use --userns, --read-only, or "
+	    "directory (rootfs-tools do), or use --userns, --read-only, --overlay, or "
 	    "--allow-shared-rootfs (warns)",
 	    rootfs);
 }

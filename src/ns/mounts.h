@@ -40,11 +40,14 @@ struct cl_cgroup;
 int cl_mounts_open_cgroups(const struct cl_spec *s, const struct cl_cgroup *cg,
 			   struct cl_mount_trees *t, int min_fd, struct cl_err *err);
 
-/* Whether host users other than root can reach the rootfs: 0 when some
- * directory on its path (itself included) is root's and closed to them;
- * otherwise -1 with @err saying so.  @upper: it is an --overlay-dir.  @resolved: the path checked
- * (symbolic links resolved), to be opened as it is. */
-int cl_rootfs_private(const char *rootfs, bool upper, char resolved[PATH_MAX], struct cl_err *err);
+/* Whether host users other than root can reach the rootfs (or a writable
+ * bind source, the --overlay-dir: @what): 0 when some directory on its path
+ * (itself included, when a directory) is root's and closed to them;
+ * otherwise -1 with @err saying so.  @resolved: the path checked (symbolic
+ * links resolved), to be opened as it is. */
+enum cl_private { CL_PRIVATE_ROOTFS, CL_PRIVATE_BIND, CL_PRIVATE_UPPER };
+int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PATH_MAX],
+		      struct cl_err *err);
 
 /* Runs in the child, inside the new mount namespace.  @console_fd is the pty
  * slave to bind on /dev/console (-1 for none).  On return "/" is the rootfs.
