@@ -19,6 +19,7 @@ table() {
 setb	B=build/cloison
 pid1	$B run -- /bin/sh -c 'echo I am pid $$ on $(hostname)'
 readonly	$B run --hostname web --read-only --tmpfs /tmp:size=16M -- sh -c 'touch /tmp/x && touch /x'
+overlay	$B run --overlay -- sh -c 'rm -rf /usr /etc && ls /'
 tty	$B run -it -- sh
 bind	$B run --bind "$PWD:/src:ro" --user 1000:1000 -- ls /src
 ping	$B run --cap-drop ALL --net none -- ping -c1 127.0.0.1
@@ -124,6 +125,14 @@ teardown() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"touch: /x: Read-only file system"* ]]
 	[[ "$output" != *"/tmp/x"* ]]
+}
+
+@test "tour: --overlay: a throw-away root, build/rootfs keeps /usr and /etc" {
+	tour overlay
+	[ "$status" -eq 0 ]
+	[[ "$output" == *bin* ]]
+	[[ "$output" != *usr* ]] && [[ "$output" != *etc* ]]
+	[ -d "$TOP/build/rootfs/usr" ] && [ -d "$TOP/build/rootfs/etc" ]
 }
 
 @test "tour: -it -- sh is interactive, with a terminal (under script, fed a few lines)" {
