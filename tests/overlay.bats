@@ -14,6 +14,8 @@ setup() {
 }
 
 teardown() {
+	local n
+	for n in ${SVCS:-}; do "$CLOISON" rm -f "$n" >/dev/null 2>&1 || true; done
 	rm -rf "$TMP"
 }
 
@@ -237,4 +239,22 @@ ov() {
 	ov -- cat /proc/self/comm
 	[ "$status" -eq 0 ]
 	[ -d "$BASE/proc" ]
+}
+
+@test "services on one rootfs: each its own writable root (run -d --overlay)" {
+	local a=ovsvc-a-$$ b=ovsvc-b-$$
+	SVCS="$a $b"
+	run "$CLOISON" run -d --name "$a" --rootfs "$BASE" --overlay -- sh -c 'echo a > /var/app.log; exec sleep 60'
+	[ "$status" -eq 0 ]
+	run "$CLOISON" run -d --name "$b" --rootfs "$BASE" --overlay -- sh -c 'echo b > /var/app.log; exec sleep 60'
+	[ "$status" -eq 0 ]
+	wait_until 10 "$CLOISON" exec "$a" -- test -e /var/app.log
+	wait_until 10 "$CLOISON" exec "$b" -- test -e /var/app.log
+	run "$CLOISON" exec "$a" -- cat /var/app.log
+	[ "$output" = a ]
+	run "$CLOISON" exec "$b" -- cat /var/app.log
+	[ "$output" = b ]
+	[ ! -e "$BASE/var/app.log" ]
+	run "$CLOISON" rm -f "$a" "$b"
+	[ "$status" -eq 0 ]
 }
