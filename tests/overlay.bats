@@ -214,9 +214,9 @@ ov() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--overlay-dir with --read-only"* ]]
 	[ ! -e "$TMP/k" ]
-	ov --vm --disk "$TMP/none.img" --overlay -- true
+	ov --vm --overlay-dir "$TMP/k" -- true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"--overlay is not supported with --vm --disk"* ]]
+	[[ "$output" == *"--overlay-dir is not supported with --vm"* ]]
 	# an --overlay-dir other host users can reach, the jail's root host root
 	mkdir -m 755 "$TMP/open"
 	chmod 755 "$TMP"

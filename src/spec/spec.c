@@ -233,6 +233,8 @@ static const char *vm_reason(const char *name)
 	    {"deny", "filters nothing in its guest: it has its own kernel"},
 	    {"syscall", "filters nothing in its guest: it has its own kernel"},
 	    {"learn-seccomp", "filters nothing in its guest: it has its own kernel"},
+	    {"overlay-", "has a throw-away copy of the rootfs as its root (--overlay is all it needs)"},
+	    {"layer", "gets the rootfs as one copy in its initramfs: merge the layer into it"},
 	    {"ip", "has no network"},
 	    {"subnet", "has no network"},
 	    {"publish", "has no network"},
@@ -249,12 +251,6 @@ static const char *vm_reason(const char *name)
 /* What only the micro-VM back end asks of settings both honour. */
 static int vm_validate(const struct cl_spec *s, struct cl_err *err)
 {
-	/* the initramfs root is a throw-away copy already; a disk is not */
-	if (s->overlay && s->disk && !s->readonly)
-		return cl_fail(err, 0,
-			       "--overlay is not supported with --vm --disk (the guest writes the "
-			       "image itself): use --read-only, or leave --disk out (a micro-VM's "
-			       "initramfs root is a copy its writes never leave)");
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct cl_mount *m = &s->mounts[i];
 
