@@ -69,7 +69,8 @@ int cl_overlay_prepare(const struct cl_spec *s, int *lock_fd, struct cl_err *err
 		gid = cl_userns_host_id(s->gid_map, s->n_gid_map, 0);
 	}
 	/* made 0700: what the jail writes there is for its owner alone */
-	if (mkdir(s->overlay_dir, 0700) < 0 && errno != EEXIST)
+	bool made = mkdir(s->overlay_dir, 0700) == 0;
+	if (!made && errno != EEXIST)
 		return cl_fail(err, errno, "--overlay-dir %s: cannot make it", s->overlay_dir);
 	fd = open(s->overlay_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -78,8 +79,14 @@ int cl_overlay_prepare(const struct cl_spec *s, int *lock_fd, struct cl_err *err
 		return cl_fail(err, errno == EWOULDBLOCK ? EBUSY : errno,
 			       "--overlay-dir %s: another jail uses it", s->overlay_dir);
 	if (subdir(fd, s->overlay_dir, "upper", root.st_mode & 07777, uid, gid, err) < 0 ||
-	    subdir(fd, s->overlay_dir, "work", 0700, uid, gid, err) < 0)
+	    subdir(fd, s->overlay_dir, "work", 0700, uid, gid, err) < 0) {
+		if (made) { /* nothing left of what failed */
+			unlinkat(fd, "work", AT_REMOVEDIR);
+			unlinkat(fd, "upper", AT_REMOVEDIR);
+			rmdir(s->overlay_dir);
+		}
 		return -1;
+	}
 	*lock_fd = cl_fd_above(fd, 3 + s->preserve_fds);
 	fd = -1;
 	return *lock_fd < 0 ? cl_fail(err, errno, "--overlay-dir %s", s->overlay_dir) : 0;
