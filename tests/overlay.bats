@@ -126,7 +126,7 @@ ov() {
 	wait "$pid" || true
 	wait_until 5 test ! -e "/proc/$child" || { echo "jail pid 1 ($child) survived"; false; }
 	no_proc "sleep $mark"
-	! grep -q cloison-overlay /proc/self/mountinfo
+	run -1 grep -q cloison-overlay /proc/self/mountinfo
 	[ "$(count_mounts)" -eq 0 ]
 	# the lock went with it
 	ov --overlay-dir "$d" -- true
@@ -145,7 +145,7 @@ ov() {
 	wait "$pid" || true
 	wait_until 5 test ! -e "/proc/$child" || { echo "jail pid 1 ($child) survived"; false; }
 	no_proc "sleep $mark"
-	! grep -q cloison-overlay /proc/*/mountinfo 2>/dev/null
+	run -1 grep -qs cloison-overlay /proc/self/mountinfo /proc/[0-9]*/mountinfo
 	[ ! -e "$BASE/big" ]
 }
 
