@@ -211,3 +211,16 @@ SAY='echo "$0 $(readlink /proc/self/ns/pid) $(head -1 /proc/self/uid_map | xargs
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--nested is not supported with --vm"* ]]
 }
+
+@test "--nested with -d: cloison exec into the jail may nest as well (the setting is the jail's)" {
+	local n=nest-d-$$
+	run "$CLOISON" run -d --name $n --nested $HOSTLEVEL -- sleep 60
+	[ "$status" -eq 0 ]
+	run "$CLOISON" exec $n -- unshare -Urmpf --mount-proc ps -o pid,comm
+	"$CLOISON" stop $n >/dev/null 2>&1 || true
+	"$CLOISON" rm $n >/dev/null 2>&1 || true
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *"1 ps" ]]
+	wait_until 10 test ! -e /run/cloison/jails/$n
+}
