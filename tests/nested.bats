@@ -224,3 +224,23 @@ SAY='echo "$0 $(readlink /proc/self/ns/pid) $(head -1 /proc/self/uid_map | xargs
 	[[ "${lines[1]}" == *"1 ps" ]]
 	wait_until 10 test ! -e /run/cloison/jails/$n
 }
+
+@test "clone3 answered with ENOSYS (Docker's policy): cloison falls back to clone(2), without a time namespace, and says so" {
+	run "$CLOISON" run --nested --syscall 'errno:ENOSYS clone3' $HOSTLEVEL -- sh -c '
+		cltest syscall clone3 0
+		readlink /proc/self/ns/time
+		/mnt/cloison run --userns --read-only --rootfs /mnt/rootfs -- sh -c "readlink /proc/self/ns/pid; readlink /proc/self/ns/time; exit 3"
+		echo status $?
+		readlink /proc/self/ns/pid'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "clone3: ENOSYS" ]
+	[[ "$output" == *"cloison: warning: clone3 is refused here (ENOSYS): the jail has no time namespace of its own"* ]]
+	local inner_pid inner_time
+	inner_pid=$(grep '^pid:' <<<"$output" | head -1)
+	inner_time=$(grep '^time:' <<<"$output" | sed -n 2p)
+	# its own pid namespace, the outer jail's time namespace; its status
+	[ "$inner_pid" != "$(grep '^pid:' <<<"$output" | tail -1)" ]
+	[ "$inner_time" = "${lines[1]}" ]
+	grep -qx 'status 3' <<<"$output"
+}

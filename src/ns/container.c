@@ -89,10 +89,15 @@ static pid_t clone_jail(int flags, const struct cl_cgroup *cg, bool *born_in)
 	 * (Docker's, so that clone's flags can be checked): clone(2), and the
 	 * child is moved into its v2 group by the caller. */
 	if (pid < 0 && errno == ENOSYS) {
+		/* clone(2) reads CLONE_NEWTIME's bit as part of the exit signal */
+		if (args.flags & CLONE_NEWTIME)
+			cl_warn("clone3 is refused here (ENOSYS): the jail has no time namespace "
+				"of its own");
 		*born_in = false;
-		pid = (pid_t)syscall(SYS_clone,
-				     (unsigned long)(args.flags & ~CLONE_INTO_CGROUP) | SIGCHLD,
-				     NULL, NULL, NULL, 0UL);
+		pid = (pid_t)syscall(
+		    SYS_clone,
+		    (unsigned long)(args.flags & ~(CLONE_INTO_CGROUP | CLONE_NEWTIME)) | SIGCHLD,
+		    NULL, NULL, NULL, 0UL);
 	}
 	return pid;
 }
