@@ -27,6 +27,7 @@ httpd	$B run --net bridge -p 8080:80 -- httpd -f -p 80
 gc	$B gc
 init	$B run --init -- sh -c 'sleep 100 & sleep 100'
 userns	$B run --userns -- id
+nested	$B run --nested -- unshare -Urmpf --mount-proc ps
 stats	$B run --memory 256M --cpus 1.5 --pids 200 --timeout 600 --stats -- sh -c 'seq 100000 | sort -rn | head -1'
 oom	$B run --memory 32M -- sh -c 'x=$(head -c 1000000000 /dev/zero | tr "\0" a)'
 svcrun	$B run -d --name web --init --memory 64M --restart on-failure:5 -- httpd -f -v -p 80
@@ -251,6 +252,18 @@ teardown() {
 	[ "$inside" -eq 0 ]
 	[ "$outside" -ge $((0x70000000)) ] # the pool no real user owns (no 'cloison' subuid entry here)
 	[ "$count" -eq 65536 ]
+}
+
+@test "tour: --nested: a sandbox inside, its own pid namespace and proc (ps sees itself as pid 1)" {
+	tour nested
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == *" 1 root "*ps ]]
+	# and without --nested, refused
+	run sh -c "$(line setb); "'$B run -- unshare -Urmpf --mount-proc ps'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
 }
 
 @test "tour: limits and --stats: the command's answer, then the table" {

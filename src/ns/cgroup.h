@@ -87,6 +87,9 @@ struct cl_cgroup {
 int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_err *err);
 /* For clone3: on v2, start the child in the cgroup (CLONE_INTO_CGROUP). */
 void cl_cgroup_clone_args(const struct cl_cgroup *cg, struct clone_args *args);
+/* After a clone that could not start the child in its v2 group (clone3
+ * refused): moves @pid there; nothing to do without one. */
+int cl_cgroup_move_v2(struct cl_cgroup *cg, pid_t pid, struct cl_err *err);
 /* After clone, before the child is released: attach the v2 device program
  * (loaded here so that it overlaps the child's mounts) and move @pid (the
  * whole process) into the v1 groups. */

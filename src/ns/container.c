@@ -70,12 +70,14 @@ static void close_namespaces(struct cl_container *c)
 		}
 }
 
-static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
+/* @born_in: the child starts in its v2 group (else it must be moved). */
+static pid_t clone_jail(int flags, const struct cl_cgroup *cg, bool *born_in)
 {
 	struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
 	pid_t pid;
 
 	cl_cgroup_clone_args(cg, &args); /* v2: born in its cgroup */
+	*born_in = args.flags & CLONE_INTO_CGROUP;
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 
 	/* A kernel without time namespaces: the rest still isolates. */
@@ -83,7 +85,48 @@ static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
 		args.flags &= ~(uint64_t)CLONE_NEWTIME;
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	}
+	/* Inside a container whose seccomp policy answers clone3 with ENOSYS
+	 * (Docker's, so that clone's flags can be checked): clone(2), and the
+	 * child is moved into its v2 group by the caller. */
+	if (pid < 0 && errno == ENOSYS) {
+		/* clone(2) reads CLONE_NEWTIME's bit as part of the exit signal */
+		if (args.flags & CLONE_NEWTIME)
+			cl_warn("clone3 is refused here (ENOSYS): the jail has no time namespace "
+				"of its own");
+		*born_in = false;
+		pid = (pid_t)syscall(
+		    SYS_clone,
+		    (unsigned long)(args.flags & ~(CLONE_INTO_CGROUP | CLONE_NEWTIME)) | SIGCHLD,
+		    NULL, NULL, NULL, 0UL);
+	}
 	return pid;
+}
+
+/* Why the namespaces could not be made, where cloison itself is confined. */
+static int clone_error(const struct cl_spec *s, int e, struct cl_err *err)
+{
+	if ((s->ns_flags & CLONE_NEWUSER) && (e == EPERM || e == ENOSPC || e == EUSERS)) {
+		_cleanup_fclose_ FILE *f = fopen("/proc/sys/user/max_user_namespaces", "re");
+		long max = -1;
+		if (f && fscanf(f, "%ld", &max) != 1)
+			max = -1;
+		if (max == 0 || e != EPERM)
+			return cl_fail(err, e,
+				       "cannot create the jail's user namespace "
+				       "(user.max_user_namespaces is %ld here)",
+				       max);
+		return cl_fail(err, e,
+			       "cannot create the jail's user namespace: user namespaces are "
+			       "restricted here (the seccomp or AppArmor policy of the container "
+			       "cloison runs in, kernel.unprivileged_userns_clone=0, or a cloison "
+			       "jail run without --nested)");
+	}
+	if (e == EPERM && geteuid() == 0 && !(s->ns_flags & CLONE_NEWUSER))
+		return cl_fail(err, e,
+			       "cannot create the jail's namespaces: root here has no "
+			       "CAP_SYS_ADMIN (inside a container?); --userns makes them in a user "
+			       "namespace of the jail's own");
+	return cl_fail(err, e, "cannot create the jail's namespaces (clone3)");
 }
 
 /* A child that ended with our "go" unread in its socket leaves ECONNRESET
@@ -415,9 +458,10 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	/* decided here: in the child our euid is already the namespace's root */
 	bool setgroups_denied = cl_userns_setgroups_denied(s);
 	/* the cgroup namespace comes later, once the child is in its cgroups */
-	pid_t pid = clone_jail(s->ns_flags & ~CLONE_NEWCGROUP, &c->cg);
+	bool born_in;
+	pid_t pid = clone_jail(s->ns_flags & ~CLONE_NEWCGROUP, &c->cg, &born_in);
 	if (pid < 0)
-		return cl_fail(err, errno, "cannot create the jail's namespaces (clone3)");
+		return clone_error(s, errno, err);
 	if (pid == 0) {
 		close(c->sync_fd);
 		close(c->sigfd);
@@ -439,6 +483,7 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	}
 
 	if (((s->ns_flags & CLONE_NEWUSER) && cl_userns_write_maps(s, pid, err) < 0) ||
+	    (!born_in && cl_cgroup_move_v2(&c->cg, pid, err) < 0) ||
 	    cl_cgroup_attach(&c->cg, pid, err) < 0 || cl_net_attach(s, &c->net, pid, err) < 0) {
 		/* a child that failed first (its netns gone with it) says why */
 		if (recv_child(c->sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err))

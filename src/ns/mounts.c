@@ -21,6 +21,7 @@
 #include "ns/cgroup.h"
 #include "ns/copyup.h"
 #include "ns/jail.h"
+#include "ns/nested.h"
 #include "ns/overlay.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
@@ -737,8 +738,10 @@ static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int ro
 			       write_sysctls(s, rootfd, err) < 0 || setup_masks(s, rootfd, err) < 0
 			   ? -1
 			   : 0;
-	if (setup_proc_sys(s, rootfd, err) < 0 || setup_dev(s, rootfd, console_fd, err) < 0 ||
-	    setup_user_mounts(s, t, rootfd, err) < 0 || setup_masks(s, rootfd, err) < 0)
+	if (setup_proc_sys(s, rootfd, err) < 0 ||
+	    (s->nested && cl_nested_hidden_mounts(rootfd, made, err) < 0) ||
+	    setup_dev(s, rootfd, console_fd, err) < 0 || setup_user_mounts(s, t, rootfd, err) < 0 ||
+	    setup_masks(s, rootfd, err) < 0)
 		return -1;
 	return 0;
 }

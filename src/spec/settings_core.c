@@ -46,8 +46,23 @@ BOOL_SETTING(overlay, "overlay", overlay)
 BOOL_SETTING(interactive, "interactive", keep_stdin)
 BOOL_SETTING(tty, "tty", tty)
 BOOL_SETTING(init, "init", init)
-BOOL_SETTING(userns, "userns", userns)
+BOOL_SETTING(nested, "nested", nested)
 BOOL_SETTING(force, "force", vm_force)
+
+/* --userns=false is remembered: --nested refuses it (validation). */
+static int set_userns(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	if (cl_setting_bool(v, &s->userns, err) < 0)
+		return -1;
+	s->userns_refused = !s->userns;
+	return 0;
+}
+
+static void show_userns(const struct cl_spec *s, FILE *out)
+{
+	if (s->userns)
+		fputs("userns\n", out);
+}
 
 /* --overlay-dir and --layer imply --overlay: both only mean something
  * there.  Paths absolute, as a bind source's. */
@@ -373,6 +388,7 @@ const struct cl_setting cl_settings_core[] = {
     {"cap-add", 0, CL_SETTING_REPEAT, "CAP|ALL", set_cap_add, show_caps, CL_BE_NS},
     {"cap-drop", 0, CL_SETTING_REPEAT, "CAP|ALL", set_cap_drop, show_none, CL_BE_NS},
     {"userns", 0, CL_SETTING_FLAG, "true|false", set_userns, show_userns, CL_BE_NS},
+    {"nested", 0, CL_SETTING_FLAG, "true|false", set_nested, show_nested, CL_BE_NS},
     {"vm", 0, CL_SETTING_FLAG, "true|false", set_vm, show_vm, CL_BE_ALL},
     {"kernel", 0, 0, "PATH", set_kernel, show_kernel, CL_BE_VM},
     {"vcpus", 0, 0, "N", set_vcpus, show_vcpus, CL_BE_VM},

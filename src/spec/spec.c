@@ -227,6 +227,8 @@ static const char *vm_reason(const char *name)
 	    {"tty", "has a serial console, not a pseudo-terminal"},
 	    {"preserve-fds", "cannot pass host file descriptors to its guest"},
 	    {"userns", "is its own kernel: there is no host user namespace to use"},
+	    {"nested",
+	     "runs its command as root of its own kernel, which may make namespaces already"},
 	    {"tmpfs", "has no tmpfs mounts of its own; use a directory in --rootfs"},
 	    {"no-new-privileges", "runs its guest under its own kernel's rules"},
 	    {"allow", "filters nothing in its guest: it has its own kernel"},
@@ -337,6 +339,17 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		s->ns_flags &= ~CLONE_NEWNET;
 	else
 		s->ns_flags |= CLONE_NEWNET;
+	/* --nested: the jail's root is root of a user namespace of its own,
+	 * never host root, whatever else it may make */
+	if (s->nested) {
+		if (s->userns_refused)
+			return cl_fail(err, 0,
+				       "--nested needs a user namespace (nested namespaces are "
+				       "made by the jail's root, which must not be host root): it "
+				       "cannot go with --userns=false");
+		s->userns = true;
+		s->seccomp.nested = true;
+	}
 	/* Not root: a user namespace is the only way in (rootless). */
 	if (geteuid() != 0 && !s->explicit_ns)
 		s->userns = true;

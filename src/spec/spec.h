@@ -130,6 +130,10 @@ struct cl_spec {
 	char *ns_path[CL_NS_N]; /* join this namespace (OCI path) instead */
 	bool explicit_ns;	/* OCI: ns_flags as given, no default added */
 	bool userns;		/* --userns (implied when not run by root) */
+	bool userns_refused;	/* --userns=false given (--nested refuses it) */
+	/* --nested: the jail may make user, mount, pid, net... namespaces of
+	 * its own (ns/nested.h); implies userns */
+	bool nested;
 	struct cl_idmap uid_map[CL_MAX_IDMAPS], gid_map[CL_MAX_IDMAPS];
 	size_t n_uid_map, n_gid_map;
 	bool idmap_pick; /* map 0 -> a range picked for this jail alone (root, --userns) */
