@@ -145,7 +145,7 @@ ov() {
 	wait "$pid" || true
 	wait_until 5 test ! -e "/proc/$child" || { echo "jail pid 1 ($child) survived"; false; }
 	no_proc "sleep $mark"
-	run -1 grep -qs cloison-overlay /proc/self/mountinfo /proc/[0-9]*/mountinfo
+	[ -z "$(cat /proc/[0-9]*/mountinfo 2>/dev/null | grep cloison-overlay)" ]
 	[ ! -e "$BASE/big" ]
 }
 
