@@ -66,6 +66,13 @@ struct cl_container {
 	bool masked;
 	pid_t pid; /* the jail's process (pid 1 of its namespace), 0 before clone */
 	bool timed_out, deadline, ran;
+	/* ci-jobs: the deadline's stop signal was sent (sig), or skipped for
+	 * the reason in @why; killed: SIGKILL ended it */
+	struct {
+		int sig;
+		char why[128];
+		bool killed;
+	} timeout;
 	char checked[4096]; /* the rootfs's real path, as checked private */
 };
 

@@ -238,6 +238,9 @@ static const char *vm_reason(const char *name)
 	    {"publish", "has no network"},
 	    {"dns", "has no network"},
 	    {"add-host", "has no network"},
+	    /* ci-jobs */
+	    {"timeout-grace", "is stopped at once at its --timeout deadline: its guest gets no "
+			      "stop signal"},
 	};
 
 	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
