@@ -90,7 +90,7 @@ static char *spec_text(const struct cl_spec *s)
 /* The monitor works from /: the paths as the command line meant them. */
 static int absolute_paths(struct cl_spec *s, const char *cwd, struct cl_err *err)
 {
-	char **paths[] = {&s->rootfs, &s->kernel, &s->disk};
+	char **paths[] = {&s->rootfs, &s->kernel, &s->disk, &s->res.stats_json /* ci-jobs */};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		char *p = *paths[i], *abs;

@@ -285,7 +285,7 @@ static int supervise(struct cl_container *c)
 				cl_tty_resize(tty);
 			else if (si.ssi_signo != SIGCHLD)
 				kill(c->pid, (int)si.ssi_signo);
-			else if (waitpid(c->pid, &status, WNOHANG) == c->pid)
+			else if (wait4(c->pid, &status, WNOHANG, &c->ru) == c->pid)
 				break;
 		}
 	}
@@ -358,6 +358,7 @@ static int finish(struct cl_container *c, int wstatus)
 		struct cl_err e = {0};
 
 		cl_cgroup_read_stats(cg, &st);
+		cl_cgroup_stats_add_rusage(&st, &c->ru); /* ci-jobs */
 		st.exit_status = status;
 		st.timed_out = timed_out;
 		if (s->res.stats)
