@@ -158,6 +158,14 @@ void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s)
 	}
 }
 
+/* ci-jobs: "2s", "0.500s" */
+static const char *secs(uint64_t ms, char buf[32])
+{
+	snprintf(buf, 32, "%llu%s%.*llus", (unsigned long long)(ms / 1000), ms % 1000 ? "." : "",
+		 ms % 1000 ? 3 : 0, (unsigned long long)(ms % 1000));
+	return buf;
+}
+
 /* ci-jobs: SIGTERM, or "signal 40" */
 static const char *sig_name(int sig, char name[32])
 {
@@ -197,23 +205,22 @@ static void deadline_reached(struct cl_container *c)
 	const struct cl_spec *s = c->s;
 	uint64_t g = s->res.timeout_grace_ms, ms = s->res.timeout_ms;
 	int sig = s->res.stop_signal > 0 ? s->res.stop_signal : SIGTERM;
-	char name[32];
+	char name[32], t1[32], t2[32];
 
 	c->timed_out = true;
 	if (!g)
 		snprintf(c->timeout.why, sizeof(c->timeout.why), "--timeout-grace 0");
+	else if (sig == SIGKILL)
+		snprintf(c->timeout.why, sizeof(c->timeout.why), "its stop signal is SIGKILL");
 	else if (!pid1_takes(c->pid, sig))
 		snprintf(c->timeout.why, sizeof(c->timeout.why),
 			 "its pid 1 has no handler for %s: it would never see it",
 			 sig_name(sig, name));
 	if (!c->timeout.why[0]) {
-		fprintf(stderr,
-			"cloison: --timeout %llu%s%.*llus reached: %s sent, SIGKILL after "
-			"%llu%s%.*llus (--timeout-grace)\n",
-			(unsigned long long)(ms / 1000), ms % 1000 ? "." : "", ms % 1000 ? 3 : 0,
-			(unsigned long long)(ms % 1000), sig_name(sig, name),
-			(unsigned long long)(g / 1000), g % 1000 ? "." : "", g % 1000 ? 3 : 0,
-			(unsigned long long)(g % 1000));
+		fprintf(
+		    stderr,
+		    "cloison: --timeout %s reached: %s sent, SIGKILL after %s (--timeout-grace)\n",
+		    secs(ms, t1), sig_name(sig, name), secs(g, t2));
 		fflush(stderr);
 		c->timeout.sig = sig;
 		kill(c->pid, sig);
@@ -319,26 +326,20 @@ static int finish(struct cl_container *c, int wstatus)
 		snprintf(limit, sizeof(limit), " (memory limit %s)", cl_format_size(s->memory, b));
 	if (timed_out) {
 		uint64_t ms = s->res.timeout_ms;
-		char why[160] = "", name[32];
+		char why[160] = "", name[32], t1[32];
 		/* ci-jobs: how it ended: within its grace, or killed (and why at once) */
 		if (c->timeout.why[0])
 			snprintf(why, sizeof(why), " (%s)", c->timeout.why);
 		else if (c->timeout.killed)
 			snprintf(why, sizeof(why), " after its grace period");
 		if (c->timeout.killed || !c->timeout.sig)
-			fprintf(
-			    stderr,
-			    "cloison: --timeout %llu%s%.*llus reached: the context was killed%s\n",
-			    (unsigned long long)(ms / 1000), ms % 1000 ? "." : "",
-			    ms % 1000 ? 3 : 0, (unsigned long long)(ms % 1000), why);
+			fprintf(stderr, "cloison: --timeout %s reached: the context was killed%s\n",
+				secs(ms, t1), why);
 		else
-			fprintf(
-			    stderr,
-			    "cloison: --timeout %llu%s%.*llus reached: the command ended within "
-			    "its grace period, after %s\n",
-			    (unsigned long long)(ms / 1000), ms % 1000 ? "." : "",
-			    ms % 1000 ? 3 : 0, (unsigned long long)(ms % 1000),
-			    sig_name(c->timeout.sig, name));
+			fprintf(stderr,
+				"cloison: --timeout %s reached: the command ended within its grace "
+				"period, after %s\n",
+				secs(ms, t1), sig_name(c->timeout.sig, name));
 		status = CL_EXIT_TIMEOUT;
 	} else if ((ooms = cl_cgroup_oom_kills(cg)) > 0) {
 		/* under --init, pid 1 reports its command's SIGKILL as 137 */
