@@ -253,3 +253,30 @@ assert j['ports'] == ['18090->80/tcp', '127.0.0.1:18091->81/udp'], j" "$output"
 	grep -q "resources used by" <<<"$output"
 	grep -q "peak memory" <<<"$output"
 }
+
+@test "--stats-json rootless without a cgroup of its own: CPU time and I/O from the processes, and a warning saying so" {
+	local user=cltest-jb dir
+	id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
+	# on disk (not a tmpfs), so that the job's writes are block I/O
+	dir=$(mktemp -d /var/tmp/cloison-jobs-rl.XXXXXX)
+	chmod 755 "$dir"
+	cp "$CLOISON" "$dir/cloison"
+	cp -a "$ROOTFS/." "$dir/rootfs"
+	chown -R "$user" "$dir"
+	# shellcheck disable=SC2016 # the jail's $i
+	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' --stats-json '$dir/s.json' -- sh -c 'i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done; dd if=/dev/zero of=/jb bs=1M count=4 conv=fsync 2>/dev/null; rm /jb'"
+	cp "$dir/s.json" "$TMP/s.json" 2>/dev/null || true
+	rm -rf "$dir"
+	userdel "$user" 2>/dev/null || true
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat "$TMP/s.json"
+	if [ "$(json "$TMP/s.json" 'j["cgroup_version"]')" != 0 ]; then
+		# a delegated subtree: the cgroup counted it
+		[ "$(json "$TMP/s.json" 'j["cpu_source"]')" = cgroup ]
+		return 0
+	fi
+	grep -q "warning: --stats-json: no cgroup of its own (.*): CPU time and I/O as the processes counted them" <<<"$output"
+	[ "$(json "$TMP/s.json" 'j["cpu_source"], j["io_source"], j["peak_memory_bytes"]')" = "processes processes None" ]
+	[ "$(json "$TMP/s.json" 'j["user_seconds"] + j["system_seconds"] > 0 and j["written_bytes"] >= 4 << 20')" = True ]
+}

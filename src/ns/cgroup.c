@@ -783,6 +783,15 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 	return 0;
 }
 
+/* ci-jobs: --stats without a cgroup of its own: said, never silent */
+static void stats_without(const struct cl_spec *s, const char *why)
+{
+	if (s->res.stats || s->res.stats_json)
+		cl_warn("--stats%s: no cgroup of its own (%s): CPU time and I/O as the processes "
+			"counted them, no peak memory or pids",
+			s->res.stats_json ? "-json" : "", why);
+}
+
 int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_err *err)
 {
 	struct cl_cg_layout L;
@@ -815,11 +824,13 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 				       "no cgroup hierarchy is mounted here (`ip netns exec` "
 				       "mounts a /sys without them: nsenter --net=/run/netns/NAME "
 				       "keeps them)");
+		stats_without(s, "no cgroup hierarchy is mounted");
 		return 0;
 	}
 	if (create(s, cg, &L, &e) < 0)
 		goto fail;
 	if (cg->n_dirs == 0) {
+		stats_without(s, "none of the controllers it counts with is available");
 		cg->version = 0;
 		return 0;
 	}
@@ -841,6 +852,7 @@ fail:
 	/* no limit asked for, and the kernel refuses device nodes anyway (a user
 	 * namespace) or the user said so: cgroups are a bonus (rootless) */
 	if (!must && !devices && (e.errnum == EACCES || e.errnum == EPERM || e.errnum == EROFS)) {
+		stats_without(s, e.msg);
 		cg->version = 0;
 		return 0;
 	}

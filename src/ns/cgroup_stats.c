@@ -111,7 +111,9 @@ void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_st
 		fprintf(out, "cloison: resources used by %s (cgroup v%d):\n", cg->name,
 			cg->version);
 	else
-		fputs("cloison: resources used by the jail (no cgroup: wall time only):\n", out);
+		fputs("cloison: resources used by the jail (no cgroup: what its processes "
+		      "counted):\n",
+		      out);
 	fprintf(out, "  %-14s %s\n", "wall time", seconds(st->wall_s, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "cpu user", seconds(st->user_s, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "cpu system", seconds(st->system_s, b, sizeof(b)));
