@@ -32,8 +32,9 @@ hostname ci
 no-new-privileges
 seccomp default
 
-# Resource limits (cgroups): memory, processes, and a wall-clock limit
-# after which the job is killed (exit status 124).
+# Resource limits (cgroups): memory, processes, and a wall-clock limit:
+# SIGTERM at the deadline, SIGKILL 10 s later (timeout-grace), exit
+# status 124.
 memory 2G
 pids 1024
 timeout 3600

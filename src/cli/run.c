@@ -75,6 +75,8 @@ static const char run_usage[] =
     "\n"
     "Process:\n"
     "  -e, --env KEY=VALUE     set an environment variable (repeatable)\n"
+    "  --env-file FILE         KEY=VALUE lines (docker's format, no quotes; a bare\n"
+    "                          KEY takes cloison's value; -e wins; repeatable)\n"
     "  -w, --cwd DIR           working directory inside the jail (default /)\n"
     "  -u, --user UID[:GID]    run as this uid and gid inside the jail (default 0:0;\n"
     "                          GID defaults to UID)\n"
@@ -128,7 +130,10 @@ static const char run_usage[] =
     "  --device-cgroup required|none\n"
     "                          refuse to run when the device allow-list cannot\n"
     "                          be installed (default), or run without it (weaker)\n"
-    "  --timeout SECONDS       kill the whole context at the deadline, exit 124\n"
+    "  --timeout SECONDS       at the deadline: the stop signal (--stop-signal) to\n"
+    "                          pid 1, SIGKILL to the whole context after the grace\n"
+    "                          period; exit 124\n"
+    "  --timeout-grace S       that grace period (default 10; 0: SIGKILL at once)\n"
     "  --name NAME             the context's name: its cgroup is cloison/NAME\n"
     "                          (default: a random ID); one running context per name;\n"
     "                          with -d, the jail's name for the other commands\n"
@@ -139,13 +144,15 @@ static const char run_usage[] =
     "\n"
     "Services (detached jails; see cloison-ps(1), cloison-stop(1)...):\n"
     "  -d, --detach            start CMD detached under a monitor of its own: print\n"
-    "                          the name and return once CMD is exec'd; its stdout\n"
-    "                          and stderr go to its log (cloison logs)\n"
+    "                          the name and return once CMD is exec'd (its address\n"
+    "                          and ports on stderr); its stdout and stderr go to\n"
+    "                          its log (cloison logs)\n"
     "  --restart POLICY        no (default), on-failure[:MAX], always or\n"
     "                          unless-stopped: run CMD again when it ends (after\n"
     "                          0.1 s, doubling up to 30 s; back to 0.1 s once a run\n"
     "                          lasted 10 s); never after cloison stop\n"
-    "  --stop-signal SIG       what cloison stop sends first (default SIGTERM)\n"
+    "  --stop-signal SIG       what cloison stop and --timeout send first\n"
+    "                          (default SIGTERM)\n"
     "  --stop-timeout S        seconds cloison stop waits before SIGKILL (default 10)\n"
     "  --log-max-size SIZE     rotate the log at SIZE (default 10M; 0: never)\n"
     "  --log-max-files N       log files kept, the live one included (default 2)\n"
@@ -394,6 +401,7 @@ int cl_cmd_run(int argc, char **argv)
 
 	cl_spec_init(&spec);
 	r = cl_run_parse(&spec, &ro, argc, argv, &err);
+	spec.res.stop_signal = ro.svc.stop_signal; /* ci-jobs: what --timeout sends first */
 	if (r == 0 && ro.detach)
 		r = cl_run_detached(&spec, &ro, argc - 1, argv + 1, &err);
 	else if (r == 0 && (r = cl_spec_validate(&spec, &err)) == 0)

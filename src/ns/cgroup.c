@@ -813,6 +813,15 @@ static void warn_no_cgroup(const char *why, const char *detail)
 			why, detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
 }
 
+/* --stats without a cgroup of its own: said, never silent */
+static void stats_without(const struct cl_spec *s, const char *why)
+{
+	if (s->res.stats || s->res.stats_json)
+		cl_warn("--stats%s: no cgroup of its own (%s): CPU time and I/O as the processes "
+			"counted them, no peak memory or pids",
+			s->res.stats_json ? "-json" : "", why);
+}
+
 int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_err *err)
 {
 	struct cl_cg_layout L;
@@ -848,11 +857,13 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 				       "mounts a /sys without them: nsenter --net=/run/netns/NAME "
 				       "keeps them; inside a container, --userns needs none)");
 		warn_no_cgroup("no cgroup hierarchy is mounted here", NULL);
+		stats_without(s, "no cgroup hierarchy is mounted");
 		return 0;
 	}
 	if (create(s, cg, &L, &e) < 0)
 		goto fail;
 	if (cg->n_dirs == 0) {
+		stats_without(s, "none of the controllers it counts with is available");
 		cg->version = 0;
 		return 0;
 	}
@@ -874,6 +885,7 @@ fail:
 	/* no limit asked for, and the kernel refuses device nodes anyway (a user
 	 * namespace) or the user said so: cgroups are a bonus (rootless) */
 	if (!must && !devices && (e.errnum == EACCES || e.errnum == EPERM || e.errnum == EROFS)) {
+		stats_without(s, e.msg);
 		cg->version = 0;
 		warn_no_cgroup(e.errnum == EROFS ? "the cgroup tree is read-only here"
 						 : "cloison may not make cgroups here",

@@ -152,8 +152,16 @@ struct cl_cgroup_stats {
 	double cpu_throttled_s;
 	int exit_status;
 	bool timed_out;
+	const char *io_source, *cpu_source; /* ci-jobs: "cgroup", "processes" or NULL */
 };
 void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st);
+/* ci-jobs: what the kernel counted for the command's processes (wait4's
+ * @ru of pid 1: itself and all it reaped) where the cgroup counts less or
+ * nothing: v1 blkio counts no buffered writes, and on Linux 6.10+ no I/O at
+ * all on a queue no throttle rule was ever set for; no cgroup (rootless
+ * without delegation) counts no CPU time. */
+struct rusage;
+void cl_cgroup_stats_add_rusage(struct cl_cgroup_stats *st, const struct rusage *ru);
 void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_stats *st, FILE *out);
 int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgroup_stats *st,
 			       const char *path, struct cl_err *err);

@@ -179,6 +179,7 @@ void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s)
 	if (c->pid <= 0)
 		return;
 	if (!timeout_s) {
+		c->timeout.killed = c->timed_out;
 		kill_context(c);
 		return;
 	}
@@ -194,8 +195,83 @@ void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s)
 	if (c->kill_fd >= 0)
 		close(c->kill_fd);
 	c->kill_fd = arm_kill_timer((uint64_t)timeout_s * 1000, "the stop timeout");
-	if (c->kill_fd < 0)
+	if (c->kill_fd < 0) {
+		c->timeout.killed = c->timed_out;
 		kill_context(c);
+	}
+}
+
+/* ci-jobs: "2s", "0.500s" */
+static const char *secs(uint64_t ms, char buf[32])
+{
+	snprintf(buf, 32, "%llu%s%.*llus", (unsigned long long)(ms / 1000), ms % 1000 ? "." : "",
+		 ms % 1000 ? 3 : 0, (unsigned long long)(ms % 1000));
+	return buf;
+}
+
+/* ci-jobs: SIGTERM, or "signal 40" */
+static const char *sig_name(int sig, char name[32])
+{
+	const char *a = sigabbrev_np(sig);
+
+	if (a)
+		snprintf(name, 32, "SIG%s", a);
+	else
+		snprintf(name, 32, "signal %d", sig);
+	return name;
+}
+
+/* ci-jobs: whether pid 1 of the jail would see @sig: the kernel drops a
+ * signal sent to the init of a pid namespace from outside unless it has a
+ * handler for it (or blocks it, to handle later).  Unknown: yes. */
+static bool pid1_takes(pid_t pid, int sig)
+{
+	char path[64], line[128];
+	unsigned long long cgt = ~0ULL, blk = 0;
+	_cleanup_fclose_ FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "SigBlk: %llx", &blk);
+		sscanf(line, "SigCgt: %llx", &cgt);
+	}
+	return ((cgt | blk) >> (sig - 1)) & 1;
+}
+
+/* ci-jobs: the --timeout deadline: the stop signal to pid 1 (as docker stop
+ * does), SIGKILL to the whole context after --timeout-grace; at once when
+ * there is no grace or pid 1 would never see the signal. */
+static void deadline_reached(struct cl_container *c)
+{
+	const struct cl_spec *s = c->s;
+	uint64_t g = s->res.timeout_grace_ms, ms = s->res.timeout_ms;
+	int sig = s->res.stop_signal > 0 ? s->res.stop_signal : SIGTERM;
+	char name[32], t1[32], t2[32];
+
+	c->timed_out = true;
+	if (!g)
+		snprintf(c->timeout.why, sizeof(c->timeout.why), "--timeout-grace 0");
+	else if (sig == SIGKILL)
+		snprintf(c->timeout.why, sizeof(c->timeout.why), "its stop signal is SIGKILL");
+	else if (!pid1_takes(c->pid, sig))
+		snprintf(c->timeout.why, sizeof(c->timeout.why),
+			 "its pid 1 has no handler for %s: it would never see it",
+			 sig_name(sig, name));
+	if (!c->timeout.why[0]) {
+		fprintf(
+		    stderr,
+		    "cloison: --timeout %s reached: %s sent, SIGKILL after %s (--timeout-grace)\n",
+		    secs(ms, t1), sig_name(sig, name), secs(g, t2));
+		fflush(stderr);
+		c->timeout.sig = sig;
+		kill(c->pid, sig);
+		if ((c->kill_fd = arm_kill_timer(g, "--timeout-grace")) >= 0)
+			return;
+	}
+	c->timeout.killed = true;
+	kill_context(c);
 }
 
 static bool hooked(const struct cl_container *c, int signo)
@@ -234,10 +310,16 @@ static int supervise(struct cl_container *c)
 		if (sample)
 			cl_cgroup_sample(&c->cg);
 		if (p[3].revents & POLLIN) {
-			c->timed_out = c->deadline;
-			kill_context(c);
+			bool deadline = c->deadline;
 			close(c->kill_fd);
 			c->kill_fd = -1;
+			c->deadline = false;
+			if (deadline) {
+				deadline_reached(c);
+			} else {
+				c->timeout.killed = c->timed_out;
+				kill_context(c);
+			}
 		}
 		cl_tty_pump(tty, p[1].revents, p[2].revents, &out_eof, &in_eof);
 		for (int i = 0; i < n_hook; i++)
@@ -253,7 +335,7 @@ static int supervise(struct cl_container *c)
 				cl_tty_resize(tty);
 			else if (si.ssi_signo != SIGCHLD)
 				kill(c->pid, (int)si.ssi_signo);
-			else if (waitpid(c->pid, &status, WNOHANG) == c->pid)
+			else if (wait4(c->pid, &status, WNOHANG, &c->ru) == c->pid)
 				break;
 		}
 	}
@@ -287,10 +369,20 @@ static int finish(struct cl_container *c, int wstatus)
 		snprintf(limit, sizeof(limit), " (memory limit %s)", cl_format_size(s->memory, b));
 	if (timed_out) {
 		uint64_t ms = s->res.timeout_ms;
-		fprintf(stderr,
-			"cloison: --timeout %llu%s%.*llus reached: the context was killed\n",
-			(unsigned long long)(ms / 1000), ms % 1000 ? "." : "", ms % 1000 ? 3 : 0,
-			(unsigned long long)(ms % 1000));
+		char why[160] = "", name[32], t1[32];
+		/* ci-jobs: how it ended: within its grace, or killed (and why at once) */
+		if (c->timeout.why[0])
+			snprintf(why, sizeof(why), " (%s)", c->timeout.why);
+		else if (c->timeout.killed)
+			snprintf(why, sizeof(why), " after its grace period");
+		if (c->timeout.killed || !c->timeout.sig)
+			fprintf(stderr, "cloison: --timeout %s reached: the context was killed%s\n",
+				secs(ms, t1), why);
+		else
+			fprintf(stderr,
+				"cloison: --timeout %s reached: the command ended within its grace "
+				"period, after %s\n",
+				secs(ms, t1), sig_name(c->timeout.sig, name));
 		status = CL_EXIT_TIMEOUT;
 	} else if ((ooms = cl_cgroup_oom_kills(cg)) > 0) {
 		/* under --init, pid 1 reports its command's SIGKILL as 137 */
@@ -310,6 +402,7 @@ static int finish(struct cl_container *c, int wstatus)
 		struct cl_err e = {0};
 
 		cl_cgroup_read_stats(cg, &st);
+		cl_cgroup_stats_add_rusage(&st, &c->ru); /* ci-jobs */
 		st.exit_status = status;
 		st.timed_out = timed_out;
 		if (s->res.stats)

@@ -15,6 +15,7 @@
 #define CL_NS_CONTAINER_H
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include "ns/cgroup.h"
@@ -66,6 +67,14 @@ struct cl_container {
 	bool masked;
 	pid_t pid; /* the jail's process (pid 1 of its namespace), 0 before clone */
 	bool timed_out, deadline, ran;
+	struct rusage ru; /* ci-jobs: pid 1's, with all it reaped (wait4) */
+	/* ci-jobs: the deadline's stop signal was sent (sig), or skipped for
+	 * the reason in @why; killed: SIGKILL ended it */
+	struct {
+		int sig;
+		char why[128];
+		bool killed;
+	} timeout;
 	char checked[4096]; /* the rootfs's real path, as checked private */
 };
 

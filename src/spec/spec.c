@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "spec/caps.h"
+#include "spec/envfile.h"
 #include "util/cleanup.h"
 #include "spec/idmap.h"
 #include "spec/settings.h"
@@ -61,6 +62,7 @@ void cl_spec_free(struct cl_spec *s)
 	cl_strv_free(s->layers);
 	cl_strv_free(s->argv);
 	cl_strv_free(s->env);
+	cl_strv_free(s->env_file); /* ci-jobs */
 	free(s->cwd);
 	free(s->hostname);
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -242,6 +244,9 @@ static const char *vm_reason(const char *name)
 	    {"publish", "has no network"},
 	    {"dns", "has no network"},
 	    {"add-host", "has no network"},
+	    /* ci-jobs */
+	    {"timeout-grace", "is stopped at once at its --timeout deadline: its guest gets no "
+			      "stop signal"},
 	};
 
 	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
@@ -322,6 +327,9 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, errno, "rootfs %s", s->rootfs);
 	if (needs_rootfs && !S_ISDIR(st.st_mode))
 		return cl_fail(err, ENOTDIR, "rootfs %s", s->rootfs);
+	/* ci-jobs: --env-file's entries under -e's */
+	if (s->n_env_file && cl_env_file_merge(s, err) < 0)
+		return -1;
 	/* OCI: the environment as given, but for HOME (as runc) */
 	if ((!s->explicit_ns &&
 	     env_default(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

@@ -92,6 +92,9 @@ struct cl_spec {
 	char **argv; /* NULL-terminated */
 	char **env;  /* NULL-terminated KEY=VALUE */
 	size_t n_env;
+	/* ci-jobs: --env-file entries (spec/envfile.h), below env's */
+	char **env_file;
+	size_t n_env_file;
 	char *cwd;
 	uid_t uid;
 	gid_t gid;
