@@ -401,7 +401,7 @@ int cl_cmd_run(int argc, char **argv)
 
 	cl_spec_init(&spec);
 	r = cl_run_parse(&spec, &ro, argc, argv, &err);
-	spec.res.stop_signal = ro.svc.stop_signal; /* ci-jobs: what --timeout sends first */
+	spec.res.stop_signal = ro.svc.stop_signal; /* what --timeout sends first */
 	if (r == 0 && ro.detach)
 		r = cl_run_detached(&spec, &ro, argc - 1, argv + 1, &err);
 	else if (r == 0 && (r = cl_spec_validate(&spec, &err)) == 0)

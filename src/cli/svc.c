@@ -90,7 +90,7 @@ static char *spec_text(const struct cl_spec *s)
 /* The monitor works from /: the paths as the command line meant them. */
 static int absolute_paths(struct cl_spec *s, const char *cwd, struct cl_err *err)
 {
-	char **paths[] = {&s->rootfs, &s->kernel, &s->disk, &s->res.stats_json /* ci-jobs */};
+	char **paths[] = {&s->rootfs, &s->kernel, &s->disk, &s->res.stats_json};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		char *p = *paths[i], *abs;
@@ -104,7 +104,7 @@ static int absolute_paths(struct cl_spec *s, const char *cwd, struct cl_err *err
 	return 0;
 }
 
-/* ci-jobs: where a jail just started is reached (its monitor recorded the
+/* where a jail just started is reached (its monitor recorded the
  * address once the command ran), on stderr: stdout stays its name alone,
  * for scripts.  Nothing for a jail with neither address nor ports. */
 static void say_address(struct cl_state *st)

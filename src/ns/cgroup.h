@@ -152,10 +152,10 @@ struct cl_cgroup_stats {
 	double cpu_throttled_s;
 	int exit_status;
 	bool timed_out;
-	const char *io_source, *cpu_source; /* ci-jobs: "cgroup", "processes" or NULL */
+	const char *io_source, *cpu_source; /* "cgroup", "processes" or NULL */
 };
 void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st);
-/* ci-jobs: what the kernel counted for the command's processes (wait4's
+/* what the kernel counted for the command's processes (wait4's
  * @ru of pid 1: itself and all it reaped) where the cgroup counts less or
  * nothing: v1 blkio counts no buffered writes, and on Linux 6.10+ no I/O at
  * all on a queue no throttle rule was ever set for; no cgroup (rootless

@@ -201,7 +201,7 @@ void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s)
 	}
 }
 
-/* ci-jobs: "2s", "0.500s" */
+/* "2s", "0.500s" */
 static const char *secs(uint64_t ms, char buf[32])
 {
 	snprintf(buf, 32, "%llu%s%.*llus", (unsigned long long)(ms / 1000), ms % 1000 ? "." : "",
@@ -209,7 +209,7 @@ static const char *secs(uint64_t ms, char buf[32])
 	return buf;
 }
 
-/* ci-jobs: SIGTERM, or "signal 40" */
+/* SIGTERM, or "signal 40" */
 static const char *sig_name(int sig, char name[32])
 {
 	const char *a = sigabbrev_np(sig);
@@ -221,7 +221,7 @@ static const char *sig_name(int sig, char name[32])
 	return name;
 }
 
-/* ci-jobs: whether pid 1 of the jail would see @sig: the kernel drops a
+/* whether pid 1 of the jail would see @sig: the kernel drops a
  * signal sent to the init of a pid namespace from outside unless it has a
  * handler for it (or blocks it, to handle later).  Unknown: yes. */
 static bool pid1_takes(pid_t pid, int sig)
@@ -240,7 +240,7 @@ static bool pid1_takes(pid_t pid, int sig)
 	return ((cgt | blk) >> (sig - 1)) & 1;
 }
 
-/* ci-jobs: the --timeout deadline: the stop signal to pid 1 (as docker stop
+/* the --timeout deadline: the stop signal to pid 1 (as docker stop
  * does), SIGKILL to the whole context after --timeout-grace; at once when
  * there is no grace or pid 1 would never see the signal. */
 static void deadline_reached(struct cl_container *c)
@@ -370,7 +370,7 @@ static int finish(struct cl_container *c, int wstatus)
 	if (timed_out) {
 		uint64_t ms = s->res.timeout_ms;
 		char why[160] = "", name[32], t1[32];
-		/* ci-jobs: how it ended: within its grace, or killed (and why at once) */
+		/* how it ended: within its grace, or killed (and why at once) */
 		if (c->timeout.why[0])
 			snprintf(why, sizeof(why), " (%s)", c->timeout.why);
 		else if (c->timeout.killed)
@@ -402,7 +402,7 @@ static int finish(struct cl_container *c, int wstatus)
 		struct cl_err e = {0};
 
 		cl_cgroup_read_stats(cg, &st);
-		cl_cgroup_stats_add_rusage(&st, &c->ru); /* ci-jobs */
+		cl_cgroup_stats_add_rusage(&st, &c->ru);
 		st.exit_status = status;
 		st.timed_out = timed_out;
 		if (s->res.stats)

@@ -67,8 +67,8 @@ struct cl_container {
 	bool masked;
 	pid_t pid; /* the jail's process (pid 1 of its namespace), 0 before clone */
 	bool timed_out, deadline, ran;
-	struct rusage ru; /* ci-jobs: pid 1's, with all it reaped (wait4) */
-	/* ci-jobs: the deadline's stop signal was sent (sig), or skipped for
+	struct rusage ru; /* pid 1's, with all it reaped (wait4) */
+	/* the deadline's stop signal was sent (sig), or skipped for
 	 * the reason in @why; killed: SIGKILL ended it */
 	struct {
 		int sig;

@@ -1,4 +1,4 @@
-/* --env-file FILE: docker's environment files (ci-jobs).
+/* --env-file FILE: docker's environment files.
  *
  * KEY=VALUE lines, '#' comments and blank lines skipped, a bare KEY takes
  * cloison's own value (skipped when unset); no quotes, no escapes, no

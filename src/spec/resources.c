@@ -58,7 +58,7 @@ bool cl_resources_limited(const struct cl_spec *s)
 	return (s->backend == CL_BACKEND_NS && s->memory) || r->memory_swap || r->memory_high ||
 	       r->memory_low || r->cpus_milli || r->cpu_weight || r->cpuset || r->pids ||
 	       r->io_weight || r->n_io_max || r->cgroup_parent || r->name;
-	/* ci-jobs: not --stats/--stats-json: without a cgroup of its own (rootless,
+	/* not --stats/--stats-json: without a cgroup of its own (rootless,
 	 * no delegation) the processes' own accounting stands in, with a warning */
 }
 
@@ -518,7 +518,7 @@ static void show_timeout(const struct cl_spec *s, FILE *out)
 		print_milli(out, "timeout", s->res.timeout_ms);
 }
 
-/* ci-jobs: the grace period between the deadline's stop signal and SIGKILL */
+/* the grace period between the deadline's stop signal and SIGKILL */
 static int set_timeout_grace(struct cl_spec *s, const char *v, struct cl_err *err)
 {
 	uint64_t m;

@@ -46,7 +46,7 @@ struct cl_resources {
 	struct cl_dev_rule *devices; /* --device-cgroup-rule: allowed besides /dev's set */
 	size_t n_devices;
 	uint64_t timeout_ms; /* --timeout; 0 = none */
-	/* ci-jobs: at the deadline, stop_signal (run's --stop-signal, 0:
+	/* at the deadline, stop_signal (run's --stop-signal, 0:
 	 * SIGTERM) to pid 1, SIGKILL after timeout_grace_ms (0: at once) */
 	uint64_t timeout_grace_ms;
 	int stop_signal;

@@ -181,7 +181,7 @@ static void show_env(const struct cl_spec *s, FILE *out)
 		fprintf(out, "env %s\n", s->env[i]);
 }
 
-/* ci-jobs: --env-file (spec/envfile.c) */
+/* --env-file (spec/envfile.c) */
 static int set_env_file(struct cl_spec *s, const char *v, struct cl_err *err)
 {
 	return cl_env_file_read(s, v, err);
@@ -383,7 +383,7 @@ const struct cl_setting cl_settings_core[] = {
     {"layer", 0, CL_SETTING_REPEAT, "DIR", set_layer, show_layer, CL_BE_NS},
     {"bind", 0, CL_SETTING_REPEAT, "SRC:DST[:ro|:rw]", set_bind, show_bind, CL_BE_ALL},
     {"tmpfs", 0, CL_SETTING_REPEAT, "DST[:size=N]", set_tmpfs, show_tmpfs, CL_BE_NS},
-    /* ci-jobs: before env, so that its lines come first in a profile shown */
+    /* before env, so that its lines come first in a profile shown */
     {"env-file", 0, CL_SETTING_REPEAT, "FILE", set_env_file, cl_env_file_show, CL_BE_ALL},
     {"env", 'e', CL_SETTING_REPEAT, "KEY=VALUE", set_env, show_env, CL_BE_ALL},
     {"cwd", 'w', 0, "DIR", set_cwd, show_cwd, CL_BE_ALL},

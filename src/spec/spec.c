@@ -62,7 +62,7 @@ void cl_spec_free(struct cl_spec *s)
 	cl_strv_free(s->layers);
 	cl_strv_free(s->argv);
 	cl_strv_free(s->env);
-	cl_strv_free(s->env_file); /* ci-jobs */
+	cl_strv_free(s->env_file);
 	free(s->cwd);
 	free(s->hostname);
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -237,14 +237,15 @@ static const char *vm_reason(const char *name)
 	    {"deny", "filters nothing in its guest: it has its own kernel"},
 	    {"syscall", "filters nothing in its guest: it has its own kernel"},
 	    {"learn-seccomp", "filters nothing in its guest: it has its own kernel"},
-	    {"overlay-", "has a throw-away copy of the rootfs as its root (--overlay is all it needs)"},
+	    {"overlay-",
+	     "has a throw-away copy of the rootfs as its root (--overlay is all it needs)"},
 	    {"layer", "gets the rootfs as one copy in its initramfs: merge the layer into it"},
 	    {"ip", "has no network"},
 	    {"subnet", "has no network"},
 	    {"publish", "has no network"},
 	    {"dns", "has no network"},
 	    {"add-host", "has no network"},
-	    /* ci-jobs */
+
 	    {"timeout-grace", "is stopped at once at its --timeout deadline: its guest gets no "
 			      "stop signal"},
 	};
@@ -327,7 +328,7 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, errno, "rootfs %s", s->rootfs);
 	if (needs_rootfs && !S_ISDIR(st.st_mode))
 		return cl_fail(err, ENOTDIR, "rootfs %s", s->rootfs);
-	/* ci-jobs: --env-file's entries under -e's */
+	/* --env-file's entries under -e's */
 	if (s->n_env_file && cl_env_file_merge(s, err) < 0)
 		return -1;
 	/* OCI: the environment as given, but for HOME (as runc) */

@@ -92,7 +92,7 @@ struct cl_spec {
 	char **argv; /* NULL-terminated */
 	char **env;  /* NULL-terminated KEY=VALUE */
 	size_t n_env;
-	/* ci-jobs: --env-file entries (spec/envfile.h), below env's */
+	/* --env-file entries (spec/envfile.h), below env's */
 	char **env_file;
 	size_t n_env_file;
 	char *cwd;
