@@ -73,12 +73,17 @@ wait_for() {
 	wait_until 5 grep -q -- "$2" "$1" || { echo "no '$2' in $1:"; cat "$1"; return 1; }
 }
 chains() { ns nft list table inet cloison 2>/dev/null | awk '$1 == "chain" { print $2 }' | sort | tr '\n' ' '; }
-# kill9 PID: SIGKILL to a background cloison; until its jail is gone
+# kill9 PID: SIGKILL to a background cloison whose jail runs sleep; until
+# the jail, its veth and its cgroup (the guardian's work) are gone
 kill9() {
+	local jail cg
+	jail=$(pgrep -P "$1" -x sleep)
+	cg=$(awk -F: '$3 ~ /cloison\// { n = split($3, p, "/"); print p[n]; exit }' "/proc/$jail/cgroup")
 	kill -9 "$1"
 	wait "$1" || true
 	BG=()
-	wait_until 5 eval '! ns ip link show "clv$1" >/dev/null 2>&1'
+	wait_until 5 eval '! ns ip link show "clv$1" >/dev/null 2>&1 && [ ! -e "/proc/$jail" ]'
+	[ -z "$cg" ] || wait_until 5 eval '[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$cg")" ]'
 }
 start_of() { awk '{ print $22 }' "/proc/$1/stat"; }
 # the outside's server, answering each connection with the client's address
