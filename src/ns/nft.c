@@ -637,14 +637,19 @@ int cl_nft_jail_add(const struct cl_nft_jail *j, struct cl_err *err)
 	if (nft_open(&t, err) < 0 || batch_begin(&t, err) < 0)
 		goto done;
 	put_table(&t, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	if (j->no_egress) {
+	if (j->no_egress)
+		put_chain(&t, NFT_MSG_NEWCHAIN, fwd, "filter", NF_INET_FORWARD, PRIO_FILTER);
+	for (int f = 0; j->no_egress && f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
 		uint8_t original = 0; /* IP_CT_DIR_ORIGINAL */
+		if (f && !j->addr6)
+			break;
 		/* what it starts beyond the bridge; answers to its published
 		 * ports still go out */
-		put_chain(&t, NFT_MSG_NEWCHAIN, fwd, "filter", NF_INET_FORWARD, PRIO_FILTER);
 		rule_begin(&t, fwd);
-		match_family(&t, AF_INET);
-		match_addr(&t, AF_INET, true, &j->addr, 32);
+		match_family(&t, family);
+		match_addr(&t, family, true, f ? (const void *)j->addr6 : (const void *)&j->addr,
+			   f ? 128 : 32);
 		match_ifname(&t, NFT_META_OIFNAME, NFT_CMP_NEQ, j->bridge);
 		WITH(expr(&t, "ct"))
 		{

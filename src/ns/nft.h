@@ -38,7 +38,8 @@ struct cl_nft_jail {
 	unsigned long long start;
 	const char *bridge;
 	struct in_addr addr;
-	bool no_egress;			  /* drop what it sends beyond @bridge */
+	const struct in6_addr *addr6;	  /* its IPv6 address, NULL if none */
+	bool no_egress;			  /* reject what it starts beyond @bridge (both families) */
 	const struct cl_publish *publish; /* DNAT these to @addr */
 	size_t n_publish;
 };
