@@ -111,7 +111,7 @@ serve_outside() {
 @test "egress: the masquerade is made with the bridge's first jail and removed with its last" {
 	local a="$BATS_TEST_TMPDIR/a"
 	serve_outside
-	bg_jail "$a" --net bridge -- sh -c 'echo up; exec sleep 30'
+	bg_jail "$a" --net bridge --init -- sh -c 'echo up; exec sleep 30'
 	wait_for "$a" up
 	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 " ]
 	run ns nft list chain inet cloison br-cl-br0-nat4
@@ -218,7 +218,7 @@ serve_outside() {
 
 @test "--publish by DNAT: a jail's rules and held ports go with it" {
 	local j="$BATS_TEST_TMPDIR/j" c
-	bg_jail "$j" --net bridge -p 8080:80 -p 127.0.0.1:8081:81/udp -- sh -c 'echo up; exec sleep 30'
+	bg_jail "$j" --net bridge --init -p 8080:80 -p 127.0.0.1:8081:81/udp -- sh -c 'echo up; exec sleep 30'
 	wait_for "$j" up
 	c="jail-${BG[0]}-$(start_of "${BG[0]}")"
 	[[ "$(chains)" == *"$c-out $c-pre "* ]] || { echo "$c: $(chains)"; return 1; }
@@ -265,4 +265,34 @@ serve_outside() {
 	njail --net bridge -- true
 	[ "$status" -eq 0 ]
 	[ -z "$(ns nft list tables)" ] || { ns nft list ruleset; return 1; }
+}
+
+@test "nftables refused (a table inet cloison another process owns): -p falls back to the relay with a warning, --no-egress fails closed" {
+	local fifo="$BATS_TEST_TMPDIR/nft.in" j="$BATS_TEST_TMPDIR/j"
+	# an interactive nft holds the table: "flags owner" refuses every other
+	# process's change to it, and it goes when that nft exits
+	mkfifo "$fifo"
+	nsenter --net="/run/netns/$NS" nft -i <"$fifo" >"$BATS_TEST_TMPDIR/nft.out" 2>&1 3>&- &
+	BG+=($!)
+	exec 7>"$fifo"
+	echo 'add table inet cloison { flags owner; }' >&7
+	wait_until 5 eval '[ -n "$(ns nft list tables)" ]'
+	bg_jail "$j" --net bridge --init -p 8080:80 -- clnet tcp-serve 80 from-jail
+	wait_for "$j" ready
+	grep -qx "cloison: warning: cannot set up NAT (nftables) for bridge cl-br0: Operation not permitted: jails on cl-br0 reach only this host" "$j"
+	grep -qx "cloison: warning: cannot set up the nftables rules of jail 10.88.0.2 (--publish): Operation not permitted; the published ports go through the userspace relay instead" "$j"
+	[ -n "$(pgrep -P "${BG[1]}" -x cloison-publish)" ]
+	run ns "$CLNET" tcp-send 127.0.0.1 8080 x
+	[ "$output" = from-jail ]
+	njail --net bridge --no-egress -- echo must-not-run
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cloison: cannot set up the nftables rules of jail 10.88.0.3 (--no-egress): Operation not permitted" ]]
+	[[ "$output" != *must-not-run* ]]
+	exec 7>&-
+	kill "${BG[1]}"
+	wait "${BG[1]}" || true
+	wait "${BG[0]}" || true
+	BG=()
+	[ -z "$(ns nft list tables)" ]
+	[ -z "$(cat "$CLOISON_NET_DIR/leases")" ]
 }
