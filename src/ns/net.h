@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "ns/net_ipv6.h"
 #include "spec/spec.h"
 
 /* What a bridge-mode run holds, so that cl_net_release() can give it back
@@ -24,6 +25,7 @@ struct cl_net {
 	char dir[PATH_MAX]; /* the run directory (hosts, resolv.conf), "" if none */
 	char hosts[PATH_MAX + 16], resolv[PATH_MAX + 16];
 	pid_t proxy;	     /* the --publish relay, 0 if none */
+	struct cl_net6 v6;   /* the bridge's IPv6 prefix and the jail's address */
 	struct cl_spec jail; /* the spec the jail sees: its address, the binds */
 	struct cl_mount *mounts;
 };
