@@ -623,3 +623,14 @@ prefix6() { local b; b=$(bridge6 "$@") && [[ "$b" == *::1/64 ]] && echo "${b%1/6
 	[ "$output" = "cloison: warning: bridge br-long's IPv6 subnet 2001:db8:6::1/120 is longer than a /96: the jail gets IPv4 only" ]
 	[ "$(links)" = "br-admin br-long lo " ]
 }
+
+@test "IPv6 --publish: a port in use is refused naming the IPv6 address, and leaves nothing behind" {
+	bg_outer "$BATS_TEST_TMPDIR/srv" "$CLNET" tcp-serve '[::]:8080'
+	wait_for "$BATS_TEST_TMPDIR/srv" ready
+	njail --net bridge --publish '[::1]:8080:80' -- true
+	[ "$status" -eq 125 ]
+	[ "$output" = "cloison: cannot publish port [::1]:8080/tcp: Address already in use" ]
+	[ -z "$(leases)" ] && [ -z "$(run_dirs)" ]
+	[ "$(links)" = "cl-br0 lo " ]
+	[ "$(listening)" = "*:8080" ]
+}

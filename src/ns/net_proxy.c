@@ -508,7 +508,8 @@ static int listen_on(const struct cl_publish *p, int family, struct listener *l,
 	union peer a = {0};
 	char host[INET6_ADDRSTRLEN + 3] = "";
 	int one = 1,
-	    fd = socket(family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	    fd = socket(family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+	    e = errno;
 
 	if (v6) {
 		a.in6 = (struct sockaddr_in6){.sin6_family = AF_INET6,
@@ -521,7 +522,7 @@ static int listen_on(const struct cl_publish *p, int family, struct listener *l,
 	l->it = (struct item){udp ? K_UDP_LISTEN : K_TCP_LISTEN, fd};
 	l->jail = (struct sockaddr_in){
 	    .sin_family = AF_INET, .sin_port = htons(p->jail_port), .sin_addr = jail};
-	if (fd < 0 && v6 && !p->family && errno == EAFNOSUPPORT)
+	if (fd < 0 && v6 && !p->family && e == EAFNOSUPPORT)
 		return 0;
 	if (p->family)
 		cl_publish_host(p, host, sizeof(host) - 1);
@@ -530,7 +531,7 @@ static int listen_on(const struct cl_publish *p, int family, struct listener *l,
 	if (host[0])
 		strcat(host, ":");
 	if (fd < 0)
-		return cl_fail(err, errno, "cannot publish port %s%u/%s", host, p->host_port,
+		return cl_fail(err, e, "cannot publish port %s%u/%s", host, p->host_port,
 			       proto_name(p->proto));
 	if (!udp) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
