@@ -1,12 +1,14 @@
 /* The jail's network, in the order the container back end calls it:
  *   prepare  (parent, before clone) bridge mode only: under the state lock,
  *            reclaim stale leases, find or plan the bridge, lease an address,
- *            create the bridge if needed; then write hosts/resolv.conf and
- *            bind the published ports;
+ *            create the bridge if needed, and its NAT (net_nat.h) with its
+ *            first jail; then write hosts/resolv.conf, and the jail's own
+ *            rules (--no-egress, --publish DNAT, or the relay);
  *   attach   (parent, after clone) the veth pair, host end on the bridge,
  *            peer created as eth0 directly in the jail's namespace;
  *   child    (jail, after its mounts) lo up; eth0 up, address, default route;
- *   release  (parent, always) relay, host end, lease, run directory.
+ *   release  (parent, always) relay, the jail's rules, host end, lease, the
+ *            bridge's NAT with its last jail, run directory.
  * --net none costs one netlink request (lo up) and touches no state. */
 #include "ns/net.h"
 
@@ -21,6 +23,7 @@
 
 #include "ns/net_files.h"
 #include "ns/net_ipam.h"
+#include "ns/net_nat.h"
 #include "ns/net_proxy.h"
 #include "ns/netlink.h"
 
@@ -99,6 +102,7 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 	struct cl_err ignored;
 	enum bridge_state state;
 	struct in_addr net;
+	bool first;
 
 	snprintf(key.bridge, sizeof(key.bridge), "%s", n->bridge);
 	if (cl_ipam_open(&st, err) < 0) {
@@ -106,6 +110,9 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 		return -1;
 	}
 	cl_ipam_reconcile(&st, NULL, NULL);
+	if (cl_net_nat_sweep(&st, false, NULL, NULL, &ignored) < 0)
+		cl_warn("%s", ignored.msg);
+	first = !cl_ipam_in_use(&st, key.netns, n->bridge, 0);
 	if (bridge_plan(nl, s, n->bridge, &state, gw, prefix, err) < 0)
 		goto fail;
 	if (c->ip.s_addr && c->ip_prefix && c->ip_prefix != *prefix) {
@@ -121,6 +128,7 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 	n->leased = true;
 	if (state != BRIDGE_READY && bridge_make(nl, n->bridge, state, *gw, *prefix, err) < 0)
 		goto fail;
+	cl_net_nat_bridge(n->bridge, first, *gw, *prefix);
 	return cl_ipam_close(&st, err);
 fail:
 	cl_ipam_close(&st, &ignored);
@@ -178,10 +186,8 @@ int cl_net_prepare(const struct cl_spec *s, struct cl_net *n, struct cl_err *err
 	if (lease(s, n, &nl, &addr, &gw, &prefix, err) < 0 ||
 	    jail_spec(s, n, addr, gw, prefix, err) < 0)
 		goto out;
-	if (s->netcfg.n_publish && (n->proxy = cl_proxy_start(&s->netcfg, addr, err)) < 0) {
-		n->proxy = 0;
+	if (cl_net_nat_jail(s, n, addr, err) < 0)
 		goto out;
-	}
 	r = 0;
 out:
 	cl_nl_close(&nl);
@@ -249,14 +255,17 @@ void cl_net_release(struct cl_net *n)
 	if (!n->bridged)
 		return;
 	cl_proxy_stop(n->proxy);
+	cl_net_nat_release_jail(n);
 	/* the host end first: the jail's namespace may take a while to go, and
 	 * the address must not be handed out while eth0 still has it */
 	if (n->veth_made && (cl_nl_open(&nl, &e) < 0 || cl_nl_link_del(&nl, n->veth, &e) < 0))
 		cl_warn("%s", e.msg);
 	cl_nl_close(&nl);
 	if (n->leased) {
-		if (cl_ipam_open(&st, &e2) == 0)
+		if (cl_ipam_open(&st, &e2) == 0) {
 			cl_ipam_drop(&st, n->owner, n->start);
+			cl_net_nat_release_bridge(&st, n);
+		}
 		if (cl_ipam_close(&st, &e2) < 0 || e2.msg[0])
 			cl_warn("cannot release the address lease (cloison gc will): %s", e2.msg);
 	}
