@@ -128,6 +128,7 @@ bench: deps-bench
 	$(MAKE) all rootfs vm-test-artifacts net-bench-artifacts
 	s=0; tests/bench/run-bench || s=1; tests/bench/run-bench-exec || s=1; \
 		tests/bench/run-bench-vm || s=1; tests/bench/run-bench-net || s=1; \
+		tests/bench/run-bench-http || s=1; \
 		tests/bench/run-bench-svc || s=1; tests/bench/run-bench-oci || s=1; exit $$s
 
 # cloison built with ASan+UBSan (the static helpers cannot be), then the
