@@ -82,6 +82,7 @@ assert_clean() {
 	[ -z "$(leases)" ] || { echo "leases: $(leases)"; return 1; }
 	[ -z "$(run_dirs)" ] || { echo "run dirs: $(run_dirs)"; return 1; }
 	[ -z "$(listening)" ] || { echo "listening: $(listening)"; return 1; }
+	[ -z "$(ns nft list tables)" ] || { ns nft list ruleset; return 1; }
 	[ "$(ns ip -4 -o addr show | awk '{ print $2, $4 }' | sort | tr '\n' ' ')" = "cl-br0 10.88.0.1/16 lo 127.0.0.1/8 " ]
 }
 
@@ -136,7 +137,9 @@ assert_clean() {
 	wait "${BG[0]}"
 }
 
-@test "--publish: TCP and UDP ports answer on the outer namespace's loopback and addresses" {
+# publish_answers: a jail publishing TCP and UDP ports answers on the outer
+# namespace's loopback and addresses (the relay or the kernel's DNAT)
+publish_answers() {
 	local j="$BATS_TEST_TMPDIR/j"
 	ns ip addr add 192.0.2.1/32 dev lo # an address of the outer namespace's own
 	bg_jail "$j" --net bridge --publish 8080:80 -p 127.0.0.1:8081:80 --publish 9090:9000/udp -- \
@@ -157,11 +160,24 @@ assert_clean() {
 	run ns "$CLNET" udp-send 192.0.2.1 9090 ping-again
 	[ "$output" = ping-again ]
 	wait_for "$j" "got ping-again"
+}
+
+@test "--publish (kernel DNAT): TCP and UDP ports answer on the outer namespace's loopback and addresses" {
+	publish_answers
+	# no relay: the jail's DNAT chains do it
+	[ -z "$(pgrep -P "${BG[0]}" -x cloison-publish)" ]
+	ns nft list chain inet cloison "jail-${BG[0]}-$(awk '{ print $22 }' "/proc/${BG[0]}/stat")-pre" >/dev/null
+}
+
+@test "--publish (CLOISON_PUBLISH_RELAY=1): TCP and UDP through the relay, which runs as nobody" {
+	export CLOISON_PUBLISH_RELAY=1
+	publish_answers
 	# the relay runs as nobody, in its own process group
 	local relay
 	relay=$(pgrep -P "${BG[0]}" -x cloison-publish)
 	[ "$(stat -c %u "/proc/$relay")" = 65534 ]
 	grep -q '^CapEff:	0000000000000000' "/proc/$relay/status"
+	[[ "$(ns nft list chains)" != *jail-* ]]
 }
 
 @test "--publish: a port in use is refused and leaves nothing behind" {
@@ -213,6 +229,7 @@ assert_clean() {
 
 @test "after kill -9 of cloison: veth, jail and relay go at once; gc releases the lease" {
 	local j="$BATS_TEST_TMPDIR/j" pid relay jail
+	export CLOISON_PUBLISH_RELAY=1 # the kernel path: net-nat.bats
 	bg_jail "$j" --net bridge --publish 8080:80 -- sh -c 'echo up; exec sleep 60'
 	wait_for "$j" up
 	pid=${BG[0]}
@@ -242,8 +259,10 @@ assert_clean() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "released lease 10.88.0.2 on cl-br0 (cloison $pid is gone)" ]
 	[ "${lines[1]}" = "deleted bridge cl-br0 (unused)" ]
+	grep -qx "removed nftables chain br-cl-br0-nat4" <<<"$output"
 	[ -z "$(leases)" ] && [ -z "$(run_dirs)" ]
 	[ "$(links)" = "lo " ]
+	[ -z "$(ns nft list tables)" ]
 }
 
 @test "after kill -9, the next run reclaims the stale lease without gc" {
@@ -299,7 +318,7 @@ assert_clean() {
 	njail --net bridge --publish 80:80 --publish 80:81 -- true
 	[ "$output" = "cloison: --publish: port 80/tcp is already published" ]
 	njail --publish 80:80 -- true
-	[ "$output" = "cloison: --ip, --subnet, --publish, --dns and --add-host need --net bridge" ]
+	[ "$output" = "cloison: --ip, --subnet, --publish, --dns, --add-host and --no-egress need --net bridge" ]
 	local many=() i
 	for i in $(seq 65); do many+=(-p "$((10000 + i)):80"); done
 	njail --net bridge "${many[@]}" -- true
@@ -434,6 +453,7 @@ assert_clean() {
 
 @test "--publish: the relay's descriptors are bounded; held connections do not stop it" {
 	local j="$BATS_TEST_TMPDIR/j" relay
+	export CLOISON_PUBLISH_RELAY=1
 	bg_outer "$j" prlimit --nofile=256:256 "$CLOISON" run --rootfs "$ROOTFS" --net bridge --publish 8080:80 \
 		-- clnet tcp-serve 80 from-jail
 	wait_for "$j" ready

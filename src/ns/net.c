@@ -2,13 +2,15 @@
  *   prepare  (parent, before clone) bridge mode only: under the state lock,
  *            reclaim stale leases, find or plan the bridge, lease an address,
  *            create the bridge if needed, its IPv6 prefix and the jail's
- *            IPv6 address (net_ipv6.h); then write hosts/resolv.conf and
- *            bind the published ports;
+ *            IPv6 address (net_ipv6.h), and its NAT (net_nat.h) with its
+ *            first jail; then write hosts/resolv.conf, and the jail's own
+ *            rules (--no-egress, --publish DNAT, or the relay);
  *   attach   (parent, after clone) the veth pair, host end on the bridge,
  *            peer created as eth0 directly in the jail's namespace;
  *   child    (jail, after its mounts) lo up; eth0 up, address, default route
  *            (and their IPv6 twins, net_ipv6.h);
- *   release  (parent, always) relay, host end, lease, run directory.
+ *   release  (parent, always) relay, the jail's rules, host end, lease, the
+ *            bridge's NAT with its last jail, run directory.
  * --net none costs one netlink request (lo up) and touches no state. */
 #include "ns/net.h"
 
@@ -23,6 +25,7 @@
 
 #include "ns/net_files.h"
 #include "ns/net_ipam.h"
+#include "ns/net_nat.h"
 #include "ns/net_proxy.h"
 #include "ns/netlink.h"
 
@@ -101,6 +104,7 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 	struct cl_err ignored;
 	enum bridge_state state;
 	struct in_addr net;
+	bool first;
 
 	snprintf(key.bridge, sizeof(key.bridge), "%s", n->bridge);
 	if (cl_ipam_open(&st, err) < 0) {
@@ -108,6 +112,9 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 		return -1;
 	}
 	cl_ipam_reconcile(&st, NULL, NULL);
+	if (cl_net_nat_sweep(&st, false, NULL, NULL, &ignored) < 0)
+		cl_warn("%s", ignored.msg);
+	first = !cl_ipam_in_use(&st, key.netns, n->bridge, 0);
 	if (bridge_plan(nl, s, n->bridge, &state, gw, prefix, err) < 0)
 		goto fail;
 	if (c->ip.s_addr && c->ip_prefix && c->ip_prefix != *prefix) {
@@ -125,6 +132,7 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 		goto fail;
 	if (!c->no_ipv6)
 		cl_net6_plan(nl, n->bridge, CL_NET_BRIDGE_ALIAS, *gw, *prefix, *addr, &n->v6);
+	cl_net_nat_bridge(n->bridge, first, *gw, *prefix);
 	return cl_ipam_close(&st, err);
 fail:
 	cl_ipam_close(&st, &ignored);
@@ -187,10 +195,8 @@ int cl_net_prepare(const struct cl_spec *s, struct cl_net *n, struct cl_err *err
 	if (lease(s, n, &nl, &addr, &gw, &prefix, err) < 0 ||
 	    jail_spec(s, n, addr, gw, prefix, err) < 0)
 		goto out;
-	if (s->netcfg.n_publish && (n->proxy = cl_proxy_start(&s->netcfg, addr, err)) < 0) {
-		n->proxy = 0;
+	if (cl_net_nat_jail(s, n, addr, err) < 0)
 		goto out;
-	}
 	r = 0;
 out:
 	cl_nl_close(&nl);
@@ -224,6 +230,8 @@ int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct c
 			r = cl_nl_veth_add(&nl, n->veth, br.index, "eth0", pid, err);
 	}
 	n->veth_made = r >= 0;
+	if (r >= 0 && n->n_held) /* published by DNAT (net_nat.c) */
+		r = cl_nl_port_hairpin(&nl, n->veth, err);
 	cl_nl_close(&nl);
 	return r < 0 ? -1 : 0;
 }
@@ -259,14 +267,17 @@ void cl_net_release(struct cl_net *n)
 	if (!n->bridged)
 		return;
 	cl_proxy_stop(n->proxy);
+	cl_net_nat_release_jail(n);
 	/* the host end first: the jail's namespace may take a while to go, and
 	 * the address must not be handed out while eth0 still has it */
 	if (n->veth_made && (cl_nl_open(&nl, &e) < 0 || cl_nl_link_del(&nl, n->veth, &e) < 0))
 		cl_warn("%s", e.msg);
 	cl_nl_close(&nl);
 	if (n->leased) {
-		if (cl_ipam_open(&st, &e2) == 0)
+		if (cl_ipam_open(&st, &e2) == 0) {
 			cl_ipam_drop(&st, n->owner, n->start);
+			cl_net_nat_release_bridge(&st, n);
+		}
 		if (cl_ipam_close(&st, &e2) < 0 || e2.msg[0])
 			cl_warn("cannot release the address lease (cloison gc will): %s", e2.msg);
 	}

@@ -24,7 +24,10 @@ struct cl_net {
 	bool veth_made;
 	char dir[PATH_MAX]; /* the run directory (hosts, resolv.conf), "" if none */
 	char hosts[PATH_MAX + 16], resolv[PATH_MAX + 16];
-	pid_t proxy;	     /* the --publish relay, 0 if none */
+	pid_t proxy;		      /* the --publish relay, 0 if none */
+	bool nft_jail;		      /* the jail's nftables chains exist (ns/net_nat.h) */
+	int held[CL_NET_PUBLISH_MAX]; /* published ports held while the DNAT serves them */
+	size_t n_held;
 	struct cl_net6 v6;   /* the bridge's IPv6 prefix and the jail's address */
 	struct cl_spec jail; /* the spec the jail sees: its address, the binds */
 	struct cl_mount *mounts;

@@ -287,6 +287,27 @@ static int ifindex_of(struct cl_nl *nl, const char *ifname, const char *what, st
 	return l.index;
 }
 
+int cl_nl_port_hairpin(struct cl_nl *nl, const char *name, struct cl_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	struct nlattr *nest;
+	int index;
+
+	snprintf(what, sizeof(what), "cannot turn hairpin mode on for %s", name);
+	if ((index = ifindex_of(nl, name, what, err)) < 0)
+		return -1;
+	nlh = nl_msg(nl, buf, RTM_SETLINK, 0);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_BRIDGE;
+	ifm->ifi_index = index;
+	nest = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+	mnl_attr_nest_end(nlh, nest);
+	return nl_transact(nl, nlh, NULL, NULL, err, "%s", what);
+}
+
 int cl_nl_addr_add(struct cl_nl *nl, const char *ifname, struct in_addr addr, unsigned prefix,
 		   struct cl_err *err)
 {

@@ -1,5 +1,5 @@
 /* The spec's network part: settings (net, ip, subnet, publish, dns,
- * add-host, no-ipv6), defaults and validation. */
+ * add-host, no-egress, no-ipv6), defaults and validation. */
 #include "spec/netspec.h"
 
 #include <arpa/inet.h>
@@ -334,6 +334,17 @@ static void show_add_host(const struct cl_spec *s, FILE *out)
 		fprintf(out, "add-host %s\n", s->netcfg.add_hosts[i]);
 }
 
+static int set_no_egress(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	return cl_setting_bool(v, &s->netcfg.no_egress, err);
+}
+
+static void show_no_egress(const struct cl_spec *s, FILE *out)
+{
+	if (s->netcfg.no_egress)
+		fputs("no-egress\n", out);
+}
+
 static int set_no_ipv6(struct cl_spec *s, const char *v, struct cl_err *err)
 {
 	return cl_setting_bool(v, &s->netcfg.no_ipv6, err);
@@ -348,12 +359,13 @@ static void show_no_ipv6(const struct cl_spec *s, FILE *out)
 int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 {
 	const struct cl_netspec *n = &s->netcfg;
-	bool bridge_only =
-	    n->ip.s_addr || n->n_publish || n->n_dns || n->n_add_hosts || n->subnet_prefix;
+	bool bridge_only = n->ip.s_addr || n->n_publish || n->n_dns || n->n_add_hosts ||
+			   n->subnet_prefix || n->no_egress;
 
 	if (s->net != CL_NET_BRIDGE && bridge_only)
 		return cl_fail(err, 0,
-			       "--ip, --subnet, --publish, --dns and --add-host need --net bridge");
+			       "--ip, --subnet, --publish, --dns, --add-host and --no-egress need "
+			       "--net bridge");
 	if (s->net != CL_NET_BRIDGE && n->no_ipv6)
 		return cl_fail(err, 0, "--no-ipv6 needs --net bridge");
 	if (s->backend == CL_BACKEND_VM && s->net != CL_NET_NONE)
@@ -387,6 +399,7 @@ const struct cl_setting cl_settings_net[] = {
      show_publish, CL_BE_NS},
     {"dns", 0, CL_SETTING_REPEAT, "ADDR", set_dns, show_dns, CL_BE_NS},
     {"add-host", 0, CL_SETTING_REPEAT, "NAME:ADDR", set_add_host, show_add_host, CL_BE_NS},
+    {"no-egress", 0, CL_SETTING_FLAG, "true|false", set_no_egress, show_no_egress, CL_BE_NS},
     {"no-ipv6", 0, CL_SETTING_FLAG, "true|false", set_no_ipv6, show_no_ipv6, CL_BE_NS},
     {NULL, 0, 0, NULL, NULL, NULL, 0},
 };

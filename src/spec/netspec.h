@@ -45,7 +45,8 @@ struct cl_netspec {
 	size_t n_dns;
 	char **add_hosts; /* extra /etc/hosts entries, "NAME:ADDR" */
 	size_t n_add_hosts;
-	bool no_ipv6; /* bridge mode: IPv4 only (no ULA address, no IPv6 route) */
+	bool no_egress; /* on the bridge, kept off everything beyond it */
+	bool no_ipv6;	/* bridge mode: IPv4 only (no ULA address, no IPv6 route) */
 	/* Resolved by the container back end in the jail's copy of the spec:
 	 * the address (ip, ip_prefix) it got and the bridge's address. */
 	struct in_addr gateway;

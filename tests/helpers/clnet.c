@@ -8,7 +8,8 @@
  *   clnet udp-echo PORT [COUNT]          answer COUNT datagrams (default 1)
  *   clnet udp-send ADDR PORT MSG         send MSG, print the answer (2 s)
  *   clnet tcp-serve PORT [REPLY]         for each connection: read a byte,
- *                                        write REPLY (default: that byte),
+ *                                        write REPLY (default: that byte;
+ *                                        "@peer": the client's address),
  *                                        close (forever)
  *   clnet tcp-send ADDR PORT MSG         send MSG, print what comes back
  *   clnet conn-rate ADDR PORT SECONDS    connect, 1 byte each way, close, as
@@ -140,12 +141,19 @@ __attribute__((noreturn)) static void tcp_serve(const char *port, const char *re
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
-		int c = accept(fd, NULL, NULL);
-		char b;
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		int c = accept(fd, (struct sockaddr *)&peer, &len);
+		char b, who[INET_ADDRSTRLEN] = "?";
 		if (c < 0)
 			continue;
 		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (read(c, &b, 1) == 1)
+		inet_ntop(AF_INET, &peer.sin_addr, who, sizeof(who));
+		if (read(c, &b, 1) != 1)
+			;
+		else if (reply && strcmp(reply, "@peer") == 0)
+			(void)!write(c, who, strlen(who));
+		else
 			(void)!(reply ? write(c, reply, strlen(reply)) : write(c, &b, 1));
 		close(c);
 	}
