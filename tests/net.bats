@@ -557,13 +557,13 @@ prefix6() { local b; b=$(bridge6 "$@") && [[ "$b" == *::1/64 ]] && echo "${b%1/6
 	[ "$(links)" = "lo " ]
 }
 
-@test "--no-ipv6 (flag and profile line): IPv4 only; a later jail still gets IPv6" {
+@test "--no-ipv6 (flag and profile line): IPv4 only; the bridge has its prefix, a later jail gets IPv6" {
 	njail --net bridge --no-ipv6 -- sh -c 'ip -6 -o addr show eth0 scope global; ip -6 route; cat /etc/hosts'
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"scope global"* ]]
 	[[ "$output" != *default* ]]
 	[ "$(grep -c cloison <<<"$output")" -eq 1 ] # hosts: 10.88.0.2 only
-	[ -z "$(bridge6)" ]
+	[ -n "$(prefix6)" ] # the bridge's, not the jail's
 	printf 'net bridge\nno-ipv6\n' >"$BATS_TEST_TMPDIR/v4.profile"
 	njail --profile "$BATS_TEST_TMPDIR/v4.profile" -- ip -6 -o addr show eth0 scope global
 	[ "$status" -eq 0 ]
