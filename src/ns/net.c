@@ -130,9 +130,9 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 	n->leased = true;
 	if (state != BRIDGE_READY && bridge_make(nl, n->bridge, state, *gw, *prefix, err) < 0)
 		goto fail;
-	if (!c->no_ipv6)
-		cl_net6_plan(nl, n->bridge, CL_NET_BRIDGE_ALIAS, *gw, *prefix, *addr, &n->v6);
-	cl_net_nat_bridge(n->bridge, first, *gw, *prefix);
+	/* the bridge's prefix even for --no-ipv6: it is the bridge's, not the jail's */
+	cl_net6_plan(nl, n->bridge, CL_NET_BRIDGE_ALIAS, *gw, *prefix, *addr, !c->no_ipv6, &n->v6);
+	cl_net_nat_bridge(n->bridge, first, *gw, *prefix, &n->v6);
 	return cl_ipam_close(&st, err);
 fail:
 	cl_ipam_close(&st, &ignored);

@@ -55,7 +55,7 @@ static int new_ula(struct in6_addr *net)
 }
 
 void cl_net6_plan(struct cl_nl *nl, const char *bridge, const char *alias, struct in_addr gw4,
-		  unsigned prefix4, struct in_addr addr4, struct cl_net6 *p)
+		  unsigned prefix4, struct in_addr addr4, bool jail, struct cl_net6 *p)
 {
 	struct cl_err err = {0};
 	struct cl_nl_link l;
@@ -91,15 +91,18 @@ void cl_net6_plan(struct cl_nl *nl, const char *bridge, const char *alias, struc
 		p->gw = with_host(&p->net, gw4, prefix4);
 		if (cl_nl_addr6_add(nl, bridge, &p->gw, prefix, &err) < 0)
 			goto warn;
+		p->made = true;
 	}
 	p->prefix = prefix;
+	if (!jail)
+		return;
 	p->addr = with_host(&p->net, addr4, prefix4);
 	if (memcmp(&p->addr, &p->gw, sizeof(p->addr)) == 0) {
 		inet_ntop(AF_INET6, &p->addr, a, sizeof(a));
 		cl_warn("the jail's IPv6 address %s would be bridge %s's own: the jail gets IPv4 "
 			"only",
 			a, bridge);
-		memset(p, 0, sizeof(*p));
+		memset(&p->addr, 0, sizeof(p->addr));
 		return;
 	}
 	p->on = true;

@@ -547,7 +547,8 @@ static int listen_on(const struct cl_publish *p, int family, struct listener *l,
 	return 1;
 }
 
-pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_err *err)
+pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, bool ipv6_only,
+		     struct cl_err *err)
 {
 	struct listener *ls = calloc(LISTEN_MAX, sizeof(*ls));
 	pid_t parent = getpid(), pid = -1;
@@ -565,7 +566,7 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 		const struct cl_publish *p = &n->publish[i];
 		for (int k = 0; k < 2; k++) {
 			int family = k ? AF_INET6 : AF_INET, r;
-			if (p->family && p->family != family)
+			if ((p->family && p->family != family) || (ipv6_only && family == AF_INET))
 				continue;
 			r = listen_on(p, family, &ls[nl], jail, err);
 			if (ls[nl].it.fd >= 0)
@@ -573,6 +574,10 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 			if (r < 0)
 				goto out;
 		}
+	}
+	if (!nl) { /* IPv6 only, on a host without IPv6 */
+		pid = 0;
+		goto out;
 	}
 	/* the relay says when it serves, unprivileged; EOF: it could not */
 	if (pipe2(ready, O_CLOEXEC) < 0) {

@@ -141,14 +141,18 @@ __attribute__((noreturn)) static void tcp_serve(const char *port, const char *re
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
-		struct sockaddr_in peer;
-		socklen_t len = sizeof(peer);
-		int c = accept(fd, (struct sockaddr *)&peer, &len);
-		char b, who[INET_ADDRSTRLEN] = "?";
+		struct addr peer = {.len = sizeof(peer.u)};
+		int c = accept(fd, &peer.u.sa, &peer.len);
+		char b, who[INET6_ADDRSTRLEN] = "?";
 		if (c < 0)
 			continue;
 		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		inet_ntop(AF_INET, &peer.sin_addr, who, sizeof(who));
+		if (peer.u.sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&peer.u.in6.sin6_addr))
+			inet_ntop(AF_INET, &peer.u.in6.sin6_addr.s6_addr[12], who, sizeof(who));
+		else if (peer.u.sa.sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &peer.u.in6.sin6_addr, who, sizeof(who));
+		else
+			inet_ntop(AF_INET, &peer.u.in.sin_addr, who, sizeof(who));
 		if (read(c, &b, 1) != 1)
 			;
 		else if (reply && strcmp(reply, "@peer") == 0)
