@@ -72,6 +72,12 @@ bg_outside() {
 wait_for() {
 	wait_until 5 grep -q -- "$2" "$1" || { echo "no '$2' in $1:"; cat "$1"; return 1; }
 }
+# relay_ipv6_only PID: cloison PID's relay listens on IPv6 addresses only
+relay_ipv6_only() {
+	local relay
+	relay=$(pgrep -P "$1" -x cloison-publish)
+	[ -n "$relay" ] && [ -z "$(ns ss -Hltnup | grep "pid=$relay," | awk '$5 !~ /^\[/')" ]
+}
 chains() { ns nft list table inet cloison 2>/dev/null | awk '$1 == "chain" { print $2 }' | sort | tr '\n' ' '; }
 # kill9 PID: SIGKILL to a background cloison whose jail runs sleep; until
 # the jail, its veth and its cgroup (the guardian's work) are gone
@@ -113,7 +119,7 @@ serve_outside() {
 	serve_outside
 	bg_jail "$a" --net bridge --init -- sh -c 'echo up; exec sleep 30'
 	wait_for "$a" up
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 " ]
+	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 " ]
 	run ns nft list chain inet cloison br-cl-br0-nat4
 	[[ "$output" == *'ip saddr 10.88.0.0/16 oifname != "cl-br0" masquerade'* ]]
 	[[ "$output" == *"hook postrouting priority srcnat"* ]]
@@ -123,7 +129,7 @@ serve_outside() {
 	# a second jail comes and goes: the first one's NAT stays
 	njail --net bridge -- clnet tcp-send "$OUT_ADDR" 7000 x
 	[ "$output" = "$HOST_ADDR" ]
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 " ]
+	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 " ]
 	kill "${BG[1]}"
 	wait "${BG[1]}" || true
 	BG=("${BG[0]}")
@@ -151,7 +157,7 @@ serve_outside() {
 	njail --net bridge -- clnet tcp-send "$OUT_ADDR" 7000 x
 	[ "$output" = "$HOST_ADDR" ]
 	# the first jail's own rule, not the bridge's, went with the second
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 jail-${BG[1]}-$(start_of "${BG[1]}")-fwd " ]
+	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 jail-${BG[1]}-$(start_of "${BG[1]}")-fwd " ]
 }
 
 @test "--no-egress as a profile line; bad values and modes are refused, nothing made" {
@@ -198,8 +204,9 @@ serve_outside() {
 	# UDP from the outside
 	run outside "$CLNET" udp-send "$HOST_ADDR" 9090 ping-udp
 	[ "$output" = ping-udp ]
-	# no relay, and the port is held: nobody else can bind it
-	[ -z "$(pgrep -P "${BG[0]}" -x cloison-publish)" ]
+	# no relay for IPv4 (it serves the IPv6 side only), and the port is
+	# held: nobody else can bind it
+	relay_ipv6_only "${BG[0]}"
 	run ns python3 -c 'import socket; socket.socket().bind(("0.0.0.0", 8080))'
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Address already in use"* ]]
@@ -241,12 +248,12 @@ serve_outside() {
 	pid=${BG[0]}
 	c="jail-$pid-$(start_of "$pid")"
 	kill9 "$pid"
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 $c-fwd $c-out $c-pre " ]
+	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-out $c-pre " ]
 	run in_ns "$CLOISON" gc --dry-run
 	[ "$status" -eq 0 ]
 	grep -qx "would remove nftables chain $c-pre" <<<"$output"
 	grep -qx "would remove nftables chain br-cl-br0-nat4" <<<"$output"
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 $c-fwd $c-out $c-pre " ]
+	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-out $c-pre " ]
 	run in_ns "$CLOISON" gc
 	[ "$status" -eq 0 ]
 	for x in br-cl-br0-guard4 br-cl-br0-nat4 "$c-fwd" "$c-out" "$c-pre"; do
@@ -265,6 +272,32 @@ serve_outside() {
 	njail --net bridge -- true
 	[ "$status" -eq 0 ]
 	[ -z "$(ns nft list tables)" ] || { ns nft list ruleset; return 1; }
+}
+
+@test "egress over IPv6: the bridge's ULA prefix is masqueraded (NAT66) with its first jail, removed with its last" {
+	ns ip addr add 2001:db8:100::1/64 dev "clh$$" nodad
+	outside ip addr add 2001:db8:100::2/64 dev "clo$$" nodad
+	bg_outside "$BATS_TEST_TMPDIR/srv" "$CLNET" tcp-serve '[::]:7000' @peer
+	wait_for "$BATS_TEST_TMPDIR/srv" ready
+	# the outside has no route back to the bridge's ULA prefix: only the NAT
+	njail --net bridge -- clnet tcp-send 2001:db8:100::2 7000 x
+	[ "$status" -eq 0 ]
+	[ "$output" = 2001:db8:100::1 ]
+	[ -z "$(chains)" ]
+	local a="$BATS_TEST_TMPDIR/a"
+	bg_jail "$a" --net bridge -- sh -c 'echo up; exec sleep 30'
+	wait_for "$a" up
+	run ns nft list chain inet cloison br-cl-br0-nat6
+	[[ "$output" == *"ip6 saddr fd"*'::/64 oifname != "cl-br0" masquerade'* ]]
+	[ "$(ns cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]
+	# --no-ipv6: no IPv6 address, so nothing to masquerade for it
+	njail --net bridge --no-ipv6 -- clnet tcp-send 2001:db8:100::2 7000 x
+	[ "$status" -ne 0 ]
+	# --no-egress keeps the jail off the outside over IPv6 too
+	njail --net bridge --no-egress -- clnet tcp-send 2001:db8:100::2 7000 x
+	[ "$status" -ne 0 ]
+	njail --net bridge -- clnet tcp-send 2001:db8:100::2 7000 x
+	[ "$status" -eq 0 ]
 }
 
 @test "nftables refused (a table inet cloison another process owns): -p falls back to the relay with a warning, --no-egress fails closed" {

@@ -181,9 +181,8 @@ int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, 
 	json_object *ports = json_object_new_array();
 	for (size_t i = 0; i < s->netcfg.n_publish; i++) {
 		const struct cl_publish *p = &s->netcfg.publish[i];
-		char buf[64], ip[INET_ADDRSTRLEN] = "";
-		if (p->host_ip.s_addr)
-			inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+		char buf[96], ip[INET6_ADDRSTRLEN + 2];
+		cl_publish_host(p, ip, sizeof(ip));
 		snprintf(buf, sizeof(buf), "%s%s%u->%u/%s", ip, ip[0] ? ":" : "", p->host_port,
 			 p->jail_port, p->proto == IPPROTO_UDP ? "udp" : "tcp");
 		json_object_array_add(ports, json_object_new_string(buf));

@@ -1,12 +1,14 @@
 /* The jail's network, in the order the container back end calls it:
  *   prepare  (parent, before clone) bridge mode only: under the state lock,
  *            reclaim stale leases, find or plan the bridge, lease an address,
- *            create the bridge if needed, and its NAT (net_nat.h) with its
+ *            create the bridge if needed, its IPv6 prefix and the jail's
+ *            IPv6 address (net_ipv6.h), and its NAT (net_nat.h) with its
  *            first jail; then write hosts/resolv.conf, and the jail's own
  *            rules (--no-egress, --publish DNAT, or the relay);
  *   attach   (parent, after clone) the veth pair, host end on the bridge,
  *            peer created as eth0 directly in the jail's namespace;
- *   child    (jail, after its mounts) lo up; eth0 up, address, default route;
+ *   child    (jail, after its mounts) lo up; eth0 up, address, default route
+ *            (and their IPv6 twins, net_ipv6.h);
  *   release  (parent, always) relay, the jail's rules, host end, lease, the
  *            bridge's NAT with its last jail, run directory.
  * --net none costs one netlink request (lo up) and touches no state. */
@@ -128,7 +130,9 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 	n->leased = true;
 	if (state != BRIDGE_READY && bridge_make(nl, n->bridge, state, *gw, *prefix, err) < 0)
 		goto fail;
-	cl_net_nat_bridge(n->bridge, first, *gw, *prefix);
+	/* the bridge's prefix even for --no-ipv6: it is the bridge's, not the jail's */
+	cl_net6_plan(nl, n->bridge, CL_NET_BRIDGE_ALIAS, *gw, *prefix, *addr, !c->no_ipv6, &n->v6);
+	cl_net_nat_bridge(n->bridge, first, *gw, *prefix, &n->v6);
 	return cl_ipam_close(&st, err);
 fail:
 	cl_ipam_close(&st, &ignored);
@@ -145,7 +149,7 @@ static int jail_spec(const struct cl_spec *s, struct cl_net *n, struct in_addr a
 	cl_ipam_remove_run_dir(n->dir); /* a stale one of a recycled pid */
 	if (mkdir(n->dir, 0755) < 0)
 		return cl_fail(err, errno, "cannot create %s", n->dir);
-	if (cl_net_write_files(s, n->dir, addr, err) < 0)
+	if (cl_net_write_files(s, n->dir, addr, n->v6.on ? &n->v6.addr : NULL, err) < 0)
 		return -1;
 	snprintf(n->hosts, sizeof(n->hosts), "%s/hosts", n->dir);
 	snprintf(n->resolv, sizeof(n->resolv), "%s/resolv.conf", n->dir);
@@ -164,6 +168,11 @@ static int jail_spec(const struct cl_spec *s, struct cl_net *n, struct in_addr a
 	n->jail.netcfg.ip = addr;
 	n->jail.netcfg.ip_prefix = prefix;
 	n->jail.netcfg.gateway = gw;
+	if (n->v6.on) {
+		n->jail.netcfg.ip6 = n->v6.addr;
+		n->jail.netcfg.ip6_prefix = n->v6.prefix;
+		n->jail.netcfg.gateway6 = n->v6.gw;
+	}
 	return 0;
 }
 
@@ -241,7 +250,8 @@ int cl_net_child(const struct cl_spec *s, struct cl_err *err)
 	if (r == 0 && s->net == CL_NET_BRIDGE)
 		r = (cl_nl_link_up(&nl, "eth0", err) < 0 ||
 		     cl_nl_addr_add(&nl, "eth0", c->ip, c->ip_prefix, err) < 0 ||
-		     cl_nl_route_add_default(&nl, c->gateway, err) < 0)
+		     cl_nl_route_add_default(&nl, c->gateway, err) < 0 ||
+		     cl_net6_child(&nl, c, err) < 0)
 			? -1
 			: 0;
 	cl_nl_close(&nl);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "ns/net_ipv6.h"
 #include "spec/spec.h"
 
 /* What a bridge-mode run holds, so that cl_net_release() can give it back
@@ -27,6 +28,7 @@ struct cl_net {
 	bool nft_jail;		      /* the jail's nftables chains exist (ns/net_nat.h) */
 	int held[CL_NET_PUBLISH_MAX]; /* published ports held while the DNAT serves them */
 	size_t n_held;
+	struct cl_net6 v6;   /* the bridge's IPv6 prefix and the jail's address */
 	struct cl_spec jail; /* the spec the jail sees: its address, the binds */
 	struct cl_mount *mounts;
 };

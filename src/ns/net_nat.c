@@ -46,13 +46,18 @@ int cl_net_nat_sweep(const struct cl_ipam *st, bool dry,
 	return cl_nft_sweep(sweep_used, sweep_said, &w, dry, err);
 }
 
-void cl_net_nat_bridge(const char *bridge, bool first, struct in_addr gw, unsigned prefix)
+void cl_net_nat_bridge(const char *bridge, bool first, struct in_addr gw, unsigned prefix,
+		       const struct cl_net6 *v6)
 {
 	struct in_addr net = {gw.s_addr & htonl(~0U << (32 - prefix))};
 	struct cl_err err = {0};
 
 	if (first && cl_nft_bridge_nat(bridge, AF_INET, &net, prefix, &err) < 0)
 		cl_warn("%s: jails on %s reach only this host", err.msg, bridge);
+	memset(&err, 0, sizeof(err));
+	if (v6->prefix && (first || v6->made) &&
+	    cl_nft_bridge_nat(bridge, AF_INET6, &v6->net, v6->prefix, &err) < 0)
+		cl_warn("%s: jails on %s reach only this host over IPv6", err.msg, bridge);
 }
 
 static const char *proto_name(int proto)
@@ -61,11 +66,13 @@ static const char *proto_name(int proto)
 }
 
 /* Bound, not listening: nobody else can take the port while the DNAT
- * sends its traffic to the jail. */
+ * sends its traffic to the jail.  IPv4 ones: the relay binds the others. */
 static int hold_ports(const struct cl_netspec *c, struct cl_net *n, struct cl_err *err)
 {
 	for (size_t i = 0; i < c->n_publish; i++) {
 		const struct cl_publish *p = &c->publish[i];
+		if (p->family == AF_INET6)
+			continue;
 		struct sockaddr_in a = {
 		    .sin_family = AF_INET, .sin_port = htons(p->host_port), .sin_addr = p->host_ip};
 		int fd =
@@ -98,16 +105,25 @@ int cl_net_nat_jail(const struct cl_spec *s, struct cl_net *n, struct in_addr ad
 {
 	const struct cl_netspec *c = &s->netcfg;
 	const char *force = getenv("CLOISON_PUBLISH_RELAY");
-	bool relay = c->n_publish && force && strcmp(force, "1") == 0;
+	bool relay = c->n_publish && force && strcmp(force, "1") == 0, v6 = false;
+	struct cl_publish v4[CL_NET_PUBLISH_MAX];
 	struct cl_nft_jail j = {
 	    .owner = n->owner,
 	    .start = n->start,
 	    .bridge = n->bridge,
 	    .addr = addr,
+	    .addr6 = n->v6.on ? &n->v6.addr : NULL,
 	    .no_egress = c->no_egress,
-	    .publish = c->publish,
-	    .n_publish = relay ? 0 : c->n_publish,
+	    .publish = v4,
 	};
+
+	/* DNAT for IPv4 (every address, or an IPv4 HOSTIP); the IPv6 side,
+	 * without HOSTIP or with an IPv6 one, is the relay's */
+	for (size_t i = 0; i < c->n_publish && i < CL_NET_PUBLISH_MAX && !relay; i++) {
+		v6 |= c->publish[i].family != AF_INET;
+		if (c->publish[i].family != AF_INET6)
+			v4[j.n_publish++] = c->publish[i];
+	}
 
 	if (j.n_publish && hold_ports(c, n, err) < 0)
 		return -1;
@@ -121,7 +137,7 @@ int cl_net_nat_jail(const struct cl_spec *s, struct cl_net *n, struct in_addr ad
 	} else {
 		n->nft_jail = j.no_egress || j.n_publish;
 	}
-	if (relay && (n->proxy = cl_proxy_start(c, addr, err)) < 0) {
+	if ((relay || v6) && (n->proxy = cl_proxy_start(c, addr, !relay, err)) < 0) {
 		n->proxy = 0;
 		return -1;
 	}

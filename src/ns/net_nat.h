@@ -18,13 +18,18 @@
 int cl_net_nat_sweep(const struct cl_ipam *st, bool dry,
 		     void (*said)(const char *chain, void *data), void *data, struct cl_err *err);
 /* Under the state lock, the bridge up: its first jail sets up the
- * masquerade for @gw/@prefix.  Failing that, a warning: the jails then reach
- * only the host, as before cloison had NAT. */
-void cl_net_nat_bridge(const char *bridge, bool first, struct in_addr gw, unsigned prefix);
+ * masquerade for @gw/@prefix, and for the bridge's IPv6 prefix @v6 (if it
+ * has one; also when this run gave it the prefix).  Failing that, a
+ * warning: the jails then reach only the host, as before cloison had NAT. */
+void cl_net_nat_bridge(const char *bridge, bool first, struct in_addr gw, unsigned prefix,
+		       const struct cl_net6 *v6);
 /* The jail's own rules: --no-egress (an error when nftables cannot), and
  * the published ports, held (bound, so a port in use is refused) and sent
  * to @addr by DNAT; when nftables cannot, or CLOISON_PUBLISH_RELAY=1, by
- * the userspace relay, with a warning in the first case. */
+ * the userspace relay, with a warning in the first case.  Their IPv6 side
+ * is the relay's in every case (to @addr too: a service listening on IPv4
+ * only is published on IPv6 as well, and [::1] cannot be DNATed off the
+ * host). */
 int cl_net_nat_jail(const struct cl_spec *s, struct cl_net *n, struct in_addr addr,
 		    struct cl_err *err);
 /* Outside the lock: the jail's rules and held ports. */

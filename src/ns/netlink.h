@@ -63,4 +63,15 @@ int cl_nl_addr_get(struct cl_nl *nl, const char *ifname, struct in_addr *addr, u
 /* default via @gw (on the link that reaches it). */
 int cl_nl_route_add_default(struct cl_nl *nl, struct in_addr gw, struct cl_err *err);
 
+/* IPv6: @addr/@prefix on @ifname, without duplicate address detection
+ * (usable at once: IFA_F_NODAD). */
+int cl_nl_addr6_add(struct cl_nl *nl, const char *ifname, const struct in6_addr *addr,
+		    unsigned prefix, struct cl_err *err);
+/* The first global-scope IPv6 address of @ifname; *@prefix is 0 when it has
+ * none. */
+int cl_nl_addr6_get(struct cl_nl *nl, const char *ifname, struct in6_addr *addr, unsigned *prefix,
+		    struct cl_err *err);
+/* default via @gw (an address on a link's prefix). */
+int cl_nl_route6_add_default(struct cl_nl *nl, const struct in6_addr *gw, struct cl_err *err);
+
 #endif
