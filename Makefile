@@ -3,6 +3,7 @@
 #   make run      install Debian deps, build, make the default rootfs, run a demo jail
 #   make test     install deps, build, run the whole suite (ends "N passed, M failed")
 #   make bench    side-by-side benchmarks against crun, runc, bwrap, qemu microvm, podman/conmon
+#                 (and a CI build: host, ci-sandbox, podman with crun)
 
 .DEFAULT_GOAL := all
 
@@ -39,7 +40,7 @@ DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev li
               libjson-c-dev busybox-static
 DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd systemd podman conmon containerd bubblewrap \
               groff-base mandoc python3 clang-format nftables
-DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86 podman conmon nginx apache2-utils
+DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86 podman conmon nginx apache2-utils git
 EXTRA_DEPS :=
 
 # Per-concern source lists; fragments in mk/ add their own (VM, guest, tests).
@@ -129,7 +130,8 @@ bench: deps-bench
 	s=0; tests/bench/run-bench || s=1; tests/bench/run-bench-exec || s=1; \
 		tests/bench/run-bench-vm || s=1; tests/bench/run-bench-net || s=1; \
 		tests/bench/run-bench-http || s=1; \
-		tests/bench/run-bench-svc || s=1; tests/bench/run-bench-oci || s=1; exit $$s
+		tests/bench/run-bench-svc || s=1; tests/bench/run-bench-oci || s=1; \
+		tests/bench/run-bench-ci || s=1; exit $$s
 
 # cloison built with ASan+UBSan (the static helpers cannot be), then the
 # container suite run against it.

@@ -787,8 +787,10 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 		return cl_fail(err, errno, "cannot make the mount tree private");
 	/* The parent's copy of the rootfs goes on top of our "/": no path to
 	 * resolve (our ids might not reach it), and pivot_root takes it from
-	 * there.  Absolute paths still resolve on the old root until then. */
-	if (syscall(SYS_move_mount, rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	 * there.  Absolute paths still resolve on the old root until then.
+	 * (With an overlay on a tmpfs of its own, it goes inside that tmpfs.) */
+	if (!cl_overlay_own_tmpfs(s) &&
+	    syscall(SYS_move_mount, rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return cl_fail(err, errno, "cannot attach the rootfs %s", s->rootfs);
 	/* --overlay: stacked on it, the jail's root from here on; read-only
 	 * without a layer, there is nothing to merge */

@@ -5,6 +5,8 @@
 #ifndef CL_NS_OVERLAY_H
 #define CL_NS_OVERLAY_H
 
+#include <stdbool.h>
+
 #include "spec/spec.h"
 
 /* In the parent, before clone, with the caller's ids: makes DIR, DIR/upper
@@ -19,9 +21,15 @@ int cl_overlay_prepare(const struct cl_spec *s, int *lock_fd, struct cl_err *err
 int cl_overlay_open(const struct cl_spec *s, int *layers, int *upper, int min_fd,
 		    struct cl_err *err);
 
+/* Whether cl_overlay_mount makes a tmpfs of its own for the upper layer:
+ * then the rootfs tree is not to be attached on "/" first (it is mounted
+ * inside that tmpfs, which takes it along when it goes). */
+bool cl_overlay_own_tmpfs(const struct cl_spec *s);
+
 /* In the child, its mount namespace private, with the rootfs tree @rootfd
- * already attached on "/": the overlay over it, attached on "/" too.
- * Returns the overlay's mount fd (the jail's new root), or -1. */
+ * already attached on "/" (detached instead when cl_overlay_own_tmpfs):
+ * the overlay over it, attached on "/".  Returns the overlay's mount fd
+ * (the jail's new root), or -1. */
 int cl_overlay_mount(const struct cl_spec *s, int rootfd, const int *layers, int upper,
 		     struct cl_err *err);
 
