@@ -36,7 +36,7 @@ ROOTFS   ?= $(BUILD)/rootfs
 # Debian packages the build, the demo and the tests need.
 DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev libcgroup-dev \
               libjson-c-dev busybox-static
-DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd systemd podman conmon containerd \
+DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd systemd podman conmon containerd passt \
               groff-base mandoc python3 clang-format
 DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86 podman conmon
 EXTRA_DEPS :=

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "ns/net_pasta.h"
 #include "spec/spec.h"
 
 /* What a bridge-mode run holds, so that cl_net_release() can give it back
@@ -26,6 +27,7 @@ struct cl_net {
 	pid_t proxy;	     /* the --publish relay, 0 if none */
 	struct cl_spec jail; /* the spec the jail sees: its address, the binds */
 	struct cl_mount *mounts;
+	struct cl_pasta pasta; /* --net pasta: pasta attached to the jail (pid 0: none) */
 };
 
 /* Before clone: bridge, address allocation, files for the jail, published
