@@ -355,7 +355,7 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 }
 
 const struct cl_setting cl_settings_net[] = {
-    {"net", 0, 0, "none|host|bridge[=NAME]", set_net, show_net, CL_BE_ALL},
+    {"net", 0, 0, "none|host|bridge[=NAME]|pasta", set_net, show_net, CL_BE_ALL},
     {"ip", 0, 0, "ADDR[/PREFIX]", set_ip, show_ip, CL_BE_NS},
     {"subnet", 0, 0, "ADDR/PREFIX", set_subnet, show_subnet, CL_BE_NS},
     {"publish", 'p', CL_SETTING_REPEAT, "[HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp]", set_publish,
