@@ -756,7 +756,7 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 	cg->shared_parent = !s->res.cgroup_parent;
 	cg->version = L->version;
 	/* rootless limits are a delegated cgroup2 subtree's (cgroup_deleg.c) */
-	for (int c = 0; c < CL_CG_NCTRL && geteuid() != 0; c++)
+	for (int c = 0; required && c < CL_CG_NCTRL && geteuid() != 0; c++)
 		if ((required & BIT(c)) && v1_hierarchy(L, c) >= 0)
 			return cl_fail(
 			    err, 0,
