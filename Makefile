@@ -14,19 +14,20 @@ MANDIR   ?= $(PREFIX)/share/man
 STATEDIR ?= /var/lib/cloison
 
 CC       ?= cc
-PKGS     := libcap libseccomp libmnl libcgroup json-c
+PKGS     := libcap libseccomp libmnl libnftnl libcgroup json-c
 # Linked statically: cloison starts once per jail, and each shared library
 # costs the dynamic loader symbol look-ups and page faults on every start
 # (-0.3 ms of ~5.7 for `cloison run -- /bin/true`: 400 alternating runs of
 # each build).  pkg-config --static lists what the archives need in turn.
-# libmnl ships no archive in Debian; libcgroup is dlopen'd by `check` only.
-STATIC_PKGS := libcap libseccomp json-c
+# libmnl ships no archive in Debian (libnftnl's -lmnl is left to the
+# dynamic part); libcgroup is dlopen'd by `check` only.
+STATIC_PKGS := libcap libseccomp json-c libnftnl
 VERSION  := 0.1.0
 CPPFLAGS += -Isrc -DCL_VERSION='"$(VERSION)"' -D_GNU_SOURCE -DCL_SHAREDIR='"$(SHAREDIR)"' -DCL_STATEDIR='"$(STATEDIR)"'
 CFLAGS   ?= -O2 -g
 LDFLAGS  += -Wl,--as-needed -Wl,-O1 -Wl,-z,relro -Wl,-z,now
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -fno-strict-aliasing
-LDLIBS   += -Wl,-Bstatic $(shell pkg-config --static --libs-only-l $(STATIC_PKGS) 2>/dev/null) \
+LDLIBS   += -Wl,-Bstatic $(filter-out -lmnl,$(shell pkg-config --static --libs-only-l $(STATIC_PKGS) 2>/dev/null)) \
             -Wl,-Bdynamic $(shell pkg-config --libs $(filter-out $(STATIC_PKGS),$(PKGS)) 2>/dev/null)
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
@@ -34,11 +35,11 @@ BUILD    := build
 ROOTFS   ?= $(BUILD)/rootfs
 
 # Debian packages the build, the demo and the tests need.
-DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev libcgroup-dev \
+DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev libnftnl-dev libcgroup-dev \
               libjson-c-dev busybox-static
-DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd systemd podman conmon containerd passt \
-              groff-base mandoc python3 clang-format
-DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86 podman conmon
+DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd systemd podman conmon containerd bubblewrap passt \
+              groff-base mandoc python3 clang-format nftables
+DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86 podman conmon nginx apache2-utils
 EXTRA_DEPS :=
 
 # Per-concern source lists; fragments in mk/ add their own (VM, guest, tests).
@@ -127,6 +128,7 @@ bench: deps-bench
 	$(MAKE) all rootfs vm-test-artifacts net-bench-artifacts
 	s=0; tests/bench/run-bench || s=1; tests/bench/run-bench-exec || s=1; \
 		tests/bench/run-bench-vm || s=1; tests/bench/run-bench-net || s=1; \
+		tests/bench/run-bench-http || s=1; \
 		tests/bench/run-bench-svc || s=1; tests/bench/run-bench-oci || s=1; exit $$s
 
 # cloison built with ASan+UBSan (the static helpers cannot be), then the

@@ -1,19 +1,24 @@
-# ci-sandbox: a CI job or a build: no network, a read-only root, the current
-# directory writable at /work, a size-limited /tmp, resource limits.
+# ci-sandbox: a CI job or a build: no network, a throw-away copy-on-write
+# root, the current directory writable at /work, a size-limited /tmp,
+# resource limits.
 #
 # Run it from the directory to build, with a root filesystem that has the
 # tools:
 #   cd ~/src/project && cloison run --rootfs /srv/rootfs/debian \
 #       --profile ci-sandbox -- make -j4 test
-# Only /work (the host's current directory) and /tmp can be written; /tmp
-# is a tmpfs that goes away with the job.
+# The job may write anywhere (install packages, edit /etc): its root is an
+# overlay whose upper layer is a tmpfs that goes away with the job, the
+# rootfs its read-only lower layer, never written (many jobs share one
+# rootfs; none sees another's files).  Only /work (the host's current
+# directory) outlives the job.  --overlay-dir DIR keeps a job's changes.
 include default
 
 # No network: a network namespace of its own with only lo.
 net none
 
-# The root filesystem is read-only; ${PWD} is cloison's working directory.
-read-only
+# Copy-on-write root (its tmpfs: half of the memory limit below at most);
+# ${PWD} is cloison's working directory.
+overlay
 bind ${PWD}:/work
 cwd /work
 tmpfs /tmp:size=512M
@@ -27,8 +32,9 @@ hostname ci
 no-new-privileges
 seccomp default
 
-# Resource limits (cgroups): memory, processes, and a wall-clock limit
-# after which the job is killed (exit status 124).
+# Resource limits (cgroups): memory, processes, and a wall-clock limit:
+# SIGTERM at the deadline, SIGKILL 10 s later (timeout-grace), exit
+# status 124.
 memory 2G
 pids 1024
 timeout 3600

@@ -600,10 +600,16 @@ in_ro_cgroupfs() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"warning: --device-cgroup none: the jail has no device allow-list"* ]]
 	[[ "$output" == *ran* ]]
-	# in a user namespace the kernel refuses the jail's device nodes itself
+	# in a user namespace the kernel refuses the jail's device nodes itself:
+	# it runs without a cgroup, and says so
 	run in_ro_cgroupfs "$CLOISON" run --rootfs "$ROOTFS" --userns -- sh -c 'echo ran'
 	[ "$status" -eq 0 ]
-	[ "$output" = ran ]
+	[[ "${lines[0]}" == "cloison: warning: the cgroup tree is read-only here (cannot create the cgroup "*": Read-only file system): no cgroup limits, no accounting (the jail runs without a cgroup of its own)" ]]
+	[ "${lines[1]}" = ran ]
+	# a limit asked for is refused, naming it
+	run in_ro_cgroupfs "$CLOISON" run --rootfs "$ROOTFS" --userns --pids 10 -- sh -c 'echo ran'
+	[ "$status" -eq 125 ]
+	[[ "$output" == "cloison: --pids needs a cgroup of the jail's own, and cloison cannot make one here: cannot create the cgroup "*"Read-only file system" ]]
 	# no hierarchy at all (an empty /sys/fs/cgroup): refused too
 	run unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec "$@"' sh \
 		"$CLOISON" run --rootfs "$ROOTFS" -- true

@@ -449,6 +449,35 @@ CapAmb:	0000000000000400" ]
 	[ "$(count_mounts)" -eq 0 ]
 }
 
+@test "a writable --bind other host users can reach is refused when the jail's root is host root" {
+	# a jail (host root) could leave a set-user-ID root program there
+	local open=$TMP/open
+	mkdir -m 755 "$open"
+	chmod 755 "$TMP"
+	echo x >"$open/file"
+	run "$CLOISON" run --rootfs "$ROOTFS" --bind "$open:/o" -- sh -c 'cp /usr/bin/cltest /o/s && chmod 4755 /o/s'
+	local st1=$status out1=$output
+	run "$CLOISON" run --rootfs "$ROOTFS" --bind "$open/file:/f" -- true
+	local st2=$status out2=$output
+	run "$CLOISON" run --rootfs "$ROOTFS" --bind "$open:/o:ro" -- cat /o/file
+	local st3=$status out3=$output
+	run "$CLOISON" run --rootfs "$ROOTFS" --userns --bind "$open:/o" -- true
+	local st4=$status
+	run "$CLOISON" run --rootfs "$ROOTFS" --allow-shared-rootfs --bind "$open:/o" -- true
+	local st5=$status out5=$output
+	chmod 700 "$TMP"
+	echo "$out1"
+	[ "$st1" -eq 125 ]
+	[[ "$out1" == *"--bind $open can be reached by other host users"*"use :ro, --userns, or --allow-shared-rootfs"* ]]
+	[ ! -e "$open/s" ]
+	[ "$st2" -eq 125 ] # a file: its own mode closes nothing
+	[[ "$out2" == *"--bind $open/file can be reached"* ]]
+	[ "$st3" -eq 0 ] && [ "$out3" = x ]
+	[ "$st4" -eq 0 ]
+	[ "$st5" -eq 0 ]
+	[[ "$out5" == *"warning: --bind $open can be reached"* ]]
+}
+
 # as_nobody CMD...: CMD as the host's nobody, no supplementary groups and no
 # capabilities (setpriv keeps root's until its own execve: a shell in between
 # makes CMD's path resolve as nobody's)
@@ -534,7 +563,7 @@ hello" ]
 	local made1=no
 	[ -e "$d/root/no-such-mp" ] && made1=yes
 	# the second mount fails (its path leaves the rootfs) after the first made /made/deep
-	run "$CLOISON" run --rootfs "$d/root" --tmpfs /made/deep --bind /etc/hostname:/made/file --tmpfs /esc/x -- true
+	run "$CLOISON" run --rootfs "$d/root" --tmpfs /made/deep --bind /etc/hostname:/made/file:ro --tmpfs /esc/x -- true
 	local st2=$status out2=$output
 	local left
 	left=$(ls -A "$d/root/made" 2>&1 || true)

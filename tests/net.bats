@@ -82,6 +82,7 @@ assert_clean() {
 	[ -z "$(leases)" ] || { echo "leases: $(leases)"; return 1; }
 	[ -z "$(run_dirs)" ] || { echo "run dirs: $(run_dirs)"; return 1; }
 	[ -z "$(listening)" ] || { echo "listening: $(listening)"; return 1; }
+	[ -z "$(ns nft list tables)" ] || { ns nft list ruleset; return 1; }
 	[ "$(ns ip -4 -o addr show | awk '{ print $2, $4 }' | sort | tr '\n' ' ')" = "cl-br0 10.88.0.1/16 lo 127.0.0.1/8 " ]
 }
 
@@ -136,7 +137,9 @@ assert_clean() {
 	wait "${BG[0]}"
 }
 
-@test "--publish: TCP and UDP ports answer on the outer namespace's loopback and addresses" {
+# publish_answers: a jail publishing TCP and UDP ports answers on the outer
+# namespace's loopback and addresses (the relay or the kernel's DNAT)
+publish_answers() {
 	local j="$BATS_TEST_TMPDIR/j"
 	ns ip addr add 192.0.2.1/32 dev lo # an address of the outer namespace's own
 	bg_jail "$j" --net bridge --publish 8080:80 -p 127.0.0.1:8081:80 --publish 9090:9000/udp -- \
@@ -157,11 +160,27 @@ assert_clean() {
 	run ns "$CLNET" udp-send 192.0.2.1 9090 ping-again
 	[ "$output" = ping-again ]
 	wait_for "$j" "got ping-again"
+}
+
+@test "--publish (kernel DNAT): TCP and UDP ports answer on the outer namespace's loopback and addresses" {
+	publish_answers
+	# no relay for IPv4 (it serves the IPv6 side only): the jail's DNAT
+	# chains do it
+	local relay
+	relay=$(pgrep -P "${BG[0]}" -x cloison-publish)
+	[ -z "$(ns ss -Hltnup | grep "pid=$relay," | awk '$5 !~ /^\[/')" ]
+	ns nft list chain inet cloison "jail-${BG[0]}-$(awk '{ print $22 }' "/proc/${BG[0]}/stat")-pre" >/dev/null
+}
+
+@test "--publish (CLOISON_PUBLISH_RELAY=1): TCP and UDP through the relay, which runs as nobody" {
+	export CLOISON_PUBLISH_RELAY=1
+	publish_answers
 	# the relay runs as nobody, in its own process group
 	local relay
 	relay=$(pgrep -P "${BG[0]}" -x cloison-publish)
 	[ "$(stat -c %u "/proc/$relay")" = 65534 ]
 	grep -q '^CapEff:	0000000000000000' "/proc/$relay/status"
+	[[ "$(ns nft list chains)" != *jail-* ]]
 }
 
 @test "--publish: a port in use is refused and leaves nothing behind" {
@@ -213,6 +232,7 @@ assert_clean() {
 
 @test "after kill -9 of cloison: veth, jail and relay go at once; gc releases the lease" {
 	local j="$BATS_TEST_TMPDIR/j" pid relay jail
+	export CLOISON_PUBLISH_RELAY=1 # the kernel path: net-nat.bats
 	bg_jail "$j" --net bridge --publish 8080:80 -- sh -c 'echo up; exec sleep 60'
 	wait_for "$j" up
 	pid=${BG[0]}
@@ -242,8 +262,10 @@ assert_clean() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "released lease 10.88.0.2 on cl-br0 (cloison $pid is gone)" ]
 	[ "${lines[1]}" = "deleted bridge cl-br0 (unused)" ]
+	grep -qx "removed nftables chain br-cl-br0-nat4" <<<"$output"
 	[ -z "$(leases)" ] && [ -z "$(run_dirs)" ]
 	[ "$(links)" = "lo " ]
+	[ -z "$(ns nft list tables)" ]
 }
 
 @test "after kill -9, the next run reclaims the stale lease without gc" {
@@ -290,7 +312,8 @@ assert_clean() {
 		njail --net "$bad" -- true
 		[ "$status" -eq 125 ] && [[ "$output" == "cloison: --net: invalid "* ]] || { echo "$bad: $output"; return 1; }
 	done
-	for bad in 80 0:80 80:0 70000:80 80:80/sctp a:80 :80:80 80:80: 80::80 1.2.3:80:80; do
+	for bad in 80 0:80 80:0 70000:80 80:80/sctp a:80 :80:80 80:80: 80::80 1.2.3:80:80 \
+		::1:80:80 '[::1]:80' '[::1]80:80' '[::1:80:80' '[1.2.3.4]:80:80' '[fe80::1%lo]:80:80' '[]:80:80'; do
 		njail --net bridge --publish "$bad" -- true
 		[ "$status" -eq 125 ] && [[ "$output" == "cloison: --publish: invalid port mapping '$bad'"* ]] ||
 			{ echo "$bad: $output"; return 1; }
@@ -298,7 +321,7 @@ assert_clean() {
 	njail --net bridge --publish 80:80 --publish 80:81 -- true
 	[ "$output" = "cloison: --publish: port 80/tcp is already published" ]
 	njail --publish 80:80 -- true
-	[ "$output" = "cloison: --ip, --subnet, --publish, --dns and --add-host need --net bridge" ]
+	[ "$output" = "cloison: --ip, --subnet, --publish, --dns, --add-host and --no-egress need --net bridge" ]
 	local many=() i
 	for i in $(seq 65); do many+=(-p "$((10000 + i)):80"); done
 	njail --net bridge "${many[@]}" -- true
@@ -433,6 +456,7 @@ assert_clean() {
 
 @test "--publish: the relay's descriptors are bounded; held connections do not stop it" {
 	local j="$BATS_TEST_TMPDIR/j" relay
+	export CLOISON_PUBLISH_RELAY=1
 	bg_outer "$j" prlimit --nofile=256:256 "$CLOISON" run --rootfs "$ROOTFS" --net bridge --publish 8080:80 \
 		-- clnet tcp-serve 80 from-jail
 	wait_for "$j" ready
@@ -463,4 +487,174 @@ assert_clean() {
 	njail --net bridge=br-p2p -- true
 	[ "$output" = "cloison: bridge br-p2p's subnet 10.9.0.0/31 cannot hold jails (prefix 1-30)" ]
 	[ -z "$(leases)" ] && [ -z "$(run_dirs)" ]
+}
+
+# --- IPv6 (ULA prefix on the bridge, addresses derived from the IPv4 lease) ---
+
+# the bridge's global IPv6 address, e.g. fd12:3456:789a::1/64 ("" if none)
+bridge6() { ns ip -6 -o addr show dev "${1:-cl-br0}" scope global | awk '{ print $4 }'; }
+# its prefix as written before the host part: "fd12:3456:789a::" for ...::1/64
+# (the host parts 1, 2, a, 107 all follow a "::" when the low 64 bits are
+# 0:0:0:HOST, whatever zeros the global ID holds)
+prefix6() { local b; b=$(bridge6 "$@") && [[ "$b" == *::1/64 ]] && echo "${b%1/64}"; }
+
+@test "IPv6: the bridge gets a ULA /64, kept; each jail an address from its IPv4 lease, a default route, /etc/hosts" {
+	njail --net bridge --hostname web -- sh -c 'ip -6 -o addr show eth0 scope global; ip -6 route; cat /etc/hosts'
+	[ "$status" -eq 0 ]
+	local p
+	p=$(prefix6)
+	[[ "$p" =~ ^fd[0-9a-f]{2}(:[0-9a-f]{1,4})*::$ ]] || { echo "bridge: $(bridge6)"; return 1; }
+	# usable at once: no duplicate address detection, never tentative
+	ns ip -6 -o addr show dev cl-br0 scope global | grep -q nodad
+	[[ "$output" == *"inet6 ${p}2/64 scope global"* ]]
+	[[ "$output" != *tentative* ]]
+	[[ "$output" == *"default via ${p}1 dev eth0"* ]]
+	grep -qx "10.88.0.2	web" <<<"$output"
+	grep -qx "${p}2	web" <<<"$output"
+	# the prefix stays on the bridge: read back by the next run, not picked again
+	njail --net bridge --ip 10.88.1.7 -- ip -6 -o addr show eth0 scope global
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet6 ${p}107/64 scope global"* ]]
+	[ "$(bridge6)" = "${p}1/64" ]
+	assert_clean
+	# gc takes the bridge, and its prefix with it
+	run in_ns "$CLOISON" gc
+	[ "$output" = "deleted bridge cl-br0 (unused)" ]
+	[ "$(links)" = "lo " ]
+}
+
+@test "IPv6: two jails reach each other (ping6, TCP) and the outer namespace on the bridge's address" {
+	local a="$BATS_TEST_TMPDIR/a" p
+	bg_jail "$a" --net bridge --ip 10.88.0.10 -- clnet tcp-serve '[::]:8080' from-a
+	wait_for "$a" ready
+	p=$(prefix6)
+	[ -n "$p" ]
+	bg_outer "$BATS_TEST_TMPDIR/srv" "$CLNET" tcp-serve '[::]:7000' from-outer
+	wait_for "$BATS_TEST_TMPDIR/srv" ready
+	njail --net bridge -- sh -c "ping6 -c1 -W2 ${p}a >/dev/null && echo ping-jail-ok
+		ping6 -c1 -W2 ${p}1 >/dev/null && echo ping-bridge-ok
+		clnet tcp-send ${p}a 8080 x; clnet tcp-send ${p}1 7000 x"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ping-jail-ok ]
+	[ "${lines[1]}" = ping-bridge-ok ]
+	[ "${lines[2]}" = from-a ]
+	[ "${lines[3]}" = from-outer ]
+	# and the outer namespace reaches the jail's IPv6 address
+	run ns "$CLNET" tcp-send "${p}a" 8080 x
+	[ "$output" = from-a ]
+}
+
+@test "IPv6 --publish: answers on [::1] and the outer namespace's IPv6 addresses; [::1]:PORT only there" {
+	local j="$BATS_TEST_TMPDIR/j" addr p pid relay
+	ns ip addr add 2001:db8::1/128 dev lo nodad # an IPv6 address of the outer namespace's own
+	bg_jail "$j" --net bridge -p 8080:80 -p '[::1]:8081:80' -p 127.0.0.1:8082:80 -p 9090:9000/udp -- \
+		sh -c 'clnet udp-echo 9000 2 & clnet tcp-serve 80 from-jail'
+	wait_for "$j" ready
+	p=$(prefix6)
+	for addr in ::1 2001:db8::1 "${p}1" 127.0.0.1; do
+		run ns "$CLNET" tcp-send "$addr" 8080 x
+		[ "$status" -eq 0 ] && [ "$output" = from-jail ] || { echo "$addr: $output"; return 1; }
+	done
+	run ns "$CLNET" tcp-send ::1 8081 x
+	[ "$output" = from-jail ]
+	for addr in 127.0.0.1 2001:db8::1; do
+		run ns "$CLNET" tcp-send "$addr" 8081 x
+		[ "$status" -ne 0 ] || { echo "8081 answered on $addr"; return 1; }
+	done
+	run ns "$CLNET" tcp-send ::1 8082 x
+	[ "$status" -ne 0 ]
+	run ns "$CLNET" udp-send ::1 9090 ping-udp6
+	[ "$output" = ping-udp6 ]
+	run ns "$CLNET" udp-send 2001:db8::1 9090 ping-again
+	[ "$output" = ping-again ]
+	# IPv4: DNAT (TCP ports held, not listening; UDP held); IPv6: the relay
+	[ "$(listening | sort | tr '\n' ' ')" = "0.0.0.0:9090 [::1]:8081 [::]:8080 [::]:9090 " ]
+	# kill -9: the IPv6 listeners go with the relay, the veth with the jail
+	pid=${BG[0]}
+	relay=$(pgrep -P "$pid" -x cloison-publish)
+	kill -9 "$pid"
+	wait "$pid" || true
+	BG=()
+	wait_until 5 eval '[ -z "$(listening)" ] && [ "$(links)" = "cl-br0 lo " ] && [ ! -e /proc/$relay ]'
+	run in_ns "$CLOISON" gc
+	[ "${lines[1]}" = "deleted bridge cl-br0 (unused)" ]
+	[ "$(links)" = "lo " ]
+}
+
+@test "--no-ipv6 (flag and profile line): IPv4 only; the bridge has its prefix, a later jail gets IPv6" {
+	njail --net bridge --no-ipv6 -- sh -c 'ip -6 -o addr show eth0 scope global; ip -6 route; cat /etc/hosts'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"scope global"* ]]
+	[[ "$output" != *default* ]]
+	[ "$(grep -c cloison <<<"$output")" -eq 1 ] # hosts: 10.88.0.2 only
+	[ -n "$(prefix6)" ] # the bridge's, not the jail's
+	printf 'net bridge\nno-ipv6\n' >"$BATS_TEST_TMPDIR/v4.profile"
+	njail --profile "$BATS_TEST_TMPDIR/v4.profile" -- ip -6 -o addr show eth0 scope global
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run "$CLOISON" profile show "$BATS_TEST_TMPDIR/v4.profile"
+	grep -qx no-ipv6 <<<"$output"
+	njail --net bridge -- ip -6 -o addr show eth0 scope global
+	[[ "$output" == *"inet6 $(prefix6)2/64"* ]]
+	njail --no-ipv6 -- true
+	[ "$status" -eq 125 ]
+	[ "$output" = "cloison: --no-ipv6 needs --net bridge" ]
+	assert_clean
+}
+
+@test "IPv6 disabled in the namespace: jails get IPv4 only, published ports answer, nothing fails" {
+	ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	local j="$BATS_TEST_TMPDIR/j"
+	bg_jail "$j" --net bridge -p 8080:80 -- sh -c 'echo "global: $(ip -6 -o addr show eth0 scope global | wc -l)"
+		echo "default: $(ip -6 route | grep -c default)"; echo "hosts: $(grep -c . /etc/hosts)"
+		exec clnet tcp-serve 80 from-jail'
+	wait_for "$j" ready
+	# no warning, no IPv6 address or route; hosts: localhost, ::1, 10.88.0.2
+	[ "$(cat "$j")" = "$(printf 'global: 0\ndefault: 0\nhosts: 3\nready')" ] || { cat "$j"; return 1; }
+	run ns "$CLNET" tcp-send 127.0.0.1 8080 x
+	[ "$output" = from-jail ]
+	[ -z "$(bridge6)" ]
+	kill -9 "${BG[0]}"
+	wait "${BG[0]}" || true
+	BG=()
+	wait_until 5 eval '[ "$(links)" = "cl-br0 lo " ]'
+	# IPv6 back on: cloison's bridge gets its prefix with the next jail
+	ns sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+	njail --net bridge -- ip -6 -o addr show eth0 scope global
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet6 $(prefix6)2/64"* ]]
+	assert_clean
+}
+
+@test "IPv6 on an administrator's bridge: its prefix is used; none, or one too long, means IPv4 only" {
+	ns ip link add br-admin type bridge
+	ns ip addr add 172.31.5.1/24 dev br-admin
+	ns ip link set br-admin up
+	njail --net bridge=br-admin -- ip -6 -o addr show eth0 scope global
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] # IPv4 only: cloison adds no prefix to a bridge not its own
+	ns ip addr add 2001:db8:5::1/64 dev br-admin nodad
+	njail --net bridge=br-admin --ip 172.31.5.9 -- sh -c 'ip -6 -o addr show eth0 scope global; ip -6 route'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet6 2001:db8:5::9/64 scope global"* ]]
+	[[ "$output" == *"default via 2001:db8:5::1 dev eth0"* ]]
+	ns ip link add br-long type bridge
+	ns ip addr add 172.31.6.1/24 dev br-long
+	ns ip addr add 2001:db8:6::1/120 dev br-long nodad
+	ns ip link set br-long up
+	njail --net bridge=br-long -- ip -6 -o addr show eth0 scope global
+	[ "$status" -eq 0 ]
+	[ "$output" = "cloison: warning: bridge br-long's IPv6 subnet 2001:db8:6::1/120 is longer than a /96: the jail gets IPv4 only" ]
+	[ "$(links)" = "br-admin br-long lo " ]
+}
+
+@test "IPv6 --publish: a port in use is refused naming the IPv6 address, and leaves nothing behind" {
+	bg_outer "$BATS_TEST_TMPDIR/srv" "$CLNET" tcp-serve '[::]:8080'
+	wait_for "$BATS_TEST_TMPDIR/srv" ready
+	njail --net bridge --publish '[::1]:8080:80' -- true
+	[ "$status" -eq 125 ]
+	[ "$output" = "cloison: cannot publish port [::1]:8080/tcp: Address already in use" ]
+	[ -z "$(leases)" ] && [ -z "$(run_dirs)" ]
+	[ "$(links)" = "cl-br0 lo " ]
+	[ "$(listening)" = "*:8080" ]
 }

@@ -70,18 +70,19 @@ settings() {
 	[ "$output" = "unshare: EPERM" ]
 }
 
-@test "ci-sandbox: no network, read-only root, writable work dir and sized /tmp, limits" {
+@test "ci-sandbox: no network, a throw-away root, writable work dir and sized /tmp, limits" {
 	mkdir "$TMP/src"
 	cd "$TMP/src"
 	run "$CLOISON" run --rootfs "$ROOTFS" --profile "$TOP/profiles/ci-sandbox.profile" -- sh -c '
-		pwd; hostname; echo built > result; touch /etc/x 2>/dev/null || echo ro;
+		pwd; hostname; echo built > result; touch /etc/ci-x && echo rw;
 		df -k /tmp | tail -1 | awk "{print \$2}"; ls /sys/class/net; grep NoNewPrivs /proc/self/status;
 		cltest syscall unshare 0x10000000; true'
 	[ "$status" -eq 0 ]
 	echo "$output"
 	[ "${lines[0]}" = /work ]
 	[ "${lines[1]}" = ci ]
-	[ "${lines[2]}" = ro ]
+	[ "${lines[2]}" = rw ]
+	[ ! -e "$ROOTFS/etc/ci-x" ] # the rootfs is the overlay's lower layer
 	[ "${lines[3]}" = 524288 ]
 	[ "${lines[4]}" = lo ]
 	[ "${lines[5]}" = $'NoNewPrivs:\t1' ]
@@ -196,6 +197,7 @@ settings() {
 	run "$CLOISON" profile check ci-sandbox
 	[ "$status" -eq 0 ]
 	[[ "$output" == "$TOP/profiles/ci-sandbox.profile: ok" || "$output" == /*/cloison/profiles/ci-sandbox.profile:\ ok ]]
+	cd "$TMP" # ci-sandbox binds it writable: private to root
 	run "$CLOISON" run --rootfs "$ROOTFS" --profile ci-sandbox -- true
 	[ "$status" -eq 0 ]
 	# a copy of the binary away from its checkout has no checkout profiles

@@ -1,7 +1,9 @@
 /* cloison gc: give back what jails killed before cleaning up left behind —
  * address leases and run directories of cloisons that are gone (any
  * network namespace), stray veth host ends, and, in the current network
- * namespace, the bridges cloison created that no jail uses any more. */
+ * namespace, the bridges cloison created that no jail uses any more and
+ * the nftables chains (NAT, --no-egress, --publish) of gone jails and of
+ * bridges without jails. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "ns/idrange.h"
 #include "ns/seccomp.h"
 #include "ns/net_ipam.h"
+#include "ns/net_nat.h"
 #include "ns/netlink.h"
 
 static const char gc_usage[] =
@@ -23,7 +26,9 @@ static const char gc_usage[] =
     "Release what jails that did not exit cleanly (killed with SIGKILL, or on a\n"
     "crash) left behind: address leases and run directories whose cloison is\n"
     "gone; in the current network namespace, veth host ends of such jails and\n"
-    "the bridges cloison created that have no port and no lease left.\n"
+    "the bridges cloison created that have no port and no lease left, and the\n"
+    "chains of cloison's nftables table (inet cloison) that belong to such jails\n"
+    "or to bridges without jails (masquerade, --no-egress, --publish DNAT).\n"
     "Bridges cloison did not create are never touched.  Also removes the\n"
     "cgroups of contexts whose cloison and guardian are both gone (empty\n"
     "cloison/<id> groups below cloison's own cgroup, made over a minute ago),\n"
@@ -86,6 +91,14 @@ static void said_lease(const struct cl_lease *l, void *data)
 	inet_ntop(AF_INET, &l->addr, a, sizeof(a));
 	printf("%s lease %s on %s (cloison %d is gone)\n", g->dry ? "would release" : "released", a,
 	       l->bridge, (int)l->pid);
+	g->removed++;
+}
+
+static void said_chain(const char *chain, void *data)
+{
+	struct gc *g = data;
+
+	printf("%s nftables chain %s\n", g->dry ? "would remove" : "removed", chain);
 	g->removed++;
 }
 
@@ -193,7 +206,8 @@ int cl_cmd_gc(int argc, char **argv)
 	} else {
 		cl_ipam_reconcile(&st, said_lease, &g);
 	}
-	if (collect(&g, &err) < 0 || cl_cgroup_gc_ext(g.dry, said_cgroup, &g, &err) < 0)
+	if (collect(&g, &err) < 0 || cl_net_nat_sweep(&st, g.dry, said_chain, &g, &err) < 0 ||
+	    cl_cgroup_gc_ext(g.dry, said_cgroup, &g, &err) < 0)
 		goto out;
 	cl_seccomp_cache_gc(g.dry, said_filter, NULL);
 	cl_idrange_gc(g.dry, said_idrange, &g);

@@ -90,7 +90,7 @@ static char *spec_text(const struct cl_spec *s)
 /* The monitor works from /: the paths as the command line meant them. */
 static int absolute_paths(struct cl_spec *s, const char *cwd, struct cl_err *err)
 {
-	char **paths[] = {&s->rootfs, &s->kernel, &s->disk};
+	char **paths[] = {&s->rootfs, &s->kernel, &s->disk, &s->res.stats_json};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		char *p = *paths[i], *abs;
@@ -102,6 +102,29 @@ static int absolute_paths(struct cl_spec *s, const char *cwd, struct cl_err *err
 		*paths[i] = abs;
 	}
 	return 0;
+}
+
+/* where a jail just started is reached (its monitor recorded the
+ * address once the command ran), on stderr: stdout stays its name alone,
+ * for scripts.  Nothing for a jail with neither address nor ports. */
+static void say_address(struct cl_state *st)
+{
+	struct cl_err ignored;
+	json_object *p;
+	char ports[512] = "";
+
+	if (cl_state_reload(st, &ignored) < 0)
+		return;
+	if (json_object_object_get_ex(st->j, "ports", &p))
+		for (size_t i = 0; i < json_object_array_length(p); i++) {
+			size_t k = strlen(ports);
+			snprintf(ports + k, sizeof(ports) - k, "%s%s", k ? ", " : "",
+				 json_object_get_string(json_object_array_get_idx(p, i)));
+		}
+	const char *addr = cl_state_str(st, "address");
+	if (addr[0] || ports[0])
+		fprintf(stderr, "%s: address %s, ports %s\n", st->name, addr[0] ? addr : "-",
+			ports[0] ? ports : "-");
 }
 
 int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, char **args,
@@ -158,9 +181,8 @@ int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, 
 	json_object *ports = json_object_new_array();
 	for (size_t i = 0; i < s->netcfg.n_publish; i++) {
 		const struct cl_publish *p = &s->netcfg.publish[i];
-		char buf[64], ip[INET_ADDRSTRLEN] = "";
-		if (p->host_ip.s_addr)
-			inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+		char buf[96], ip[INET6_ADDRSTRLEN + 2];
+		cl_publish_host(p, ip, sizeof(ip));
 		snprintf(buf, sizeof(buf), "%s%s%u->%u/%s", ip, ip[0] ? ":" : "", p->host_port,
 			 p->jail_port, p->proto == IPPROTO_UDP ? "udp" : "tcp");
 		json_object_array_add(ports, json_object_new_string(buf));
@@ -169,9 +191,10 @@ int cl_run_detached(struct cl_spec *s, const struct cl_run_opts *ro, int nargs, 
 	cl_state_set_int(&st, "restarts", 0);
 	store_opts(&st, &ro->svc);
 	int r = cl_monitor_spawn(s, &st, &ro->svc, true, err);
-	if (r == 0)
+	if (r == 0) {
 		printf("%s\n", st.name);
-	else
+		say_address(&st);
+	} else
 		cl_state_remove(&st, err->msg[0] ? &(struct cl_err){0} : err);
 	cl_state_close(&st);
 	return r;

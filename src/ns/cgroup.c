@@ -795,6 +795,45 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 	return 0;
 }
 
+/* The first setting that needs the jail's own cgroup, for the refusal. */
+static const char *limit_asked(const struct cl_spec *s)
+{
+	const struct cl_resources *r = &s->res;
+	static const char *const names[] = {
+	    "--memory",	    "--memory-swap", "--memory-high",	"--memory-low", "--cpus",
+	    "--cpu-weight", "--cpuset",	     "--pids",		"--io-weight",	"--io-max",
+	    "--stats",	    "--stats-json",  "--cgroup-parent", "--name"};
+	const bool given[] = {s->memory,	r->memory_swap, r->memory_high, r->memory_low,
+			      r->cpus_milli,	r->cpu_weight,	r->cpuset,	r->pids,
+			      r->io_weight,	r->n_io_max,	r->stats,	r->stats_json,
+			      r->cgroup_parent, r->name};
+
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+		if (given[i])
+			return names[i];
+	return "CLOISON_CGROUP_DEVICES=v1";
+}
+
+/* Root without a cgroup of its own (inside a container, a CI runner, a
+ * --nested jail): said once, never silently.  Rootless, that is the rule
+ * (cloison check says which controllers a user may use). */
+static void warn_no_cgroup(const char *why, const char *detail)
+{
+	if (geteuid() == 0)
+		cl_warn("%s%s%s%s: no cgroup limits, no accounting (the jail runs without a cgroup "
+			"of its own)",
+			why, detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
+}
+
+/* --stats without a cgroup of its own: said, never silent */
+static void stats_without(const struct cl_spec *s, const char *why)
+{
+	if (s->res.stats || s->res.stats_json)
+		cl_warn("--stats%s: no cgroup of its own (%s): CPU time and I/O as the processes "
+			"counted them, no peak memory or pids",
+			s->res.stats_json ? "-json" : "", why);
+}
+
 int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_err *err)
 {
 	struct cl_cg_layout L;
@@ -820,18 +859,23 @@ int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_er
 		if (must)
 			return cl_fail(
 			    err, 0,
-			    "resource limits need cgroups, and no cgroup hierarchy is mounted");
+			    "%s needs a cgroup of the jail's own, and no cgroup hierarchy "
+			    "is mounted here",
+			    limit_asked(s));
 		if (devices)
 			return cl_fail(err, 0,
 				       NO_DEVICES
 				       "no cgroup hierarchy is mounted here (`ip netns exec` "
 				       "mounts a /sys without them: nsenter --net=/run/netns/NAME "
-				       "keeps them)");
+				       "keeps them; inside a container, --userns needs none)");
+		warn_no_cgroup("no cgroup hierarchy is mounted here", NULL);
+		stats_without(s, "no cgroup hierarchy is mounted");
 		return 0;
 	}
 	if (create(s, cg, &L, &e) < 0)
 		goto fail;
 	if (cg->n_dirs == 0) {
+		stats_without(s, "none of the controllers it counts with is available");
 		cg->version = 0;
 		return 0;
 	}
@@ -853,12 +897,20 @@ fail:
 	/* no limit asked for, and the kernel refuses device nodes anyway (a user
 	 * namespace) or the user said so: cgroups are a bonus (rootless) */
 	if (!must && !devices && (e.errnum == EACCES || e.errnum == EPERM || e.errnum == EROFS)) {
+		stats_without(s, e.msg);
 		cg->version = 0;
+		warn_no_cgroup(e.errnum == EROFS ? "the cgroup tree is read-only here"
+						 : "cloison may not make cgroups here",
+			       e.msg);
 		return 0;
 	}
 	*err = e;
 	if (!must && devices)
 		cl_wrap(err, NO_DEVICES "it needs its own cgroup");
+	else if (must && (e.errnum == EACCES || e.errnum == EPERM || e.errnum == EROFS))
+		cl_wrap(err,
+			"%s needs a cgroup of the jail's own, and cloison cannot make one here",
+			limit_asked(s));
 	return -1;
 }
 
@@ -868,6 +920,18 @@ void cl_cgroup_clone_args(const struct cl_cgroup *cg, struct clone_args *args)
 		args->flags |= CLONE_INTO_CGROUP;
 		args->cgroup = (uint64_t)cg->v2_fd;
 	}
+}
+
+int cl_cgroup_move_v2(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)
+{
+	char buf[16];
+
+	if (cg->v2_dir < 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", pid);
+	if (cl_cg_write(cg->dir[cg->v2_dir].path, "cgroup.procs", buf, err) < 0)
+		return cl_wrap(err, "cannot move the jail into its cgroup");
+	return 0;
 }
 
 int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)

@@ -92,6 +92,9 @@ struct cl_cgroup {
 int cl_cgroup_create(const struct cl_spec *s, struct cl_cgroup *cg, struct cl_err *err);
 /* For clone3: on v2, start the child in the cgroup (CLONE_INTO_CGROUP). */
 void cl_cgroup_clone_args(const struct cl_cgroup *cg, struct clone_args *args);
+/* After a clone that could not start the child in its v2 group (clone3
+ * refused): moves @pid there; nothing to do without one. */
+int cl_cgroup_move_v2(struct cl_cgroup *cg, pid_t pid, struct cl_err *err);
 /* After clone, before the child is released: attach the v2 device program
  * (loaded here so that it overlaps the child's mounts) and move @pid (the
  * whole process) into the v1 groups. */
@@ -154,8 +157,16 @@ struct cl_cgroup_stats {
 	double cpu_throttled_s;
 	int exit_status;
 	bool timed_out;
+	const char *io_source, *cpu_source; /* "cgroup", "processes" or NULL */
 };
 void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st);
+/* what the kernel counted for the command's processes (wait4's
+ * @ru of pid 1: itself and all it reaped) where the cgroup counts less or
+ * nothing: v1 blkio counts no buffered writes, and on Linux 6.10+ no I/O at
+ * all on a queue no throttle rule was ever set for; no cgroup (rootless
+ * without delegation) counts no CPU time. */
+struct rusage;
+void cl_cgroup_stats_add_rusage(struct cl_cgroup_stats *st, const struct rusage *ru);
 void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_stats *st, FILE *out);
 int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgroup_stats *st,
 			       const char *path, struct cl_err *err);

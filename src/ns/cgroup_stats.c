@@ -13,11 +13,13 @@
  *   OOM kills      v1 memory.oom_control oom_kill; v2 memory.events oom_kill
  *   read/written   v1 blkio.throttle.io_service_bytes_recursive; v2 io.stat
  *                  (I/O that reached a block device: page-cache hits and
- *                  tmpfs do not count) */
+ *                  tmpfs do not count); or, where more, the processes' own
+ *                  accounting (cl_cgroup_stats_add_rusage) */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "ns/cgroup_internal.h"
@@ -32,6 +34,7 @@ void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st)
 	st->peak_memory_sampled = st->peak_pids_sampled = false;
 	st->pids_limit_hits = st->cpu_periods = st->cpu_throttled = -1;
 	st->cpu_throttled_s = -1;
+	st->io_source = st->cpu_source = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	st->wall_s = (double)(now.tv_sec - cg->started.tv_sec) +
 		     (double)(now.tv_nsec - cg->started.tv_nsec) / 1e9;
@@ -39,6 +42,29 @@ void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st)
 	if (cg->version) {
 		cl_cg_v1_stats(cg, st);
 		cl_cg_v2_stats(cg, st);
+	}
+}
+
+void cl_cgroup_stats_add_rusage(struct cl_cgroup_stats *st, const struct rusage *ru)
+{
+	/* blocks of 512 bytes: what the processes read from storage, and what
+	 * they dirtied for it (counted when written to, not at writeback) */
+	int64_t rb = (int64_t)ru->ru_inblock * 512, wb = (int64_t)ru->ru_oublock * 512;
+
+	if (st->read_bytes >= 0 || st->written_bytes >= 0)
+		st->io_source = "cgroup";
+	if (rb + wb > (st->read_bytes > 0 ? st->read_bytes : 0) +
+			  (st->written_bytes > 0 ? st->written_bytes : 0)) {
+		st->read_bytes = rb;
+		st->written_bytes = wb;
+		st->io_source = "processes";
+	}
+	if (st->user_s >= 0 && st->system_s >= 0) {
+		st->cpu_source = "cgroup";
+	} else {
+		st->user_s = (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6;
+		st->system_s = (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
+		st->cpu_source = "processes";
 	}
 }
 
@@ -85,7 +111,9 @@ void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_st
 		fprintf(out, "cloison: resources used by %s (cgroup v%d):\n", cg->name,
 			cg->version);
 	else
-		fputs("cloison: resources used by the jail (no cgroup: wall time only):\n", out);
+		fputs("cloison: resources used by the jail (no cgroup: what its processes "
+		      "counted):\n",
+		      out);
 	fprintf(out, "  %-14s %s\n", "wall time", seconds(st->wall_s, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "cpu user", seconds(st->user_s, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "cpu system", seconds(st->system_s, b, sizeof(b)));
@@ -95,7 +123,10 @@ void cl_cgroup_stats_print(const struct cl_cgroup *cg, const struct cl_cgroup_st
 		count(st->peak_pids, st->peak_pids_sampled, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "oom kills", count(st->oom_kills, false, b, sizeof(b)));
 	fprintf(out, "  %-14s %s\n", "read", bytes(st->read_bytes, b, sizeof(b)));
-	fprintf(out, "  %-14s %s\n", "written", bytes(st->written_bytes, b, sizeof(b)));
+	fprintf(out, "  %-14s %s%s\n", "written", bytes(st->written_bytes, b, sizeof(b)),
+		st->io_source && !strcmp(st->io_source, "processes")
+		    ? " (read and written: the processes' own count)"
+		    : "");
 	if (st->pids_limit_hits > 0)
 		fprintf(out, "  %-14s %lld\n", "forks refused", (long long)st->pids_limit_hits);
 	if (st->cpu_throttled > 0)
@@ -133,6 +164,10 @@ int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgrou
 	json_object_object_add(o, "oom_kills", cl_json_int(st->oom_kills));
 	json_object_object_add(o, "read_bytes", cl_json_int(st->read_bytes));
 	json_object_object_add(o, "written_bytes", cl_json_int(st->written_bytes));
+	json_object_object_add(o, "io_source",
+			       st->io_source ? json_object_new_string(st->io_source) : NULL);
+	json_object_object_add(o, "cpu_source",
+			       st->cpu_source ? json_object_new_string(st->cpu_source) : NULL);
 	json_object_object_add(o, "pids_limit_hits", cl_json_int(st->pids_limit_hits));
 	json_object_object_add(o, "cpu_periods", cl_json_int(st->cpu_periods));
 	json_object_object_add(o, "cpu_throttled_periods", cl_json_int(st->cpu_throttled));

@@ -24,6 +24,7 @@
 #include "ns/idrange.h"
 #include "ns/jail.h"
 #include "ns/net.h"
+#include "ns/overlay.h"
 #include "ns/seccomp.h"
 #include "ns/tty.h"
 #include "ns/userns.h"
@@ -69,12 +70,14 @@ static void close_namespaces(struct cl_container *c)
 		}
 }
 
-static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
+/* @born_in: the child starts in its v2 group (else it must be moved). */
+static pid_t clone_jail(int flags, const struct cl_cgroup *cg, bool *born_in)
 {
 	struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
 	pid_t pid;
 
 	cl_cgroup_clone_args(cg, &args); /* v2: born in its cgroup */
+	*born_in = args.flags & CLONE_INTO_CGROUP;
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 
 	/* A kernel without time namespaces: the rest still isolates. */
@@ -82,7 +85,48 @@ static pid_t clone_jail(int flags, const struct cl_cgroup *cg)
 		args.flags &= ~(uint64_t)CLONE_NEWTIME;
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	}
+	/* Inside a container whose seccomp policy answers clone3 with ENOSYS
+	 * (Docker's, so that clone's flags can be checked): clone(2), and the
+	 * child is moved into its v2 group by the caller. */
+	if (pid < 0 && errno == ENOSYS) {
+		/* clone(2) reads CLONE_NEWTIME's bit as part of the exit signal */
+		if (args.flags & CLONE_NEWTIME)
+			cl_warn("clone3 is refused here (ENOSYS): the jail has no time namespace "
+				"of its own");
+		*born_in = false;
+		pid = (pid_t)syscall(
+		    SYS_clone,
+		    (unsigned long)(args.flags & ~(CLONE_INTO_CGROUP | CLONE_NEWTIME)) | SIGCHLD,
+		    NULL, NULL, NULL, 0UL);
+	}
 	return pid;
+}
+
+/* Why the namespaces could not be made, where cloison itself is confined. */
+static int clone_error(const struct cl_spec *s, int e, struct cl_err *err)
+{
+	if ((s->ns_flags & CLONE_NEWUSER) && (e == EPERM || e == ENOSPC || e == EUSERS)) {
+		_cleanup_fclose_ FILE *f = fopen("/proc/sys/user/max_user_namespaces", "re");
+		long max = -1;
+		if (f && fscanf(f, "%ld", &max) != 1)
+			max = -1;
+		if (max == 0 || e != EPERM)
+			return cl_fail(err, e,
+				       "cannot create the jail's user namespace "
+				       "(user.max_user_namespaces is %ld here)",
+				       max);
+		return cl_fail(err, e,
+			       "cannot create the jail's user namespace: user namespaces are "
+			       "restricted here (the seccomp or AppArmor policy of the container "
+			       "cloison runs in, kernel.unprivileged_userns_clone=0, or a cloison "
+			       "jail run without --nested)");
+	}
+	if (e == EPERM && geteuid() == 0 && !(s->ns_flags & CLONE_NEWUSER))
+		return cl_fail(err, e,
+			       "cannot create the jail's namespaces: root here has no "
+			       "CAP_SYS_ADMIN (inside a container?); --userns makes them in a user "
+			       "namespace of the jail's own");
+	return cl_fail(err, e, "cannot create the jail's namespaces (clone3)");
 }
 
 /* A child that ended with our "go" unread in its socket leaves ECONNRESET
@@ -135,6 +179,7 @@ void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s)
 	if (c->pid <= 0)
 		return;
 	if (!timeout_s) {
+		c->timeout.killed = c->timed_out;
 		kill_context(c);
 		return;
 	}
@@ -150,8 +195,83 @@ void cl_container_stop(struct cl_container *c, int sig, unsigned timeout_s)
 	if (c->kill_fd >= 0)
 		close(c->kill_fd);
 	c->kill_fd = arm_kill_timer((uint64_t)timeout_s * 1000, "the stop timeout");
-	if (c->kill_fd < 0)
+	if (c->kill_fd < 0) {
+		c->timeout.killed = c->timed_out;
 		kill_context(c);
+	}
+}
+
+/* "2s", "0.500s" */
+static const char *secs(uint64_t ms, char buf[32])
+{
+	snprintf(buf, 32, "%llu%s%.*llus", (unsigned long long)(ms / 1000), ms % 1000 ? "." : "",
+		 ms % 1000 ? 3 : 0, (unsigned long long)(ms % 1000));
+	return buf;
+}
+
+/* SIGTERM, or "signal 40" */
+static const char *sig_name(int sig, char name[32])
+{
+	const char *a = sigabbrev_np(sig);
+
+	if (a)
+		snprintf(name, 32, "SIG%s", a);
+	else
+		snprintf(name, 32, "signal %d", sig);
+	return name;
+}
+
+/* whether pid 1 of the jail would see @sig: the kernel drops a
+ * signal sent to the init of a pid namespace from outside unless it has a
+ * handler for it (or blocks it, to handle later).  Unknown: yes. */
+static bool pid1_takes(pid_t pid, int sig)
+{
+	char path[64], line[128];
+	unsigned long long cgt = ~0ULL, blk = 0;
+	_cleanup_fclose_ FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "SigBlk: %llx", &blk);
+		sscanf(line, "SigCgt: %llx", &cgt);
+	}
+	return ((cgt | blk) >> (sig - 1)) & 1;
+}
+
+/* the --timeout deadline: the stop signal to pid 1 (as docker stop
+ * does), SIGKILL to the whole context after --timeout-grace; at once when
+ * there is no grace or pid 1 would never see the signal. */
+static void deadline_reached(struct cl_container *c)
+{
+	const struct cl_spec *s = c->s;
+	uint64_t g = s->res.timeout_grace_ms, ms = s->res.timeout_ms;
+	int sig = s->res.stop_signal > 0 ? s->res.stop_signal : SIGTERM;
+	char name[32], t1[32], t2[32];
+
+	c->timed_out = true;
+	if (!g)
+		snprintf(c->timeout.why, sizeof(c->timeout.why), "--timeout-grace 0");
+	else if (sig == SIGKILL)
+		snprintf(c->timeout.why, sizeof(c->timeout.why), "its stop signal is SIGKILL");
+	else if (!pid1_takes(c->pid, sig))
+		snprintf(c->timeout.why, sizeof(c->timeout.why),
+			 "its pid 1 has no handler for %s: it would never see it",
+			 sig_name(sig, name));
+	if (!c->timeout.why[0]) {
+		fprintf(
+		    stderr,
+		    "cloison: --timeout %s reached: %s sent, SIGKILL after %s (--timeout-grace)\n",
+		    secs(ms, t1), sig_name(sig, name), secs(g, t2));
+		fflush(stderr);
+		c->timeout.sig = sig;
+		kill(c->pid, sig);
+		if ((c->kill_fd = arm_kill_timer(g, "--timeout-grace")) >= 0)
+			return;
+	}
+	c->timeout.killed = true;
+	kill_context(c);
 }
 
 static bool hooked(const struct cl_container *c, int signo)
@@ -190,10 +310,16 @@ static int supervise(struct cl_container *c)
 		if (sample)
 			cl_cgroup_sample(&c->cg);
 		if (p[3].revents & POLLIN) {
-			c->timed_out = c->deadline;
-			kill_context(c);
+			bool deadline = c->deadline;
 			close(c->kill_fd);
 			c->kill_fd = -1;
+			c->deadline = false;
+			if (deadline) {
+				deadline_reached(c);
+			} else {
+				c->timeout.killed = c->timed_out;
+				kill_context(c);
+			}
 		}
 		cl_tty_pump(tty, p[1].revents, p[2].revents, &out_eof, &in_eof);
 		for (int i = 0; i < n_hook; i++)
@@ -209,7 +335,7 @@ static int supervise(struct cl_container *c)
 				cl_tty_resize(tty);
 			else if (si.ssi_signo != SIGCHLD)
 				kill(c->pid, (int)si.ssi_signo);
-			else if (waitpid(c->pid, &status, WNOHANG) == c->pid)
+			else if (wait4(c->pid, &status, WNOHANG, &c->ru) == c->pid)
 				break;
 		}
 	}
@@ -243,10 +369,20 @@ static int finish(struct cl_container *c, int wstatus)
 		snprintf(limit, sizeof(limit), " (memory limit %s)", cl_format_size(s->memory, b));
 	if (timed_out) {
 		uint64_t ms = s->res.timeout_ms;
-		fprintf(stderr,
-			"cloison: --timeout %llu%s%.*llus reached: the context was killed\n",
-			(unsigned long long)(ms / 1000), ms % 1000 ? "." : "", ms % 1000 ? 3 : 0,
-			(unsigned long long)(ms % 1000));
+		char why[160] = "", name[32], t1[32];
+		/* how it ended: within its grace, or killed (and why at once) */
+		if (c->timeout.why[0])
+			snprintf(why, sizeof(why), " (%s)", c->timeout.why);
+		else if (c->timeout.killed)
+			snprintf(why, sizeof(why), " after its grace period");
+		if (c->timeout.killed || !c->timeout.sig)
+			fprintf(stderr, "cloison: --timeout %s reached: the context was killed%s\n",
+				secs(ms, t1), why);
+		else
+			fprintf(stderr,
+				"cloison: --timeout %s reached: the command ended within its grace "
+				"period, after %s\n",
+				secs(ms, t1), sig_name(c->timeout.sig, name));
 		status = CL_EXIT_TIMEOUT;
 	} else if ((ooms = cl_cgroup_oom_kills(cg)) > 0) {
 		/* under --init, pid 1 reports its command's SIGKILL as 137 */
@@ -266,6 +402,7 @@ static int finish(struct cl_container *c, int wstatus)
 		struct cl_err e = {0};
 
 		cl_cgroup_read_stats(cg, &st);
+		cl_cgroup_stats_add_rusage(&st, &c->ru);
 		st.exit_status = status;
 		st.timed_out = timed_out;
 		if (s->res.stats)
@@ -296,7 +433,8 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 				   .cg = CL_CGROUP_INIT, /* fd 0 is not "none" */
 				   .learn = {.fd = -1},
 				   .trees = {.rootfs = -1},
-				   .ids = {.fd = -1}};
+				   .ids = {.fd = -1},
+				   .overlay_lock = -1};
 	c->cg.reap_guard = hooks != NULL && !hooks->detach; /* a monitor: runs after runs */
 	c->cg.detach = hooks && hooks->detach;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -351,13 +489,36 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 		return cl_fail(err, errno, "cannot give the terminal %s to the jail's user",
 			       c->tty.name);
 	/* The jail's root is host root: what it writes in a rootfs that others
-	 * can reach (a set-user-ID file, a device node) would be theirs to use. */
+	 * can reach (a set-user-ID file, a device node) would be theirs to use.
+	 * With --overlay it writes in its own tmpfs, or in --overlay-dir. */
+	/* (a --overlay-dir cloison makes is root's, 0700) */
 	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly &&
-	    cl_rootfs_private(s->rootfs, c->checked, err) < 0) {
+	    (s->overlay ? s->overlay_dir && access(s->overlay_dir, F_OK) == 0 : true) &&
+	    cl_rootfs_private(s->overlay ? s->overlay_dir : s->rootfs,
+			      s->overlay ? CL_PRIVATE_UPPER : CL_PRIVATE_ROOTFS, c->checked,
+			      err) < 0) {
 		if (!s->allow_shared_rootfs)
 			return -1;
 		cl_warn("%s (--allow-shared-rootfs)", err->msg);
 	}
+	if (s->overlay)
+		c->checked[0] = '\0'; /* the path checked is not the rootfs's */
+	/* The same for what it writes through a writable --bind (an OCI
+	 * engine's mounts are the engine's: its storage is private) */
+	for (size_t i = 0; !(s->ns_flags & CLONE_NEWUSER) && !s->explicit_mounts && i < s->n_mounts;
+	     i++) {
+		char checked[PATH_MAX];
+		const struct cl_mount *m = &s->mounts[i];
+		/* (a missing source is the bind's own error, later) */
+		if (m->kind != CL_MOUNT_BIND || m->readonly || access(m->source, F_OK) < 0 ||
+		    cl_rootfs_private(m->source, CL_PRIVATE_BIND, checked, err) == 0)
+			continue;
+		if (!s->allow_shared_rootfs)
+			return -1;
+		cl_warn("%s (--allow-shared-rootfs)", err->msg);
+	}
+	if (cl_overlay_prepare(s, &c->overlay_lock, err) < 0)
+		return -1;
 	if (cl_seccomp_compile(s, &c->scp, err) < 0)
 		return -1;
 	c->j.seccomp = &c->scp;
@@ -390,9 +551,10 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	/* decided here: in the child our euid is already the namespace's root */
 	bool setgroups_denied = cl_userns_setgroups_denied(s);
 	/* the cgroup namespace comes later, once the child is in its cgroups */
-	pid_t pid = clone_jail(s->ns_flags & ~CLONE_NEWCGROUP, &c->cg);
+	bool born_in;
+	pid_t pid = clone_jail(s->ns_flags & ~CLONE_NEWCGROUP, &c->cg, &born_in);
 	if (pid < 0)
-		return cl_fail(err, errno, "cannot create the jail's namespaces (clone3)");
+		return clone_error(s, errno, err);
 	if (pid == 0) {
 		close(c->sync_fd);
 		close(c->sigfd);
@@ -414,6 +576,7 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	}
 
 	if (((s->ns_flags & CLONE_NEWUSER) && cl_userns_write_maps(s, pid, err) < 0) ||
+	    (!born_in && cl_cgroup_move_v2(&c->cg, pid, err) < 0) ||
 	    cl_cgroup_attach(&c->cg, pid, err) < 0 || cl_net_attach(s, &c->net, pid, err) < 0) {
 		/* a child that failed first (its netns gone with it) says why */
 		if (recv_child(c->sync_fd, &child_err, MSG_DONTWAIT) == sizeof(child_err))
@@ -489,6 +652,10 @@ int cl_container_destroy(struct cl_container *c, int r, struct cl_err *err)
 	cl_mounts_close(&c->trees);
 	cl_idrange_release(&c->ids);
 	cl_tty_close(&c->tty);
+	if (c->overlay_lock >= 0) {
+		close(c->overlay_lock);
+		c->overlay_lock = -1;
+	}
 	for (int *fd = &c->sync_fd; fd <= &c->sigfd; fd++)
 		if (*fd >= 0) {
 			close(*fd);

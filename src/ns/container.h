@@ -15,6 +15,7 @@
 #define CL_NS_CONTAINER_H
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include "ns/cgroup.h"
@@ -61,10 +62,19 @@ struct cl_container {
 	struct cl_sc_program scp;
 	struct cl_mount_trees trees;
 	struct cl_idrange ids;
+	int overlay_lock; /* --overlay-dir, held while the jail runs */
 	sigset_t oldmask;
 	bool masked;
 	pid_t pid; /* the jail's process (pid 1 of its namespace), 0 before clone */
 	bool timed_out, deadline, ran;
+	struct rusage ru; /* pid 1's, with all it reaped (wait4) */
+	/* the deadline's stop signal was sent (sig), or skipped for
+	 * the reason in @why; killed: SIGKILL ended it */
+	struct {
+		int sig;
+		char why[128];
+		bool killed;
+	} timeout;
 	char checked[4096]; /* the rootfs's real path, as checked private */
 };
 

@@ -9,6 +9,7 @@
 
 #include "ns/jail.h"
 #include "util/cleanup.h"
+#include "util/path.h"
 
 static const char *env_path(const struct cl_spec *s)
 {
@@ -50,6 +51,39 @@ int cl_exec_lookup(const struct cl_spec *s, struct cl_err *err)
 		return exec_error(cmd, first, err);
 	return cl_fail_code(err, CL_EXIT_NOTFOUND, 0,
 			    "exec: \"%s\": executable file not found in $PATH", cmd);
+}
+
+static bool maybe_at(const struct cl_spec *s, int rootfd, const char *path)
+{
+	struct cl_err e;
+	int fd;
+
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (!strcmp(path, s->mounts[i].dest) || cl_path_below(path, s->mounts[i].dest))
+			return true;
+	fd = cl_open_beneath(rootfd, path, O_PATH, &e);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 || (e.errnum != ENOENT && e.errnum != ENOTDIR);
+}
+
+bool cl_exec_maybe_in(const struct cl_spec *s, int rootfd)
+{
+	const char *cmd = s->argv[0];
+	char buf[4096];
+
+	if (strchr(cmd, '/'))
+		return cmd[0] != '/' || maybe_at(s, rootfd, cmd);
+	for (const char *p = env_path(s); p && *p;) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, cmd);
+		if (buf[0] != '/' || maybe_at(s, rootfd, buf))
+			return true;
+		p = colon ? colon + 1 : NULL;
+	}
+	return false;
 }
 
 int cl_exec_command(const struct cl_spec *s, struct cl_err *err)

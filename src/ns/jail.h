@@ -59,6 +59,10 @@ int cl_exec_command(const struct cl_spec *s, struct cl_err *err);
  * executable for us, else the error execve would give (OCI create reports
  * it before start, as runc does). */
 int cl_exec_lookup(const struct cl_spec *s, struct cl_err *err);
+/* Before the mounts: whether the command may be in the rootfs @rootfd (or
+ * below one of the spec's mounts, not there yet); false only when every
+ * place it could be is missing. */
+bool cl_exec_maybe_in(const struct cl_spec *s, int rootfd);
 
 /* Creates a sealed memfd holding the embedded tiny init. */
 int cl_tinyinit_memfd(struct cl_err *err);

@@ -20,6 +20,9 @@
 
 #include "ns/cgroup.h"
 #include "ns/copyup.h"
+#include "ns/jail.h"
+#include "ns/nested.h"
+#include "ns/overlay.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
 #include "util/path.h"
@@ -365,6 +368,8 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 {
 	t->rootfs = -1;
 	t->n = 0;
+	t->overlay = NULL;
+	t->n_overlay = 0;
 	t->binds = calloc(s->n_mounts ? s->n_mounts : 1, sizeof(*t->binds));
 	if (!t->binds)
 		return cl_fail(err, ENOMEM, "out of memory");
@@ -373,6 +378,16 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 				min_fd);
 	if (t->rootfs < 0)
 		return cl_fail(err, errno, "cannot open the rootfs %s", s->rootfs);
+	if (s->overlay) {
+		t->overlay = malloc((s->n_layers + 1) * sizeof(*t->overlay));
+		if (!t->overlay)
+			return cl_fail(err, ENOMEM, "out of memory");
+		for (size_t i = 0; i <= s->n_layers; i++)
+			t->overlay[i] = -1;
+		t->n_overlay = s->n_layers + 1;
+		if (cl_overlay_open(s, t->overlay, &t->overlay[s->n_layers], min_fd, err) < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < s->n_mounts; i++, t->n++) {
 		const struct cl_mount *m = &s->mounts[i];
 		/* OCI: recursive or not, and its flags as given; nodev always */
@@ -434,18 +449,33 @@ void cl_mounts_close(struct cl_mount_trees *t)
 			close(t->binds[i]);
 	free(t->binds);
 	t->binds = NULL;
+	for (size_t i = 0; t->overlay && i < t->n_overlay; i++)
+		if (t->overlay[i] >= 0)
+			close(t->overlay[i]);
+	free(t->overlay);
+	t->overlay = NULL;
 	t->rootfs = -1;
 	t->n = 0;
 }
 
-int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err *err)
+int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PATH_MAX],
+		      struct cl_err *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
 	if (!realpath(rootfs, path))
-		return cl_fail(err, errno, "rootfs %s", rootfs);
+		return cl_fail(err, errno, "%s %s",
+			       what == CL_PRIVATE_ROOTFS ? "rootfs"
+			       : what == CL_PRIVATE_BIND ? "--bind"
+							 : "--overlay-dir",
+			       rootfs);
 	memcpy(resolved, path, sizeof(path));
+	/* a file's own mode closes nothing: the jail may chmod it */
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		char *slash = strrchr(path, '/');
+		slash[slash == path ? 1 : 0] = '\0';
+	}
 	for (;;) {
 		if (stat(path, &st) < 0)
 			return cl_fail(err, errno, "cannot stat %s", path);
@@ -459,12 +489,21 @@ int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err
 			break;
 		slash[slash == path ? 1 : 0] = '\0';
 	}
+	if (what != CL_PRIVATE_ROOTFS)
+		return cl_fail(err, 0,
+			       "%s %s can be reached by other host users (no directory on its path "
+			       "is root's with mode 0700), and the jail's root is host root: a "
+			       "set-user-ID file or device node it writes there would be theirs to "
+			       "use.  Keep it under a 0700 directory, or use %s--userns, or "
+			       "--allow-shared-rootfs (warns)",
+			       what == CL_PRIVATE_BIND ? "--bind" : "--overlay-dir", rootfs,
+			       what == CL_PRIVATE_BIND ? ":ro, " : "");
 	return cl_fail(
 	    err, 0,
-	    "rootfs %s can be reached by other host users (no directory on its path is "
-	    "root's with mode 0700), and the jail's root is host root: a set-user-ID file "
+	    "rootfs %s can be reached by other host users (no directory on its path is root's "
+	    "with mode 0700), and the jail's root is host root: a set-user-ID file "
 	    "or device node it writes there would be theirs to use.  Keep it under a 0700 "
-	    "directory (rootfs-tools do), or use --userns, --read-only, or "
+	    "directory (rootfs-tools do), or use --userns, --read-only, --overlay, or "
 	    "--allow-shared-rootfs (warns)",
 	    rootfs);
 }
@@ -699,8 +738,10 @@ static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int ro
 			       write_sysctls(s, rootfd, err) < 0 || setup_masks(s, rootfd, err) < 0
 			   ? -1
 			   : 0;
-	if (setup_proc_sys(s, rootfd, err) < 0 || setup_dev(s, rootfd, console_fd, err) < 0 ||
-	    setup_user_mounts(s, t, rootfd, err) < 0 || setup_masks(s, rootfd, err) < 0)
+	if (setup_proc_sys(s, rootfd, err) < 0 ||
+	    (s->nested && cl_nested_hidden_mounts(rootfd, made, err) < 0) ||
+	    setup_dev(s, rootfd, console_fd, err) < 0 || setup_user_mounts(s, t, rootfd, err) < 0 ||
+	    setup_masks(s, rootfd, err) < 0)
 		return -1;
 	return 0;
 }
@@ -739,6 +780,7 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 		      cl_before_pivot_fn before_pivot, struct cl_made *mine, struct cl_err *err)
 {
 	int rootfd = t->rootfs;
+	_cleanup_close_ int overlay = -1;
 
 	/* Nothing we do below may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -748,8 +790,25 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 	 * there.  Absolute paths still resolve on the old root until then. */
 	if (syscall(SYS_move_mount, rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return cl_fail(err, errno, "cannot attach the rootfs %s", s->rootfs);
+	/* --overlay: stacked on it, the jail's root from here on; read-only
+	 * without a layer, there is nothing to merge */
+	if (s->overlay && (!s->readonly || s->n_layers)) {
+		overlay = cl_overlay_mount(s, rootfd, t->overlay, t->overlay[s->n_layers], err);
+		if (overlay < 0)
+			return -1;
+		rootfd = overlay;
+	}
 
+	/* mount points: made in the upper layer with --overlay */
 	made = s->readonly ? NULL : mine;
+	/* no /proc and no command: a wrong --rootfs, not to be written */
+	if (made && overlay < 0 && !s->explicit_mounts &&
+	    faccessat(rootfd, "proc", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
+	    !cl_exec_maybe_in(s, rootfd))
+		return cl_fail_code(err, CL_EXIT_NOTFOUND, 0,
+				    "rootfs %s has no /proc and no %s: is it a root filesystem? "
+				    "(nothing was made in it)",
+				    s->rootfs, s->argv[0]);
 	if (setup(s, t, rootfd, console_fd, err) < 0 ||
 	    (before_pivot && before_pivot(s, err) < 0)) {
 		if (made)

@@ -4,6 +4,7 @@
 #define CL_NS_MOUNTS_H
 
 #include <limits.h>
+#include <stdbool.h>
 
 #include "spec/spec.h"
 
@@ -15,6 +16,10 @@ struct cl_mount_trees {
 	int rootfs;
 	int *binds; /* one per spec mount: -1 for a tmpfs */
 	size_t n;
+	/* --overlay: each --layer, then --overlay-dir's (-1: none); NULL
+	 * without --overlay */
+	int *overlay;
+	size_t n_overlay;
 	/* OCI "cgroup" mounts: the jail's own group in each hierarchy, and
 	 * the hierarchy's name ("memory", "cpu,cpuacct"; "" for v2 alone) */
 	int cg[9];
@@ -35,11 +40,14 @@ struct cl_cgroup;
 int cl_mounts_open_cgroups(const struct cl_spec *s, const struct cl_cgroup *cg,
 			   struct cl_mount_trees *t, int min_fd, struct cl_err *err);
 
-/* Whether host users other than root can reach the rootfs: 0 when some
- * directory on its path (itself included) is root's and closed to them;
+/* Whether host users other than root can reach the rootfs (or a writable
+ * bind source, the --overlay-dir: @what): 0 when some directory on its path
+ * (itself included, when a directory) is root's and closed to them;
  * otherwise -1 with @err saying so.  @resolved: the path checked (symbolic
  * links resolved), to be opened as it is. */
-int cl_rootfs_private(const char *rootfs, char resolved[PATH_MAX], struct cl_err *err);
+enum cl_private { CL_PRIVATE_ROOTFS, CL_PRIVATE_BIND, CL_PRIVATE_UPPER };
+int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PATH_MAX],
+		      struct cl_err *err);
 
 /* Runs in the child, inside the new mount namespace.  @console_fd is the pty
  * slave to bind on /dev/console (-1 for none).  On return "/" is the rootfs.

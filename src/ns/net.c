@@ -1,12 +1,16 @@
 /* The jail's network, in the order the container back end calls it:
  *   prepare  (parent, before clone) bridge mode only: under the state lock,
  *            reclaim stale leases, find or plan the bridge, lease an address,
- *            create the bridge if needed; then write hosts/resolv.conf and
- *            bind the published ports;
+ *            create the bridge if needed, its IPv6 prefix and the jail's
+ *            IPv6 address (net_ipv6.h), and its NAT (net_nat.h) with its
+ *            first jail; then write hosts/resolv.conf, and the jail's own
+ *            rules (--no-egress, --publish DNAT, or the relay);
  *   attach   (parent, after clone) the veth pair, host end on the bridge,
  *            peer created as eth0 directly in the jail's namespace;
- *   child    (jail, after its mounts) lo up; eth0 up, address, default route;
- *   release  (parent, always) relay, host end, lease, run directory.
+ *   child    (jail, after its mounts) lo up; eth0 up, address, default route
+ *            (and their IPv6 twins, net_ipv6.h);
+ *   release  (parent, always) relay, the jail's rules, host end, lease, the
+ *            bridge's NAT with its last jail, run directory.
  * --net none costs one netlink request (lo up) and touches no state. */
 #include "ns/net.h"
 
@@ -21,6 +25,7 @@
 
 #include "ns/net_files.h"
 #include "ns/net_ipam.h"
+#include "ns/net_nat.h"
 #include "ns/net_proxy.h"
 #include "ns/netlink.h"
 
@@ -99,6 +104,7 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 	struct cl_err ignored;
 	enum bridge_state state;
 	struct in_addr net;
+	bool first;
 
 	snprintf(key.bridge, sizeof(key.bridge), "%s", n->bridge);
 	if (cl_ipam_open(&st, err) < 0) {
@@ -106,6 +112,9 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 		return -1;
 	}
 	cl_ipam_reconcile(&st, NULL, NULL);
+	if (cl_net_nat_sweep(&st, false, NULL, NULL, &ignored) < 0)
+		cl_warn("%s", ignored.msg);
+	first = !cl_ipam_in_use(&st, key.netns, n->bridge, 0);
 	if (bridge_plan(nl, s, n->bridge, &state, gw, prefix, err) < 0)
 		goto fail;
 	if (c->ip.s_addr && c->ip_prefix && c->ip_prefix != *prefix) {
@@ -121,6 +130,9 @@ static int lease(const struct cl_spec *s, struct cl_net *n, struct cl_nl *nl, st
 	n->leased = true;
 	if (state != BRIDGE_READY && bridge_make(nl, n->bridge, state, *gw, *prefix, err) < 0)
 		goto fail;
+	/* the bridge's prefix even for --no-ipv6: it is the bridge's, not the jail's */
+	cl_net6_plan(nl, n->bridge, CL_NET_BRIDGE_ALIAS, *gw, *prefix, *addr, !c->no_ipv6, &n->v6);
+	cl_net_nat_bridge(n->bridge, first, *gw, *prefix, &n->v6);
 	return cl_ipam_close(&st, err);
 fail:
 	cl_ipam_close(&st, &ignored);
@@ -137,7 +149,7 @@ static int jail_spec(const struct cl_spec *s, struct cl_net *n, struct in_addr a
 	cl_ipam_remove_run_dir(n->dir); /* a stale one of a recycled pid */
 	if (mkdir(n->dir, 0755) < 0)
 		return cl_fail(err, errno, "cannot create %s", n->dir);
-	if (cl_net_write_files(s, n->dir, addr, err) < 0)
+	if (cl_net_write_files(s, n->dir, addr, n->v6.on ? &n->v6.addr : NULL, err) < 0)
 		return -1;
 	snprintf(n->hosts, sizeof(n->hosts), "%s/hosts", n->dir);
 	snprintf(n->resolv, sizeof(n->resolv), "%s/resolv.conf", n->dir);
@@ -156,6 +168,11 @@ static int jail_spec(const struct cl_spec *s, struct cl_net *n, struct in_addr a
 	n->jail.netcfg.ip = addr;
 	n->jail.netcfg.ip_prefix = prefix;
 	n->jail.netcfg.gateway = gw;
+	if (n->v6.on) {
+		n->jail.netcfg.ip6 = n->v6.addr;
+		n->jail.netcfg.ip6_prefix = n->v6.prefix;
+		n->jail.netcfg.gateway6 = n->v6.gw;
+	}
 	return 0;
 }
 
@@ -178,10 +195,8 @@ int cl_net_prepare(const struct cl_spec *s, struct cl_net *n, struct cl_err *err
 	if (lease(s, n, &nl, &addr, &gw, &prefix, err) < 0 ||
 	    jail_spec(s, n, addr, gw, prefix, err) < 0)
 		goto out;
-	if (s->netcfg.n_publish && (n->proxy = cl_proxy_start(&s->netcfg, addr, err)) < 0) {
-		n->proxy = 0;
+	if (cl_net_nat_jail(s, n, addr, err) < 0)
 		goto out;
-	}
 	r = 0;
 out:
 	cl_nl_close(&nl);
@@ -217,6 +232,8 @@ int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct c
 			r = cl_nl_veth_add(&nl, n->veth, br.index, "eth0", pid, err);
 	}
 	n->veth_made = r >= 0;
+	if (r >= 0 && n->n_held) /* published by DNAT (net_nat.c) */
+		r = cl_nl_port_hairpin(&nl, n->veth, err);
 	cl_nl_close(&nl);
 	return r < 0 ? -1 : 0;
 }
@@ -235,7 +252,8 @@ int cl_net_child(const struct cl_spec *s, struct cl_err *err)
 	if (r == 0 && s->net == CL_NET_BRIDGE)
 		r = (cl_nl_link_up(&nl, "eth0", err) < 0 ||
 		     cl_nl_addr_add(&nl, "eth0", c->ip, c->ip_prefix, err) < 0 ||
-		     cl_nl_route_add_default(&nl, c->gateway, err) < 0)
+		     cl_nl_route_add_default(&nl, c->gateway, err) < 0 ||
+		     cl_net6_child(&nl, c, err) < 0)
 			? -1
 			: 0;
 	cl_nl_close(&nl);
@@ -253,14 +271,17 @@ void cl_net_release(struct cl_net *n)
 	if (!n->bridged)
 		return;
 	cl_proxy_stop(n->proxy);
+	cl_net_nat_release_jail(n);
 	/* the host end first: the jail's namespace may take a while to go, and
 	 * the address must not be handed out while eth0 still has it */
 	if (n->veth_made && (cl_nl_open(&nl, &e) < 0 || cl_nl_link_del(&nl, n->veth, &e) < 0))
 		cl_warn("%s", e.msg);
 	cl_nl_close(&nl);
 	if (n->leased) {
-		if (cl_ipam_open(&st, &e2) == 0)
+		if (cl_ipam_open(&st, &e2) == 0) {
 			cl_ipam_drop(&st, n->owner, n->start);
+			cl_net_nat_release_bridge(&st, n);
+		}
 		if (cl_ipam_close(&st, &e2) < 0 || e2.msg[0])
 			cl_warn("cannot release the address lease (cloison gc will): %s", e2.msg);
 	}

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "ns/net_pasta.h"
+#include "ns/net_ipv6.h"
 #include "spec/spec.h"
 
 /* What a bridge-mode run holds, so that cl_net_release() can give it back
@@ -24,7 +25,11 @@ struct cl_net {
 	bool veth_made;
 	char dir[PATH_MAX]; /* the run directory (hosts, resolv.conf), "" if none */
 	char hosts[PATH_MAX + 16], resolv[PATH_MAX + 16];
-	pid_t proxy;	     /* the --publish relay, 0 if none */
+	pid_t proxy;		      /* the --publish relay, 0 if none */
+	bool nft_jail;		      /* the jail's nftables chains exist (ns/net_nat.h) */
+	int held[CL_NET_PUBLISH_MAX]; /* published ports held while the DNAT serves them */
+	size_t n_held;
+	struct cl_net6 v6;   /* the bridge's IPv6 prefix and the jail's address */
 	struct cl_spec jail; /* the spec the jail sees: its address, the binds */
 	struct cl_mount *mounts;
 	struct cl_pasta pasta; /* --net pasta: pasta attached to the jail (pid 0: none) */

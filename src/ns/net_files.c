@@ -11,10 +11,10 @@
 #include "util/cleanup.h"
 
 static int write_hosts(const struct cl_spec *s, const char *path, struct in_addr addr,
-		       struct cl_err *err)
+		       const struct in6_addr *addr6, struct cl_err *err)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "we");
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 
 	/* 0644 whatever the umask: only root may change what the jail resolves */
 	if (!f || fchmod(fileno(f), 0644) < 0)
@@ -22,6 +22,8 @@ static int write_hosts(const struct cl_spec *s, const char *path, struct in_addr
 	inet_ntop(AF_INET, &addr, a, sizeof(a));
 	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n", a,
 		s->hostname);
+	if (addr6)
+		fprintf(f, "%s\t%s\n", inet_ntop(AF_INET6, addr6, a, sizeof(a)), s->hostname);
 	for (size_t i = 0; i < s->netcfg.n_add_hosts; i++) {
 		const char *h = s->netcfg.add_hosts[i], *colon = strchr(h, ':');
 		fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
@@ -77,12 +79,12 @@ static int write_resolv(const struct cl_spec *s, const char *path, struct cl_err
 }
 
 int cl_net_write_files(const struct cl_spec *s, const char *dir, struct in_addr addr,
-		       struct cl_err *err)
+		       const struct in6_addr *addr6, struct cl_err *err)
 {
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/hosts", dir);
-	if (write_hosts(s, path, addr, err) < 0)
+	if (write_hosts(s, path, addr, addr6, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
 	return write_resolv(s, path, err);

@@ -69,11 +69,14 @@ static void ports(const struct cl_netspec *n, int proto, char *buf, size_t size)
 	buf[0] = '\0';
 	for (size_t i = 0; i < n->n_publish && k < size; i++) {
 		const struct cl_publish *p = &n->publish[i];
-		char ip[INET_ADDRSTRLEN] = "";
+		char ip[INET6_ADDRSTRLEN] = "";
 		if (p->proto != proto)
 			continue;
-		if (p->host_ip.s_addr)
+		/* HOSTIP (IPv4 or IPv6) as pasta's ADDR/ prefix; none: every address */
+		if (p->family == AF_INET)
 			inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+		else if (p->family == AF_INET6)
+			inet_ntop(AF_INET6, &p->host_ip6, ip, sizeof(ip));
 		/* one spec per option: an address applies to a whole list */
 		k += (size_t)snprintf(buf + k, size - k, "%s%s%s%u:%u", k ? " " : "", ip,
 				      ip[0] ? "/" : "", p->host_port, p->jail_port);

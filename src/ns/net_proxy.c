@@ -5,6 +5,9 @@
  *        sockets are registered once, edge-triggered.
  *   UDP: one connected socket toward the jail per client address, so
  *        replies find their way back; idle flows expire after a minute.
+ * A port published without HOSTIP listens on every IPv4 and every IPv6
+ * address (two sockets, the IPv6 one IPV6_V6ONLY); clients of either family
+ * reach the jail's IPv4 address, which every bridged jail has.
  * It runs as nobody without capabilities once the ports are bound. */
 #include "ns/net_proxy.h"
 
@@ -34,9 +37,12 @@
  * take: one busy client must not keep the loop from the others. */
 #define PUMP_BUDGET (1 << 20)
 #define UDP_BUDGET  64
+/* Listening sockets: one per published port, two (IPv4 and IPv6) for one
+ * without HOSTIP. */
+#define LISTEN_MAX (2 * CL_PROXY_MAX)
 /* Descriptors kept out of the connection and flow budgets: 0-2, epoll,
- * the spare below, the pipe pool, the listeners (at most CL_PROXY_MAX). */
-#define FD_RESERVE (16 + 2 * PIPE_POOL + 64)
+ * the spare below, the pipe pool, the listeners. */
+#define FD_RESERVE (16 + 2 * PIPE_POOL + LISTEN_MAX)
 
 enum kind { K_TCP_LISTEN, K_UDP_LISTEN, K_TCP_END, K_UDP_FLOW };
 
@@ -66,10 +72,18 @@ struct conn {
 	struct conn *next_dead, *next_ready;
 };
 
+/* A client's address, IPv4 or IPv6. */
+union peer {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 struct flow {
 	struct item it;
 	struct listener *l;
-	struct sockaddr_in client;
+	union peer client;
+	socklen_t client_len;
 	time_t last;
 	struct flow *next;
 };
@@ -263,14 +277,13 @@ static void tcp_accept(struct listener *l)
 	}
 }
 
-static struct flow *flow_for(struct listener *l, const struct sockaddr_in *from)
+static struct flow *flow_for(struct listener *l, const union peer *from, socklen_t len)
 {
 	struct epoll_event ee = {.events = EPOLLIN};
 	struct flow *f;
 
 	for (f = flows; f; f = f->next)
-		if (f->l == l && f->client.sin_addr.s_addr == from->sin_addr.s_addr &&
-		    f->client.sin_port == from->sin_port)
+		if (f->l == l && f->client_len == len && memcmp(&f->client, from, len) == 0)
 			return f;
 	if (n_flows >= max_flows || !(f = calloc(1, sizeof(*f))))
 		return NULL;
@@ -285,7 +298,8 @@ static struct flow *flow_for(struct listener *l, const struct sockaddr_in *from)
 		return NULL;
 	}
 	f->l = l;
-	f->client = *from;
+	memcpy(&f->client, from, len);
+	f->client_len = len;
 	f->next = flows;
 	flows = f;
 	n_flows++;
@@ -295,18 +309,21 @@ static struct flow *flow_for(struct listener *l, const struct sockaddr_in *from)
 static void udp_in(struct listener *l, char *buf, size_t size)
 {
 	for (int i = 0; i < UDP_BUDGET; i++) { /* level-triggered: the rest next turn */
-		struct sockaddr_in from;
+		union peer from = {0};
 		socklen_t len = sizeof(from);
-		ssize_t n = recvfrom(l->it.fd, buf, size, 0, (struct sockaddr *)&from, &len);
+		ssize_t n = recvfrom(l->it.fd, buf, size, 0, &from.sa, &len);
 		struct flow *f;
 
 		if (n < 0)
 			return;
-		/* the jail's own service port as the client: a datagram loop */
-		if (from.sin_addr.s_addr == l->jail.sin_addr.s_addr &&
-		    from.sin_port == l->jail.sin_port)
+		if (len > sizeof(from))
 			continue;
-		if ((f = flow_for(l, &from))) {
+		/* the jail's own service port as the client: a datagram loop */
+		if (from.sa.sa_family == AF_INET &&
+		    from.in.sin_addr.s_addr == l->jail.sin_addr.s_addr &&
+		    from.in.sin_port == l->jail.sin_port)
+			continue;
+		if ((f = flow_for(l, &from, len))) {
 			f->last = time(NULL);
 			(void)!send(f->it.fd, buf, (size_t)n, 0);
 		}
@@ -320,8 +337,7 @@ static void udp_back(struct flow *f, char *buf, size_t size)
 		if (n < 0)
 			return;
 		f->last = time(NULL);
-		(void)!sendto(f->l->it.fd, buf, (size_t)n, 0, (struct sockaddr *)&f->client,
-			      sizeof(f->client));
+		(void)!sendto(f->l->it.fd, buf, (size_t)n, 0, &f->client.sa, f->client_len);
 	}
 }
 
@@ -362,13 +378,13 @@ static bool drop_privileges(void)
  * relay must not hold cloison's sync socket or terminal. */
 static void close_others(const struct listener *ls, size_t n, int ready)
 {
-	int keep[CL_PROXY_MAX + 1], nk = 0, devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int keep[LISTEN_MAX + 1], nk = 0, devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	unsigned prev = 2;
 
 	for (int fd = 0; fd < 3 && devnull >= 0; fd++)
 		dup2(devnull, fd);
 	keep[nk++] = ready;
-	for (size_t i = 0; i < n && nk <= CL_PROXY_MAX; i++)
+	for (size_t i = 0; i < n && nk <= LISTEN_MAX; i++)
 		keep[nk++] = ls[i].it.fd;
 	for (int i = 1; i < nk; i++) /* insertion sort: a handful of fds */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
@@ -481,12 +497,63 @@ static const char *proto_name(int proto)
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_err *err)
+/* One listening socket of @p: IPv4 (@family AF_INET, @p's host_ip or
+ * every address) or IPv6 (AF_INET6, host_ip6 or every address).  1: made;
+ * 0: skipped (IPv6 for a port without HOSTIP on a host without IPv6);
+ * -1: failed. */
+static int listen_on(const struct cl_publish *p, int family, struct listener *l,
+		     struct in_addr jail, struct cl_err *err)
 {
-	struct listener *ls = calloc(n->n_publish, sizeof(*ls));
+	bool udp = p->proto == IPPROTO_UDP, v6 = family == AF_INET6;
+	union peer a = {0};
+	char host[INET6_ADDRSTRLEN + 3] = "";
+	int one = 1,
+	    fd = socket(family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+	    e = errno;
+
+	if (v6) {
+		a.in6 = (struct sockaddr_in6){.sin6_family = AF_INET6,
+					      .sin6_port = htons(p->host_port),
+					      .sin6_addr = p->family ? p->host_ip6 : in6addr_any};
+	} else {
+		a.in = (struct sockaddr_in){
+		    .sin_family = AF_INET, .sin_port = htons(p->host_port), .sin_addr = p->host_ip};
+	}
+	l->it = (struct item){udp ? K_UDP_LISTEN : K_TCP_LISTEN, fd};
+	l->jail = (struct sockaddr_in){
+	    .sin_family = AF_INET, .sin_port = htons(p->jail_port), .sin_addr = jail};
+	if (fd < 0 && v6 && !p->family && e == EAFNOSUPPORT)
+		return 0;
+	if (p->family)
+		cl_publish_host(p, host, sizeof(host) - 1);
+	else if (v6)
+		strcpy(host, "[::]");
+	if (host[0])
+		strcat(host, ":");
+	if (fd < 0)
+		return cl_fail(err, e, "cannot publish port %s%u/%s", host, p->host_port,
+			       proto_name(p->proto));
+	if (!udp) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* for accepted ones */
+	}
+	/* the IPv4 addresses are the other socket's (or not asked for) */
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, &a.sa, v6 ? sizeof(a.in6) : sizeof(a.in)) < 0 ||
+	    (!udp && listen(fd, SOMAXCONN) < 0))
+		return cl_fail(err, errno, "cannot publish port %s%u/%s", host, p->host_port,
+			       proto_name(p->proto));
+	return 1;
+}
+
+pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, bool ipv6_only,
+		     struct cl_err *err)
+{
+	struct listener *ls = calloc(LISTEN_MAX, sizeof(*ls));
 	pid_t parent = getpid(), pid = -1;
 	int ready[2] = {-1, -1};
-	size_t i = 0;
+	size_t nl = 0;
 	char ok;
 
 	if (!ls)
@@ -495,40 +562,22 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 		cl_fail(err, 0, "at most %d ports can be published", CL_PROXY_MAX);
 		goto out;
 	}
-	for (i = 0; i < n->n_publish; i++) {
+	for (size_t i = 0; i < n->n_publish; i++) {
 		const struct cl_publish *p = &n->publish[i];
-		bool udp = p->proto == IPPROTO_UDP;
-		struct sockaddr_in a = {
-		    .sin_family = AF_INET, .sin_port = htons(p->host_port), .sin_addr = p->host_ip};
-		int one = 1,
-		    fd = socket(AF_INET,
-				(udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-		ls[i].it = (struct item){udp ? K_UDP_LISTEN : K_TCP_LISTEN, fd};
-		ls[i].jail = (struct sockaddr_in){
-		    .sin_family = AF_INET, .sin_port = htons(p->jail_port), .sin_addr = jail};
-		if (fd < 0) {
-			cl_fail(err, errno, "cannot publish port %u/%s", p->host_port,
-				proto_name(p->proto));
-			goto out;
+		for (int k = 0; k < 2; k++) {
+			int family = k ? AF_INET6 : AF_INET, r;
+			if ((p->family && p->family != family) || (ipv6_only && family == AF_INET))
+				continue;
+			r = listen_on(p, family, &ls[nl], jail, err);
+			if (ls[nl].it.fd >= 0)
+				nl++; /* closed below, made or not */
+			if (r < 0)
+				goto out;
 		}
-		if (!udp) {
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-				   sizeof(one)); /* for accepted ones */
-		}
-		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-		    (!udp && listen(fd, SOMAXCONN) < 0)) {
-			char h[INET_ADDRSTRLEN + 1] = "";
-			if (p->host_ip.s_addr) {
-				inet_ntop(AF_INET, &p->host_ip, h, INET_ADDRSTRLEN);
-				strcat(h, ":");
-			}
-			cl_fail(err, errno, "cannot publish port %s%u/%s", h, p->host_port,
-				proto_name(p->proto));
-			i++;
-			goto out;
-		}
+	}
+	if (!nl) { /* IPv6 only, on a host without IPv6 */
+		pid = 0;
+		goto out;
 	}
 	/* the relay says when it serves, unprivileged; EOF: it could not */
 	if (pipe2(ready, O_CLOEXEC) < 0) {
@@ -538,7 +587,7 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 	pid = fork();
 	if (pid == 0) {
 		close(ready[0]);
-		relay(ls, n->n_publish, parent, ready[1]);
+		relay(ls, nl, parent, ready[1]);
 	}
 	if (pid < 0)
 		cl_fail(err, errno, "cannot start the relay for the published ports");
@@ -552,9 +601,8 @@ pid_t cl_proxy_start(const struct cl_netspec *n, struct in_addr jail, struct cl_
 	}
 	close(ready[0]);
 out:
-	while (i-- > 0)
-		if (ls[i].it.fd >= 0)
-			close(ls[i].it.fd);
+	while (nl-- > 0)
+		close(ls[nl].it.fd);
 	free(ls);
 	return pid;
 }

@@ -287,6 +287,27 @@ static int ifindex_of(struct cl_nl *nl, const char *ifname, const char *what, st
 	return l.index;
 }
 
+int cl_nl_port_hairpin(struct cl_nl *nl, const char *name, struct cl_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	struct nlattr *nest;
+	int index;
+
+	snprintf(what, sizeof(what), "cannot turn hairpin mode on for %s", name);
+	if ((index = ifindex_of(nl, name, what, err)) < 0)
+		return -1;
+	nlh = nl_msg(nl, buf, RTM_SETLINK, 0);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_BRIDGE;
+	ifm->ifi_index = index;
+	nest = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+	mnl_attr_nest_end(nlh, nest);
+	return nl_transact(nl, nlh, NULL, NULL, err, "%s", what);
+}
+
 int cl_nl_addr_add(struct cl_nl *nl, const char *ifname, struct in_addr addr, unsigned prefix,
 		   struct cl_err *err)
 {
@@ -383,4 +404,98 @@ int cl_nl_route_add_default(struct cl_nl *nl, struct in_addr gw, struct cl_err *
 	mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gw), &gw);
 	inet_ntop(AF_INET, &gw, a, sizeof(a));
 	return nl_transact(nl, nlh, NULL, NULL, err, "cannot add the default route via %s", a);
+}
+
+/* --- IPv6 --- */
+
+int cl_nl_addr6_add(struct cl_nl *nl, const char *ifname, const struct in6_addr *addr,
+		    unsigned prefix, struct cl_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[128], a[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	int index;
+
+	inet_ntop(AF_INET6, addr, a, sizeof(a));
+	snprintf(what, sizeof(what), "cannot add address %s/%u to %s", a, prefix, ifname);
+	if ((index = ifindex_of(nl, ifname, what, err)) < 0)
+		return -1;
+	nlh = nl_msg(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = (unsigned char)prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	/* no duplicate address detection: the address is ours (leased), and
+	 * usable at once instead of "tentative" for a second or more */
+	ifa->ifa_flags = IFA_F_NODAD;
+	ifa->ifa_index = (unsigned)index;
+	mnl_attr_put(nlh, IFA_LOCAL, sizeof(*addr), addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(*addr), addr);
+	return nl_transact(nl, nlh, NULL, NULL, err, "%s", what);
+}
+
+struct addr6_query {
+	int index;
+	bool found;
+	struct in6_addr addr;
+	unsigned prefix;
+};
+
+static int addr6_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = {0};
+	struct addr6_query *q = data;
+	const struct nlattr *a;
+
+	/* global scope only: every IPv6 link has a link-local address */
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET6 ||
+	    (int)ifa->ifa_index != q->index || ifa->ifa_scope != RT_SCOPE_UNIVERSE || q->found)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (a && mnl_attr_get_payload_len(a) == sizeof(q->addr)) {
+		memcpy(&q->addr, mnl_attr_get_payload(a), sizeof(q->addr));
+		q->prefix = ifa->ifa_prefixlen;
+		q->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+int cl_nl_addr6_get(struct cl_nl *nl, const char *ifname, struct in6_addr *addr, unsigned *prefix,
+		    struct cl_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
+	struct addr6_query q = {0};
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	snprintf(what, sizeof(what), "cannot read the IPv6 addresses of %s", ifname);
+	if ((q.index = ifindex_of(nl, ifname, what, err)) < 0)
+		return -1;
+	nlh = nl_msg(nl, buf, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	if (nl_transact(nl, nlh, addr6_cb, &q, err, "%s", what) < 0)
+		return -1;
+	*addr = q.addr;
+	*prefix = q.found ? q.prefix : 0;
+	return 0;
+}
+
+int cl_nl_route6_add_default(struct cl_nl *nl, const struct in6_addr *gw, struct cl_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], a[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, sizeof(*gw), gw);
+	inet_ntop(AF_INET6, gw, a, sizeof(a));
+	return nl_transact(nl, nlh, NULL, NULL, err, "cannot add the IPv6 default route via %s", a);
 }

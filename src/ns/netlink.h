@@ -49,6 +49,9 @@ int cl_nl_bridge_add(struct cl_nl *nl, const char *name, const char *alias, stru
 int cl_nl_veth_add(struct cl_nl *nl, const char *name, int master, const char *peer, pid_t peer_pid,
 		   struct cl_err *err);
 int cl_nl_link_up(struct cl_nl *nl, const char *name, struct cl_err *err);
+/* Bridge port @name may send a frame back where it came from: a jail
+ * reaching its own published port through the host (DNAT) needs it. */
+int cl_nl_port_hairpin(struct cl_nl *nl, const char *name, struct cl_err *err);
 /* Deletes @name; a link that is already gone is not an error. */
 int cl_nl_link_del(struct cl_nl *nl, const char *name, struct cl_err *err);
 
@@ -59,5 +62,16 @@ int cl_nl_addr_get(struct cl_nl *nl, const char *ifname, struct in_addr *addr, u
 		   struct cl_err *err);
 /* default via @gw (on the link that reaches it). */
 int cl_nl_route_add_default(struct cl_nl *nl, struct in_addr gw, struct cl_err *err);
+
+/* IPv6: @addr/@prefix on @ifname, without duplicate address detection
+ * (usable at once: IFA_F_NODAD). */
+int cl_nl_addr6_add(struct cl_nl *nl, const char *ifname, const struct in6_addr *addr,
+		    unsigned prefix, struct cl_err *err);
+/* The first global-scope IPv6 address of @ifname; *@prefix is 0 when it has
+ * none. */
+int cl_nl_addr6_get(struct cl_nl *nl, const char *ifname, struct in6_addr *addr, unsigned *prefix,
+		    struct cl_err *err);
+/* default via @gw (an address on a link's prefix). */
+int cl_nl_route6_add_default(struct cl_nl *nl, const struct in6_addr *gw, struct cl_err *err);
 
 #endif

@@ -81,6 +81,10 @@ void cl_seccomp_filters_free(struct cl_sc_filters *f);
 
 /* Append the built-in "seccomp default" rules to @rules. */
 int cl_seccomp_default_rules(struct cl_sc_rule **rules, size_t *n, struct cl_err *err);
+/* Append what --nested adds to it (the calls that make and enter
+ * namespaces and mount in them: Docker's profile gates them behind
+ * CAP_SYS_ADMIN). */
+int cl_seccomp_nested_rules(struct cl_sc_rule **rules, size_t *n, struct cl_err *err);
 /* Print it in the profile language (cloison profile show --seccomp-default). */
 int cl_seccomp_default_print(FILE *out, struct cl_err *err);
 

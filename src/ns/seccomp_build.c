@@ -201,7 +201,8 @@ static int effective_rules(const struct cl_seccomp_policy *p, struct cl_sc_rule 
 {
 	if (p->base == CL_SC_BASE_DEFAULT) {
 		*def = (struct cl_sc_action){CL_SC_ERRNO, EPERM};
-		if (cl_seccomp_default_rules(rules, n, err) < 0)
+		if (cl_seccomp_default_rules(rules, n, err) < 0 ||
+		    (p->nested && cl_seccomp_nested_rules(rules, n, err) < 0))
 			return -1;
 	} else {
 		*def = p->default_action;

@@ -102,7 +102,7 @@ static char *make_key(const struct cl_spec *s)
 	for (const struct cl_setting *p = cl_settings_seccomp; p->name; p++)
 		p->show(s, f);
 	/* not in the language, but in the filter (seccomp_build.c) */
-	fprintf(f, "flags %#x\n", s->seccomp.flags);
+	fprintf(f, "flags %#x\nnested %d\n", s->seccomp.flags, s->seccomp.nested);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -10,9 +10,11 @@
 
 #include <errno.h>
 
-static const struct {
+struct policy_line {
 	const char *action, *value;
-} lines[] = {
+};
+
+static const struct policy_line lines[] = {
     /* files and directories */
     {"allow",
      "access faccessat faccessat2 chdir fchdir getcwd chmod fchmod fchmodat fchmodat2 "
@@ -111,13 +113,29 @@ static const struct {
 	     "io_uring_register fanotify_init"},
 };
 
-int cl_seccomp_default_rules(struct cl_sc_rule **rules, size_t *n, struct cl_err *err)
-{
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		struct cl_sc_action a;
-		const char *value = lines[i].value;
+/* --nested: what Docker's profile lets through only with CAP_SYS_ADMIN and
+ * bubblewrap, podman, Nix's and Bazel's sandboxes need to build one: the
+ * namespace calls with any flag, and the mount calls.  Each acts only on
+ * namespaces the caller's user namespace owns (the jail's own are its
+ * user namespace's, whose root has no CAP_SYS_ADMIN there): a process
+ * gains them by making a user namespace, over what it makes inside.
+ * clone3 too: its flags, behind a pointer, need no reading any more. */
+static const struct policy_line nested_lines[] = {
+    {"allow", "clone clone3 unshare setns"},
+    {"allow", "mount umount umount2 pivot_root move_mount open_tree fsopen fsconfig fsmount "
+	      "fspick mount_setattr"},
+    /* the UTS namespace a sandbox makes gets its names */
+    {"allow", "sethostname setdomainname"},
+};
 
-		if (lines[i].action[0] == 's') {
+static int add_lines(const struct policy_line *l, size_t count, struct cl_sc_rule **rules,
+		     size_t *n, struct cl_err *err)
+{
+	for (size_t i = 0; i < count; i++) {
+		const char *value = l[i].value;
+		struct cl_sc_action a;
+
+		if (l[i].action[0] == 's') {
 			/* "syscall ACTION NAME...": the action is the first word */
 			char act[32];
 			size_t len = 0;
@@ -129,13 +147,24 @@ int cl_seccomp_default_rules(struct cl_sc_rule **rules, size_t *n, struct cl_err
 			value += len;
 			if (cl_sc_parse_action(act, &a, err) < 0)
 				return cl_wrap(err, "the built-in seccomp policy");
-		} else if (cl_sc_parse_action(lines[i].action, &a, err) < 0) {
+		} else if (cl_sc_parse_action(l[i].action, &a, err) < 0) {
 			return cl_wrap(err, "the built-in seccomp policy");
 		}
 		if (cl_sc_parse_rules(rules, n, a, value, true, err) < 0)
 			return cl_wrap(err, "the built-in seccomp policy");
 	}
 	return 0;
+}
+
+int cl_seccomp_nested_rules(struct cl_sc_rule **rules, size_t *n, struct cl_err *err)
+{
+	return add_lines(nested_lines, sizeof(nested_lines) / sizeof(nested_lines[0]), rules, n,
+			 err);
+}
+
+int cl_seccomp_default_rules(struct cl_sc_rule **rules, size_t *n, struct cl_err *err)
+{
+	return add_lines(lines, sizeof(lines) / sizeof(lines[0]), rules, n, err);
 }
 
 int cl_seccomp_default_print(FILE *out, struct cl_err *err)

@@ -1,5 +1,5 @@
 /* The spec's network part: settings (net, ip, subnet, publish, dns,
- * add-host), defaults and validation. */
+ * add-host, no-egress, no-ipv6), defaults and validation. */
 #include "spec/netspec.h"
 
 #include <arpa/inet.h>
@@ -177,18 +177,58 @@ static int parse_port(const char *str, size_t len, uint16_t *port)
 	return 0;
 }
 
-/* [HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp] */
+void cl_publish_host(const struct cl_publish *p, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (p->family == AF_INET6)
+		snprintf(buf, size, "[%s]", inet_ntop(AF_INET6, &p->host_ip6, a, sizeof(a)));
+	else if (p->family == AF_INET)
+		snprintf(buf, size, "%s", inet_ntop(AF_INET, &p->host_ip, a, sizeof(a)));
+	else if (size)
+		buf[0] = '\0';
+}
+
+/* HOSTIP of a mapping: an IPv4 address, or an IPv6 one in brackets. */
+static bool parse_host_ip(const char *str, struct cl_publish *p)
+{
+	size_t len = strlen(str);
+	char buf[INET6_ADDRSTRLEN];
+
+	if (str[0] != '[') {
+		p->family = AF_INET;
+		return inet_pton(AF_INET, str, &p->host_ip) == 1;
+	}
+	if (len < 3 || str[len - 1] != ']' || len - 2 >= sizeof(buf))
+		return false;
+	memcpy(buf, str + 1, len - 2);
+	buf[len - 2] = '\0';
+	p->family = AF_INET6;
+	return inet_pton(AF_INET6, buf, &p->host_ip6) == 1;
+}
+
+/* [HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp], HOSTIP an IPv4 address or an
+ * IPv6 one in brackets ([::1]:8080:80) */
 static int set_publish(struct cl_spec *s, const char *v, struct cl_err *err)
 {
 	struct cl_netspec *n = &s->netcfg;
 	struct cl_publish p = {.proto = IPPROTO_TCP};
 	_cleanup_free_ char *dup = strdup(v);
-	char *parts[3], *proto;
+	char *parts[3], *proto, *ports;
 	size_t np = 0;
 
 	if (!dup)
 		return cl_fail(err, ENOMEM, "out of memory");
-	proto = strchr(dup, '/');
+	ports = dup;
+	if (dup[0] == '[') { /* the IPv6 address holds colons: split after its ']' */
+		char *close = strchr(dup, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		ports = close + 2;
+		close[1] = '\0';
+		parts[np++] = dup;
+	}
+	proto = strchr(ports, '/');
 	if (proto) {
 		*proto++ = '\0';
 		if (strcmp(proto, "udp") == 0)
@@ -196,7 +236,7 @@ static int set_publish(struct cl_spec *s, const char *v, struct cl_err *err)
 		else if (strcmp(proto, "tcp") != 0)
 			goto bad;
 	}
-	for (char *t = dup;; t++) {
+	for (char *t = ports;; t++) {
 		char *colon = strchr(t, ':');
 		if (np == 3)
 			goto bad;
@@ -208,7 +248,7 @@ static int set_publish(struct cl_spec *s, const char *v, struct cl_err *err)
 	}
 	if (np < 2)
 		goto bad;
-	if (np == 3 && inet_pton(AF_INET, parts[0], &p.host_ip) != 1)
+	if (np == 3 && !parse_host_ip(parts[0], &p))
 		goto bad;
 	if (parse_port(parts[np - 2], strlen(parts[np - 2]), &p.host_port) < 0 ||
 	    parse_port(parts[np - 1], strlen(parts[np - 1]), &p.jail_port) < 0)
@@ -228,7 +268,7 @@ static int set_publish(struct cl_spec *s, const char *v, struct cl_err *err)
 bad:
 	return cl_fail(err, 0,
 		       "invalid port mapping '%s': expected [HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp], "
-		       "ports 1-65535",
+		       "ports 1-65535, an IPv6 HOSTIP in brackets",
 		       v);
 }
 
@@ -236,11 +276,10 @@ static void show_publish(const struct cl_spec *s, FILE *out)
 {
 	for (size_t i = 0; i < s->netcfg.n_publish; i++) {
 		const struct cl_publish *p = &s->netcfg.publish[i];
-		fputs("publish ", out);
-		if (p->host_ip.s_addr)
-			fprintf(out, "%s:", inet_ntoa(p->host_ip));
-		fprintf(out, "%u:%u%s\n", p->host_port, p->jail_port,
-			p->proto == IPPROTO_UDP ? "/udp" : "");
+		char host[INET6_ADDRSTRLEN + 2];
+		cl_publish_host(p, host, sizeof(host));
+		fprintf(out, "publish %s%s%u:%u%s\n", host, host[0] ? ":" : "", p->host_port,
+			p->jail_port, p->proto == IPPROTO_UDP ? "/udp" : "");
 	}
 }
 
@@ -301,10 +340,33 @@ static void show_add_host(const struct cl_spec *s, FILE *out)
 		fprintf(out, "add-host %s\n", s->netcfg.add_hosts[i]);
 }
 
+static int set_no_egress(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	return cl_setting_bool(v, &s->netcfg.no_egress, err);
+}
+
+static void show_no_egress(const struct cl_spec *s, FILE *out)
+{
+	if (s->netcfg.no_egress)
+		fputs("no-egress\n", out);
+}
+
+static int set_no_ipv6(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	return cl_setting_bool(v, &s->netcfg.no_ipv6, err);
+}
+
+static void show_no_ipv6(const struct cl_spec *s, FILE *out)
+{
+	if (s->netcfg.no_ipv6)
+		fputs("no-ipv6\n", out);
+}
+
 int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 {
 	const struct cl_netspec *n = &s->netcfg;
-	bool bridge_only = n->ip.s_addr || n->n_dns || n->n_add_hosts || n->subnet_prefix;
+	bool bridge_only =
+	    n->ip.s_addr || n->n_dns || n->n_add_hosts || n->subnet_prefix || n->no_egress;
 	static bool noted;
 
 	/* rootless parity: an ordinary user cannot make a bridge and veths in
@@ -314,8 +376,8 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 		if (bridge_only)
 			return cl_fail(err, 0,
 				       "--net bridge as an ordinary user is user-mode networking "
-				       "(--net pasta), which takes no --ip, --subnet, --dns or "
-				       "--add-host");
+				       "(--net pasta), which takes no --ip, --subnet, --dns, "
+				       "--add-host or --no-egress");
 		s->net = CL_NET_PASTA;
 		if (!noted)
 			fprintf(stderr, "cloison: note: --net bridge needs root; as an ordinary "
@@ -323,12 +385,16 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 		noted = true;
 	}
 	if (s->net == CL_NET_PASTA && bridge_only)
-		return cl_fail(err, 0,
-			       "--ip, --subnet, --dns and --add-host need --net bridge "
-			       "(--net pasta gives the jail the host's address and resolver)");
+		return cl_fail(
+		    err, 0,
+		    "--ip, --subnet, --dns, --add-host and --no-egress need --net "
+		    "bridge (--net pasta gives the jail the host's address and resolver)");
 	if (s->net != CL_NET_BRIDGE && s->net != CL_NET_PASTA && (bridge_only || n->n_publish))
 		return cl_fail(err, 0,
-			       "--ip, --subnet, --publish, --dns and --add-host need --net bridge");
+			       "--ip, --subnet, --publish, --dns, --add-host and --no-egress need "
+			       "--net bridge");
+	if (s->net != CL_NET_BRIDGE && n->no_ipv6)
+		return cl_fail(err, 0, "--no-ipv6 needs --net bridge");
 	if (s->backend == CL_BACKEND_VM && s->net != CL_NET_NONE)
 		return cl_fail(err, 0,
 			       "--net %s is not supported with --vm "
@@ -362,5 +428,7 @@ const struct cl_setting cl_settings_net[] = {
      show_publish, CL_BE_NS},
     {"dns", 0, CL_SETTING_REPEAT, "ADDR", set_dns, show_dns, CL_BE_NS},
     {"add-host", 0, CL_SETTING_REPEAT, "NAME:ADDR", set_add_host, show_add_host, CL_BE_NS},
+    {"no-egress", 0, CL_SETTING_FLAG, "true|false", set_no_egress, show_no_egress, CL_BE_NS},
+    {"no-ipv6", 0, CL_SETTING_FLAG, "true|false", set_no_ipv6, show_no_ipv6, CL_BE_NS},
     {NULL, 0, 0, NULL, NULL, NULL, 0},
 };

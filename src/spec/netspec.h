@@ -24,7 +24,12 @@ struct cl_spec;
 struct cl_err;
 
 struct cl_publish {
-	struct in_addr host_ip; /* INADDR_ANY: every address of the host */
+	/* 0: no HOSTIP, every IPv4 and IPv6 address of the host; AF_INET:
+	 * host_ip (0.0.0.0: every IPv4 one); AF_INET6: host_ip6 ([::]: every
+	 * IPv6 one) */
+	int family;
+	struct in_addr host_ip;
+	struct in6_addr host_ip6;
 	uint16_t host_port, jail_port;
 	int proto; /* IPPROTO_TCP or IPPROTO_UDP */
 };
@@ -41,9 +46,14 @@ struct cl_netspec {
 	size_t n_dns;
 	char **add_hosts; /* extra /etc/hosts entries, "NAME:ADDR" */
 	size_t n_add_hosts;
+	bool no_egress; /* on the bridge, kept off everything beyond it */
+	bool no_ipv6;	/* bridge mode: IPv4 only (no ULA address, no IPv6 route) */
 	/* Resolved by the container back end in the jail's copy of the spec:
 	 * the address (ip, ip_prefix) it got and the bridge's address. */
 	struct in_addr gateway;
+	/* ... and its IPv6 address and the bridge's (ip6_prefix 0: none) */
+	struct in6_addr ip6, gateway6;
+	unsigned ip6_prefix;
 };
 
 void cl_netspec_init(struct cl_spec *s);
@@ -52,6 +62,9 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err);
 
 /* "10.88.0.0/16" -> address and prefix; false when malformed. */
 bool cl_parse_cidr(const char *str, struct in_addr *addr, unsigned *prefix);
+/* "" (no HOSTIP), "10.0.0.1" or "[::1]": @p's host address as -p spells
+ * it, for messages and state. */
+void cl_publish_host(const struct cl_publish *p, char *buf, size_t size);
 /* The bridge's name, defaulted. */
 const char *cl_netspec_bridge(const struct cl_spec *s);
 

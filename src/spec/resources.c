@@ -33,6 +33,7 @@ const size_t cl_n_dev_defaults = sizeof(cl_dev_defaults) / sizeof(cl_dev_default
 void cl_resources_init(struct cl_spec *s)
 {
 	memset(&s->res, 0, sizeof(s->res));
+	s->res.timeout_grace_ms = CL_TIMEOUT_GRACE_DEFAULT_MS;
 }
 
 void cl_resources_free(struct cl_spec *s)
@@ -56,8 +57,9 @@ bool cl_resources_limited(const struct cl_spec *s)
 
 	return (s->backend == CL_BACKEND_NS && s->memory) || r->memory_swap || r->memory_high ||
 	       r->memory_low || r->cpus_milli || r->cpu_weight || r->cpuset || r->pids ||
-	       r->io_weight || r->n_io_max || r->stats || r->stats_json || r->cgroup_parent ||
-	       r->name;
+	       r->io_weight || r->n_io_max || r->cgroup_parent || r->name;
+	/* not --stats/--stats-json: without a cgroup of its own (rootless,
+	 * no delegation) the processes' own accounting stands in, with a warning */
 }
 
 bool cl_resources_devices_required(const struct cl_spec *s)
@@ -516,6 +518,26 @@ static void show_timeout(const struct cl_spec *s, FILE *out)
 		print_milli(out, "timeout", s->res.timeout_ms);
 }
 
+/* the grace period between the deadline's stop signal and SIGKILL */
+static int set_timeout_grace(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	uint64_t m;
+
+	if (parse_milli(v, 86400ULL * 1000, &m) < 0)
+		return cl_fail(err, 0,
+			       "invalid value '%s': expected seconds from 0 (SIGKILL at the "
+			       "deadline) to 86400, such as 10 or 0.5",
+			       v);
+	s->res.timeout_grace_ms = m;
+	return 0;
+}
+
+static void show_timeout_grace(const struct cl_spec *s, FILE *out)
+{
+	if (s->res.timeout_grace_ms != CL_TIMEOUT_GRACE_DEFAULT_MS)
+		print_milli(out, "timeout-grace", s->res.timeout_grace_ms);
+}
+
 static bool name_char(char c)
 {
 	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.';
@@ -668,6 +690,7 @@ const struct cl_setting cl_settings_resources[] = {
      show_device_rule, CL_BE_NS},
     {"device-cgroup", 0, 0, "required|none", set_device_cgroup, show_device_cgroup, CL_BE_NS},
     {"timeout", 0, 0, "SECONDS", set_timeout, show_timeout, CL_BE_ALL},
+    {"timeout-grace", 0, 0, "SECONDS", set_timeout_grace, show_timeout_grace, CL_BE_NS},
     {"name", 0, 0, "NAME", set_name, show_name, CL_BE_ALL},
     {"cgroup-parent", 0, 0, "PATH", set_cgroup_parent, show_cgroup_parent, CL_BE_NS},
     {"stats", 0, CL_SETTING_FLAG, "true|false", set_stats, show_stats, CL_BE_NS},

@@ -45,7 +45,11 @@ struct cl_resources {
 	size_t n_io_max;
 	struct cl_dev_rule *devices; /* --device-cgroup-rule: allowed besides /dev's set */
 	size_t n_devices;
-	uint64_t timeout_ms;   /* --timeout; 0 = none */
+	uint64_t timeout_ms; /* --timeout; 0 = none */
+	/* at the deadline, stop_signal (run's --stop-signal, 0:
+	 * SIGTERM) to pid 1, SIGKILL after timeout_grace_ms (0: at once) */
+	uint64_t timeout_grace_ms;
+	int stop_signal;
 	char *cgroup_parent;   /* NULL: "cloison" below cloison's own cgroup */
 	char *name;	       /* the context's name: its cgroup is <parent>/<name> */
 	bool no_device_cgroup; /* --device-cgroup none: no device allow-list (weaker) */
@@ -53,6 +57,9 @@ struct cl_resources {
 	bool accounting;       /* a detached jail: memory, CPU, pids and I/O counted */
 	char *stats_json;      /* --stats-json FILE */
 };
+
+/* --timeout-grace when not given: docker stop's 10 s */
+#define CL_TIMEOUT_GRACE_DEFAULT_MS 10000
 
 void cl_resources_init(struct cl_spec *s);
 void cl_resources_free(struct cl_spec *s);

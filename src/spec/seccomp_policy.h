@@ -65,6 +65,7 @@ struct cl_seccomp_policy {
 	struct cl_sc_rule *rules;	    /* in order, see cl_sc_rules_add() */
 	size_t n_rules;
 	char *learn;	/* --learn-seccomp OUT: record the calls, write an allow-list */
+	bool nested;	/* --nested: the built-in policy lets namespace set-up through */
 	unsigned flags; /* seccomp(2) SECCOMP_FILTER_FLAG_LOG, _SPEC_ALLOW (OCI "flags") */
 	/* CL_SC_NOTIFY (OCI config.json only): after loading, the filter's
 	 * listener is sent to the unix socket @listener_path with the container

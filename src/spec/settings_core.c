@@ -10,6 +10,7 @@
 #include <sys/capability.h>
 
 #include "spec/caps.h"
+#include "spec/envfile.h"
 #include "spec/settings.h"
 #include "util/cleanup.h"
 
@@ -42,11 +43,90 @@ STR_SETTING(kernel, kernel, NULL)
 STR_SETTING(disk, disk, NULL)
 BOOL_SETTING(readonly, "read-only", readonly)
 BOOL_SETTING(shared_rootfs, "allow-shared-rootfs", allow_shared_rootfs)
+BOOL_SETTING(overlay, "overlay", overlay)
 BOOL_SETTING(interactive, "interactive", keep_stdin)
 BOOL_SETTING(tty, "tty", tty)
 BOOL_SETTING(init, "init", init)
-BOOL_SETTING(userns, "userns", userns)
+BOOL_SETTING(nested, "nested", nested)
 BOOL_SETTING(force, "force", vm_force)
+
+/* --userns=false is remembered: --nested refuses it (validation). */
+static int set_userns(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	if (cl_setting_bool(v, &s->userns, err) < 0)
+		return -1;
+	s->userns_refused = !s->userns;
+	return 0;
+}
+
+static void show_userns(const struct cl_spec *s, FILE *out)
+{
+	if (s->userns)
+		fputs("userns\n", out);
+}
+
+/* --overlay-dir and --layer imply --overlay: both only mean something
+ * there.  Paths absolute, as a bind source's. */
+static int set_overlay_dir(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	if (v[0] != '/')
+		return cl_fail(err, 0, "'%s' must be an absolute host path", v);
+	s->overlay = true;
+	return cl_setting_replace(&s->overlay_dir, v, err);
+}
+
+static void show_overlay_dir(const struct cl_spec *s, FILE *out)
+{
+	if (s->overlay_dir)
+		fprintf(out, "overlay-dir %s\n", s->overlay_dir);
+}
+
+static int set_overlay_size(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	uint64_t n;
+
+	if (cl_parse_size(v, &n, err) < 0)
+		return -1;
+	/* to tmpfs, size=0 is no limit at all */
+	if (n < 1 << 20)
+		return cl_fail(err, 0, "'%s' is less than 1M (leave it out for the default)", v);
+	s->overlay = true;
+	s->overlay_size = n;
+	return 0;
+}
+
+static void show_overlay_size(const struct cl_spec *s, FILE *out)
+{
+	if (s->overlay_size)
+		fprintf(out, "overlay-size %llu\n", (unsigned long long)s->overlay_size);
+}
+
+static int set_layer(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	/* the kernel stacks at most 500 lower layers; a jail needs a few */
+	enum { MAX_LAYERS = 32 };
+	char **n;
+
+	if (v[0] != '/')
+		return cl_fail(err, 0, "'%s' must be an absolute host path", v);
+	if (s->n_layers >= MAX_LAYERS)
+		return cl_fail(err, 0, "at most %d layers", MAX_LAYERS);
+	n = realloc(s->layers, (s->n_layers + 2) * sizeof(*n));
+	if (!n)
+		return cl_fail(err, ENOMEM, "out of memory");
+	s->layers = n;
+	if (!(n[s->n_layers] = strdup(v)))
+		return cl_fail(err, ENOMEM, "out of memory");
+	n[++s->n_layers] = NULL;
+	s->overlay = true;
+	return 0;
+}
+
+static void show_layer(const struct cl_spec *s, FILE *out)
+{
+	for (size_t i = 0; i < s->n_layers; i++)
+		fprintf(out, "layer %s\n", s->layers[i]);
+}
 
 static int set_vm(struct cl_spec *s, const char *v, struct cl_err *err)
 {
@@ -99,6 +179,12 @@ static void show_env(const struct cl_spec *s, FILE *out)
 {
 	for (size_t i = 0; i < s->n_env; i++)
 		fprintf(out, "env %s\n", s->env[i]);
+}
+
+/* --env-file (spec/envfile.c) */
+static int set_env_file(struct cl_spec *s, const char *v, struct cl_err *err)
+{
+	return cl_env_file_read(s, v, err);
 }
 
 static int set_bind(struct cl_spec *s, const char *arg, struct cl_err *err)
@@ -291,8 +377,14 @@ const struct cl_setting cl_settings_core[] = {
     {"read-only", 0, CL_SETTING_FLAG, "true|false", set_readonly, show_readonly, CL_BE_ALL},
     {"allow-shared-rootfs", 0, CL_SETTING_FLAG, "true|false", set_shared_rootfs, show_shared_rootfs,
      CL_BE_NS},
+    {"overlay", 0, CL_SETTING_FLAG, "true|false", set_overlay, show_overlay, CL_BE_ALL},
+    {"overlay-size", 0, 0, "SIZE", set_overlay_size, show_overlay_size, CL_BE_NS},
+    {"overlay-dir", 0, 0, "DIR", set_overlay_dir, show_overlay_dir, CL_BE_NS},
+    {"layer", 0, CL_SETTING_REPEAT, "DIR", set_layer, show_layer, CL_BE_NS},
     {"bind", 0, CL_SETTING_REPEAT, "SRC:DST[:ro|:rw]", set_bind, show_bind, CL_BE_ALL},
     {"tmpfs", 0, CL_SETTING_REPEAT, "DST[:size=N]", set_tmpfs, show_tmpfs, CL_BE_NS},
+    /* before env, so that its lines come first in a profile shown */
+    {"env-file", 0, CL_SETTING_REPEAT, "FILE", set_env_file, cl_env_file_show, CL_BE_ALL},
     {"env", 'e', CL_SETTING_REPEAT, "KEY=VALUE", set_env, show_env, CL_BE_ALL},
     {"cwd", 'w', 0, "DIR", set_cwd, show_cwd, CL_BE_ALL},
     {"user", 'u', 0, "UID[:GID]", set_user, show_user, CL_BE_ALL},
@@ -305,6 +397,7 @@ const struct cl_setting cl_settings_core[] = {
     {"cap-add", 0, CL_SETTING_REPEAT, "CAP|ALL", set_cap_add, show_caps, CL_BE_NS},
     {"cap-drop", 0, CL_SETTING_REPEAT, "CAP|ALL", set_cap_drop, show_none, CL_BE_NS},
     {"userns", 0, CL_SETTING_FLAG, "true|false", set_userns, show_userns, CL_BE_NS},
+    {"nested", 0, CL_SETTING_FLAG, "true|false", set_nested, show_nested, CL_BE_NS},
     {"vm", 0, CL_SETTING_FLAG, "true|false", set_vm, show_vm, CL_BE_ALL},
     {"kernel", 0, 0, "PATH", set_kernel, show_kernel, CL_BE_VM},
     {"vcpus", 0, 0, "N", set_vcpus, show_vcpus, CL_BE_VM},

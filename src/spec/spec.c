@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "spec/caps.h"
+#include "spec/envfile.h"
 #include "util/cleanup.h"
 #include "spec/idmap.h"
 #include "spec/settings.h"
@@ -57,8 +58,11 @@ void cl_spec_init(struct cl_spec *s)
 void cl_spec_free(struct cl_spec *s)
 {
 	free(s->rootfs);
+	free(s->overlay_dir);
+	cl_strv_free(s->layers);
 	cl_strv_free(s->argv);
 	cl_strv_free(s->env);
+	cl_strv_free(s->env_file);
 	free(s->cwd);
 	free(s->hostname);
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -225,17 +229,25 @@ static const char *vm_reason(const char *name)
 	    {"tty", "has a serial console, not a pseudo-terminal"},
 	    {"preserve-fds", "cannot pass host file descriptors to its guest"},
 	    {"userns", "is its own kernel: there is no host user namespace to use"},
+	    {"nested",
+	     "runs its command as root of its own kernel, which may make namespaces already"},
 	    {"tmpfs", "has no tmpfs mounts of its own; use a directory in --rootfs"},
 	    {"no-new-privileges", "runs its guest under its own kernel's rules"},
 	    {"allow", "filters nothing in its guest: it has its own kernel"},
 	    {"deny", "filters nothing in its guest: it has its own kernel"},
 	    {"syscall", "filters nothing in its guest: it has its own kernel"},
 	    {"learn-seccomp", "filters nothing in its guest: it has its own kernel"},
+	    {"overlay-",
+	     "has a throw-away copy of the rootfs as its root (--overlay is all it needs)"},
+	    {"layer", "gets the rootfs as one copy in its initramfs: merge the layer into it"},
 	    {"ip", "has no network"},
 	    {"subnet", "has no network"},
 	    {"publish", "has no network"},
 	    {"dns", "has no network"},
 	    {"add-host", "has no network"},
+
+	    {"timeout-grace", "is stopped at once at its --timeout deadline: its guest gets no "
+			      "stop signal"},
 	};
 
 	for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
@@ -284,6 +296,15 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, 0, "--%s needs --vm", unsup->name);
 	if (s->backend == CL_BACKEND_VM && vm_validate(s, err) < 0)
 		return -1;
+	if (s->overlay_dir && s->readonly)
+		return cl_fail(err, 0,
+			       "--overlay-dir with --read-only: the jail writes nothing to keep");
+	for (size_t i = 0; i < s->n_layers; i++) {
+		if (stat(s->layers[i], &st) < 0)
+			return cl_fail(err, errno, "--layer %s", s->layers[i]);
+		if (!S_ISDIR(st.st_mode))
+			return cl_fail(err, ENOTDIR, "--layer %s", s->layers[i]);
+	}
 	if (s->cwd[0] != '/')
 		return cl_fail(err, 0, "working directory '%s' must be an absolute path", s->cwd);
 	if (s->hostname && !valid_hostname(s->hostname))
@@ -307,6 +328,9 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, errno, "rootfs %s", s->rootfs);
 	if (needs_rootfs && !S_ISDIR(st.st_mode))
 		return cl_fail(err, ENOTDIR, "rootfs %s", s->rootfs);
+	/* --env-file's entries under -e's */
+	if (s->n_env_file && cl_env_file_merge(s, err) < 0)
+		return -1;
 	/* OCI: the environment as given, but for HOME (as runc) */
 	if ((!s->explicit_ns &&
 	     env_default(s, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -324,6 +348,17 @@ int cl_spec_validate(struct cl_spec *s, struct cl_err *err)
 		s->ns_flags &= ~CLONE_NEWNET;
 	else
 		s->ns_flags |= CLONE_NEWNET;
+	/* --nested: the jail's root is root of a user namespace of its own,
+	 * never host root, whatever else it may make */
+	if (s->nested) {
+		if (s->userns_refused)
+			return cl_fail(err, 0,
+				       "--nested needs a user namespace (nested namespaces are "
+				       "made by the jail's root, which must not be host root): it "
+				       "cannot go with --userns=false");
+		s->userns = true;
+		s->seccomp.nested = true;
+	}
 	/* Not root: a user namespace is the only way in (rootless). */
 	if (geteuid() != 0 && !s->explicit_ns)
 		s->userns = true;

@@ -79,11 +79,22 @@ struct cl_spec {
 	bool readonly;
 	bool allow_shared_rootfs; /* run (and warn) though other host users can
 				     reach a rootfs the jail's host root writes */
+	/* --overlay: the rootfs (and --layer dirs above it, lowest first) as the
+	 * read-only lower layers of an overlayfs; the upper layer a tmpfs of
+	 * overlay_size bytes (0: the default), or overlay_dir/upper, kept */
+	bool overlay;
+	uint64_t overlay_size;
+	char *overlay_dir;
+	char **layers; /* NULL-terminated, or NULL */
+	size_t n_layers;
 
 	/* process */
 	char **argv; /* NULL-terminated */
 	char **env;  /* NULL-terminated KEY=VALUE */
 	size_t n_env;
+	/* --env-file entries (spec/envfile.h), below env's */
+	char **env_file;
+	size_t n_env_file;
 	char *cwd;
 	uid_t uid;
 	gid_t gid;
@@ -122,6 +133,10 @@ struct cl_spec {
 	char *ns_path[CL_NS_N]; /* join this namespace (OCI path) instead */
 	bool explicit_ns;	/* OCI: ns_flags as given, no default added */
 	bool userns;		/* --userns (implied when not run by root) */
+	bool userns_refused;	/* --userns=false given (--nested refuses it) */
+	/* --nested: the jail may make user, mount, pid, net... namespaces of
+	 * its own (ns/nested.h); implies userns */
+	bool nested;
 	struct cl_idmap uid_map[CL_MAX_IDMAPS], gid_map[CL_MAX_IDMAPS];
 	size_t n_uid_map, n_gid_map;
 	bool idmap_pick; /* map 0 -> a range picked for this jail alone (root, --userns) */

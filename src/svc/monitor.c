@@ -289,6 +289,11 @@ static int run_container(struct monitor *m, int *status, struct cl_err *err)
 	monitor_signals(&h.signals);
 	if (cl_container_create(&c, m->s, &h, err) == 0 && cl_container_start(&c, err) == 0) {
 		*status = cl_container_wait(&c);
+		/* what the wait said last (the --timeout outcome, the OOM
+		 * killer, --stats) went to our own stderr, the log pipe */
+		fflush(NULL);
+		drain(m, 0, true);
+		drain(m, 1, true);
 		r = 0;
 	}
 	r = cl_container_destroy(&c, r, err);
@@ -648,6 +653,7 @@ int cl_monitor_spawn(struct cl_spec *s, struct cl_state *st, const struct cl_svc
 
 	if (o->sd_notify_container && cl_notify_check(s, err) < 0)
 		return -1;
+	s->res.stop_signal = o->stop_signal; /* what --timeout sends first */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cl_fail(err, errno, "cannot create a pipe");
 	fflush(NULL);

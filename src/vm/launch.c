@@ -146,7 +146,9 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 		uint64_t base;
 		int irq;
 		cl_virtio_mmio_slot((unsigned)n, &base, &irq);
-		devs[n] = cl_virtio_blk_new(NULL, base, irq, s->disk, s->readonly, err);
+		devs[n] = s->overlay && !s->readonly
+			      ? cl_virtio_blk_new_snapshot(NULL, base, irq, s->disk, err)
+			      : cl_virtio_blk_new(NULL, base, irq, s->disk, s->readonly, err);
 		if (!devs[n])
 			return -1; /* the message names the image */
 		n++;

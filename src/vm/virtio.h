@@ -71,6 +71,12 @@ int cl_virtio_attach_devs(void *vm_config, const struct cl_vm_mem *mem, struct c
  * exclusive otherwise) so two VMs cannot write one image. */
 struct cl_vm_dev *cl_virtio_blk_new(const struct cl_vm_mem *mem, uint64_t base, int irq,
 				    const char *path, bool ro, struct cl_err *err);
+/* A snapshot of the image at @path (--overlay): the guest reads and writes
+ * it, its writes land in a private mapping (the VMM's memory, as much as it
+ * wrote) and the image is never written; shared-locked, so no VM writes it
+ * meanwhile. */
+struct cl_vm_dev *cl_virtio_blk_new_snapshot(const struct cl_vm_mem *mem, uint64_t base, int irq,
+					     const char *path, struct cl_err *err);
 /* Same on an open @fd, which the device takes over (closed on error too);
  * @serial (<= 20 bytes used, may be NULL) is what GET_ID returns.  Error
  * messages do not name the image ("in use by another VM (locked)"): wrap

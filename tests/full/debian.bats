@@ -28,3 +28,46 @@ setup_file() {
 	[ "${lines[0]}" = 0 ]
 	[[ "$output" == *"Read-only file system"* ]]
 }
+
+# listing DIR: every entry (type, mode, owner, size, mtime, link) and hash
+listing() {
+	(cd "$1" && find . -xdev -printf '%p %y %m %U:%G %s %T@ %l\n' | LC_ALL=C sort &&
+		find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+}
+
+@test "the README's CI job: a package installed in the job's throw-away root, a C build, the base unchanged" {
+	local ci="$TOP/build/debian-ci" src
+	# once: the base with its toolchain (from the mirror apt uses, on the host's network)
+	if [ ! -e "$ci/.cloison-toolchain" ]; then
+		rm -rf "$ci" "$(dirname "$ci")/.cloison-private/debian-ci"
+		"$TOP/rootfs-tools/mkrootfs-debian" "$ci"
+		"$CLOISON" run --rootfs "$ci" --net host -- sh -c 'apt-get update && apt-get install -y gcc make libc6-dev'
+		touch "$ci/.cloison-toolchain"
+	fi
+	src=$(mktemp -d /tmp/cloison-ci.XXXXXX)
+	cat >"$src/hello.c" <<-'C'
+		#include <stdio.h>
+		#include <sys/capability.h>
+		int main(void)
+		{
+			cap_t c = cap_get_proc();
+			char *t = cap_to_text(c, NULL);
+			printf("hello from a job with %s\n", t);
+			return 0;
+		}
+	C
+	printf 'hello: hello.c\n\t$(CC) -o $@ $< -lcap\n' >"$src/Makefile"
+	(cd "$src" && apt-get download libcap2 libcap-dev >/dev/null)
+	listing "$ci/" >"$src/before"
+	cd "$src"
+	run "$CLOISON" run --rootfs "$ci" --profile ci-sandbox -- sh -c 'dpkg -i ./*.deb >/dev/null && make && ./hello'
+	echo "$output"
+	listing "$ci/" >"$src/after"
+	local d
+	d=$(diff "$src/before" "$src/after" || true)
+	cd /
+	rm -rf "$src"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"hello from a job with "* ]]
+	[ -z "$d" ] || { echo "the base changed: $d"; false; }
+}

@@ -2,10 +2,14 @@
  * both sides of a jail (static, so it runs in the busybox rootfs, whose nc
  * has no UDP and forks too much to measure a connection rate).
  *
+ * ADDR is IPv4 or IPv6; a server's PORT may be given as [::]:PORT to listen
+ * on IPv6 as well as IPv4 (one dual-stack socket).
+ *
  *   clnet udp-echo PORT [COUNT]          answer COUNT datagrams (default 1)
  *   clnet udp-send ADDR PORT MSG         send MSG, print the answer (2 s)
  *   clnet tcp-serve PORT [REPLY]         for each connection: read a byte,
- *                                        write REPLY (default: that byte),
+ *                                        write REPLY (default: that byte;
+ *                                        "@peer": the client's address),
  *                                        close (forever)
  *   clnet tcp-send ADDR PORT MSG         send MSG, print what comes back
  *   clnet conn-rate ADDR PORT SECONDS    connect, 1 byte each way, close, as
@@ -18,6 +22,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,26 +38,53 @@ static void die(const char *what)
 	exit(1);
 }
 
-static struct sockaddr_in addr_of(const char *host, const char *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+struct addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} u;
+	socklen_t len;
+};
 
-	if (host && inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+/* HOST (IPv4 or IPv6; NULL: every IPv4 address) and PORT. */
+static struct addr addr_of(const char *host, const char *port)
+{
+	struct addr a = {.u.in = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))},
+			 .len = sizeof(struct sockaddr_in)};
+
+	if (!host || inet_pton(AF_INET, host, &a.u.in.sin_addr) == 1)
+		return a;
+	a.u.in6 = (struct sockaddr_in6){.sin6_family = AF_INET6,
+					.sin6_port = htons((uint16_t)atoi(port))};
+	a.len = sizeof(struct sockaddr_in6);
+	if (inet_pton(AF_INET6, host, &a.u.in6.sin6_addr) != 1) {
 		fprintf(stderr, "clnet: bad address %s\n", host);
 		exit(2);
 	}
 	return a;
 }
 
-static int bound(int type, const char *port)
+static int socket_for(const struct addr *a, int type)
 {
-	struct sockaddr_in a = addr_of(NULL, port);
-	int one = 1, fd = socket(AF_INET, type, 0);
+	int fd = socket(a->u.sa.sa_family, type, 0);
 
 	if (fd < 0)
 		die("socket");
+	return fd;
+}
+
+/* PORT: every IPv4 address; [::]:PORT: every IPv6 and IPv4 one. */
+static int bound(int type, const char *port)
+{
+	bool six = strncmp(port, "[::]:", 5) == 0;
+	struct addr a = addr_of(six ? "::" : NULL, six ? port + 5 : port);
+	int one = 1, zero = 0, fd = socket_for(&a, type);
+
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+	if (six)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, &a.u.sa, a.len) < 0)
 		die("bind");
 	return fd;
 }
@@ -65,7 +97,7 @@ static int udp_echo(const char *port, int count)
 	printf("ready\n");
 	fflush(stdout);
 	for (int i = 0; i < count; i++) {
-		struct sockaddr_in from;
+		struct sockaddr_storage from;
 		socklen_t len = sizeof(from);
 		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
 		if (n < 0)
@@ -80,13 +112,13 @@ static int udp_echo(const char *port, int count)
 
 static int udp_send(const char *host, const char *port, const char *msg)
 {
-	struct sockaddr_in a = addr_of(host, port);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct addr a = addr_of(host, port);
+	int fd = socket_for(&a, SOCK_DGRAM);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char buf[2048];
 	ssize_t n;
 
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+	if (connect(fd, &a.u.sa, a.len) < 0)
 		die("connect");
 	if (send(fd, msg, strlen(msg), 0) < 0)
 		die("send");
@@ -109,12 +141,23 @@ __attribute__((noreturn)) static void tcp_serve(const char *port, const char *re
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
-		int c = accept(fd, NULL, NULL);
-		char b;
+		struct addr peer = {.len = sizeof(peer.u)};
+		int c = accept(fd, &peer.u.sa, &peer.len);
+		char b, who[INET6_ADDRSTRLEN] = "?";
 		if (c < 0)
 			continue;
 		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (read(c, &b, 1) == 1)
+		if (peer.u.sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&peer.u.in6.sin6_addr))
+			inet_ntop(AF_INET, &peer.u.in6.sin6_addr.s6_addr[12], who, sizeof(who));
+		else if (peer.u.sa.sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &peer.u.in6.sin6_addr, who, sizeof(who));
+		else
+			inet_ntop(AF_INET, &peer.u.in.sin_addr, who, sizeof(who));
+		if (read(c, &b, 1) != 1)
+			;
+		else if (reply && strcmp(reply, "@peer") == 0)
+			(void)!write(c, who, strlen(who));
+		else
 			(void)!(reply ? write(c, reply, strlen(reply)) : write(c, &b, 1));
 		close(c);
 	}
@@ -122,12 +165,12 @@ __attribute__((noreturn)) static void tcp_serve(const char *port, const char *re
 
 static int tcp_send(const char *host, const char *port, const char *msg)
 {
-	struct sockaddr_in a = addr_of(host, port);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct addr a = addr_of(host, port);
+	int fd = socket_for(&a, SOCK_STREAM);
 	char buf[4096];
 	ssize_t n;
 
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+	if (connect(fd, &a.u.sa, a.len) < 0)
 		die("connect");
 	if (write(fd, msg, strlen(msg)) < 0)
 		die("write");
@@ -148,18 +191,16 @@ static double now(void)
 
 static int conn_rate(const char *host, const char *port, double seconds)
 {
-	struct sockaddr_in a = addr_of(host, port);
+	struct addr a = addr_of(host, port);
 	double start = now(), end = start + seconds;
 	long n = 0, failed = 0;
 
 	while (now() < end) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+		int fd = socket_for(&a, SOCK_STREAM), one = 1;
 		struct linger lg = {1, 0}; /* RST on close: no TIME_WAIT pile-up */
 		char b = 'x';
-		if (fd < 0)
-			die("socket");
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && write(fd, &b, 1) == 1 &&
+		if (connect(fd, &a.u.sa, a.len) == 0 && write(fd, &b, 1) == 1 &&
 		    read(fd, &b, 1) == 1)
 			n++;
 		else
@@ -175,13 +216,11 @@ static int conn_rate(const char *host, const char *port, double seconds)
 
 __attribute__((noreturn)) static void conn_hold(const char *host, const char *port, int count)
 {
-	struct sockaddr_in a = addr_of(host, port);
+	struct addr a = addr_of(host, port);
 
 	for (int i = 0; i < count; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd < 0)
-			die("socket");
-		(void)!connect(fd, (struct sockaddr *)&a, sizeof(a)); /* refused ones count too */
+		int fd = socket_for(&a, SOCK_STREAM);
+		(void)!connect(fd, &a.u.sa, a.len); /* refused ones count too */
 	}
 	printf("held\n");
 	fflush(stdout);

@@ -242,6 +242,41 @@ static void t_blk_ro(void)
 	cl_virtio_free(d);
 }
 
+/* --overlay: the guest writes and reads back; the image stays as it was,
+ * and no VM may write it meanwhile. */
+static void t_blk_snapshot(void)
+{
+	struct cl_err e = {0};
+	struct gq q;
+	struct cl_vm_dev *d = cl_virtio_blk_new_snapshot(&mem, 0, 5, disk_path, &e), *w;
+
+	CHECK(d, "%s", e.msg);
+	if (!d)
+		return;
+	d->set_irq = set_irq;
+	wr(d, 0x014, 0);
+	CHECK(!(rd(d, 0x010) & (1u << 5)), "VIRTIO_BLK_F_RO offered");
+	negotiate(d, V1);
+	queue_setup(d, &q, 0, 8, Q_DESC, Q_AVAIL, Q_USED);
+	driver_ok(d);
+	memset(mem.host + 0x20000, 's', 1024);
+	blk_req3(d, &q, 0, 1, 3, 0x20000, 1024, 0x30000); /* OUT sectors 3-4 */
+	CHECK(mem.host[0x30000] == 0, "write status %u", mem.host[0x30000]);
+	memset(mem.host + 0x40000, 0, 2048);
+	blk_req3(d, &q, 3, 0, 2, 0x40000, 2048, 0x30001); /* IN sectors 2-5 */
+	CHECK(mem.host[0x30001] == 0 && mem.host[0x40000] == 'A' + 2 &&
+		  mem.host[0x40000 + 512] == 's' && mem.host[0x40000 + 1535] == 's' &&
+		  mem.host[0x40000 + 1536] == 'A' + 5,
+	      "read back through the snapshot");
+	CHECK(disk_byte(3 * 512) == 'A' + 3 && disk_byte(5 * 512 - 1) == 'A' + 4,
+	      "the image was written");
+	w = cl_virtio_blk_new(&mem, 0x1000, 6, disk_path, false, &e);
+	CHECK(!w && strstr(e.msg, "in use by another VM"), "a writer while a snapshot runs: %s",
+	      e.msg);
+	cl_virtio_free(w);
+	cl_virtio_free(d);
+}
+
 /* Host-side failures become a status byte, never a device failure. */
 static void t_blk_host_errors(void)
 {
@@ -387,6 +422,7 @@ int main(void)
 	run("blk: indirect descriptors", t_blk_indirect);
 	run("blk: flush, get-id, unsupported, out-of-range", t_blk_errors);
 	run("blk: read-only disk", t_blk_ro);
+	run("blk: snapshot (--overlay): writes stay in the VMM", t_blk_snapshot);
 	run("blk: host I/O errors give IOERR", t_blk_host_errors);
 	run("blk: 70000 requests wrap the ring indices", t_blk_wrap);
 	run("blk: EVENT_IDX and NO_INTERRUPT suppress interrupts", t_event_idx);

@@ -1,14 +1,16 @@
 /* virtio-blk (device ID 2, virtio 1.x §5.2) on a raw image, one request
  * queue.  Requests are served synchronously with preadv/pwritev straight into
- * or out of guest memory.  Bad requests from a well-formed chain (sector out
- * of range, odd length, write to a read-only disk, unknown type) get a status
- * byte; a malformed chain (no header, no status byte) fails the device. */
+ * or out of guest memory; a snapshot (--overlay) is a private mapping of the
+ * image instead, whose written pages are the VMM's own.  Bad requests from a well-formed chain
+ * (sector out of range, odd length, write to a read-only disk, unknown type) get a status byte; a
+ * malformed chain (no header, no status byte) fails the device. */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -49,6 +51,8 @@
 struct blk {
 	int fd;
 	bool ro;
+	uint8_t *map; /* a snapshot: the image, mapped private (writes stay here) */
+	size_t map_len;
 	uint64_t capacity; /* sectors */
 	char serial[BLK_ID_BYTES];
 	uint8_t config[CFG_LEN];
@@ -95,6 +99,15 @@ static uint8_t blk_rw(struct blk *b, const struct cl_vq_chain *c, bool write, ui
 			    CL_VQ_MAX_SIZE);
 	if (n < 0)
 		return VIRTIO_BLK_S_IOERR;
+	if (b->map) {
+		uint8_t *p = b->map + sector * SECTOR;
+		for (int i = 0; i < n; p += iov[i].iov_len, i++)
+			if (write)
+				memcpy(p, iov[i].iov_base, iov[i].iov_len);
+			else
+				memcpy(iov[i].iov_base, p, iov[i].iov_len);
+		return VIRTIO_BLK_S_OK;
+	}
 	if (rw_all(b->fd, write, iov, n, (off_t)(sector * SECTOR)) < 0)
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
@@ -123,7 +136,8 @@ static int blk_request(struct blk *b, const struct cl_vq_chain *c, uint32_t *wri
 		st = blk_rw(b, c, true, le64toh(h.sector), c->read_len - sizeof(h));
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		st = b->ro || fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+		st =
+		    b->ro || b->map || fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		data_len = c->write_len - 1 < BLK_ID_BYTES ? c->write_len - 1 : BLK_ID_BYTES;
@@ -160,6 +174,8 @@ static void blk_free(struct cl_virtio *v)
 
 	if (b->fd >= 0)
 		close(b->fd);
+	if (b->map)
+		munmap(b->map, b->map_len);
 }
 
 static const struct cl_virtio_ops blk_ops = {
@@ -171,8 +187,9 @@ static const struct cl_virtio_ops blk_ops = {
     .free = blk_free,
 };
 
-struct cl_vm_dev *cl_virtio_blk_new_fd(const struct cl_vm_mem *mem, uint64_t base, int irq, int fd,
-				       bool ro, const char *serial, struct cl_err *err)
+/* @snapshot: @fd is read-only, the guest writes to a private mapping */
+static struct cl_vm_dev *blk_create(const struct cl_vm_mem *mem, uint64_t base, int irq, int fd,
+				    bool ro, bool snapshot, const char *serial, struct cl_err *err)
 {
 	_cleanup_close_ int cfd = fd;
 	uint64_t features = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
@@ -185,7 +202,7 @@ struct cl_vm_dev *cl_virtio_blk_new_fd(const struct cl_vm_mem *mem, uint64_t bas
 	off_t size;
 
 	/* Messages say what went wrong, not to what: callers add the path. */
-	if (flock(cfd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+	if (flock(cfd, (ro || snapshot ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			cl_fail(err, 0, "in use by another VM (locked)");
 		else
@@ -209,6 +226,17 @@ struct cl_vm_dev *cl_virtio_blk_new_fd(const struct cl_vm_mem *mem, uint64_t bas
 	b = v->priv;
 	b->fd = cl_steal_fd(&cfd);
 	b->ro = ro;
+	if (snapshot) {
+		b->map_len = (size_t)size / SECTOR * SECTOR;
+		b->map = mmap(NULL, b->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE,
+			      b->fd, 0);
+		if (b->map == MAP_FAILED) {
+			b->map = NULL;
+			cl_fail(err, errno, "cannot map it");
+			cl_virtio_free(&v->dev);
+			return NULL;
+		}
+	}
 	b->capacity = (uint64_t)size / SECTOR;
 	if (serial) /* 20 bytes, NUL-padded, not terminated when full: per spec */
 		memcpy(b->serial, serial, strnlen(serial, sizeof(b->serial)));
@@ -220,6 +248,12 @@ struct cl_vm_dev *cl_virtio_blk_new_fd(const struct cl_vm_mem *mem, uint64_t bas
 	memcpy(b->config + CFG_SEG_MAX, &v32, 4);
 	cl_virtio_set_config(v, b->config, sizeof(b->config));
 	return &v->dev;
+}
+
+struct cl_vm_dev *cl_virtio_blk_new_fd(const struct cl_vm_mem *mem, uint64_t base, int irq, int fd,
+				       bool ro, const char *serial, struct cl_err *err)
+{
+	return blk_create(mem, base, irq, fd, ro, false, serial, err);
 }
 
 struct cl_vm_dev *cl_virtio_blk_new(const struct cl_vm_mem *mem, uint64_t base, int irq,
@@ -239,6 +273,28 @@ struct cl_vm_dev *cl_virtio_blk_new(const struct cl_vm_mem *mem, uint64_t base, 
 		return NULL;
 	}
 	d = cl_virtio_blk_new_fd(mem, base, irq, fd, ro, basename(copy), err);
+	if (!d)
+		cl_wrap(err, "virtio-blk: disk image %s", path);
+	return d;
+}
+
+struct cl_vm_dev *cl_virtio_blk_new_snapshot(const struct cl_vm_mem *mem, uint64_t base, int irq,
+					     const char *path, struct cl_err *err)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	struct cl_vm_dev *d;
+	int fd;
+
+	if (!copy) {
+		cl_fail(err, errno, "virtio-blk: disk image %s", path);
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cl_fail(err, errno, "virtio-blk: cannot open disk image %s", path);
+		return NULL;
+	}
+	d = blk_create(mem, base, irq, fd, false, true, basename(copy), err);
 	if (!d)
 		cl_wrap(err, "virtio-blk: disk image %s", path);
 	return d;

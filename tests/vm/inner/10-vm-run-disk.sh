@@ -1,5 +1,5 @@
 # --disk: an ext4 image made by rootfs-tools/mkimage-ext4 is the guest's root
-# over virtio-blk; a write in one run is there in the next.
+# over virtio-blk; a write in one run is there in the next, unless --overlay.
 # cltest-timeout: 120
 set -eu
 img=$TMPDIR/root.img
@@ -9,3 +9,12 @@ out=$("$CLOISON" run --vm --kernel "$CL_KERNEL" --disk "$img" -- /bin/sh -c 'cat
 echo "$out"
 echo "$out" | grep -qx persisted
 echo "$out" | grep -q '^/dev/vda / ext4'
+# --overlay: the guest writes its disk, the image is not written (a private
+# mapping of it in the VMM)
+sum=$(sha256sum <"$img")
+out=$("$CLOISON" run --vm --kernel "$CL_KERNEL" --disk "$img" --overlay -- /bin/sh -c 'echo gone > /written; rm -f /bin/ls; sync; cat /written')
+echo "$out"
+echo "$out" | grep -qx gone
+[ "$(sha256sum <"$img")" = "$sum" ]
+out=$("$CLOISON" run --vm --kernel "$CL_KERNEL" --disk "$img" -- /bin/sh -c 'cat /written; ls /bin/ls')
+echo "$out" | grep -qx persisted

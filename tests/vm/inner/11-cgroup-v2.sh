@@ -195,6 +195,29 @@ for row in "wall time" "cpu user" "cpu system" "peak memory" "peak pids" "oom ki
 done
 echo "$out" | grep -q '(cgroup v2)' || fail "not read from cgroup v2"
 
+# ci-jobs: --stats-json from the v2 files, in the foreground and with run -d
+echo "== --stats-json: peak memory, CPU time and I/O from the v2 files, foreground and run -d"
+# shellcheck disable=SC2016 # $(...) is the jail's
+job='x=$(head -c 30000000 /dev/zero | tr "\0" a); i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'
+check_stats() {
+	cat "$1"
+	[ "$(json cgroup_version "$1")" = 2 ] || fail "$1: not cgroup v2"
+	[ "$(json peak_memory_bytes "$1")" -ge 30000000 ] || fail "$1: peak memory below 30 MB"
+	[ "$(json cpu_source "$1")" = '"cgroup"' ] || fail "$1: CPU time not from cpu.stat"
+	echo "$(json user_seconds "$1") $(json system_seconds "$1")" | awk '{ exit !($1 + $2 > 0) }' ||
+		fail "$1: no CPU time"
+	for k in read_bytes written_bytes; do
+		[ "$(json $k "$1")" -ge 0 ] 2>/dev/null || fail "$1: no $k"
+	done
+}
+jail --stats-json "$T/fg.json" -- sh -c "$job" || fail "--stats-json run failed"
+check_stats "$T/fg.json"
+"$CLOISON" run -d --rootfs "$R" --name v2stats --stats-json "$T/d.json" -- sh -c "$job" >/dev/null ||
+	fail "run -d --stats-json failed"
+[ "$(timeout 60 "$CLOISON" wait v2stats)" = 0 ] || fail "run -d --stats-json: the job did not exit 0"
+"$CLOISON" rm v2stats >/dev/null || fail "cannot rm v2stats"
+check_stats "$T/d.json"
+
 echo "== a limit whose controller is not delegated is refused, not ignored"
 if echo "-pids" >$CG/cgroup.subtree_control 2>/dev/null; then
 	rc=0

@@ -1,6 +1,6 @@
 # The container options a micro-VM honours (issue 9), with Debian's kernel
 # nested: --bind SRC:DST:ro (a read-only copy in the initramfs), --read-only
-# without --disk, --timeout (exit 124), --init (cloison-init reaps orphans).
+# without --disk, --overlay, --timeout (exit 124), --init (cloison-init reaps orphans).
 # The ones it cannot honour are refused on the host: tests/vm-cli.bats.
 # cltest-timeout: 240
 set -u
@@ -34,6 +34,13 @@ check "host file untouched" "from the host" "$(cat "$src/sub/file")"
 # --read-only without --disk: the initramfs root itself
 out=$(vm --read-only -- /bin/sh -c 'if touch /newfile 2>/dev/null; then echo WRITABLE; else echo read-only; fi')
 check "--read-only root" "read-only" "$out"
+
+# --overlay: the guest's initramfs root is a copy; its writes never reach
+# the rootfs (the option is accepted, not dropped)
+out=$(vm --overlay -- /bin/sh -c 'echo job > /etc/overlay-job && cat /etc/overlay-job')
+check "--overlay exit" 0 $?
+check "--overlay writes in the guest" "job" "$out"
+[ ! -e "$CL_ROOTFS/etc/overlay-job" ]; check "--overlay: the rootfs untouched" 0 $?
 
 # --timeout: the VM is stopped at the deadline, exit 124, with a message
 start=$(date +%s)
