@@ -209,7 +209,7 @@ as_user() {
 @test "--net pasta: bad combinations are refused before anything starts" {
 	run "$CLOISON" run --rootfs "$ROOTFS" --net pasta --ip 10.0.0.2 -- true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"--ip, --subnet, --dns and --add-host need --net bridge (--net pasta gives"* ]]
+	[[ "$output" == *"--ip, --subnet, --dns, --add-host and --no-egress need --net bridge (--net pasta gives"* ]]
 	run "$CLOISON" run --rootfs "$ROOTFS" --vm --net pasta -- true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--net pasta is not supported with --vm"* ]]
