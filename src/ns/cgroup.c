@@ -756,8 +756,9 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 	cg->shared_parent = !s->res.cgroup_parent;
 	cg->version = L->version;
 	/* rootless limits are a delegated cgroup2 subtree's (cgroup_deleg.c) */
-	for (int c = 0; required && c < CL_CG_NCTRL && geteuid() != 0; c++)
-		if ((required & BIT(c)) && v1_hierarchy(L, c) >= 0)
+	unsigned limits = required & ~(BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER));
+	for (int c = 0; limits && c < CL_CG_NCTRL && geteuid() != 0; c++)
+		if ((limits & BIT(c)) && v1_hierarchy(L, c) >= 0)
 			return cl_fail(
 			    err, 0,
 			    "%s as an ordinary user needs a cgroup2 subtree delegated to "
