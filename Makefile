@@ -38,7 +38,7 @@ ROOTFS   ?= $(BUILD)/rootfs
 # Debian packages the build, the demo and the tests need.
 DEPS_BUILD := build-essential pkg-config libcap-dev libseccomp-dev libmnl-dev libnftnl-dev libcgroup-dev \
               libjson-c-dev busybox-static
-DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd systemd podman conmon containerd bubblewrap \
+DEPS_TEST  := bats util-linux iproute2 uidmap tmux bsdextrautils procps kmod passwd systemd podman conmon containerd bubblewrap passt \
               groff-base mandoc python3 clang-format nftables
 DEPS_BENCH := hyperfine crun runc bubblewrap jq qemu-system-x86 podman conmon nginx apache2-utils git
 EXTRA_DEPS :=

@@ -88,3 +88,34 @@ load helpers
 	fi
 	rm -rf "$d"
 }
+
+@test "rootless limits on this hybrid host: check says why, run refuses them, a jail without limits runs" {
+	local user=cltest-rlcg dir
+	id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
+	dir=$(mktemp -d /tmp/cloison-rlcg.XXXXXX)
+	chmod 755 "$dir"
+	cp "$CLOISON" "$dir/cloison"
+	cp -a "$ROOTFS/." "$dir/rootfs"
+	run "$CLOISON" check --user "$user"
+	local asroot=$output
+	run su "$user" -c "'$dir/cloison' check"
+	local asuser=$output
+	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' --memory 64M -- true"
+	local st=$status out=$output
+	run su "$user" -c "'$dir/cloison' run --rootfs '$dir/rootfs' -- echo no-limit"
+	rm -rf "$dir"
+	userdel "$user" 2>/dev/null || true
+	echo "$asuser"
+	[ "$status" -eq 0 ] && [ "$output" = no-limit ]
+	[ "$st" -eq 125 ]
+	[ "$out" = "cloison: --memory as an ordinary user needs a cgroup2 subtree delegated to it; the memory controller is on cgroup v1 here, which is never delegated to users (see cloison check)" ]
+	for o in "$asroot" "$asuser"; do
+		grep -qE '^  memory +-- +on cgroup v1 here: rootless limits need a delegated cgroup2 subtree$' <<<"$o"
+		grep -qE '^  pids +-- +on cgroup v1 here' <<<"$o"
+	done
+	# root without --user: no rootless section
+	run "$CLOISON" check
+	[[ "$output" != *rootless:* ]]
+	run "$CLOISON" check --user no-such-user-here
+	[[ "$output" == *"user             --   no user no-such-user-here"* ]]
+}

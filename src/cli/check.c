@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -144,6 +145,33 @@ static void check_cgroups(void)
 		add("cgroups", cg[i].name, cg[i].ok, "%s", cg[i].detail);
 }
 
+/* What an ordinary user can limit (rootless, a delegated cgroup2 subtree):
+ * the caller, or as root the user named by --user. */
+static void check_rootless(const char *user)
+{
+	struct cl_cgroup_report_row cg[8];
+	uid_t uid = geteuid();
+
+	if (user) {
+		struct passwd *pw = getpwnam(user);
+		char *end;
+		unsigned long v = strtoul(user, &end, 10);
+		if (pw)
+			uid = pw->pw_uid;
+		else if (*user && !*end)
+			uid = (uid_t)v;
+		else {
+			add("rootless", "user", false, "no user %.200s", user);
+			return;
+		}
+	} else if (uid == 0) {
+		return; /* root: `check --user NAME` asks for a user */
+	}
+	int n = cl_cgroup_rootless_report(uid, cg, 8);
+	for (int i = 0; i < n; i++)
+		add("rootless", cg[i].name, cg[i].ok, "%s", cg[i].detail);
+}
+
 static void check_seccomp(void)
 {
 	char acts[256] = "";
@@ -169,16 +197,19 @@ static void check_kvm(void)
 int cl_cmd_check(int argc, char **argv)
 {
 	bool json = false;
+	const char *user = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
+		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
+			user = argv[++i];
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			puts(
-			    "Usage: cloison check [--json]\n\nReport what this host supports: each "
-			    "namespace, user namespaces,\nthe cgroup layout and controllers, "
-			    "seccomp, "
-			    "and /dev/kvm.");
+			    "Usage: cloison check [--json] [--user NAME]\n\nReport what this host "
+			    "supports: each namespace, user namespaces,\nthe cgroup layout and "
+			    "controllers, which controllers an ordinary user\ncan limit (rootless: "
+			    "the caller, or NAME), seccomp, and /dev/kvm.");
 			return 0;
 		} else {
 			fprintf(stderr, "cloison: unknown option %s (see cloison check --help)\n",
@@ -189,6 +220,7 @@ int cl_cmd_check(int argc, char **argv)
 	nrows = 0;
 	check_namespaces();
 	check_cgroups();
+	check_rootless(user);
 	check_seccomp();
 	check_kvm();
 	if (json) {

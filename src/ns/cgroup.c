@@ -612,6 +612,9 @@ static int place(struct cl_cgroup *cg, struct cl_cgroup_dir *d, const struct cl_
 
 	if (parent_of(cg->spec, h, top, parent, err) < 0)
 		return -1;
+	/* rootless: a subtree delegated to the user can give it (cgroup_deleg.c) */
+	if (d->v2 && v2_ctrls && geteuid() != 0 && cl_cg_deleg_enter(cg, top, v2_ctrls, err) < 0)
+		return -1;
 	/* v2: the outermost existing directory must delegate what we need */
 	for (int c = 0; d->v2 && c < CL_CG_NCTRL; c++)
 		if ((v2_ctrls & BIT(c)) && cl_cg_v2_name(c) && !v2_delegates(top, cl_cg_v2_name(c)))
@@ -752,6 +755,16 @@ static int create(const struct cl_spec *s, struct cl_cgroup *cg, const struct cl
 		 s->res.cgroup_parent ? s->res.cgroup_parent : "cloison", id);
 	cg->shared_parent = !s->res.cgroup_parent;
 	cg->version = L->version;
+	/* rootless limits are a delegated cgroup2 subtree's (cgroup_deleg.c) */
+	unsigned limits = required & ~(BIT(CL_CG_DEVICES) | BIT(CL_CG_FREEZER));
+	for (int c = 0; limits && c < CL_CG_NCTRL && geteuid() != 0; c++)
+		if ((limits & BIT(c)) && v1_hierarchy(L, c) >= 0)
+			return cl_fail(
+			    err, 0,
+			    "%s as an ordinary user needs a cgroup2 subtree delegated to "
+			    "it; the %s controller is on cgroup v1 here, which is never "
+			    "delegated to users (see cloison check)",
+			    setting_for(c), cl_cg_v1_names[c]);
 	if (L->has_v2 && create_v2(s, cg, L, need, required, id, err) < 0)
 		return -1;
 	for (int c = 0; c < CL_CG_NCTRL; c++) {
@@ -934,8 +947,10 @@ int cl_cgroup_attach(struct cl_cgroup *cg, pid_t pid, struct cl_err *err)
 	 * CAP_BPF) leaves the group without one, as it would leave cloison
 	 * without groups when mkdir is refused. */
 	if (s && cl_cg_v2_devices(cg, s, &e) < 0) {
-		bool must = cl_resources_limited(s) || cl_resources_devices_required(s) ||
-			    cl_cg_force_v1_devices();
+		/* rootless (a delegated subtree): the kernel refuses the user
+		 * the program, and device nodes to the jail's user namespace */
+		bool must = (cl_resources_limited(s) && geteuid() == 0) ||
+			    cl_resources_devices_required(s) || cl_cg_force_v1_devices();
 		if (must || (e.errnum != EPERM && e.errnum != EACCES)) {
 			*err = e;
 			if (cl_resources_devices_required(s))
@@ -1010,6 +1025,8 @@ void cl_cgroup_destroy(struct cl_cgroup *cg)
 		return;
 	cl_cgroup_kill(cg);
 	clean = cl_cg_remove(cg, 2000, true) == 0;
+	if (clean)
+		cl_cg_deleg_restore(cg); /* rootless, delegated: cloison back in its group */
 	/* left busy: the guardian keeps trying after we are gone */
 	cl_cg_guard_stop(cg, clean);
 	cl_cgroup_release(cg);
@@ -1032,6 +1049,9 @@ void cl_cgroup_release(struct cl_cgroup *cg)
 	cg->n_dirs = 0;
 	cg->version = 0;
 	cg->v2_dir = -1;
+	free(cg->deleg_top);
+	free(cg->deleg_leaf);
+	cg->deleg_top = cg->deleg_leaf = NULL;
 }
 
 int cl_cgroup_hier_name(const struct cl_cgroup *cg, int i, char *buf, size_t n)

@@ -76,6 +76,11 @@ struct cl_cgroup {
 				       (the state records them, delete removes them) */
 	void *guard_map;
 	size_t guard_map_size;
+	/* rootless, a delegated cgroup2 subtree (ns/cgroup_deleg.c): cloison
+	 * moved itself from its own group @deleg_top into the leaf @deleg_leaf
+	 * to enable there the controllers @deleg_enabled; undone at the end */
+	char *deleg_top, *deleg_leaf;
+	unsigned deleg_enabled;
 	bool sample_pids, sample_mem; /* peaks the kernel does not keep: sampled */
 	uint64_t peak_pids, peak_mem;
 	struct timespec started;

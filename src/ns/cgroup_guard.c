@@ -122,7 +122,8 @@ __attribute__((no_sanitize("address"))) static int guard_main(void *arg)
 	if (chdir("/") < 0)
 		_exit(1);
 	cl_cgroup_kill(&g->cg);
-	cl_cg_remove(&g->cg, 30000, false); /* patient: nobody else will come back */
+	if (cl_cg_remove(&g->cg, 30000, false) == 0) /* patient: nobody else will come back */
+		cl_cg_deleg_restore(&g->cg);	     /* rootless, delegated: undone */
 	_exit(0);
 }
 
@@ -165,6 +166,9 @@ int cl_cg_guard_start(struct cl_cgroup *cg, int min_fd, struct cl_err *err)
 			if (!(d->made[k] = keep(g, strsize, d->made[k])))
 				goto toolong;
 	}
+	if ((cg->deleg_top && !(g->cg.deleg_top = keep(g, strsize, cg->deleg_top))) ||
+	    (cg->deleg_leaf && !(g->cg.deleg_leaf = keep(g, strsize, cg->deleg_leaf))))
+		goto toolong;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		munmap(map, size);
 		return cl_fail(err, errno, "cannot create the cgroup guardian's pipe");

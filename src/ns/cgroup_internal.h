@@ -93,6 +93,20 @@ int cl_cg_devices_v2(int dirfd, const struct cl_spec *s, struct cl_err *err);
  * here; 0 or an errno.  For `cloison check`. */
 int cl_cg_devices_bpf_probe(void);
 
+/* Rootless limits in a delegated cgroup2 subtree (ns/cgroup_deleg.c).
+ * Why @uid cannot have @ctrl ("memory", ...) in groups below @top, or NULL
+ * when it can; @other_procs: @top's processes other than @self (0: none
+ * counted) are a reason too. */
+const char *cl_cg_deleg_why(const char *top, const char *ctrl, uid_t uid, pid_t self, char *buf,
+			    size_t size);
+/* Makes @top give @ctrls to its children: checks that it is delegated to
+ * us, moves cloison (alone in it) into a leaf below, enables them. */
+int cl_cg_deleg_enter(struct cl_cgroup *cg, const char *top, unsigned ctrls, struct cl_err *err);
+/* Undoes it, once the context's groups are gone: the controllers, then
+ * the calling process (and cloison's guardian) back into @top, the leaf
+ * removed.  No malloc, no stdio: the guardian runs it after cloison died. */
+void cl_cg_deleg_restore(struct cl_cgroup *cg);
+
 /* The guardian (ns/cgroup_guard.c). */
 int cl_cg_guard_start(struct cl_cgroup *cg, int min_fd, struct cl_err *err);
 /* @clean: cloison removed everything itself, the guardian just exits. */

@@ -190,3 +190,45 @@ int cl_cgroup_report(struct cl_cgroup_report_row *rows, int max)
 	    e ? strerror(e) : "loads");
 	return n;
 }
+
+int cl_cgroup_rootless_report(uid_t uid, struct cl_cgroup_report_row *rows, int max)
+{
+	static const enum cl_cg_ctrl ctrls[] = {CL_CG_MEMORY, CL_CG_PIDS, CL_CG_CPU, CL_CG_CPUSET,
+						CL_CG_IO};
+	struct cl_cg_layout L;
+	char top[1100], why[512];
+	bool self = uid == geteuid();
+	int n = 0;
+
+	if (cl_cg_discover(&L) < 0 || L.version == 0) {
+		add(rows, &n, max, "controllers", false, "no cgroup hierarchy mounted");
+		return n;
+	}
+	if (self)
+		snprintf(top, sizeof(top), "%s", L.v2.own);
+	else
+		snprintf(top, sizeof(top), "%s/user.slice/user-%u.slice/user@%u.service", L.v2.mnt,
+			 (unsigned)uid, (unsigned)uid);
+	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
+		enum cl_cg_ctrl c = ctrls[i];
+		const char *name = cl_cg_v2_name(c), *r;
+		bool v1 = false;
+		for (int h = 0; h < L.n; h++)
+			v1 = v1 || (L.h[h].ctrls & (1U << c));
+		if (v1)
+			add(rows, &n, max, name, false,
+			    "on cgroup v1 here: rootless limits need a delegated cgroup2 subtree");
+		else if (!L.has_v2)
+			add(rows, &n, max, name, false, "no cgroup2 mounted");
+		else if (!self && access(top, F_OK) < 0)
+			add(rows, &n, max, name, false,
+			    "no %.300s (no systemd user manager for uid %u: not logged in?)", top,
+			    (unsigned)uid);
+		else if ((r = cl_cg_deleg_why(top, name, uid, self ? getpid() : 0, why,
+					      sizeof(why))))
+			add(rows, &n, max, name, false, "%.250s", r);
+		else
+			add(rows, &n, max, name, true, "delegated: %.200s", top);
+	}
+	return n;
+}

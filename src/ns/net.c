@@ -214,7 +214,9 @@ int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct c
 	struct cl_nl_link br;
 	int r;
 
-	(void)s;
+	/* --net pasta: pasta attaches to the jail's namespace (ns/net_pasta.c) */
+	if (s->net == CL_NET_PASTA)
+		return cl_pasta_start(s, pid, &n->pasta, err);
 	if (!n->bridged)
 		return 0;
 	if (cl_nl_open(&nl, err) < 0)
@@ -264,6 +266,8 @@ void cl_net_release(struct cl_net *n)
 	struct cl_nl nl = {0};
 	struct cl_ipam st;
 
+	if (n->pasta.pid > 0)
+		cl_pasta_stop(&n->pasta); /* --net pasta */
 	if (!n->bridged)
 		return;
 	cl_proxy_stop(n->proxy);

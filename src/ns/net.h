@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "ns/net_pasta.h"
 #include "ns/net_ipv6.h"
 #include "spec/spec.h"
 
@@ -31,6 +32,7 @@ struct cl_net {
 	struct cl_net6 v6;   /* the bridge's IPv6 prefix and the jail's address */
 	struct cl_spec jail; /* the spec the jail sees: its address, the binds */
 	struct cl_mount *mounts;
+	struct cl_pasta pasta; /* --net pasta: pasta attached to the jail (pid 0: none) */
 };
 
 /* Before clone: bridge, address allocation, files for the jail, published

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,6 +77,8 @@ static int set_net(struct cl_spec *s, const char *v, struct cl_err *err)
 		s->net = CL_NET_NONE;
 	} else if (strcmp(v, "host") == 0) {
 		s->net = CL_NET_HOST;
+	} else if (strcmp(v, "pasta") == 0) { /* rootless parity (issue 12) */
+		s->net = CL_NET_PASTA;
 	} else if (strncmp(v, "bridge", 6) == 0 && (!v[6] || v[6] == '=')) {
 		const char *name = v[6] ? v + 7 : CL_NET_BRIDGE_DEFAULT;
 		size_t len = strlen(name);
@@ -90,7 +93,8 @@ static int set_net(struct cl_spec *s, const char *v, struct cl_err *err)
 		s->net = CL_NET_BRIDGE;
 	} else {
 		return cl_fail(
-		    err, 0, "invalid network mode '%s': expected none, host or bridge[=NAME]", v);
+		    err, 0,
+		    "invalid network mode '%s': expected none, host, bridge[=NAME] or pasta", v);
 	}
 	return 0;
 }
@@ -99,6 +103,8 @@ static void show_net(const struct cl_spec *s, FILE *out)
 {
 	if (s->net == CL_NET_HOST)
 		fputs("net host\n", out);
+	else if (s->net == CL_NET_PASTA)
+		fputs("net pasta\n", out);
 	else if (s->net == CL_NET_BRIDGE &&
 		 strcmp(cl_netspec_bridge(s), CL_NET_BRIDGE_DEFAULT) == 0)
 		fputs("net bridge\n", out);
@@ -359,10 +365,31 @@ static void show_no_ipv6(const struct cl_spec *s, FILE *out)
 int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 {
 	const struct cl_netspec *n = &s->netcfg;
-	bool bridge_only = n->ip.s_addr || n->n_publish || n->n_dns || n->n_add_hosts ||
-			   n->subnet_prefix || n->no_egress;
+	bool bridge_only =
+	    n->ip.s_addr || n->n_dns || n->n_add_hosts || n->subnet_prefix || n->no_egress;
+	static bool noted;
 
-	if (s->net != CL_NET_BRIDGE && bridge_only)
+	/* rootless parity: an ordinary user cannot make a bridge and veths in
+	 * cloison's namespace; pasta gives the jail a network (and -p) without
+	 * privilege, so a rootless --net bridge asks for it, said once */
+	if (s->net == CL_NET_BRIDGE && geteuid() != 0 && s->backend != CL_BACKEND_VM) {
+		if (bridge_only)
+			return cl_fail(err, 0,
+				       "--net bridge as an ordinary user is user-mode networking "
+				       "(--net pasta), which takes no --ip, --subnet, --dns, "
+				       "--add-host or --no-egress");
+		s->net = CL_NET_PASTA;
+		if (!noted)
+			fprintf(stderr, "cloison: note: --net bridge needs root; as an ordinary "
+					"user the jail gets user-mode networking (--net pasta)\n");
+		noted = true;
+	}
+	if (s->net == CL_NET_PASTA && bridge_only)
+		return cl_fail(
+		    err, 0,
+		    "--ip, --subnet, --dns, --add-host and --no-egress need --net "
+		    "bridge (--net pasta gives the jail the host's address and resolver)");
+	if (s->net != CL_NET_BRIDGE && s->net != CL_NET_PASTA && (bridge_only || n->n_publish))
 		return cl_fail(err, 0,
 			       "--ip, --subnet, --publish, --dns, --add-host and --no-egress need "
 			       "--net bridge");
@@ -372,13 +399,15 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 		return cl_fail(err, 0,
 			       "--net %s is not supported with --vm "
 			       "(micro-VM networking is not implemented; use --net none)",
-			       s->net == CL_NET_HOST ? "host" : "bridge");
+			       s->net == CL_NET_HOST	? "host"
+			       : s->net == CL_NET_PASTA ? "pasta"
+							: "bridge");
 	if (s->net != CL_NET_BRIDGE)
 		return 0;
 	if (geteuid() != 0)
 		return cl_fail(err, 0,
 			       "--net bridge needs root: cloison creates the bridge and the "
-			       "veth in its own network namespace (rootless: --net none)");
+			       "veth in its own network namespace (rootless: --net pasta)");
 	if (n->ip.s_addr && n->subnet_prefix) {
 		uint32_t mask = htonl(~0U << (32 - n->subnet_prefix));
 		char ip[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
@@ -392,7 +421,7 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 }
 
 const struct cl_setting cl_settings_net[] = {
-    {"net", 0, 0, "none|host|bridge[=NAME]", set_net, show_net, CL_BE_ALL},
+    {"net", 0, 0, "none|host|bridge[=NAME]|pasta", set_net, show_net, CL_BE_ALL},
     {"ip", 0, 0, "ADDR[/PREFIX]", set_ip, show_ip, CL_BE_NS},
     {"subnet", 0, 0, "ADDR/PREFIX", set_subnet, show_subnet, CL_BE_NS},
     {"publish", 'p', CL_SETTING_REPEAT, "[HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp]", set_publish,

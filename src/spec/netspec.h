@@ -12,6 +12,7 @@ enum cl_net_mode {
 	CL_NET_NONE = 0, /* a new network namespace with only lo */
 	CL_NET_HOST,	 /* the host's namespace (weaker) */
 	CL_NET_BRIDGE,	 /* a veth on a bridge, eth0 in the jail */
+	CL_NET_PASTA,	 /* user-mode networking by pasta (ns/net_pasta.c), eth0 */
 };
 
 #define CL_NET_BRIDGE_DEFAULT "cl-br0"
