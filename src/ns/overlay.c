@@ -240,7 +240,7 @@ int cl_overlay_mount(const struct cl_spec *s, int rootfd, const int *layers, int
 {
 	_cleanup_close_ int tmp = -1, fsfd = -1;
 	/* top first: the last --layer, ..., the first, the rootfs */
-	size_t cap = (s->n_layers + 1) * 24 + 1;
+	size_t cap = (s->n_layers + 1) * 32 + 1; /* "/proc/self/fd/2147483647:" */
 	_cleanup_free_ char *lower = malloc(cap);
 	char dir[64];
 	size_t len = 0;
