@@ -156,8 +156,25 @@ serve_outside() {
 	# a jail without --no-egress on the same bridge still gets out
 	njail --net bridge -- clnet tcp-send "$OUT_ADDR" 7000 x
 	[ "$output" = "$HOST_ADDR" ]
-	# the first jail's own rule, not the bridge's, went with the second
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 jail-${BG[1]}-$(start_of "${BG[1]}")-fwd " ]
+	# the first jail's own rules, not the bridge's, went with the second
+	local me="jail-${BG[1]}-$(start_of "${BG[1]}")"
+	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $me-fwd $me-in " ]
+	# a forged source address (one it added itself: NET_ADMIN) is dropped
+	# at its port before the egress rule could miss it
+	run ns nft list chain inet cloison "$me-in"
+	[[ "$output" == *"hook ingress device \"clv${BG[1]}\""* ]]
+	[[ "$output" == *'ip saddr != 10.88.0.9 drop'* ]]
+	njail --net bridge --no-egress --cap-add NET_ADMIN -- sh -c 'ip addr add 10.88.0.250/16 dev eth0
+		ip route replace default via 10.88.0.1 src 10.88.0.250
+		clnet tcp-send 198.51.100.2 7000 x 2>&1; echo "rc=$?"'
+	echo "$output"
+	[[ "$output" == *"rc=1"* ]]
+	[[ "$output" != *"$HOST_ADDR"* ]]
+	# the same without --no-egress gets out (the forgery is what was stopped)
+	njail --net bridge --cap-add NET_ADMIN -- sh -c 'ip addr add 10.88.0.251/16 dev eth0
+		ip route replace default via 10.88.0.1 src 10.88.0.251
+		clnet tcp-send 198.51.100.2 7000 x 2>&1; echo "rc=$?"'
+	[[ "$output" == *"$HOST_ADDR"* ]]
 }
 
 @test "--no-egress as a profile line; bad values and modes are refused, nothing made" {
@@ -248,12 +265,12 @@ serve_outside() {
 	pid=${BG[0]}
 	c="jail-$pid-$(start_of "$pid")"
 	kill9 "$pid"
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-out $c-pre " ]
+	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-in $c-out $c-pre " ]
 	run in_ns "$CLOISON" gc --dry-run
 	[ "$status" -eq 0 ]
 	grep -qx "would remove nftables chain $c-pre" <<<"$output"
 	grep -qx "would remove nftables chain br-cl-br0-nat4" <<<"$output"
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-out $c-pre " ]
+	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-in $c-out $c-pre " ]
 	run in_ns "$CLOISON" gc
 	[ "$status" -eq 0 ]
 	for x in br-cl-br0-guard4 br-cl-br0-nat4 "$c-fwd" "$c-out" "$c-pre"; do

@@ -234,6 +234,8 @@ int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct c
 	n->veth_made = r >= 0;
 	if (r >= 0 && n->n_held) /* published by DNAT (net_nat.c) */
 		r = cl_nl_port_hairpin(&nl, n->veth, err);
+	if (r >= 0)
+		r = cl_net_nat_guard(s, n, err);
 	cl_nl_close(&nl);
 	return r < 0 ? -1 : 0;
 }

@@ -144,6 +144,24 @@ int cl_net_nat_jail(const struct cl_spec *s, struct cl_net *n, struct in_addr ad
 	return 0;
 }
 
+int cl_net_nat_guard(const struct cl_spec *s, struct cl_net *n, struct cl_err *err)
+{
+	struct cl_nft_jail j = {
+	    .owner = n->owner,
+	    .start = n->start,
+	    .bridge = n->bridge,
+	    .addr = n->jail.netcfg.ip,
+	    .addr6 = n->v6.on ? &n->v6.addr : NULL,
+	};
+
+	if (!s->netcfg.no_egress)
+		return 0;
+	if (cl_nft_jail_guard(&j, n->veth, err) < 0)
+		return -1; /* fail closed, as the egress rule itself */
+	n->nft_jail = true;
+	return 0;
+}
+
 void cl_net_nat_release_jail(struct cl_net *n)
 {
 	struct cl_err err = {0};

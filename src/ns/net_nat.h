@@ -32,6 +32,9 @@ void cl_net_nat_bridge(const char *bridge, bool first, struct in_addr gw, unsign
  * host). */
 int cl_net_nat_jail(const struct cl_spec *s, struct cl_net *n, struct in_addr addr,
 		    struct cl_err *err);
+/* After the veth is made, before the jail runs: --no-egress's guard on
+ * its port (no forged source address gets past the egress rule). */
+int cl_net_nat_guard(const struct cl_spec *s, struct cl_net *n, struct cl_err *err);
 /* Outside the lock: the jail's rules and held ports. */
 void cl_net_nat_release_jail(struct cl_net *n);
 /* Under the state lock, its lease dropped: the bridge's rules when no

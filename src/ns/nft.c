@@ -278,8 +278,9 @@ static void match_family(struct nft *t, int family)
 	cmp(t, NFT_CMP_EQ, &p, 1);
 }
 
-/* ip|ip6 saddr|daddr ADDR/PREFIX */
-static void match_addr(struct nft *t, int family, bool src, const void *addr, unsigned prefix)
+/* ip|ip6 saddr|daddr ==|!= ADDR/PREFIX */
+static void match_addr_op(struct nft *t, int family, bool src, const void *addr, unsigned prefix,
+			  enum nft_cmp_ops op)
 {
 	bool v6 = family == AF_INET6;
 	uint32_t len = v6 ? 16 : 4;
@@ -301,7 +302,12 @@ static void match_addr(struct nft *t, int family, bool src, const void *addr, un
 		a[i] &= m[i];
 	if (prefix < len * 8)
 		mask(t, m, len);
-	cmp(t, NFT_CMP_EQ, a, len);
+	cmp(t, op, a, len);
+}
+
+static void match_addr(struct nft *t, int family, bool src, const void *addr, unsigned prefix)
+{
+	match_addr_op(t, family, src, addr, prefix, NFT_CMP_EQ);
 }
 
 /* iifname|oifname ==|!= NAME */
@@ -676,6 +682,62 @@ int cl_nft_jail_add(const struct cl_nft_jail *j, struct cl_err *err)
 			dnat_rule(&t, out, &j->publish[i], j->addr);
 		}
 	}
+	r = batch_commit(&t, err, what);
+done:
+	nft_close(&t);
+	return r;
+}
+
+int cl_nft_jail_guard(const struct cl_nft_jail *j, const char *dev, struct cl_err *err)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	const struct in6_addr ll = {{{0xfe, 0x80}}};
+	char in[CHAIN_MAX], a[INET_ADDRSTRLEN], what[128];
+	struct nftnl_chain *c;
+	struct nft t;
+	int r = -1;
+
+	inet_ntop(AF_INET, &j->addr, a, sizeof(a));
+	snprintf(what, sizeof(what),
+		 "cannot set up the nftables rules of jail %s (--no-egress: its source addresses)",
+		 a);
+	jail_chain_name(in, j, "in");
+	if (nft_open(&t, err) < 0 || batch_begin(&t, err) < 0)
+		goto done;
+	put_table(&t, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	/* a base chain on the jail's own port: ingress of its host end */
+	if (!(c = nftnl_chain_alloc())) {
+		t.failed = ENOMEM;
+	} else {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, CL_NFT_TABLE);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, in);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_INGRESS);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, PRIO_FILTER);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, dev);
+		nftnl_chain_nlmsg_build_payload(
+		    nftnl_nlmsg_build_hdr(cur(&t), NFT_MSG_NEWCHAIN, NFPROTO_INET,
+					  NLM_F_CREATE | NLM_F_ACK, t.seq++),
+		    c);
+		nftnl_chain_free(c);
+		next(&t);
+	}
+	/* IPv4 from anything but its lease */
+	rule_begin(&t, in);
+	match_family(&t, AF_INET);
+	match_addr_op(&t, AF_INET, true, &j->addr, 32, NFT_CMP_NEQ);
+	verdict(&t, NF_DROP);
+	rule_end(&t);
+	/* IPv6 from anything but its address, link-local or unspecified
+	 * (neighbour discovery) */
+	rule_begin(&t, in);
+	match_family(&t, AF_INET6);
+	if (j->addr6)
+		match_addr_op(&t, AF_INET6, true, j->addr6, 128, NFT_CMP_NEQ);
+	match_addr_op(&t, AF_INET6, true, &ll, 10, NFT_CMP_NEQ);
+	match_addr_op(&t, AF_INET6, true, &any6, 128, NFT_CMP_NEQ);
+	verdict(&t, NF_DROP);
+	rule_end(&t);
 	r = batch_commit(&t, err, what);
 done:
 	nft_close(&t);

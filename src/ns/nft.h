@@ -47,6 +47,11 @@ struct cl_nft_jail {
 /* The jail's chains, in one transaction: all or nothing. */
 int cl_nft_jail_add(const struct cl_nft_jail *j, struct cl_err *err);
 /* Removes the chains of @owner's jail; nothing there is not an error. */
+/* --no-egress, once its veth's host end @dev exists: what the jail sends
+ * with a source address not its own (a raw socket, IP_FREEBIND) is dropped
+ * where it enters, so that the egress rule, which matches its addresses,
+ * cannot be passed with a forged one.  Removed by cl_nft_jail_del. */
+int cl_nft_jail_guard(const struct cl_nft_jail *j, const char *dev, struct cl_err *err);
 int cl_nft_jail_del(pid_t owner, unsigned long long start, struct cl_err *err);
 
 /* Finds the chains of jails whose cloison is gone and of bridges for which
