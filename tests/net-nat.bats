@@ -125,6 +125,7 @@ serve_outside() {
 	[[ "$output" == *"hook postrouting priority srcnat"* ]]
 	run ns nft list chain inet cloison br-cl-br0-guard4
 	[[ "$output" == *'iifname "cl-br0" ip daddr 127.0.0.0/8 drop'* ]]
+	[[ "$output" == *'iifname "cl-br0" ip saddr 127.0.0.0/8 drop'* ]]
 	[ "$(ns cat /proc/sys/net/ipv4/conf/cl-br0/route_localnet)" = 1 ]
 	# a second jail comes and goes: the first one's NAT stays
 	njail --net bridge -- clnet tcp-send "$OUT_ADDR" 7000 x
@@ -273,10 +274,13 @@ serve_outside() {
 	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-in $c-out $c-pre " ]
 	run in_ns "$CLOISON" gc
 	[ "$status" -eq 0 ]
-	for x in br-cl-br0-guard4 br-cl-br0-nat4 "$c-fwd" "$c-out" "$c-pre"; do
+	for x in br-cl-br0-guard4 br-cl-br0-nat4 "$c-fwd" "$c-in" "$c-out" "$c-pre"; do
 		grep -qx "removed nftables chain $x" <<<"$output" || { echo "$output"; return 1; }
 	done
 	[ -z "$(ns nft list tables)" ]
+	# the guard gone, route_localnet with it (if gc left the bridge)
+	[ ! -e /run/netns/"$NS" ] || ! ns test -e /proc/sys/net/ipv4/conf/cl-br0 ||
+		[ "$(ns cat /proc/sys/net/ipv4/conf/cl-br0/route_localnet)" = 0 ]
 	run in_ns "$CLOISON" gc
 	[ "$output" = "nothing to clean up" ]
 	# the same kill, then a new run (no gc): it sweeps the dead jail's rules

@@ -421,6 +421,14 @@ int cl_nft_bridge_nat(const char *bridge, int family, const void *subnet, unsign
 		match_addr(&t, family, false, &loopback, 8);
 		verdict(&t, NF_DROP);
 		rule_end(&t);
+		/* route_localnet also lifts the martian-source check: nothing
+		 * claiming to come from loopback may come in on it either */
+		rule_begin(&t, guard);
+		match_family(&t, family);
+		match_ifname(&t, NFT_META_IIFNAME, NFT_CMP_EQ, bridge);
+		match_addr(&t, family, true, &loopback, 8);
+		verdict(&t, NF_DROP);
+		rule_end(&t);
 	}
 	if (batch_commit(&t, err, what) < 0)
 		goto out;
@@ -803,6 +811,17 @@ int cl_nft_sweep(bool (*bridge_used)(const char *bridge, void *data),
 		n += drop[i];
 	}
 	r = dry ? 0 : delete_chains(&t, &l, drop, err);
+	/* a bridge's guard gone, route_localnet goes too: never one without
+	 * the other (CVE-2020-8558) */
+	for (size_t i = 0; r == 0 && !dry && i < l.n; i++) {
+		size_t len = strlen(l.name[i]);
+		if (drop[i] && len > 10 && strcmp(l.name[i] + len - 7, "-guard4") == 0) {
+			char bridge[IFNAMSIZ + 1];
+			struct cl_err ignored; /* the bridge itself may be gone */
+			snprintf(bridge, sizeof(bridge), "%.*s", (int)(len - 10), l.name[i] + 3);
+			route_localnet(bridge, "0", &ignored);
+		}
+	}
 out:
 	free(drop);
 	free(l.name);
