@@ -225,6 +225,20 @@ ov() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--overlay-dir $TMP/open can be reached by other host users"* ]]
 	[ -z "$(ls -A "$TMP/open")" ]
+	# someone else's directory, one others may write, a symbolic link: refused
+	mkdir -m 700 "$TMP/theirs" "$TMP/gw" "$TMP/real"
+	chown nobody "$TMP/theirs"
+	chmod 770 "$TMP/gw"
+	ln -s "$TMP/real" "$TMP/link"
+	ov --overlay-dir "$TMP/theirs" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--overlay-dir $TMP/theirs must be yours and written by you alone"* ]]
+	ov --overlay-dir "$TMP/gw" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"must be yours and written by you alone (it is uid 0's, mode 0770)"* ]]
+	ov --overlay-dir "$TMP/link" -- true
+	[ "$status" -eq 125 ]
+	for d in theirs gw real; do [ -z "$(ls -A "$TMP/$d")" ]; done
 }
 
 @test "a wrong --rootfs (no /proc, no command) is refused before anything is made in it" {

@@ -432,7 +432,7 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 				   .tty = {.master = -1, .slave = -1},
 				   .cg = CL_CGROUP_INIT, /* fd 0 is not "none" */
 				   .learn = {.fd = -1},
-				   .trees = {.rootfs = -1},
+				   .trees = {.rootfs = -1, .overlay_dir = -1},
 				   .ids = {.fd = -1},
 				   .overlay_lock = -1};
 	c->cg.reap_guard = hooks != NULL && !hooks->detach; /* a monitor: runs after runs */
@@ -491,18 +491,13 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	/* The jail's root is host root: what it writes in a rootfs that others
 	 * can reach (a set-user-ID file, a device node) would be theirs to use.
 	 * With --overlay it writes in its own tmpfs, or in --overlay-dir. */
-	/* (a --overlay-dir cloison makes is root's, 0700) */
-	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly &&
-	    (s->overlay ? s->overlay_dir && access(s->overlay_dir, F_OK) == 0 : true) &&
-	    cl_rootfs_private(s->overlay ? s->overlay_dir : s->rootfs,
-			      s->overlay ? CL_PRIVATE_UPPER : CL_PRIVATE_ROOTFS, c->checked,
-			      err) < 0) {
+	/* (--overlay-dir: cl_overlay_prepare checks it by its fd) */
+	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly && !s->overlay &&
+	    cl_rootfs_private(s->rootfs, CL_PRIVATE_ROOTFS, c->checked, err) < 0) {
 		if (!s->allow_shared_rootfs)
 			return -1;
 		cl_warn("%s (--allow-shared-rootfs)", err->msg);
 	}
-	if (s->overlay)
-		c->checked[0] = '\0'; /* the path checked is not the rootfs's */
 	/* The same for what it writes through a writable --bind (an OCI
 	 * engine's mounts are the engine's: its storage is private) */
 	for (size_t i = 0; !(s->ns_flags & CLONE_NEWUSER) && !s->explicit_mounts && i < s->n_mounts;
@@ -519,6 +514,7 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	}
 	if (cl_overlay_prepare(s, &c->overlay_lock, err) < 0)
 		return -1;
+	c->trees.overlay_dir = c->overlay_lock;
 	if (cl_seccomp_compile(s, &c->scp, err) < 0)
 		return -1;
 	c->j.seccomp = &c->scp;

@@ -385,7 +385,8 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 		for (size_t i = 0; i <= s->n_layers; i++)
 			t->overlay[i] = -1;
 		t->n_overlay = s->n_layers + 1;
-		if (cl_overlay_open(s, t->overlay, &t->overlay[s->n_layers], min_fd, err) < 0)
+		if (cl_overlay_open(s, t->overlay_dir, t->overlay, &t->overlay[s->n_layers], min_fd,
+				    err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < s->n_mounts; i++, t->n++) {
@@ -490,14 +491,14 @@ int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PA
 		slash[slash == path ? 1 : 0] = '\0';
 	}
 	if (what != CL_PRIVATE_ROOTFS)
-		return cl_fail(err, 0,
-			       "%s %s can be reached by other host users (no directory on its path "
-			       "is root's with mode 0700), and the jail's root is host root: a "
-			       "set-user-ID file or device node it writes there would be theirs to "
-			       "use.  Keep it under a 0700 directory, or use %s--userns, or "
-			       "--allow-shared-rootfs (warns)",
-			       what == CL_PRIVATE_BIND ? "--bind" : "--overlay-dir", rootfs,
-			       what == CL_PRIVATE_BIND ? ":ro, " : "");
+		return cl_fail(
+		    err, 0,
+		    "--bind %s can be reached by other host users (no directory on its "
+		    "path is root's with mode 0700), and the jail's root is host root: a "
+		    "set-user-ID file or device node it writes there would be theirs to "
+		    "use.  Keep it under a 0700 directory, or use :ro, --userns, or "
+		    "--allow-shared-rootfs (warns)",
+		    rootfs);
 	return cl_fail(
 	    err, 0,
 	    "rootfs %s can be reached by other host users (no directory on its path is root's "
@@ -749,7 +750,7 @@ static int setup(const struct cl_spec *s, const struct cl_mount_trees *t, int ro
 int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
 		    cl_before_pivot_fn before_pivot, struct cl_err *err)
 {
-	struct cl_mount_trees own = {.rootfs = -1};
+	struct cl_mount_trees own = {.rootfs = -1, .overlay_dir = t->overlay_dir};
 	struct cl_made mine = {0};
 	int r;
 

@@ -20,6 +20,7 @@ struct cl_mount_trees {
 	 * without --overlay */
 	int *overlay;
 	size_t n_overlay;
+	int overlay_dir; /* --overlay-dir, checked and locked (not ours to close) */
 	/* OCI "cgroup" mounts: the jail's own group in each hierarchy, and
 	 * the hierarchy's name ("memory", "cpu,cpuacct"; "" for v2 alone) */
 	int cg[9];
@@ -41,11 +42,11 @@ int cl_mounts_open_cgroups(const struct cl_spec *s, const struct cl_cgroup *cg,
 			   struct cl_mount_trees *t, int min_fd, struct cl_err *err);
 
 /* Whether host users other than root can reach the rootfs (or a writable
- * bind source, the --overlay-dir: @what): 0 when some directory on its path
+ * bind source: @what): 0 when some directory on its path
  * (itself included, when a directory) is root's and closed to them;
  * otherwise -1 with @err saying so.  @resolved: the path checked (symbolic
  * links resolved), to be opened as it is. */
-enum cl_private { CL_PRIVATE_ROOTFS, CL_PRIVATE_BIND, CL_PRIVATE_UPPER };
+enum cl_private { CL_PRIVATE_ROOTFS, CL_PRIVATE_BIND };
 int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PATH_MAX],
 		      struct cl_err *err);
 

@@ -72,9 +72,34 @@ int cl_overlay_prepare(const struct cl_spec *s, int *lock_fd, struct cl_err *err
 	bool made = mkdir(s->overlay_dir, 0700) == 0;
 	if (!made && errno != EEXIST)
 		return cl_fail(err, errno, "--overlay-dir %s: cannot make it", s->overlay_dir);
-	fd = open(s->overlay_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* From here on, this directory by its fd, never by its path again (the
+	 * tree the child mounts is made from it): whoever may rename entries
+	 * beside it cannot swap it.  Its owner must be the caller and nobody
+	 * else may write in it, or "upper" and "work" could be swapped in it;
+	 * with the jail's root host root, nobody else may even search it (what
+	 * the jail writes there would be theirs to use). */
+	fd = open(s->overlay_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return cl_fail(err, errno, "--overlay-dir %s", s->overlay_dir);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return cl_fail(err, errno, "--overlay-dir %s", s->overlay_dir);
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return cl_fail(err, 0,
+			       "--overlay-dir %s must be yours and written by you alone (it is "
+			       "uid %u's, mode %04o)",
+			       s->overlay_dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	if (!(s->ns_flags & CLONE_NEWUSER) && (st.st_mode & 077)) {
+		cl_fail(err, 0,
+			"--overlay-dir %s can be reached by other host users (mode %04o), and the "
+			"jail's root is host root: a set-user-ID file or device node it writes "
+			"there would be theirs to use.  Make it 0700, or use --userns, or "
+			"--allow-shared-rootfs (warns)",
+			s->overlay_dir, (unsigned)(st.st_mode & 07777));
+		if (!s->allow_shared_rootfs)
+			return -1;
+		cl_warn("%s (--allow-shared-rootfs)", err->msg);
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return cl_fail(err, errno == EWOULDBLOCK ? EBUSY : errno,
 			       "--overlay-dir %s: another jail uses it", s->overlay_dir);
@@ -102,14 +127,32 @@ static int tree(const char *path, const char *what, int min_fd, struct cl_err *e
 	return fd < 0 ? cl_fail(err, errno, "%s %s", what, path) : fd;
 }
 
-int cl_overlay_open(const struct cl_spec *s, int *layers, int *upper, int min_fd,
+int cl_overlay_open(const struct cl_spec *s, int dir_fd, int *layers, int *upper, int min_fd,
 		    struct cl_err *err)
 {
 	for (size_t i = 0; i < s->n_layers; i++)
 		if ((layers[i] = tree(s->layers[i], "--layer", min_fd, err)) < 0)
 			return -1;
-	if (s->overlay_dir && (*upper = tree(s->overlay_dir, "--overlay-dir", min_fd, err)) < 0)
-		return -1;
+	if (!s->overlay_dir)
+		return 0;
+	/* the directory cl_overlay_prepare checked and locked, by its fd; in
+	 * the rootless child, whose mount namespace is a copy (the kernel
+	 * clones no tree of another namespace), by its path, if it still
+	 * leads to the same directory */
+	*upper = (int)syscall(SYS_open_tree, dir_fd, "",
+			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (*upper < 0 && errno == EINVAL) {
+		struct stat a, b;
+		*upper = tree(s->overlay_dir, "--overlay-dir", min_fd, err);
+		if (*upper < 0)
+			return -1;
+		if (fstat(*upper, &a) < 0 || fstat(dir_fd, &b) < 0 || a.st_dev != b.st_dev ||
+		    a.st_ino != b.st_ino)
+			return cl_fail(err, 0, "--overlay-dir %s was replaced while cloison set up",
+				       s->overlay_dir);
+	}
+	if (*upper < 0 || (*upper = cl_fd_above(*upper, min_fd)) < 0)
+		return cl_fail(err, errno, "--overlay-dir %s", s->overlay_dir);
 	return 0;
 }
 

@@ -17,8 +17,9 @@
 int cl_overlay_prepare(const struct cl_spec *s, int *lock_fd, struct cl_err *err);
 
 /* In the parent (or the rootless child, cl_mounts_open): the --layer dirs
- * and DIR as detached trees in @layers (n_layers of them) and *@upper. */
-int cl_overlay_open(const struct cl_spec *s, int *layers, int *upper, int min_fd,
+ * and DIR (@dir_fd, cl_overlay_prepare's) as detached trees in @layers
+ * (n_layers of them) and *@upper. */
+int cl_overlay_open(const struct cl_spec *s, int dir_fd, int *layers, int *upper, int min_fd,
 		    struct cl_err *err);
 
 /* Whether cl_overlay_mount makes a tmpfs of its own for the upper layer:
