@@ -228,3 +228,13 @@ as_user() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == "cloison: --net pasta: pasta failed (status 1): "* ]]
 }
+
+@test "--net pasta: 30 published ports, every one passed to pasta" {
+	local j="$BATS_TEST_TMPDIR/j" args=() p
+	for p in $(seq 9001 9025); do args+=(-p "$p:$p"); done
+	for p in $(seq 9101 9105); do args+=(-p "$p:$p/udp"); done
+	bg_jail "$j" --net pasta "${args[@]}" -- clnet tcp-serve 9025 the-last-one
+	wait_for "$j" ready
+	run ns "$CLNET" tcp-send 127.0.0.1 9025 x
+	[ "$status" -eq 0 ] && [ "$output" = the-last-one ]
+}

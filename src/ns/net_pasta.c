@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -61,28 +62,39 @@ static void stop(int pidfd, int ms)
 	}
 }
 
-/* One -t/-u value for the published ports of @proto, "none" without. */
-static void ports(const struct cl_netspec *n, int proto, char *buf, size_t size)
+/* Each published port as pasta's -t/-u option, into @argv from @a:
+ * [HOSTIP/]HOSTPORT:JAILPORT, one spec per option (an address prefix
+ * applies to a whole list); every port, none dropped.  Returns the new a. */
+static int ports(const struct cl_netspec *n, const char **argv, int a,
+		 char spec[][INET6_ADDRSTRLEN + 16])
 {
-	size_t k = 0;
+	bool tcp = false, udp = false;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < n->n_publish && k < size; i++) {
+	for (size_t i = 0; i < n->n_publish && i < CL_NET_PUBLISH_MAX; i++)
+		*(n->publish[i].proto == IPPROTO_UDP ? &udp : &tcp) = true;
+	/* none of a protocol: "none" (pasta's default, "auto", would forward
+	 * whatever the jail listens on) */
+	if (!tcp) {
+		argv[a++] = "-t";
+		argv[a++] = "none";
+	}
+	if (!udp) {
+		argv[a++] = "-u";
+		argv[a++] = "none";
+	}
+	for (size_t i = 0; i < n->n_publish && i < CL_NET_PUBLISH_MAX; i++) {
 		const struct cl_publish *p = &n->publish[i];
 		char ip[INET6_ADDRSTRLEN] = "";
-		if (p->proto != proto)
-			continue;
-		/* HOSTIP (IPv4 or IPv6) as pasta's ADDR/ prefix; none: every address */
 		if (p->family == AF_INET)
 			inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
 		else if (p->family == AF_INET6)
 			inet_ntop(AF_INET6, &p->host_ip6, ip, sizeof(ip));
-		/* one spec per option: an address applies to a whole list */
-		k += (size_t)snprintf(buf + k, size - k, "%s%s%s%u:%u", k ? " " : "", ip,
-				      ip[0] ? "/" : "", p->host_port, p->jail_port);
+		snprintf(spec[i], INET6_ADDRSTRLEN + 16, "%s%s%u:%u", ip, ip[0] ? "/" : "",
+			 p->host_port, p->jail_port);
+		argv[a++] = p->proto == IPPROTO_UDP ? "-u" : "-t";
+		argv[a++] = spec[i];
 	}
-	if (!buf[0])
-		snprintf(buf, size, "none");
+	return a;
 }
 
 /* The keeper: waits for cloison's end of the pipe to close, then stops
@@ -123,7 +135,8 @@ static void pasta_message(int fd, char *out, size_t size)
 
 int cl_pasta_start(const struct cl_spec *s, pid_t jail, struct cl_pasta *p, struct cl_err *err)
 {
-	char tcp[1024], udp[1024], netns[32], userns[32], pidarg[32], path[64], msg[256];
+	char spec[CL_NET_PUBLISH_MAX][INET6_ADDRSTRLEN + 16];
+	char netns[32], userns[32], pidarg[32], path[64], msg[256];
 	_cleanup_close_ int nfd = -1, ufd = -1, lfd = -1;
 	int pidp[2] = {-1, -1}, errp[2] = {-1, -1}, keep[2] = {-1, -1}, status, r = -1;
 	pid_t launcher;
@@ -141,8 +154,6 @@ int cl_pasta_start(const struct cl_spec *s, pid_t jail, struct cl_pasta *p, stru
 		cl_fail(err, errno, "--net pasta: cannot create a pipe");
 		goto out;
 	}
-	ports(&s->netcfg, IPPROTO_TCP, tcp, sizeof(tcp));
-	ports(&s->netcfg, IPPROTO_UDP, udp, sizeof(udp));
 	snprintf(netns, sizeof(netns), "/proc/self/fd/%d", nfd);
 	snprintf(userns, sizeof(userns), "/proc/self/fd/%d", ufd);
 	snprintf(pidarg, sizeof(pidarg), "/proc/self/fd/%d", pidp[1]);
@@ -153,7 +164,8 @@ int cl_pasta_start(const struct cl_spec *s, pid_t jail, struct cl_pasta *p, stru
 		goto out;
 	}
 	if (launcher == 0) {
-		const char *argv[40];
+		/* 12 fixed, 2 a port, 6 more at most, the NULL */
+		const char *argv[20 + 2 * CL_NET_PUBLISH_MAX + 1];
 		int a = 0;
 		sigset_t none;
 		int devnull = open("/dev/null", O_RDWR);
@@ -164,6 +176,9 @@ int cl_pasta_start(const struct cl_spec *s, pid_t jail, struct cl_pasta *p, stru
 		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
 		    dup2(errp[1], 2) < 0)
 			_exit(127);
+		/* pasta gets these three, nothing else of ours (--preserve-fds's
+		 * are the jail's) */
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 		fcntl(nfd, F_SETFD, 0);
 		fcntl(pidp[1], F_SETFD, 0);
 		if (ufd >= 0)
@@ -180,20 +195,7 @@ int cl_pasta_start(const struct cl_spec *s, pid_t jail, struct cl_pasta *p, stru
 		argv[a++] = "none";
 		argv[a++] = "-U";
 		argv[a++] = "none";
-		/* each published port its own option: an address prefix
-		 * applies to a whole comma-separated list */
-		char *save = NULL, *t;
-		for (t = strtok_r(tcp, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-			argv[a++] = "-t";
-			argv[a++] = t;
-			if (a > 30)
-				break;
-		}
-		save = NULL;
-		for (t = strtok_r(udp, " ", &save); t && a <= 34; t = strtok_r(NULL, " ", &save)) {
-			argv[a++] = "-u";
-			argv[a++] = t;
-		}
+		a = ports(&s->netcfg, argv, a, spec);
 		if (geteuid() == 0) {
 			argv[a++] = "--runas";
 			argv[a++] = "0";
