@@ -119,7 +119,7 @@ serve_outside() {
 	serve_outside
 	bg_jail "$a" --net bridge --init -- sh -c 'echo up; exec sleep 30'
 	wait_for "$a" up
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 " ]
+	[ "$(chains)" = "br-cl-br0-fwd4 br-cl-br0-fwd6 br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 " ]
 	run ns nft list chain inet cloison br-cl-br0-nat4
 	[[ "$output" == *'ip saddr 10.88.0.0/16 oifname != "cl-br0" masquerade'* ]]
 	[[ "$output" == *"hook postrouting priority srcnat"* ]]
@@ -130,7 +130,7 @@ serve_outside() {
 	# a second jail comes and goes: the first one's NAT stays
 	njail --net bridge -- clnet tcp-send "$OUT_ADDR" 7000 x
 	[ "$output" = "$HOST_ADDR" ]
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 " ]
+	[ "$(chains)" = "br-cl-br0-fwd4 br-cl-br0-fwd6 br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 " ]
 	kill "${BG[1]}"
 	wait "${BG[1]}" || true
 	BG=("${BG[0]}")
@@ -159,7 +159,7 @@ serve_outside() {
 	[ "$output" = "$HOST_ADDR" ]
 	# the first jail's own rules, not the bridge's, went with the second
 	local me="jail-${BG[1]}-$(start_of "${BG[1]}")"
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $me-fwd $me-in " ]
+	[ "$(chains)" = "br-cl-br0-fwd4 br-cl-br0-fwd6 br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $me-fwd $me-in " ]
 	# a forged source address (one it added itself: NET_ADMIN) is dropped
 	# at its port before the egress rule could miss it
 	run ns nft list chain inet cloison "$me-in"
@@ -176,6 +176,22 @@ serve_outside() {
 		ip route replace default via 10.88.0.1 src 10.88.0.251
 		clnet tcp-send 198.51.100.2 7000 x 2>&1; echo "rc=$?"'
 	[[ "$output" == *"$HOST_ADDR"* ]]
+}
+
+@test "forwarding on: the outside reaches a jail only through its published ports" {
+	local a="$BATS_TEST_TMPDIR/a"
+	# an outside that routes the jails' subnet through this host
+	outside ip route add 10.88.0.0/16 via "$HOST_ADDR"
+	bg_jail "$a" --net bridge --ip 10.88.0.9 -p 8080:80 -- sh -c 'clnet tcp-serve 81 unpublished & clnet tcp-serve 80 published'
+	wait_for "$a" ready
+	run ns nft list chain inet cloison br-cl-br0-fwd4
+	[[ "$output" == *'oifname "cl-br0" iifname != "cl-br0" ct direction original ct status ! dnat drop'* ]]
+	run outside timeout 5 "$CLNET" tcp-send 10.88.0.9 81 x
+	[ "$status" -ne 0 ]
+	run outside timeout 5 "$CLNET" tcp-send 10.88.0.9 80 x
+	[ "$status" -ne 0 ]
+	run outside timeout 5 "$CLNET" tcp-send "$HOST_ADDR" 8080 x
+	[ "$status" -eq 0 ] && [ "$output" = published ]
 }
 
 @test "--no-egress as a profile line; bad values and modes are refused, nothing made" {
@@ -266,12 +282,12 @@ serve_outside() {
 	pid=${BG[0]}
 	c="jail-$pid-$(start_of "$pid")"
 	kill9 "$pid"
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-in $c-out $c-pre " ]
+	[ "$(chains)" = "br-cl-br0-fwd4 br-cl-br0-fwd6 br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-in $c-out $c-pre " ]
 	run in_ns "$CLOISON" gc --dry-run
 	[ "$status" -eq 0 ]
 	grep -qx "would remove nftables chain $c-pre" <<<"$output"
 	grep -qx "would remove nftables chain br-cl-br0-nat4" <<<"$output"
-	[ "$(chains)" = "br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-in $c-out $c-pre " ]
+	[ "$(chains)" = "br-cl-br0-fwd4 br-cl-br0-fwd6 br-cl-br0-guard4 br-cl-br0-nat4 br-cl-br0-nat6 $c-fwd $c-in $c-out $c-pre " ]
 	run in_ns "$CLOISON" gc
 	[ "$status" -eq 0 ]
 	for x in br-cl-br0-guard4 br-cl-br0-nat4 "$c-fwd" "$c-in" "$c-out" "$c-pre"; do

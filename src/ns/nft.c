@@ -6,6 +6,7 @@
 #include "ns/nft.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
@@ -360,6 +361,44 @@ static int write_sysctl(const char *path, const char *value, struct cl_err *err)
 	return cl_fail(err, e, "cannot write %s to %s", value, path);
 }
 
+/* IPv6 forwarding on makes every interface a router, which ignores router
+ * advertisements: one that takes them (accept_ra 1) takes them even so
+ * (2), or the host would lose its SLAAC default route. */
+static int ipv6_forwarding(struct cl_err *err)
+{
+	static const char conf[] = "/proc/sys/net/ipv6/conf";
+	char path[sizeof(conf) + 256 + 16], v[8] = "";
+	DIR *d;
+	int fd;
+
+	fd = open("/proc/sys/net/ipv6/conf/all/forwarding", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, v, sizeof(v) - 1);
+		close(fd);
+		if (n > 0 && v[0] == '1')
+			return 0;
+	}
+	if ((d = opendir(conf))) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			char ra[8] = "";
+			if (e->d_name[0] == '.' || !strcmp(e->d_name, "all") ||
+			    !strcmp(e->d_name, "default") || !strcmp(e->d_name, "lo"))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/accept_ra", conf, e->d_name);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				continue;
+			ssize_t n = read(fd, ra, sizeof(ra) - 1);
+			close(fd);
+			struct cl_err ignored;
+			if (n > 0 && ra[0] == '1')
+				write_sysctl(path, "2", &ignored);
+		}
+		closedir(d);
+	}
+	return write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1", err);
+}
+
 static int route_localnet(const char *bridge, const char *value, struct cl_err *err)
 {
 	char path[96];
@@ -373,11 +412,12 @@ int cl_nft_bridge_nat(const char *bridge, int family, const void *subnet, unsign
 {
 	const struct in_addr loopback = {htonl(INADDR_LOOPBACK)};
 	bool v6 = family == AF_INET6;
-	char chain[CHAIN_MAX], guard[CHAIN_MAX], what[128];
+	char chain[CHAIN_MAX], guard[CHAIN_MAX], fwd[CHAIN_MAX], what[128];
 	struct nft t;
 	int r = -1;
 
 	snprintf(chain, sizeof(chain), "br-%s-nat%c", bridge, v6 ? '6' : '4');
+	snprintf(fwd, sizeof(fwd), "br-%s-fwd%c", bridge, v6 ? '6' : '4');
 	snprintf(guard, sizeof(guard), "br-%s-guard4", bridge);
 	snprintf(what, sizeof(what), "cannot set up NAT (nftables) for bridge %s", bridge);
 	if (nft_open(&t, err) < 0 || batch_begin(&t, err) < 0)
@@ -400,6 +440,34 @@ int cl_nft_bridge_nat(const char *bridge, int family, const void *subnet, unsign
 	match_addr(&t, family, true, subnet, prefix);
 	match_dnat(&t);
 	masquerade(&t);
+	rule_end(&t);
+	/* Forwarding on, the jails are routable from wherever routes to this
+	 * host: nothing starts a connection to them from outside the bridge
+	 * unless to a published port (DNAT) */
+	put_chain(&t, NFT_MSG_NEWCHAIN, fwd, "filter", NF_INET_FORWARD, PRIO_FILTER);
+	flush_chain(&t, fwd);
+	rule_begin(&t, fwd);
+	match_family(&t, family);
+	match_ifname(&t, NFT_META_OIFNAME, NFT_CMP_EQ, bridge);
+	match_ifname(&t, NFT_META_IIFNAME, NFT_CMP_NEQ, bridge);
+	{
+		uint8_t original = 0; /* IP_CT_DIR_ORIGINAL */
+		uint32_t m = IPS_DST_NAT, zero = 0;
+		WITH(expr(&t, "ct"))
+		{
+			nftnl_expr_set_u32(_e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
+			nftnl_expr_set_u32(_e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		}
+		cmp(&t, NFT_CMP_EQ, &original, 1);
+		WITH(expr(&t, "ct"))
+		{
+			nftnl_expr_set_u32(_e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+			nftnl_expr_set_u32(_e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		}
+		mask(&t, &m, sizeof(m));
+		cmp(&t, NFT_CMP_EQ, &zero, sizeof(zero));
+	}
+	verdict(&t, NF_DROP);
 	rule_end(&t);
 	if (!v6) {
 		/* 127.0.0.1:PORT: route_localnet lets it out to the bridge, the
@@ -433,7 +501,7 @@ int cl_nft_bridge_nat(const char *bridge, int family, const void *subnet, unsign
 	if (batch_commit(&t, err, what) < 0)
 		goto out;
 	if (v6)
-		r = write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1", err);
+		r = ipv6_forwarding(err);
 	else
 		r = (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1", err) < 0 ||
 		     route_localnet(bridge, "1", err) < 0)
@@ -526,7 +594,7 @@ static int delete_chains(struct nft *t, const struct chains *l, const bool *drop
 
 static bool bridge_chain(const char *chain, const char *bridge)
 {
-	static const char *const kinds[] = {"nat4", "nat6", "guard4"};
+	static const char *const kinds[] = {"nat4", "nat6", "guard4", "fwd4", "fwd6"};
 	char want[CHAIN_MAX];
 
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
