@@ -493,7 +493,8 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 	 * With --overlay it writes in its own tmpfs, or in --overlay-dir. */
 	/* (--overlay-dir: cl_overlay_prepare checks it by its fd) */
 	if (!(s->ns_flags & CLONE_NEWUSER) && !s->readonly && !s->overlay &&
-	    cl_rootfs_private(s->rootfs, CL_PRIVATE_ROOTFS, c->checked, err) < 0) {
+	    cl_rootfs_private(s->rootfs, CL_PRIVATE_ROOTFS, c->checked, &c->trees.rootfs_id, err) <
+		0) {
 		if (!s->allow_shared_rootfs)
 			return -1;
 		cl_warn("%s (--allow-shared-rootfs)", err->msg);
@@ -505,8 +506,15 @@ int cl_container_create(struct cl_container *c, const struct cl_spec *s,
 		char checked[PATH_MAX];
 		const struct cl_mount *m = &s->mounts[i];
 		/* (a missing source is the bind's own error, later) */
-		if (m->kind != CL_MOUNT_BIND || m->readonly || access(m->source, F_OK) < 0 ||
-		    cl_rootfs_private(m->source, CL_PRIVATE_BIND, checked, err) == 0)
+		if (m->kind != CL_MOUNT_BIND || m->readonly || access(m->source, F_OK) < 0)
+			continue;
+		if (!c->trees.bind_ids &&
+		    !(c->trees.bind_ids = calloc(s->n_mounts, sizeof(*c->trees.bind_ids))))
+			return cl_fail(err, ENOMEM, "out of memory");
+		c->trees.n_bind_ids = s->n_mounts;
+		c->trees.bind_ids[i].src = m->source;
+		if (cl_rootfs_private(m->source, CL_PRIVATE_BIND, checked, &c->trees.bind_ids[i],
+				      err) == 0)
 			continue;
 		if (!s->allow_shared_rootfs)
 			return -1;

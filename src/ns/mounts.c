@@ -363,6 +363,14 @@ static int setup_masks(const struct cl_spec *s, int rootfd, struct cl_err *err)
 /* The rootfs and each bind source, resolved here with the caller's own
  * privileges: seen from a user namespace, they may lie beyond a directory
  * its ids cannot search (a checkout under Debian's 0700 /root). */
+/* The tree @fd is the file the privacy check saw (or none was made). */
+static bool same(int fd, const struct cl_path_id *id)
+{
+	struct stat st;
+
+	return !id->ino || (fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino);
+}
+
 int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_trees *t,
 		   int min_fd, struct cl_err *err)
 {
@@ -378,6 +386,8 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 				min_fd);
 	if (t->rootfs < 0)
 		return cl_fail(err, errno, "cannot open the rootfs %s", s->rootfs);
+	if (!same(t->rootfs, &t->rootfs_id))
+		return cl_fail(err, 0, "rootfs %s changed while cloison checked it", s->rootfs);
 	if (s->overlay) {
 		t->overlay = malloc((s->n_layers + 1) * sizeof(*t->overlay));
 		if (!t->overlay)
@@ -409,6 +419,10 @@ int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_
 		    cl_fd_above(detached_tree(AT_FDCWD, m->source, flags, what, err), min_fd);
 		if (t->binds[i] < 0)
 			return -1;
+		for (size_t k = 0; k < t->n_bind_ids; k++)
+			if (t->bind_ids[k].src == m->source && !same(t->binds[i], &t->bind_ids[k]))
+				return cl_fail(err, 0, "--bind %s changed while cloison checked it",
+					       m->source);
 	}
 	return 0;
 }
@@ -450,6 +464,9 @@ void cl_mounts_close(struct cl_mount_trees *t)
 			close(t->binds[i]);
 	free(t->binds);
 	t->binds = NULL;
+	free(t->bind_ids);
+	t->bind_ids = NULL;
+	t->n_bind_ids = 0;
 	for (size_t i = 0; t->overlay && i < t->n_overlay; i++)
 		if (t->overlay[i] >= 0)
 			close(t->overlay[i]);
@@ -460,7 +477,7 @@ void cl_mounts_close(struct cl_mount_trees *t)
 }
 
 int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PATH_MAX],
-		      struct cl_err *err)
+		      struct cl_path_id *id, struct cl_err *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -472,8 +489,14 @@ int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PA
 							 : "--overlay-dir",
 			       rootfs);
 	memcpy(resolved, path, sizeof(path));
+	if (stat(path, &st) < 0)
+		return cl_fail(err, errno, "cannot stat %s", path);
+	if (id) {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+	}
 	/* a file's own mode closes nothing: the jail may chmod it */
-	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(st.st_mode)) {
 		char *slash = strrchr(path, '/');
 		slash[slash == path ? 1 : 0] = '\0';
 	}

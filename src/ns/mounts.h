@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "spec/spec.h"
 
@@ -12,6 +13,12 @@
  * and every bind source as detached mount trees (open_tree), their flags
  * already set.  The child attaches them without resolving a host path, which
  * its ids may not be allowed to do (a user namespace, a 0700 parent). */
+struct cl_path_id {
+	dev_t dev;
+	ino_t ino;
+	const char *src; /* a bind's source (the spec's string) */
+};
+
 struct cl_mount_trees {
 	int rootfs;
 	int *binds; /* one per spec mount: -1 for a tmpfs */
@@ -21,6 +28,12 @@ struct cl_mount_trees {
 	int *overlay;
 	size_t n_overlay;
 	int overlay_dir; /* --overlay-dir, checked and locked (not ours to close) */
+	/* what the privacy checks saw (cl_rootfs_private): the trees opened
+	 * must be those very files (ino 0: unchecked); bind_ids: one per
+	 * mount of the caller's spec (n_bind_ids), found by their source
+	 * string (bridge mode's spec has two mounts more, in front), or NULL */
+	struct cl_path_id rootfs_id, *bind_ids;
+	size_t n_bind_ids;
 	/* OCI "cgroup" mounts: the jail's own group in each hierarchy, and
 	 * the hierarchy's name ("memory", "cpu,cpuacct"; "" for v2 alone) */
 	int cg[9];
@@ -45,10 +58,10 @@ int cl_mounts_open_cgroups(const struct cl_spec *s, const struct cl_cgroup *cg,
  * bind source: @what): 0 when some directory on its path
  * (itself included, when a directory) is root's and closed to them;
  * otherwise -1 with @err saying so.  @resolved: the path checked (symbolic
- * links resolved), to be opened as it is. */
+ * links resolved), to be opened as it is; @id (may be NULL): its identity. */
 enum cl_private { CL_PRIVATE_ROOTFS, CL_PRIVATE_BIND };
 int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PATH_MAX],
-		      struct cl_err *err);
+		      struct cl_path_id *id, struct cl_err *err);
 
 /* Runs in the child, inside the new mount namespace.  @console_fd is the pty
  * slave to bind on /dev/console (-1 for none).  On return "/" is the rootfs.
