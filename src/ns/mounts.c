@@ -360,9 +360,6 @@ static int setup_masks(const struct cl_spec *s, int rootfd, struct cl_err *err)
 	return 0;
 }
 
-/* The rootfs and each bind source, resolved here with the caller's own
- * privileges: seen from a user namespace, they may lie beyond a directory
- * its ids cannot search (a checkout under Debian's 0700 /root). */
 /* The tree @fd is the file the privacy check saw (or none was made). */
 static bool same(int fd, const struct cl_path_id *id)
 {
@@ -370,6 +367,10 @@ static bool same(int fd, const struct cl_path_id *id)
 
 	return !id->ino || (fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino);
 }
+
+/* The rootfs and each bind source, resolved here with the caller's own
+ * privileges: seen from a user namespace, they may lie beyond a directory
+ * its ids cannot search (a checkout under Debian's 0700 /root). */
 
 int cl_mounts_open(const struct cl_spec *s, const char *rootfs, struct cl_mount_trees *t,
 		   int min_fd, struct cl_err *err)
@@ -483,10 +484,7 @@ int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PA
 	struct stat st;
 
 	if (!realpath(rootfs, path))
-		return cl_fail(err, errno, "%s %s",
-			       what == CL_PRIVATE_ROOTFS ? "rootfs"
-			       : what == CL_PRIVATE_BIND ? "--bind"
-							 : "--overlay-dir",
+		return cl_fail(err, errno, "%s %s", what == CL_PRIVATE_ROOTFS ? "rootfs" : "--bind",
 			       rootfs);
 	memcpy(resolved, path, sizeof(path));
 	if (stat(path, &st) < 0)
