@@ -85,6 +85,19 @@ int cl_cg_write_each(const char *dir, const char *file, const char *const *vals,
 	return 0;
 }
 
+bool cl_cg_listed(const char *dir, const char *file, const char *name)
+{
+	char buf[512];
+	size_t n = strlen(name);
+
+	if (cl_cg_read(dir, file, buf, sizeof(buf)) < 0)
+		return false;
+	for (char *p = buf; (p = strstr(p, name)); p += n)
+		if ((p == buf || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 ssize_t cl_cg_read(const char *dir, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX];

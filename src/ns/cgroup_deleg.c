@@ -28,19 +28,6 @@
 
 #define BIT(c) (1U << (c))
 
-static bool listed(const char *dir, const char *file, const char *name)
-{
-	char buf[512];
-	size_t n = strlen(name);
-
-	if (cl_cg_read(dir, file, buf, sizeof(buf)) < 0)
-		return false;
-	for (char *p = buf; (p = strstr(p, name)); p += n)
-		if ((p == buf || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
 /* The first pid in @dir/cgroup.procs other than @self, or 0. */
 static long other_process(const char *dir, pid_t self)
 {
@@ -69,7 +56,7 @@ const char *cl_cg_deleg_why(const char *top, const char *ctrl, uid_t uid, pid_t 
 	char path[PATH_MAX], parent[PATH_MAX], *slash;
 	long other;
 
-	if (listed(top, "cgroup.subtree_control", ctrl))
+	if (cl_cg_listed(top, "cgroup.subtree_control", ctrl))
 		return NULL; /* given to the children already */
 	if (stat(top, &st) < 0) {
 		snprintf(buf, size, "cannot read the cgroup %s: %s", top, strerror(errno));
@@ -95,7 +82,7 @@ const char *cl_cg_deleg_why(const char *top, const char *ctrl, uid_t uid, pid_t 
 			 (unsigned)uid);
 		return buf;
 	}
-	if (!listed(top, "cgroup.controllers", ctrl)) {
+	if (!cl_cg_listed(top, "cgroup.controllers", ctrl)) {
 		snprintf(parent, sizeof(parent), "%s", top);
 		if ((slash = strrchr(parent, '/')))
 			*slash = '\0';
@@ -128,7 +115,7 @@ int cl_cg_deleg_enter(struct cl_cgroup *cg, const char *top, unsigned ctrls, str
 		if (!(ctrls & BIT(c)) || !name)
 			continue;
 		if (!(r = cl_cg_deleg_why(top, name, geteuid(), getpid(), why, sizeof(why)))) {
-			if (!listed(top, "cgroup.subtree_control", name)) {
+			if (!cl_cg_listed(top, "cgroup.subtree_control", name)) {
 				enable |= BIT(c);
 				k += (size_t)snprintf(add + k, sizeof(add) - k, "%s+%s",
 						      k ? " " : "", name);

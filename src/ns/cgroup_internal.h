@@ -20,6 +20,8 @@ int cl_cg_write_each(const char *dir, const char *file, const char *const *vals,
 		     struct cl_err *err);
 /* Reads @dir/@file into @buf (NUL-terminated); returns its length or -1. */
 ssize_t cl_cg_read(const char *dir, const char *file, char *buf, size_t size);
+/* Whether the word @name is in @dir/@file (cgroup.controllers, ...). */
+bool cl_cg_listed(const char *dir, const char *file, const char *name);
 /* The number in @dir/@file, or -1 when it is absent or not a number. */
 int64_t cl_cg_read_num(const char *dir, const char *file);
 /* The value N of the line "KEY N" in @dir/@file (cpu.stat, memory.events),

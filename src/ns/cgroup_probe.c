@@ -100,19 +100,6 @@ static void from_proc(struct where w[CL_CG_NCTRL], const struct cl_cg_layout *L)
 			}
 }
 
-static bool listed(const char *dir, const char *file, const char *name)
-{
-	char buf[512];
-	size_t n = strlen(name);
-
-	if (cl_cg_read(dir, file, buf, sizeof(buf)) < 0)
-		return false;
-	for (char *p = buf; (p = strstr(p, name)); p += n)
-		if ((p == buf || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
 static bool kernel_at_least(int major, int minor)
 {
 	struct utsname u;
@@ -171,9 +158,9 @@ int cl_cgroup_report(struct cl_cgroup_report_row *rows, int max)
 		const char *name = cl_cg_v2_name(c);
 		if (!name || (L.n && w[c].found))
 			continue;
-		if (listed(own, "cgroup.subtree_control", name))
+		if (cl_cg_listed(own, "cgroup.subtree_control", name))
 			add(rows, &n, max, name, true, "v2 %.200s delegates it", own);
-		else if (listed(own, "cgroup.controllers", name))
+		else if (cl_cg_listed(own, "cgroup.controllers", name))
 			add(rows, &n, max, name, false,
 			    "v2 %.200s has it but does not delegate it (cgroup.subtree_control)",
 			    own);

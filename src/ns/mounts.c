@@ -494,12 +494,13 @@ int cl_rootfs_private(const char *rootfs, enum cl_private what, char resolved[PA
 		id->ino = st.st_ino;
 	}
 	/* a file's own mode closes nothing: the jail may chmod it */
-	if (!S_ISDIR(st.st_mode)) {
+	bool known = S_ISDIR(st.st_mode); /* @st is @path's */
+	if (!known) {
 		char *slash = strrchr(path, '/');
 		slash[slash == path ? 1 : 0] = '\0';
 	}
-	for (;;) {
-		if (stat(path, &st) < 0)
+	for (;; known = false) {
+		if (!known && stat(path, &st) < 0)
 			return cl_fail(err, errno, "cannot stat %s", path);
 		/* root's, and no search right for others (nor for a group
 		 * other than root's) */
@@ -798,6 +799,25 @@ int cl_mounts_setup(const struct cl_spec *s, const struct cl_mount_trees *t, int
 	return r;
 }
 
+/* A rootfs that lacked /proc (cloison made it) and has not the command
+ * either is no root filesystem (a wrong --rootfs): the set-up fails, and
+ * takes back what it made.  Asked only when a /proc was made: no cost to
+ * a rootfs that has its mount points. */
+static bool wrong_rootfs(const struct cl_spec *s, int rootfd, bool in_rootfs, struct cl_err *err)
+{
+	bool made_proc = false;
+
+	for (size_t i = 0; made && in_rootfs && !s->explicit_mounts && i < made->n; i++)
+		made_proc |= made->e[i].dir && strcmp(made->e[i].name, "proc") == 0;
+	if (!made_proc || cl_exec_maybe_in(s, rootfd))
+		return false;
+	cl_fail_code(err, CL_EXIT_NOTFOUND, 0,
+		     "rootfs %s has no /proc and no %s: is it a root filesystem? (nothing was "
+		     "made in it)",
+		     s->rootfs, s->argv[0]);
+	return true;
+}
+
 static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, int console_fd,
 		      cl_before_pivot_fn before_pivot, struct cl_made *mine, struct cl_err *err)
 {
@@ -825,15 +845,7 @@ static int setup_root(const struct cl_spec *s, const struct cl_mount_trees *t, i
 
 	/* mount points: made in the upper layer with --overlay */
 	made = s->readonly ? NULL : mine;
-	/* no /proc and no command: a wrong --rootfs, not to be written */
-	if (made && overlay < 0 && !s->explicit_mounts &&
-	    faccessat(rootfd, "proc", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
-	    !cl_exec_maybe_in(s, rootfd))
-		return cl_fail_code(err, CL_EXIT_NOTFOUND, 0,
-				    "rootfs %s has no /proc and no %s: is it a root filesystem? "
-				    "(nothing was made in it)",
-				    s->rootfs, s->argv[0]);
-	if (setup(s, t, rootfd, console_fd, err) < 0 ||
+	if (setup(s, t, rootfd, console_fd, err) < 0 || wrong_rootfs(s, rootfd, overlay < 0, err) ||
 	    (before_pivot && before_pivot(s, err) < 0)) {
 		if (made)
 			undo_made(rootfd);

@@ -157,9 +157,9 @@ static void put_table(struct nft *t, uint16_t type, uint16_t flags)
 	next(t);
 }
 
-/* @type NULL: a chain to delete, no hook. */
-static void put_chain(struct nft *t, uint16_t msg, const char *name, const char *type, int hook,
-		      int prio)
+/* @type NULL: a chain to delete, no hook; @dev: an ingress hook's device. */
+static void put_chain_dev(struct nft *t, uint16_t msg, const char *name, const char *type, int hook,
+			  int prio, const char *dev)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 
@@ -174,12 +174,20 @@ static void put_chain(struct nft *t, uint16_t msg, const char *name, const char 
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t)hook);
 		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 	}
+	if (dev)
+		nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, dev);
 	nftnl_chain_nlmsg_build_payload(nftnl_nlmsg_build_hdr(cur(t), msg, NFPROTO_INET,
 							      (type ? NLM_F_CREATE : 0) | NLM_F_ACK,
 							      t->seq++),
 					c);
 	nftnl_chain_free(c);
 	next(t);
+}
+
+static void put_chain(struct nft *t, uint16_t msg, const char *name, const char *type, int hook,
+		      int prio)
+{
+	put_chain_dev(t, msg, name, type, hook, prio, NULL);
 }
 
 /* Deleting the rules of a chain: a DELRULE naming only the chain. */
@@ -769,7 +777,6 @@ int cl_nft_jail_guard(const struct cl_nft_jail *j, const char *dev, struct cl_er
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 	const struct in6_addr ll = {{{0xfe, 0x80}}};
 	char in[CHAIN_MAX], a[INET_ADDRSTRLEN], what[128];
-	struct nftnl_chain *c;
 	struct nft t;
 	int r = -1;
 
@@ -782,22 +789,7 @@ int cl_nft_jail_guard(const struct cl_nft_jail *j, const char *dev, struct cl_er
 		goto done;
 	put_table(&t, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	/* a base chain on the jail's own port: ingress of its host end */
-	if (!(c = nftnl_chain_alloc())) {
-		t.failed = ENOMEM;
-	} else {
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, CL_NFT_TABLE);
-		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, in);
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_INGRESS);
-		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, PRIO_FILTER);
-		nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, dev);
-		nftnl_chain_nlmsg_build_payload(
-		    nftnl_nlmsg_build_hdr(cur(&t), NFT_MSG_NEWCHAIN, NFPROTO_INET,
-					  NLM_F_CREATE | NLM_F_ACK, t.seq++),
-		    c);
-		nftnl_chain_free(c);
-		next(&t);
-	}
+	put_chain_dev(&t, NFT_MSG_NEWCHAIN, in, "filter", NF_INET_INGRESS, PRIO_FILTER, dev);
 	/* IPv4 from anything but its lease */
 	rule_begin(&t, in);
 	match_family(&t, AF_INET);

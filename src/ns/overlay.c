@@ -54,13 +54,13 @@ static int subdir(int dfd, const char *dir, const char *name, mode_t mode, uid_t
 int cl_overlay_prepare(const struct cl_spec *s, int *lock_fd, struct cl_err *err)
 {
 	_cleanup_close_ int fd = -1;
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
 	struct stat root;
 
 	*lock_fd = -1;
 	if (!s->overlay_dir)
 		return 0;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
 	if (stat(s->rootfs, &root) < 0)
 		return cl_fail(err, errno, "rootfs %s", s->rootfs);
 	/* as root with --userns, the jail's root is an id of its range */

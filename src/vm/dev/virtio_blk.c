@@ -256,8 +256,10 @@ struct cl_vm_dev *cl_virtio_blk_new_fd(const struct cl_vm_mem *mem, uint64_t bas
 	return blk_create(mem, base, irq, fd, ro, false, serial, err);
 }
 
-struct cl_vm_dev *cl_virtio_blk_new(const struct cl_vm_mem *mem, uint64_t base, int irq,
-				    const char *path, bool ro, struct cl_err *err)
+/* The image at @path opened as @ro or @snapshot want it (a snapshot only
+ * reads it), the device made on it. */
+static struct cl_vm_dev *blk_open(const struct cl_vm_mem *mem, uint64_t base, int irq,
+				  const char *path, bool ro, bool snapshot, struct cl_err *err)
 {
 	_cleanup_free_ char *copy = strdup(path);
 	struct cl_vm_dev *d;
@@ -267,35 +269,25 @@ struct cl_vm_dev *cl_virtio_blk_new(const struct cl_vm_mem *mem, uint64_t base, 
 		cl_fail(err, errno, "virtio-blk: disk image %s", path);
 		return NULL;
 	}
-	fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	fd = open(path, (ro || snapshot ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0) {
 		cl_fail(err, errno, "virtio-blk: cannot open disk image %s", path);
 		return NULL;
 	}
-	d = cl_virtio_blk_new_fd(mem, base, irq, fd, ro, basename(copy), err);
+	d = blk_create(mem, base, irq, fd, ro, snapshot, basename(copy), err);
 	if (!d)
 		cl_wrap(err, "virtio-blk: disk image %s", path);
 	return d;
 }
 
+struct cl_vm_dev *cl_virtio_blk_new(const struct cl_vm_mem *mem, uint64_t base, int irq,
+				    const char *path, bool ro, struct cl_err *err)
+{
+	return blk_open(mem, base, irq, path, ro, false, err);
+}
+
 struct cl_vm_dev *cl_virtio_blk_new_snapshot(const struct cl_vm_mem *mem, uint64_t base, int irq,
 					     const char *path, struct cl_err *err)
 {
-	_cleanup_free_ char *copy = strdup(path);
-	struct cl_vm_dev *d;
-	int fd;
-
-	if (!copy) {
-		cl_fail(err, errno, "virtio-blk: disk image %s", path);
-		return NULL;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		cl_fail(err, errno, "virtio-blk: cannot open disk image %s", path);
-		return NULL;
-	}
-	d = blk_create(mem, base, irq, fd, false, true, basename(copy), err);
-	if (!d)
-		cl_wrap(err, "virtio-blk: disk image %s", path);
-	return d;
+	return blk_open(mem, base, irq, path, false, true, err);
 }
