@@ -3,7 +3,9 @@
 #   make run      install Debian deps, build, make the default rootfs, run a demo jail
 #   make test     install deps, build, run the whole suite (ends "N passed, M failed")
 #   make bench    side-by-side benchmarks against crun, runc, bwrap, qemu microvm, podman/conmon
-#                 (and a CI build: host, ci-sandbox, podman with crun)
+#                 (and a CI build: host, ci-sandbox, podman with crun; and cloison bench:
+#                 the same workloads on the host, in a container and in a micro-VM)
+#   make bench-nested   cloison bench inside the QEMU TCG guest, where the micro-VM runs Linux
 
 .DEFAULT_GOAL := all
 
@@ -54,7 +56,7 @@ VM_SRCS   += src/vm/launch.c
 SRCS := $(CORE_SRCS) $(VM_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)
 
-.PHONY: test-artifacts all deps deps-test deps-bench run test test-full bench install uninstall clean \
+.PHONY: test-artifacts all deps deps-test deps-bench run test test-full bench bench-nested install uninstall clean \
         check-asan format rootfs fuzz
 
 all: $(BUILD)/cloison
@@ -131,7 +133,13 @@ bench: deps-bench
 		tests/bench/run-bench-vm || s=1; tests/bench/run-bench-net || s=1; \
 		tests/bench/run-bench-http || s=1; \
 		tests/bench/run-bench-svc || s=1; tests/bench/run-bench-oci || s=1; \
-		tests/bench/run-bench-ci || s=1; exit $$s
+		tests/bench/run-bench-ci || s=1; tests/bench/run-bench-contrast || s=1; exit $$s
+
+# cloison bench with its micro-VM column: inside the QEMU TCG test guest
+# (emulated AMD-V), as this host's /dev/kvm cannot boot Linux.
+bench-nested: deps-bench
+	$(MAKE) all rootfs test-artifacts
+	tests/bench/run-bench-nested
 
 # cloison built with ASan+UBSan (the static helpers cannot be), then the
 # container suite run against it.
@@ -146,6 +154,7 @@ format:
 
 install: all
 	install -D -m 0755 $(BUILD)/cloison $(DESTDIR)$(BINDIR)/cloison
+	install -D -m 0755 $(BUILD)/cloison-bench-work $(DESTDIR)$(SHAREDIR)/cloison-bench-work
 	install -d $(DESTDIR)$(SHAREDIR)/profiles $(DESTDIR)$(SHAREDIR)/rootfs-tools
 	for f in profiles/*.profile; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/profiles/ || true; done
 	install -m 0755 rootfs-tools/* $(DESTDIR)$(SHAREDIR)/rootfs-tools/

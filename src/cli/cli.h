@@ -18,5 +18,6 @@ int cl_cmd_start(int argc, char **argv);
 int cl_cmd_restart(int argc, char **argv);
 int cl_cmd_exec(int argc, char **argv);
 int cl_cmd_generate(int argc, char **argv);
+int cl_cmd_bench(int argc, char **argv);
 
 #endif

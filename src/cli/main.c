@@ -32,6 +32,8 @@ static const char usage[] =
     "  check [--json]                  what this host supports\n"
     "  profile list|show|check|keys    the profiles: hand-written jail settings\n"
     "  gc [--dry-run]                  release what killed jails left (leases, bridges)\n"
+    "  bench [--only LIST] [--runs N]  the same workloads on the host, in a container\n"
+    "                                  and in a micro-VM, side by side\n"
     "\n"
     "OCI runtime (runc's command line, for podman, containerd, Kubernetes):\n"
     "  [--root DIR] [--log F] [--log-format json] create|start|state|kill|delete|\n"
@@ -51,7 +53,7 @@ static const struct {
     {"rm", cl_cmd_rm},		 {"wait", cl_cmd_wait},	  {"start", cl_cmd_start},
     {"restart", cl_cmd_restart}, {"check", cl_cmd_check}, {"generate", cl_cmd_generate},
     {"profile", cl_cmd_profile}, {"gc", cl_cmd_gc},	  {"exec", cl_cmd_exec},
-    {"stats", cl_cmd_stats},
+    {"stats", cl_cmd_stats},	 {"bench", cl_cmd_bench},
 };
 
 static const struct {

@@ -160,6 +160,10 @@ struct cl_cgroup_stats {
 	const char *io_source, *cpu_source; /* "cgroup", "processes" or NULL */
 };
 void cl_cgroup_read_stats(struct cl_cgroup *cg, struct cl_cgroup_stats *st);
+/* The group's memory use now, in bytes (v2 memory.current, v1
+ * memory.usage_in_bytes; descendants included), -1 without a memory
+ * controller; @dir (may be NULL): that group's directory. */
+int64_t cl_cgroup_memory_current(const struct cl_cgroup *cg, const char **dir);
 /* what the kernel counted for the command's processes (wait4's
  * @ru of pid 1: itself and all it reaped) where the cgroup counts less or
  * nothing: v1 blkio counts no buffered writes, and on Linux 6.10+ no I/O at

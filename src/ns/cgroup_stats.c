@@ -178,3 +178,15 @@ int cl_cgroup_stats_write_json(const struct cl_cgroup *cg, const struct cl_cgrou
 	json_object_put(o);
 	return r;
 }
+
+int64_t cl_cgroup_memory_current(const struct cl_cgroup *cg, const char **dir)
+{
+	const char *d = cg->version ? cl_cg_dir(cg, CL_CG_MEMORY) : NULL;
+
+	if (dir)
+		*dir = d;
+	if (!d)
+		return -1;
+	return cl_cg_read_num(d, cl_cg_is_v2(cg, CL_CG_MEMORY) ? "memory.current"
+							       : "memory.usage_in_bytes");
+}
