@@ -155,6 +155,7 @@ format:
 install: all
 	install -D -m 0755 $(BUILD)/cloison $(DESTDIR)$(BINDIR)/cloison
 	install -D -m 0755 $(BUILD)/cloison-bench-work $(DESTDIR)$(SHAREDIR)/cloison-bench-work
+	install -m 0644 $(BUILD)/testguest.bzImage $(DESTDIR)$(SHAREDIR)/bench-guest.bzImage
 	install -d $(DESTDIR)$(SHAREDIR)/profiles $(DESTDIR)$(SHAREDIR)/rootfs-tools
 	for f in profiles/*.profile; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/profiles/ || true; done
 	install -m 0755 rootfs-tools/* $(DESTDIR)$(SHAREDIR)/rootfs-tools/

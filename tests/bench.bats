@@ -94,7 +94,7 @@ print(len(d["metrics"]))' "$TMP/b.json"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ $'\n'"getppid "+"ns/call "+[0-9.e+]+(" ±"[0-9]+"%")?" "+"FAILED" ]]
-	[[ "$output" == *"getppid, container: FAILED: cloison: rootfs $TMP/pub/rootfs can be reached by other host users"* ]]
+	[[ "$output" == *"FAILED (getppid container, faults container): cloison: rootfs $TMP/pub/rootfs can be reached by other host users"* ]]
 	run -0 "$CHECK" "$TMP/f.json"
 	run -0 python3 -c '
 import json, sys
@@ -136,6 +136,30 @@ assert d["cloison-memory"]["container"]["median"] > 0' "$TMP/d.json"
 	[[ "$output" =~ $'\n'"tcp-rr "+"us/round-trip "+[0-9.e+]+" "+[0-9.e+]+" (" ]]
 	run -0 "$CHECK" "$TMP/t.json"
 	no_leftovers
+}
+
+@test "vmexits: cloison's test guest measures port I/O, MMIO and cpuid exits, in the VM column only" {
+	[ -r "$TOP/build/testguest.bzImage" ] || {
+		echo "build/testguest.bzImage is missing: make" >&2
+		return 1
+	}
+	[ -c /dev/kvm ] || {
+		echo "no /dev/kvm" >&2
+		return 1
+	}
+	run "$CLOISON" bench --runs 2 --only vmexits --dir "$TMP" --json "$TMP/v.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local m
+	for m in exit-pio exit-mmio exit-cpuid; do
+		[[ "$output" =~ $'\n'"$m "+"ns/exit "+"n/a "+"n/a "+[0-9.e+]+" ±" ]] || {
+			echo "no figure for $m"
+			return 1
+		}
+	done
+	run -0 "$CHECK" "$TMP/v.json"
+	# no VMM left
+	run -1 pgrep -f "testguest-bench-exits"
 }
 
 @test "bad options are refused, naming them, and leave nothing" {

@@ -110,6 +110,12 @@ compare_opts() {
 	compare_opts "$output" "$MAN/cloison-stats.1"
 }
 
+@test "man: every option of 'cloison bench --help' is in cloison-bench(1) and vice versa" {
+	run "$CL" bench --help
+	[ "$status" -eq 0 ]
+	compare_opts "$output" "$MAN/cloison-bench.1"
+}
+
 @test "man: every command of 'cloison --help' has its page and is in cloison(1)" {
 	local cmds cmd tags
 	cmds=$(commands)

@@ -65,13 +65,19 @@ const struct cl_bench_metric cl_bench_metrics[] = {
      "TCP to a peer on the host (loopback; the bridge for a container)", true, CL_BG_NONE},
     {"tcp-rr", "tcp", "us/round-trip", "1-byte TCP request/response with that peer", false,
      CL_BG_NONE},
+    {"exit-pio", "vmexits", "ns/exit",
+     "VM exit to cloison's VMM and back: port I/O (a UART register; cloison's test guest)", false,
+     CL_BG_NONE},
+    {"exit-mmio", "vmexits", "ns/exit", "VM exit to the VMM and back: MMIO (a virtio register)",
+     false, CL_BG_NONE},
+    {"exit-cpuid", "vmexits", "ns/exit", "VM exit handled in the kernel: cpuid", false, CL_BG_NONE},
 };
 const size_t cl_bench_n_metrics = sizeof(cl_bench_metrics) / sizeof(cl_bench_metrics[0]);
 
 /* what --only takes: workloads, and groups of them */
 static const char *const workloads[] = {"startup",  "density", "getppid", "openclose", "walk",
 					"forkexec", "faults",  "sha256",  "memcpy",    "tmpfs",
-					"disk",	    "fsync",   "tcp",	  NULL};
+					"disk",	    "fsync",   "tcp",	  "vmexits",   NULL};
 static const struct {
 	const char *name, *list;
 } aliases[] = {{"syscalls", "getppid,openclose,walk"},
@@ -80,7 +86,7 @@ static const struct {
 	       {"io", "tmpfs,disk,fsync"},
 	       {"net", "tcp"},
 	       {"all", "startup,density,getppid,openclose,walk,forkexec,faults,sha256,memcpy,"
-		       "tmpfs,disk,fsync,tcp"}};
+		       "tmpfs,disk,fsync,tcp,vmexits"}};
 
 #define NW (sizeof(workloads) / sizeof(workloads[0]) - 1)
 _Static_assert(NW == CL_BENCH_NW, "CL_BENCH_NW is the number of workloads");
@@ -99,8 +105,8 @@ static const char usage[] =
     "  --kernel K         the VM's guest kernel (default: run --vm's)\n"
     "  --only LIST        workloads, comma-separated: startup, density, getppid,\n"
     "                     openclose, walk, forkexec, faults, sha256, memcpy, tmpfs,\n"
-    "                     disk, fsync, tcp; or groups: syscalls, cpu, memory, io,\n"
-    "                     net, all (the default)\n"
+    "                     disk, fsync, tcp, vmexits; or groups: syscalls, cpu,\n"
+    "                     memory, io, net, all (the default)\n"
     "  --runs N           runs of each workload in each place (default 5)\n"
     "  --startup-runs N   launches of the start-up workload per run (default 20)\n"
     "  --size MIB         the buffers and files of the memory, CPU and I/O\n"
@@ -110,6 +116,7 @@ static const char usage[] =
     "  --label TEXT       say where the figures come from (\"nested emulation\")\n"
     "  --json FILE        every sample, the host facts and the goals, as JSON\n"
     "  --svg FILE         a bar chart: one group per workload, host = 100 %\n"
+    "  -h, --help         this text\n"
     "\n"
     "Where /dev/kvm cannot boot Linux (PVM), the VM column says so; make\n"
     "bench-nested runs the whole bench in a guest with emulated AMD-V.\n"
@@ -711,6 +718,31 @@ static void rm_rf(const char *path)
 		cl_bench_run_capture(argv, 120, out, sizeof(out), e, sizeof(e));
 }
 
+/* cloison's test guest: next to the binary (a build), else installed. */
+static void vmexits_check(struct cl_bench_ctx *c)
+{
+	char desc[256], *slash;
+
+	snprintf(c->guest, sizeof(c->guest), "%s", c->self);
+	slash = strrchr(c->guest, '/');
+	if (slash && (size_t)(slash - c->guest) + 20 < sizeof(c->guest))
+		strcpy(slash + 1, "testguest.bzImage");
+	if (access(c->guest, R_OK) < 0)
+		snprintf(c->guest, sizeof(c->guest), "%s", CL_SHAREDIR "/bench-guest.bzImage");
+	if (access(c->guest, R_OK) < 0) {
+		cl_bench_set_status(c, "vmexits", CL_BP_VM, CL_BS_MISSING,
+				    "no test guest (testguest.bzImage next to cloison, or "
+				    "bench-guest.bzImage in " CL_SHAREDIR ")");
+		return;
+	}
+	if (cl_kvm_probe(desc, sizeof(desc)) < 0) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "/dev/kvm: %.250s", desc);
+		cl_bench_set_status(c, "vmexits", CL_BP_VM, CL_BS_MISSING, why);
+	}
+}
+
 static void vm_check(struct cl_bench_ctx *c)
 {
 	char desc[256], *k = c->b->vm_kernel;
@@ -736,6 +768,50 @@ static void vm_check(struct cl_bench_ctx *c)
 			 desc);
 	else if (r < 0)
 		snprintf(c->vm_missing, sizeof(c->vm_missing), "/dev/kvm: %.250s", desc);
+}
+
+/* The TSC's rate, in ticks per nanosecond (the guest's runs at the host's). */
+static double tsc_per_ns(void)
+{
+	struct timespec d = {.tv_nsec = 50000000};
+	double t0 = cl_bench_now_ms(), t1;
+	uint64_t a = __builtin_ia32_rdtsc(), b;
+
+	nanosleep(&d, NULL);
+	b = __builtin_ia32_rdtsc();
+	t1 = cl_bench_now_ms();
+	return (double)(b - a) / ((t1 - t0) * 1e6);
+}
+
+/* The cost of VM exits, from cloison's freestanding test guest (it boots
+ * where a Linux guest cannot: PVM).  One VM per run. */
+static void run_vmexits(struct cl_bench_ctx *c)
+{
+	static const char *const names[] = {"exit-pio", "exit-mmio", "exit-cpuid"};
+	char out[4096], err[1024], *l;
+	unsigned long cyc[3];
+	int st;
+
+	if (cl_bench_series_of(c, "exit-pio", CL_BP_VM)->status >= CL_BS_FAILED)
+		return;
+	char *argv[] = {c->self, "run", "--vm", "--kernel", c->guest, "--", "testguest-bench-exits",
+			NULL};
+	st = cl_bench_run_capture(argv, 120, out, sizeof(out), err, sizeof(err));
+	l = strstr(out, "testguest: exits pio ");
+	if (st != 0 || !l ||
+	    sscanf(l, "testguest: exits pio %lu mmio %lu cpuid %lu", &cyc[0], &cyc[1], &cyc[2]) !=
+		3) {
+		char why[1200];
+
+		snprintf(why, sizeof(why), "the test guest did not report: %s (status 0x%x)",
+			 last_line(err), st);
+		cl_bench_set_status(c, "vmexits", CL_BP_VM, CL_BS_FAILED, why);
+		return;
+	}
+	if (!c->tsc)
+		c->tsc = tsc_per_ns();
+	for (int i = 0; i < 3; i++)
+		cl_bench_add(cl_bench_series_of(c, names[i], CL_BP_VM), (double)cyc[i] / c->tsc);
 }
 
 static void sha_expected(struct cl_bench_ctx *c)
@@ -770,7 +846,7 @@ static void net_setup(struct cl_bench_ctx *c)
 	char out[256], e[512];
 	int st;
 
-	if (!c->b->s[0] || !sel(c, "tcp"))
+	if (!sel(c, "tcp"))
 		return;
 	cl_bench_make_cmd(c, &cmd, CL_BP_CONTAINER, CL_BK_TRUE, NULL, 0);
 	/* run -- true with --net bridge spliced in before "--" */
@@ -895,6 +971,11 @@ int cl_cmd_bench(int argc, char **argv)
 	for (size_t m = 0; m < cl_bench_n_metrics; m++) {
 		if (!sel(&c, cl_bench_metrics[m].workload))
 			continue;
+		if (!strcmp(cl_bench_metrics[m].workload, "vmexits")) {
+			/* only the VM has exits */
+			c.b->s[m][CL_BP_HOST].status = c.b->s[m][CL_BP_CONTAINER].status = CL_BS_NA;
+			continue;
+		}
 		if (c.vm_missing[0])
 			cl_bench_set_status(&c, cl_bench_metrics[m].workload, CL_BP_VM,
 					    CL_BS_MISSING, c.vm_missing);
@@ -902,8 +983,10 @@ int cl_cmd_bench(int argc, char **argv)
 	if (!c.vm_missing[0] && sel(&c, "tcp"))
 		cl_bench_set_status(&c, "tcp", CL_BP_VM, CL_BS_MISSING,
 				    "the micro-VM has no network device yet (virtio-net)");
-	cl_bench_set_status(&c, "density", CL_BP_HOST, CL_BS_NONE, NULL);
+
 	net_setup(&c);
+	if (sel(&c, "vmexits"))
+		vmexits_check(&c);
 
 	fprintf(stderr, "cloison bench: %u run%s, %lu MiB%s%s\n", b.runs, b.runs > 1 ? "s" : "",
 		b.size_mib, b.label ? ", " : "", b.label ? b.label : "");
@@ -919,6 +1002,8 @@ int cl_cmd_bench(int argc, char **argv)
 		for (int i = 0; i < CL_BP_N && !cl_bench_stopping; i++) {
 			int p = (int)((r + (unsigned)i) % CL_BP_N);
 
+			if (p == CL_BP_VM && sel(&c, "vmexits"))
+				run_vmexits(&c);
 			if (p == CL_BP_VM && c.vm_missing[0])
 				continue;
 			if (sel(&c, "startup"))

@@ -64,7 +64,7 @@ int cl_bench_write_svg(const struct cl_bench *b, const char *path);
 #include "util/error.h"
 #include "util/sha256.h"
 
-#define CL_BENCH_NW 13
+#define CL_BENCH_NW 14
 struct cl_bench_ctx {
 	struct cl_bench *b;
 	bool sel[CL_BENCH_NW]; /* by workloads[] in cli/bench.c */
@@ -76,7 +76,9 @@ struct cl_bench_ctx {
 	char vm_disk[PATH_MAX]; /* the VM's disk image, "" when none */
 	char sha[2 * CL_SHA256_LEN + 1];
 	int port;
-	bool warmup; /* results not counted (failures are) */
+	char guest[PATH_MAX]; /* cloison's test guest, for the VM exits */
+	double tsc;	      /* TSC ticks per ns */
+	bool warmup;	      /* results not counted (failures are) */
 	char bridge_ip[64];
 	char ct_net_missing[256];
 };

@@ -79,10 +79,39 @@ static void cell(const struct cl_bench_series *s, char *buf, size_t len)
 	}
 }
 
+/* Each distinct reason once, with the figures and places it stands for. */
+static void print_reasons(const struct cl_bench *b)
+{
+	bool done[64][CL_BP_N] = {{false}};
+
+	for (size_t m = 0; m < cl_bench_n_metrics && m < 64; m++)
+		for (int p = 0; p < CL_BP_N; p++) {
+			const struct cl_bench_series *s = &b->s[m][p];
+			const char *sep = "";
+
+			if (done[m][p] ||
+			    (s->status != CL_BS_FAILED && s->status != CL_BS_MISSING) || !s->why[0])
+				continue;
+			printf("  %s (", s->status == CL_BS_FAILED ? "FAILED" : "missing");
+			for (size_t m2 = m; m2 < cl_bench_n_metrics && m2 < 64; m2++)
+				for (int p2 = 0; p2 < CL_BP_N; p2++) {
+					const struct cl_bench_series *t = &b->s[m2][p2];
+
+					if (done[m2][p2] || t->status != s->status ||
+					    strcmp(t->why, s->why))
+						continue;
+					done[m2][p2] = true;
+					printf("%s%s %s", sep, cl_bench_metrics[m2].name,
+					       place_title(p2));
+					sep = ", ";
+				}
+			printf("): %s\n", s->why);
+		}
+}
+
 void cl_bench_print_table(const struct cl_bench *b)
 {
-	char c[CL_BP_N][48], why[4096] = "";
-	size_t wl = 0;
+	char c[CL_BP_N][48];
 
 	printf("cloison bench: the same workloads on the host, in a container and in a "
 	       "micro-VM%s%s%s\n",
@@ -110,38 +139,24 @@ void cl_bench_print_table(const struct cl_bench *b)
 		if (!shown(b, m))
 			continue;
 		for (int p = 0; p < CL_BP_N; p++) {
-			const struct cl_bench_series *s = &b->s[m][p];
 			double pct;
 
-			cell(s, c[p], sizeof(c[p]));
+			cell(&b->s[m][p], c[p], sizeof(c[p]));
 			if (p != CL_BP_HOST && cl_bench_percent(b, m, p, &pct)) {
 				size_t n = strlen(c[p]);
 				snprintf(c[p] + n, sizeof(c[p]) - n, " (%.0f%%)", pct);
-			}
-			if ((s->status == CL_BS_FAILED || s->status == CL_BS_MISSING) &&
-			    s->why[0] && wl < sizeof(why) - 1) {
-				/* one line per distinct reason */
-				char line[400];
-				snprintf(
-				    line, sizeof(line), "  %s, %s: %s %s\n",
-				    cl_bench_metrics[m].name, place_title(p),
-				    s->status == CL_BS_FAILED ? "FAILED:" : "missing:", s->why);
-				if (!strstr(why, s->why) || s->status == CL_BS_FAILED) {
-					snprintf(why + wl, sizeof(why) - wl, "%s", line);
-					wl = strlen(why);
-				}
 			}
 		}
 		printf("%-15s %-14s %-16s %-24s %-24s\n", cl_bench_metrics[m].name,
 		       cl_bench_metrics[m].unit, c[0], c[1], c[2]);
 	}
+	printf("\n");
 	for (size_t m = 0; m < cl_bench_n_metrics; m++)
 		for (int p = 0; p < CL_BP_N; p++)
 			if (b->s[m][p].note[0])
 				printf("  %s, %s: %s\n", cl_bench_metrics[m].name, place_title(p),
 				       b->s[m][p].note);
-	if (why[0])
-		printf("\n%s", why);
+	print_reasons(b);
 	fflush(stdout);
 }
 

@@ -58,6 +58,12 @@ static void spin(void)
  *   bench=console:N  the marker, then N KiB on the UART, then exit 0
  *   bench=wait       the marker, then wait for one byte of console input
  *                    (the host reads the VMM's /proc/PID/smaps meanwhile)
+ *   bench=exits      the marker, then the cost of VM exits in TSC cycles:
+ *                    port I/O and MMIO (the VMM's device models, in user
+ *                    space: a round trip through the kernel to cloison and
+ *                    back), cpuid (handled in the kernel); also chosen with
+ *                    "cloison run --vm -- testguest-bench-exits" (cloison
+ *                    bench, on a host whose /dev/kvm cannot boot Linux)
  * `cloison run --vm` sets its own command line, so MODE is also read from
  * tg_args: run-bench-vm patches "bench=..." after the magic in a copy of the
  * image, and the very same file then boots under cloison and QEMU. */
@@ -74,6 +80,51 @@ const char *bench_arg(const char *cmdline, size_t *len)
 }
 
 #define COM1 0x3f8
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* "exits pio C mmio C cpuid C": cycles per exit, the best of 5 rounds of
+ * 2000 (the best: an interrupt or a host preemption inflates a round). */
+static void exits(void)
+{
+	const uint64_t mmio = 0xd0000000ULL; /* the first virtio-mmio slot (or none) */
+	uint64_t best[3] = {~0ULL, ~0ULL, ~0ULL};
+	const int n = 2000;
+	uint32_t r[4];
+
+	for (int round = 0; round < 5; round++) {
+		uint64_t t0 = rdtsc(), t1, t2, t3;
+		for (int i = 0; i < n; i++)
+			(void)inb(COM1 + 7); /* the UART's scratch register */
+		t1 = rdtsc();
+		for (int i = 0; i < n; i++)
+			(void)mmio_read32(mmio);
+		t2 = rdtsc();
+		for (int i = 0; i < n; i++)
+			cpuid(0, 0, r);
+		t3 = rdtsc();
+		if (t1 - t0 < best[0])
+			best[0] = t1 - t0;
+		if (t2 - t1 < best[1])
+			best[1] = t2 - t1;
+		if (t3 - t2 < best[2])
+			best[2] = t3 - t2;
+	}
+	puts_("testguest: exits pio ");
+	putu(best[0] / (uint64_t)n);
+	puts_(" mmio ");
+	putu(best[1] / (uint64_t)n);
+	puts_(" cpuid ");
+	putu(best[2] / (uint64_t)n);
+	puts_("\n");
+}
+
 void bench(const char *v, size_t len)
 {
 	/* markers as cloison-init's: the marker line and the workload are the
@@ -95,6 +146,8 @@ void bench(const char *v, size_t len)
 				     (uint8_t)((n + i) % 64 == 63 ? '\n' : 'a' + (n + i) % 26));
 		}
 		puts_("testguest: bench done\n");
+	} else if (len == 5 && !memcmp(v, "exits", 5)) {
+		exits();
 	} else if (len == 4 && !memcmp(v, "wait", 4)) {
 		puts_("testguest: bench waiting\n");
 		for (uint64_t i = 0; i < (1ULL << 32) && !(inb(COM1 + 5) & 1); i++)
@@ -122,6 +175,8 @@ void guest_main(const uint8_t *bp)
 	h = bench_arg(cmdline, &hl);
 	if (h)
 		bench(h, hl);
+	if (initrd_has(bp, "arg=testguest-bench-exits"))
+		bench("exits", 5);
 	puts_("testguest: started, cmdline: ");
 	puts_(cmdline ? cmdline : "(none)");
 	puts_("\n");
