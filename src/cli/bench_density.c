@@ -109,7 +109,10 @@ static int start_one(struct cl_bench_ctx *c, int place, struct cl_cgroup *cg, pi
 	}
 	close(out[1]);
 	close(go[0]);
-	if (*pid < 0 || cl_cgroup_attach(cg, *pid, &err) < 0 || write(go[1], "g", 1) != 1) {
+	/* v2: cgroup.procs of the unified group (cloison's own jails are born
+	 * there with clone3); v1: each hierarchy's */
+	if (*pid < 0 || cl_cgroup_move_v2(cg, *pid, &err) < 0 ||
+	    cl_cgroup_attach(cg, *pid, &err) < 0 || write(go[1], "g", 1) != 1) {
 		snprintf(why, wl, "cannot start it: %.200s",
 			 err.msg[0] ? err.msg : strerror(errno));
 		close(out[0]);
@@ -205,6 +208,9 @@ void cl_bench_density(struct cl_bench_ctx *c, int place)
 		 cl_bench_place_names[place]);
 	s.res.name = strdup(name);
 	s.memory = DENSITY_LIMIT; /* memory_swap 0: as much, no swap */
+	/* a parent that counts memory, not a jail: no device allow-list (the
+	 * contexts' own cgroups below have theirs; a VMM needs /dev/kvm) */
+	s.res.no_device_cgroup = true;
 	if (!pids || !s.res.name || cl_cgroup_create(&s, &cg, &err) < 0 ||
 	    (base = cl_cgroup_memory_current(&cg, &mdir)) < 0) {
 		snprintf(why, sizeof(why), "no memory cgroup of 1 GiB: %.200s",
@@ -253,9 +259,15 @@ void cl_bench_density(struct cl_bench_ctx *c, int place)
 		snprintf(cnt->note, sizeof(cnt->note), "bound (--density-max %u) reached", max);
 	else
 		snprintf(cnt->note, sizeof(cnt->note), "%s", why);
-	cl_bench_add(mem, (double)(used - base) / alive / (1024.0 * 1024.0));
+	/* nothing counted: the contexts were not in the group, not free */
+	if (used <= base)
+		cl_bench_set_failed(mem, "the cgroup counted no memory for the contexts");
+	else
+		cl_bench_add(mem, (double)(used - base) / alive / (1024.0 * 1024.0));
 	if (place == CL_BP_HOST)
 		own->status = CL_BS_NA;
+	else if (!pss)
+		cl_bench_set_failed(own, "no process of cloison's in the cgroup");
 	else
 		cl_bench_add(own, (double)pss / alive / (1024.0 * 1024.0));
 out:
