@@ -379,8 +379,8 @@ int cl_bench_write_svg(const struct cl_bench *b, const char *path)
 	for (size_t m = 0; m < cl_bench_n_metrics; m++)
 		n += shown(b, m);
 	width = left + (double)n * gw + 40;
-	if (width < 520)
-		width = 520;
+	if (width < 820)
+		width = 820;
 	f = fopen(path, "we");
 	if (!f) {
 		fprintf(stderr, "cloison: cannot write %s: %s\n", path, strerror(errno));
@@ -398,7 +398,15 @@ int cl_bench_write_svg(const struct cl_bench *b, const char *path)
 	fprintf(f, "</text>\n<text x=\"%.0f\" y=\"38\">", left);
 	xml_text(f, b->host_cpu);
 	fputs("; ", f);
-	xml_text(f, b->label ? b->label : b->host_virt);
+	if (b->label) {
+		xml_text(f, b->label);
+	} else { /* what /dev/kvm is, without the explanation in brackets */
+		char v[sizeof(b->host_virt)];
+
+		snprintf(v, sizeof(v), "%s", b->host_virt);
+		v[strcspn(v, "(;")] = 0;
+		xml_text(f, v);
+	}
 	fputs("</text>\n", f);
 	for (int p = 0; p < CL_BP_N; p++)
 		fprintf(f,
@@ -425,8 +433,20 @@ int cl_bench_write_svg(const struct cl_bench *b, const char *path)
 		fprintf(f, "<g class=\"workload\" id=\"w-%s\">\n", cl_bench_metrics[m].name);
 		for (int p = 0; p < CL_BP_N; p++) {
 			const struct cl_bench_series *s = &b->s[m][p];
-			double pct, x = x0 + p * bw, bh;
+			double pct, x = x0 + p * bw, bh, med, lo, hi;
 
+			if (!cl_bench_percent(b, m, p, &pct) &&
+			    b->s[m][CL_BP_HOST].status == CL_BS_NA &&
+			    cl_bench_stats(s, &med, &lo, &hi)) {
+				/* no host figure to compare with (VM exits): the value */
+				fprintf(f,
+					"<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" "
+					"text-anchor=\"start\" fill=\"%s\" transform=\"rotate(-90 "
+					"%.1f %.1f)\">%.*f %s</text>\n",
+					x + bw / 2, base - 4, colours[p], x + bw / 2, base - 4,
+					med < 100 ? 1 : 0, med, cl_bench_metrics[m].unit);
+				continue;
+			}
 			if (!cl_bench_percent(b, m, p, &pct)) {
 				fprintf(f,
 					"<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" "
