@@ -79,7 +79,13 @@ static void cell(const struct cl_bench_series *s, char *buf, size_t len)
 	}
 }
 
-/* Each distinct reason once, with the figures and places it stands for. */
+static bool same_reason(const struct cl_bench_series *t, const struct cl_bench_series *s)
+{
+	return t->status == s->status && !strcmp(t->why, s->why);
+}
+
+/* Each distinct reason once, with the figures and places it stands for
+ * ("every figure of the micro-VM" when that is what it is). */
 static void print_reasons(const struct cl_bench *b)
 {
 	bool done[64][CL_BP_N] = {{false}};
@@ -87,22 +93,34 @@ static void print_reasons(const struct cl_bench *b)
 	for (size_t m = 0; m < cl_bench_n_metrics && m < 64; m++)
 		for (int p = 0; p < CL_BP_N; p++) {
 			const struct cl_bench_series *s = &b->s[m][p];
+			size_t same = 0, of_place = 0;
+			bool one_place = true, whole;
 			const char *sep = "";
 
 			if (done[m][p] ||
 			    (s->status != CL_BS_FAILED && s->status != CL_BS_MISSING) || !s->why[0])
 				continue;
+			for (size_t m2 = 0; m2 < cl_bench_n_metrics; m2++) {
+				for (int p2 = 0; p2 < CL_BP_N; p2++)
+					if (same_reason(&b->s[m2][p2], s)) {
+						same++;
+						one_place &= p2 == p;
+					}
+				of_place += b->s[m2][p].status != CL_BS_NONE &&
+					    b->s[m2][p].status != CL_BS_NA;
+			}
+			whole = one_place && same == of_place && same > 3;
 			printf("  %s (", s->status == CL_BS_FAILED ? "FAILED" : "missing");
+			if (whole)
+				printf("every figure of the %s", place_title(p));
 			for (size_t m2 = m; m2 < cl_bench_n_metrics && m2 < 64; m2++)
 				for (int p2 = 0; p2 < CL_BP_N; p2++) {
-					const struct cl_bench_series *t = &b->s[m2][p2];
-
-					if (done[m2][p2] || t->status != s->status ||
-					    strcmp(t->why, s->why))
+					if (done[m2][p2] || !same_reason(&b->s[m2][p2], s))
 						continue;
 					done[m2][p2] = true;
-					printf("%s%s %s", sep, cl_bench_metrics[m2].name,
-					       place_title(p2));
+					if (!whole)
+						printf("%s%s %s", sep, cl_bench_metrics[m2].name,
+						       place_title(p2));
 					sep = ", ";
 				}
 			printf("): %s\n", s->why);
