@@ -83,6 +83,14 @@ print(len(d["metrics"]))' "$TMP/b.json"
 	[[ "$output" == *"FAIL tcp-stream cannot connect to 127.0.0.1:1"* ]]
 	run -2 "$WORK" bogus
 	[[ "$output" == *"unknown workload bogus"* ]]
+	# a link planted where a workload writes is removed, never followed
+	mkdir "$TMP/d"
+	echo precious >"$TMP/victim"
+	ln -s "$TMP/victim" "$TMP/d/cl-bench-file"
+	ln -s "$TMP/victim" "$TMP/d/cl-bench-fsync"
+	run -0 "$WORK" -s 1 -d "$TMP/d" disk fsync
+	run -0 cat "$TMP/victim"
+	[ "$output" = precious ]
 }
 
 @test "a place that fails is reported as failed with its reason, never as a figure" {
@@ -162,6 +170,31 @@ assert d["cloison-memory"]["container"]["median"] > 0' "$TMP/d.json"
 	run -1 pgrep -f "testguest-bench-exits"
 }
 
+@test "interrupted: SIGINT ends the bench within its grace period, the context stopped, nothing left" {
+	"$CLOISON" bench --rootfs "$ROOTFS" --runs 50 --only syscalls,cpu --size 16 --dir "$TMP" \
+		>"$TMP/out" 2>"$TMP/err" &
+	local pid=$! i
+	# once the first counted run is done, a context is running or about to
+	for ((i = 0; i < 600; i++)); do
+		grep -q "run 1 of 50 done" "$TMP/err" && break
+		sleep 0.1
+	done
+	run -0 grep -q "run 1 of 50 done" "$TMP/err"
+	kill -INT "$pid"
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+	run -130 wait "$pid"
+	run -0 cat "$TMP/err"
+	[[ "$output" == *"cloison: bench interrupted"* ]]
+	# no table from an interrupted bench
+	run -0 cat "$TMP/out"
+	[ -z "$output" ]
+	no_leftovers
+}
+
 @test "bad options are refused, naming them, and leave nothing" {
 	run -125 "$CLOISON" bench --only sha256,bogus --dir "$TMP"
 	[[ "$output" == *"--only: unknown workload 'bogus'"* ]]
@@ -172,7 +205,14 @@ assert d["cloison-memory"]["container"]["median"] > 0' "$TMP/d.json"
 	run -125 "$CLOISON" bench --rootfs "$TMP/nowhere" --dir "$TMP"
 	[[ "$output" == *"--rootfs $TMP/nowhere"* ]]
 	run -125 "$CLOISON" bench --dir "$TMP/nowhere" --only getppid
-	[[ "$output" == *"cannot create a directory in $TMP/nowhere (--dir)"* ]]
+	[[ "$output" == *"--dir $TMP/nowhere: No such file or directory"* ]]
+	# a directory others can write to and that is not sticky: another
+	# user could swap the bench's directory for theirs
+	mkdir -m 0777 "$TMP/open"
+	run -125 "$CLOISON" bench --dir "$TMP/open" --only getppid
+	[[ "$output" == *"--dir $TMP/open: another user can replace what the bench makes there"* ]]
+	run -125 "$CLOISON" bench --startup-runs 0 --dir "$TMP"
+	[[ "$output" == *"--startup-runs 0: a whole number from 1"* ]]
 	run -125 "$CLOISON" bench extra
 	[[ "$output" == *"bench takes no argument ('extra')"* ]]
 	run -0 "$CLOISON" bench --help

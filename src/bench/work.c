@@ -2,8 +2,8 @@
  * that runs the same way on the host, in a container and in a micro-VM (it
  * needs nothing from the rootfs: no shell, no libc of its own, no tools).
  *
- *   cloison-bench-work [-s MIB] [-t TMPDIR] [-d DISKDIR] [-p PORT] [-a ADDR]
- *                      WORKLOAD...
+ *   cloison-bench-work [-s MIB] [-t TMPDIR] [-d DISKDIR] [-p PORT] [-k TOKEN]
+ *                      [-a ADDR] WORKLOAD...
  *
  * Each workload times only its own loop and prints one line per figure:
  *   METRIC VALUE [key=value...]
@@ -45,6 +45,7 @@ static const char *tmpdir = "/dev/shm";
 static const char *diskdir = "/var/tmp";
 static const char *addr; /* the network peer (default: the gateway) */
 static int port;
+static uint64_t token; /* sent first: the bench's peer serves no one else */
 static char self[4096]; /* this binary, for forkexec */
 static int failed;
 
@@ -85,6 +86,15 @@ static void report(const char *metric, double value, const char *extra)
 
 /* The bytes every buffer and file holds: a 4 KiB block, repeated (cheap to
  * reproduce elsewhere: the test recomputes the digest with Python). */
+/* A new file of ours at @path: what was there is removed first and the
+ * create is exclusive, no symbolic link followed (a link planted there
+ * never makes the bench write elsewhere). */
+static int make_file(const char *path, int flags)
+{
+	unlink(path);
+	return open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
 static void fill(uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -119,7 +129,7 @@ static void w_openclose(void)
 	double t;
 
 	snprintf(path, sizeof(path), "%s/cl-bench-open", tmpdir);
-	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	fd = make_file(path, O_WRONLY);
 	if (fd < 0)
 		return fail("openclose", "cannot create %s: %s", path, strerror(errno));
 	close(fd);
@@ -206,7 +216,7 @@ static void w_walk(void)
 			int fd;
 
 			snprintf(p, sizeof(p), "%s/d%02d/f%03d", root, i, j);
-			fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+			fd = make_file(p, O_WRONLY);
 			if (fd < 0)
 				goto bad;
 			close(fd);
@@ -336,7 +346,7 @@ static void file_io(const char *dir, const char *name)
 		return fail(wm, "cannot map buffers");
 	fill(buf, chunk);
 	snprintf(path, sizeof(path), "%s/cl-bench-file", dir);
-	fd = open(path, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0600);
+	fd = make_file(path, O_RDWR);
 	if (fd < 0) {
 		fail(wm, "cannot create %s: %s", path, strerror(errno));
 		goto out;
@@ -352,15 +362,17 @@ static void file_io(const char *dir, const char *name)
 		goto out_close;
 	}
 	tw = now_ns() - t;
-	report(wm, (double)len / MIB / (tw / 1e9), "unit=MiB/s");
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	t = now_ns();
 	for (size_t off = 0; off < len; off += chunk)
 		if (pread(fd, rd, chunk, (off_t)off) != (ssize_t)chunk || memcmp(rd, buf, chunk)) {
+			/* what was written is not what was read: neither counts */
+			fail(wm, "%s read back differs at %zu", path, off);
 			fail(rm, "%s read back differs at %zu", path, off);
 			goto out_close;
 		}
 	tr = now_ns() - t;
+	report(wm, (double)len / MIB / (tw / 1e9), "unit=MiB/s");
 	report(rm, (double)len / MIB / (tr / 1e9), "unit=MiB/s");
 out_close:
 	close(fd);
@@ -381,7 +393,7 @@ static void w_fsync(void)
 
 	memset(block, 'f', sizeof(block));
 	snprintf(path, sizeof(path), "%s/cl-bench-fsync", diskdir);
-	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+	fd = make_file(path, O_WRONLY);
 	if (fd < 0)
 		return fail("fsync", "cannot create %s: %s", path, strerror(errno));
 	t = now_ns();
@@ -441,7 +453,11 @@ static int peer(const char *metric, char mode)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (write(fd, &mode, 1) != 1) {
+	char hello[9];
+
+	memcpy(hello, &token, sizeof(token));
+	hello[8] = mode;
+	if (write(fd, hello, sizeof(hello)) != sizeof(hello)) {
 		fail(metric, "cannot talk to %s:%d: %s", a, port, strerror(errno));
 		close(fd);
 		return -1;
@@ -539,6 +555,8 @@ static int run(const char *w)
 		file_io(diskdir, "disk");
 	else if (!strcmp(w, "fsync"))
 		w_fsync();
+	else if (!strcmp(w, "true"))
+		; /* nothing: a context that only starts */
 	else if (!strcmp(w, "tcp")) {
 		w_tcp_stream();
 		w_tcp_rr();
@@ -564,7 +582,7 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
-	while ((c = getopt(argc, argv, "s:t:d:p:a:")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:d:p:k:a:")) != -1) {
 		switch (c) {
 		case 's':
 			size_mib = strtoul(optarg, NULL, 10);
@@ -578,6 +596,7 @@ int main(int argc, char **argv)
 		case 't': tmpdir = optarg; break;
 		case 'd': diskdir = optarg; break;
 		case 'p': port = atoi(optarg); break;
+		case 'k': token = strtoull(optarg, NULL, 16); break;
 		case 'a': addr = optarg; break;
 		default: return 2;
 		}
@@ -585,7 +604,7 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr,
 			"usage: cloison-bench-work [-s MIB] [-t TMPDIR] [-d DISKDIR] [-p PORT] "
-			"[-a IPV4] WORKLOAD...\n");
+			"[-k TOKEN] [-a IPV4] WORKLOAD...\n");
 		return 2;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);

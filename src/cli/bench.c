@@ -9,14 +9,18 @@
  * and density are timed and counted from out here.  Output: cli/bench_report.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,10 +112,13 @@ static const char usage[] =
     "                     disk, fsync, tcp, vmexits; or groups: syscalls, cpu,\n"
     "                     memory, io, net, all (the default)\n"
     "  --runs N           runs of each workload in each place (default 5)\n"
+    "                     (1 to 100000; --size up to 65536)\n"
     "  --startup-runs N   launches of the start-up workload per run (default 20)\n"
     "  --size MIB         the buffers and files of the memory, CPU and I/O\n"
     "                     workloads (default 256; loop counts follow)\n"
-    "  --dir DIR          where the disk workloads write (default /var/tmp)\n"
+    "  --dir DIR          where the bench's private directory goes: the disk\n"
+    "                     workloads write there, the VM's disk image too\n"
+    "                     (default /var/tmp; root's, or sticky)\n"
     "  --density-max N    stop counting idle contexts at N (default 200)\n"
     "  --label TEXT       say where the figures come from (\"nested emulation\")\n"
     "  --json FILE        every sample, the host facts and the goals, as JSON\n"
@@ -232,18 +239,45 @@ void cl_bench_set_status(struct cl_bench_ctx *c, const char *workload, int place
 		}
 }
 
-/* Runs @argv to its end or @timeout_s (then SIGTERM, SIGKILL 10 s later),
- * its stdout into @out and the tail of its stderr into @errbuf.  Returns the
- * wait status, or -1 when it could not be started. */
+/* Keeps the tail of what a context says on stderr: the last message is the
+ * one that matters. */
+static void keep_tail(char *buf, size_t len, size_t *n, const char *tmp, size_t k)
+{
+	if (k >= len - 1) {
+		memcpy(buf, tmp + k - (len - 1), len - 1);
+		*n = len - 1;
+	} else {
+		if (*n + k > len - 1) {
+			size_t drop = *n + k - (len - 1);
+
+			memmove(buf, buf + drop, *n - drop);
+			*n -= drop;
+		}
+		memcpy(buf + *n, tmp, k);
+		*n += k;
+	}
+	buf[*n] = 0;
+}
+
+/* Runs @argv to its end or @timeout_s (or until the bench is interrupted:
+ * then SIGTERM, and SIGKILL 10 s later), its stdout into @out and the tail
+ * of its stderr into @errbuf.  Every wait is bounded.  Returns the wait
+ * status, or -1 (errno set) when it could not be started, the bench is
+ * stopping, or it could not be reaped. */
 int cl_bench_run_capture(char *const argv[], double timeout_s, char *out, size_t outlen,
 			 char *errbuf, size_t errlen)
 {
-	int po[2], pe[2], st = -1;
+	int po[2], pe[2], st = -1, phase = 0; /* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
 	size_t no = 0, ne = 0;
-	double deadline = cl_bench_now_ms() + timeout_s * 1000.0, killed = 0;
+	double deadline = cl_bench_now_ms() + timeout_s * 1000.0, drain = 0;
+	bool reaped = false;
 	pid_t pid;
 
 	out[0] = errbuf[0] = 0;
+	if (cl_bench_stopping) {
+		errno = EINTR;
+		return -1;
+	}
 	if (pipe2(po, O_CLOEXEC) < 0)
 		return -1;
 	if (pipe2(pe, O_CLOEXEC) < 0) {
@@ -261,8 +295,9 @@ int cl_bench_run_capture(char *const argv[], double timeout_s, char *out, size_t
 		return -1;
 	}
 	if (!pid) {
-		int null = open("/dev/null", O_RDONLY);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+		signal(SIGPIPE, SIG_DFL);
 		if (null >= 0)
 			dup2(null, 0);
 		dup2(po[1], 1);
@@ -273,30 +308,59 @@ int cl_bench_run_capture(char *const argv[], double timeout_s, char *out, size_t
 	}
 	close(po[1]);
 	close(pe[1]);
-	struct pollfd pf[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
-	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
-		double left = deadline - cl_bench_now_ms();
+	/* its pidfd wakes the poll when it ends: no sleeping between checks */
+	struct pollfd pf[3] = {{.fd = po[0], .events = POLLIN},
+			       {.fd = pe[0], .events = POLLIN},
+			       {.fd = (int)syscall(SYS_pidfd_open, pid, 0), .events = POLLIN}};
+	for (;;) {
+		double now = cl_bench_now_ms(), left;
 		int r;
 
-		if (left <= 0 || cl_bench_stopping) {
-			if (!killed) {
-				kill(pid, SIGTERM);
-				killed = cl_bench_now_ms();
-				snprintf(errbuf, errlen, "%s after %.0f s",
-					 cl_bench_stopping ? "interrupted" : "timed out",
-					 timeout_s);
-				ne = strlen(errbuf);
-				deadline = killed + 10000;
-			} else {
-				kill(pid, SIGKILL);
+		if (!reaped) {
+			pid_t w = waitpid(pid, &st, WNOHANG);
+
+			if (w == pid) {
+				reaped = true;
+				drain = now + 2000; /* what it left in the pipes */
+				if (pf[2].fd >= 0)
+					close(pf[2].fd);
+				pf[2].fd = -1;
+			} else if (w < 0 && errno != EINTR) {
+				st = -1;
 				break;
 			}
-			continue;
 		}
-		r = poll(pf, 2, (int)(left > 1000 ? 1000 : left + 1));
-		if (r < 0 && errno != EINTR)
+		if (reaped && ((pf[0].fd < 0 && pf[1].fd < 0) || now >= drain))
 			break;
-		for (int i = 0; i < 2; i++) {
+		if (!reaped && phase == 0 && (now >= deadline || cl_bench_stopping)) {
+			kill(pid, SIGTERM);
+			snprintf(errbuf, errlen, "%s after %.0f s",
+				 cl_bench_stopping ? "interrupted" : "timed out",
+				 timeout_s - (deadline - now) / 1000.0);
+			ne = strlen(errbuf);
+			phase = 1;
+			deadline = now + 10000;
+		} else if (!reaped && phase == 1 && now >= deadline) {
+			kill(pid, SIGKILL);
+			phase = 2;
+			deadline = now + 10000;
+		} else if (!reaped && phase == 2 && now >= deadline) {
+			errno = ETIMEDOUT; /* not even SIGKILL ended it */
+			st = -1;
+			break;
+		}
+		left = (reaped ? drain : deadline) - now;
+		/* no pidfd: look again every 5 ms */
+		if (!reaped && pf[2].fd < 0 && left > 5)
+			left = 5;
+		r = poll(pf, 3, (int)(left > 200 ? 200 : left < 1 ? 1 : left));
+		if (r < 0 && errno != EINTR) { /* cannot wait for it: end it */
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		for (int i = 0; r > 0 && i < 2; i++) {
 			char tmp[4096];
 			ssize_t n;
 
@@ -314,29 +378,14 @@ int cl_bench_run_capture(char *const argv[], double timeout_s, char *out, size_t
 				memcpy(out + no, tmp, k);
 				no += k;
 				out[no] = 0;
-			} else if (!killed) {
-				/* keep the tail: the last message is the one that matters */
-				if ((size_t)n >= errlen - 1) {
-					memcpy(errbuf, tmp + n - (ssize_t)(errlen - 1), errlen - 1);
-					ne = errlen - 1;
-				} else {
-					if (ne + (size_t)n > errlen - 1) {
-						size_t drop = ne + (size_t)n - (errlen - 1);
-						memmove(errbuf, errbuf + drop, ne - drop);
-						ne -= drop;
-					}
-					memcpy(errbuf + ne, tmp, (size_t)n);
-					ne += (size_t)n;
-				}
-				errbuf[ne] = 0;
+			} else if (!phase) {
+				keep_tail(errbuf, errlen, &ne, tmp, (size_t)n);
 			}
 		}
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (pf[i].fd >= 0)
 			close(pf[i].fd);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
 	return st;
 }
 
@@ -362,7 +411,7 @@ void cl_bench_make_cmd(struct cl_bench_ctx *c, struct cl_bench_cmd *k, int place
 	memset(k, 0, sizeof(*k));
 	snprintf(k->bind, sizeof(k->bind), "%s/bin:/mnt:ro", c->dir);
 	snprintf(k->dbind, sizeof(k->dbind), "%s/disk:/mnt/disk", c->dir);
-	snprintf(k->hdisk, sizeof(k->hdisk), "%s/disk", c->dir);
+	snprintf(k->hdisk, sizeof(k->hdisk), "%s/hdisk", c->dir);
 	if (place == CL_BP_HOST) {
 		k->argv[n++] = c->work;
 	} else {
@@ -396,10 +445,10 @@ void cl_bench_make_cmd(struct cl_bench_ctx *c, struct cl_bench_cmd *k, int place
 				 c->b->size_mib + 64);
 			k->argv[n++] = "--tmpfs";
 			k->argv[n++] = k->tmpfs;
-			if (sel(c, "tcp") && !c->ct_net_missing[0]) {
-				k->argv[n++] = "--net";
-				k->argv[n++] = "bridge";
-			}
+		}
+		if (place == CL_BP_CONTAINER && kind == CL_BK_NET) {
+			k->argv[n++] = "--net";
+			k->argv[n++] = "bridge";
 		}
 		if (place == CL_BP_CONTAINER && kind == CL_BK_DISK) {
 			k->argv[n++] = "--bind";
@@ -426,6 +475,10 @@ void cl_bench_make_cmd(struct cl_bench_ctx *c, struct cl_bench_cmd *k, int place
 			snprintf(k->port, sizeof(k->port), "%d", c->port);
 			k->argv[n++] = "-p";
 			k->argv[n++] = k->port;
+			snprintf(k->token, sizeof(k->token), "%016llx",
+				 (unsigned long long)c->token);
+			k->argv[n++] = "-k";
+			k->argv[n++] = k->token;
 			if (place == CL_BP_HOST) {
 				k->argv[n++] = "-a";
 				k->argv[n++] = "127.0.0.1";
@@ -437,32 +490,52 @@ void cl_bench_make_cmd(struct cl_bench_ctx *c, struct cl_bench_cmd *k, int place
 	k->argv[n] = NULL;
 }
 
-/* Parse the workload binary's lines into the place's series. */
+static bool in_list(const char *w, const char **wl, size_t nwl)
+{
+	for (size_t i = 0; i < nwl; i++)
+		if (!strcmp(wl[i], w))
+			return true;
+	return false;
+}
+
+/* Parse the workload binary's lines into the place's series: only the
+ * figures of the workloads it was asked for, each once, finite and
+ * positive, and only from a run that ended by itself (a run that was
+ * timed out or killed by a signal counts no figure). */
 static void take_output(struct cl_bench_ctx *c, int place, const char **wl, size_t nwl, char *out,
 			int status, const char *err)
 {
+	enum { N = sizeof(cl_bench_metrics) / sizeof(cl_bench_metrics[0]) };
 	char reason[300];
-	bool seen[sizeof(cl_bench_metrics) / sizeof(cl_bench_metrics[0])] = {false};
+	bool seen[N] = {false}, have[N] = {false};
+	double val[N];
+	bool ended = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) <= 1;
 
 	for (char *save = NULL, *l = strtok_r(out, "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
 		char name[64] = "", rest[256] = "";
-		double v;
+		bool failed = !strncmp(l, "FAIL ", 5);
+		struct cl_bench_series *s;
+		double v = 0;
+		int m;
 
-		if (!strncmp(l, "FAIL ", 5)) {
-			if (sscanf(l + 5, "%63s %255[^\n]", name, rest) >= 1) {
-				struct cl_bench_series *s = cl_bench_series_of(c, name, place);
-				if (s)
-					cl_bench_set_failed(s, rest);
-			}
+		if (failed ? sscanf(l + 5, "%63s %255[^\n]", name, rest) < 1
+			   : sscanf(l, "%63s %lf %255[^\n]", name, &v, rest) < 2)
+			continue;
+		m = metric_index(name);
+		if (m < 0 || !in_list(cl_bench_metrics[m].workload, wl, nwl))
+			continue; /* not asked for: ignored */
+		s = &c->b->s[m][place];
+		if (seen[m]) {
+			cl_bench_set_failed(s, "the workload printed this figure twice");
+			have[m] = false;
 			continue;
 		}
-		if (sscanf(l, "%63s %lf %255[^\n]", name, &v, rest) < 2)
+		seen[m] = true;
+		if (failed) {
+			cl_bench_set_failed(s, rest[0] ? rest : "failed");
 			continue;
-		struct cl_bench_series *s = cl_bench_series_of(c, name, place);
-		if (!s)
-			continue;
-		seen[metric_index(name)] = true;
+		}
 		if (!strcmp(name, "sha256")) {
 			const char *d = strstr(rest, "sha256=");
 			if (!d || strncmp(d + 7, c->sha, 2 * CL_SHA256_LEN)) {
@@ -470,28 +543,32 @@ static void take_output(struct cl_bench_ctx *c, int place, const char **wl, size
 				continue;
 			}
 		}
-		if (!(v > 0))
+		if (!isfinite(v) || !(v > 0)) {
 			cl_bench_set_failed(s, "not a positive figure");
-		else if (!c->warmup)
-			cl_bench_add(s, v);
+			continue;
+		}
+		val[m] = v;
+		have[m] = true;
 	}
-	/* what should have been printed and was not */
-	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1)
+	/* why what should have been printed was not, or is not counted */
+	if (status == -1)
+		snprintf(reason, sizeof(reason), "cannot run it: %s", strerror(errno));
+	else if (ended)
 		snprintf(reason, sizeof(reason), "no figure printed");
-	else if (status == -1)
-		snprintf(reason, sizeof(reason), "cannot start: %s", strerror(errno));
 	else
 		snprintf(reason, sizeof(reason), "%s%s(%s %d)", err, err[0] ? " " : "",
 			 WIFSIGNALED(status) ? "signal" : "exit",
 			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-	for (size_t m = 0; m < cl_bench_n_metrics; m++)
-		for (size_t i = 0; i < nwl; i++) {
-			struct cl_bench_series *s = &c->b->s[m][place];
-			if (strcmp(cl_bench_metrics[m].workload, wl[i]))
-				continue;
-			if (!seen[m])
-				cl_bench_set_failed(s, reason);
-		}
+	for (size_t m = 0; m < N; m++) {
+		struct cl_bench_series *s = &c->b->s[m][place];
+
+		if (!in_list(cl_bench_metrics[m].workload, wl, nwl))
+			continue;
+		if (!ended || !have[m])
+			cl_bench_set_failed(s, reason); /* no-op when already failed */
+		else if (!c->warmup)
+			cl_bench_add(s, val[m]);
+	}
 }
 
 static double ctx_timeout(const struct cl_bench_ctx *c, int place)
@@ -501,20 +578,27 @@ static double ctx_timeout(const struct cl_bench_ctx *c, int place)
 	return place == CL_BP_VM ? 4 * t : t;
 }
 
-/* One run of the in-context workloads (@disk: the disk ones) in @place. */
-static void run_ctx(struct cl_bench_ctx *c, int place, bool disk)
+/* One run in @place of the in-context workloads of @kind: the main ones
+ * (cloison's defaults: no network), the disk ones (a bind, virtio-blk),
+ * the network one (the bridge). */
+static void run_ctx(struct cl_bench_ctx *c, int place, enum cl_bench_kind kind)
 {
-	static const char *const mains[] = {"getppid", "openclose", "walk",  "forkexec", "faults",
-					    "sha256",  "memcpy",    "tmpfs", "tcp"};
+	static const char *const mains[] = {"getppid", "openclose", "walk",   "forkexec",
+					    "faults",  "sha256",    "memcpy", "tmpfs"};
 	static const char *const disks[] = {"disk", "fsync"};
+	static const char *const nets[] = {"tcp"};
+	const char *const *all = kind == CL_BK_DISK ? disks : kind == CL_BK_NET ? nets : mains;
+	size_t k = kind == CL_BK_DISK  ? sizeof(disks) / sizeof(disks[0])
+		   : kind == CL_BK_NET ? sizeof(nets) / sizeof(nets[0])
+				       : sizeof(mains) / sizeof(mains[0]);
 	const char *wl[16];
-	size_t nwl = 0, k = disk ? 2 : sizeof(mains) / sizeof(mains[0]);
+	size_t nwl = 0;
 	char out[8192], err[1024];
 	struct cl_bench_cmd cmd;
 	int st;
 
 	for (size_t i = 0; i < k; i++) {
-		const char *w = disk ? disks[i] : mains[i];
+		const char *w = all[i];
 		struct cl_bench_series *s;
 
 		if (!sel(c, w))
@@ -530,11 +614,13 @@ static void run_ctx(struct cl_bench_ctx *c, int place, bool disk)
 		wl[nwl++] = w;
 	next:;
 	}
-	if (!nwl)
+	if (!nwl || cl_bench_stopping)
 		return;
-	cl_bench_make_cmd(c, &cmd, place, disk ? CL_BK_DISK : CL_BK_MAIN, wl, nwl);
+	cl_bench_make_cmd(c, &cmd, place, kind, wl, nwl);
 	st = cl_bench_run_capture(cmd.argv, ctx_timeout(c, place), out, sizeof(out), err,
 				  sizeof(err));
+	if (cl_bench_stopping)
+		return; /* an interrupted run says nothing */
 	take_output(c, place, wl, nwl, out, st, last_line(err));
 }
 
@@ -609,7 +695,7 @@ static int copy_file(const char *from, const char *to, mode_t mode, struct cl_er
 		if (write(out, buf, (size_t)n) != n)
 			break;
 	close(in);
-	if (n != 0 || close(out) < 0)
+	if (close(out) < 0 || n != 0)
 		return cl_fail(err, errno, "cannot copy %s to %s", from, to);
 	return 0;
 }
@@ -649,11 +735,27 @@ static int mkdir_in(const char *dir, const char *name, mode_t mode, struct cl_er
 
 /* The bench's private directory: bin/ holds the workload binary and the
  * mount points below it (bound read-only at /mnt), disk/ the files the
- * container's disk workloads write (bound at /mnt/disk). */
+ * container's disk workloads write (bound at /mnt/disk), hdisk/ the host's
+ * (never one the jail can write to: no link planted there for root to
+ * follow). */
 static int make_dirs(struct cl_bench_ctx *c, struct cl_err *err)
 {
 	char p[PATH_MAX];
+	struct stat st;
 
+	/* a parent others can write to must be sticky (/tmp, /var/tmp): else
+	 * one of them could move our directory away and put theirs there */
+	if (stat(c->scratch, &st) < 0)
+		return cl_fail(err, errno, "--dir %s", c->scratch);
+	if (!S_ISDIR(st.st_mode))
+		return cl_fail(err, 0, "--dir %s: not a directory", c->scratch);
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    ((st.st_mode & 0022) && !(st.st_mode & S_ISVTX)))
+		return cl_fail(err, 0,
+			       "--dir %s: another user can replace what the bench makes there "
+			       "(owned by uid %u, mode %04o): choose a directory of root's, "
+			       "or a sticky one like /var/tmp",
+			       c->scratch, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	snprintf(c->dir, sizeof(c->dir), "%s/cloison-bench.XXXXXX", c->scratch);
 	if (!mkdtemp(c->dir)) {
 		c->dir[0] = 0;
@@ -666,6 +768,7 @@ static int make_dirs(struct cl_bench_ctx *c, struct cl_err *err)
 	}
 	snprintf(p, sizeof(p), "%s/bin", c->dir);
 	if (mkdir_in(c->dir, "bin", 0755, err) < 0 || mkdir_in(c->dir, "disk", 0700, err) < 0 ||
+	    mkdir_in(c->dir, "hdisk", 0700, err) < 0 ||
 	    mkdir_in(p, "tmp", 0755, err) < 0 || mkdir_in(p, "disk", 0755, err) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/bin/cloison-bench-work", c->dir);
@@ -709,13 +812,24 @@ static int make_vm_disk(struct cl_bench_ctx *c, struct cl_err *err)
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* The bench's own directories, in-process (no rm to start while the bench
+ * is being stopped): depth first, no symbolic link followed, no other file
+ * system entered. */
 static void rm_rf(const char *path)
 {
-	char *argv[] = {"/bin/rm", "-rf", "--one-file-system", (char *)path, NULL};
-	char out[64], e[256];
-
 	if (path[0])
-		cl_bench_run_capture(argv, 120, out, sizeof(out), e, sizeof(e));
+		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 /* cloison's test guest: next to the binary (a build), else installed. */
@@ -848,22 +962,17 @@ static void net_setup(struct cl_bench_ctx *c)
 
 	if (!sel(c, "tcp"))
 		return;
-	cl_bench_make_cmd(c, &cmd, CL_BP_CONTAINER, CL_BK_TRUE, NULL, 0);
-	/* run -- true with --net bridge spliced in before "--" */
-	for (size_t i = 0; cmd.argv[i]; i++)
-		if (!strcmp(cmd.argv[i], "--")) {
-			memmove(&cmd.argv[i + 2], &cmd.argv[i],
-				(size_t)(46 - i - 2) * sizeof(char *));
-			cmd.argv[i] = "--net";
-			cmd.argv[i + 1] = "bridge";
-			break;
-		}
+	cl_bench_make_cmd(c, &cmd, CL_BP_CONTAINER, CL_BK_NET, (const char *[]){"true"}, 1);
 	st = cl_bench_run_capture(cmd.argv, 60, out, sizeof(out), e, sizeof(e));
 	if (st != 0 || cl_bench_bridge_ip(c->bridge_ip, sizeof(c->bridge_ip)) < 0)
 		snprintf(c->ct_net_missing, sizeof(c->ct_net_missing),
 			 "no bridge for the container: %s",
 			 st != 0 ? last_line(e) : "cl-br0 has no IPv4 address");
-	if (cl_bench_peer_start(&c->port, c->ct_net_missing[0] ? NULL : c->bridge_ip, &err) < 0) {
+	if (getrandom(&c->token, sizeof(c->token), 0) != sizeof(c->token) ||
+	    cl_bench_peer_start(&c->port, c->ct_net_missing[0] ? NULL : c->bridge_ip, c->token,
+				&err) < 0) {
+		if (!err.msg[0])
+			cl_fail(&err, errno, "no random token for the bench's TCP peer");
 		for (int p = 0; p < CL_BP_N; p++)
 			cl_bench_set_status(c, "tcp", p, CL_BS_FAILED, err.msg);
 		return;
@@ -914,6 +1023,7 @@ int cl_cmd_bench(int argc, char **argv)
 				fprintf(stderr, "cloison: --%s %s: a whole number from 1 to %lu\n",
 					opt == 'n'   ? "runs"
 					: opt == 's' ? "size"
+					: opt == 'S' ? "startup-runs"
 						     : "density-max",
 					optarg, opt == 's' ? 65536UL : 100000UL);
 				return 125;
@@ -996,7 +1106,8 @@ int cl_cmd_bench(int argc, char **argv)
 	c.warmup = true;
 	for (int p = 0; p < CL_BP_N && !cl_bench_stopping; p++)
 		if (!(p == CL_BP_VM && c.vm_missing[0]))
-			run_ctx(&c, p, false);
+			for (int k = CL_BK_MAIN; k <= CL_BK_NET; k++)
+				run_ctx(&c, p, (enum cl_bench_kind)k);
 	c.warmup = false;
 	for (unsigned r = 0; r < b.runs && !cl_bench_stopping; r++) {
 		for (int i = 0; i < CL_BP_N && !cl_bench_stopping; i++) {
@@ -1009,8 +1120,8 @@ int cl_cmd_bench(int argc, char **argv)
 			if (sel(&c, "startup"))
 				for (unsigned k = 0; k < b.startup_runs && !cl_bench_stopping; k++)
 					run_startup(&c, p, &raw[p]);
-			run_ctx(&c, p, false);
-			run_ctx(&c, p, true);
+			for (int k = CL_BK_MAIN; k <= CL_BK_NET; k++)
+				run_ctx(&c, p, (enum cl_bench_kind)k);
 		}
 		fprintf(stderr, "cloison bench: run %u of %u done\n", r + 1, b.runs);
 	}

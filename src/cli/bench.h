@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum cl_bench_place { CL_BP_HOST, CL_BP_CONTAINER, CL_BP_VM, CL_BP_N };
 
@@ -69,13 +70,15 @@ struct cl_bench_ctx {
 	struct cl_bench *b;
 	bool sel[CL_BENCH_NW]; /* by workloads[] in cli/bench.c */
 	char self[PATH_MAX], work[PATH_MAX];
-	char dir[2048];		/* private (0700): bin/ (read-only bind), disk/, vm.img */
+	char dir[2048]; /* private (0700): bin/ (read-only bind), disk/ (the container's,
+			   bound writable), hdisk/ (the host's), vm.img */
 	char hosttmp[256];	/* the host's tmpfs directory (/dev/shm) */
 	const char *scratch;	/* --dir */
 	char vm_missing[512];	/* why there is no VM column, "" when there is */
 	char vm_disk[PATH_MAX]; /* the VM's disk image, "" when none */
 	char sha[2 * CL_SHA256_LEN + 1];
 	int port;
+	uint64_t token; /* the TCP peer serves only who sends it first */
 	char guest[PATH_MAX]; /* cloison's test guest, for the VM exits */
 	double tsc;	      /* TSC ticks per ns */
 	bool warmup;	      /* results not counted (failures are) */
@@ -83,12 +86,13 @@ struct cl_bench_ctx {
 	char ct_net_missing[256];
 };
 
-enum cl_bench_kind { CL_BK_TRUE, CL_BK_IDLE, CL_BK_MAIN, CL_BK_DISK };
+/* the in-context kinds run in this order: main, disk, net */
+enum cl_bench_kind { CL_BK_TRUE, CL_BK_IDLE, CL_BK_MAIN, CL_BK_DISK, CL_BK_NET };
 
 /* One context's command line and the strings it points to. */
 struct cl_bench_cmd {
 	char *argv[48];
-	char mem[32], tmpfs[64], size[32], port[16];
+	char mem[32], tmpfs[64], size[32], port[16], token[24];
 	char bind[PATH_MAX + 16], dbind[PATH_MAX + 16], hdisk[PATH_MAX];
 };
 
@@ -106,7 +110,7 @@ int cl_bench_run_capture(char *const argv[], double timeout_s, char *out, size_t
 			 char *errbuf, size_t errlen);
 
 void cl_bench_host_facts(struct cl_bench *b);
-int cl_bench_peer_start(int *port, const char *bridge_ip, struct cl_err *err);
+int cl_bench_peer_start(int *port, const char *bridge_ip, uint64_t token, struct cl_err *err);
 void cl_bench_peer_stop(void);
 int cl_bench_bridge_ip(char *buf, size_t len);
 void cl_bench_density(struct cl_bench_ctx *c, int place);

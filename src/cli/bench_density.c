@@ -98,9 +98,10 @@ static int start_one(struct cl_bench_ctx *c, int place, struct cl_cgroup *cg, pi
 		char x;
 
 		close(go[1]);
+		signal(SIGPIPE, SIG_DFL);
 		if (read(go[0], &x, 1) != 1)
 			_exit(125);
-		null = open("/dev/null", O_RDWR);
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		dup2(null, 0);
 		dup2(out[1], 1);
 		dup2(null, 2);
@@ -127,11 +128,19 @@ static int start_one(struct cl_bench_ctx *c, int place, struct cl_cgroup *cg, pi
 		struct pollfd pf = {.fd = out[0], .events = POLLIN};
 		double left = t0 + limit * 1000 - cl_bench_now_ms();
 		ssize_t r;
+		int p;
 
-		if (left <= 0 || poll(&pf, 1, (int)left + 1) == 0) {
+		if (left <= 0) {
 			snprintf(why, wl, "not ready within %.0f s", limit);
 			break;
 		}
+		p = poll(&pf, 1, (int)(left > 500 ? 500 : left + 1));
+		if (p < 0 && errno != EINTR) {
+			snprintf(why, wl, "poll: %s", strerror(errno));
+			break;
+		}
+		if (p <= 0)
+			continue; /* the deadline and cl_bench_stopping, again */
 		r = read(out[0], buf + n, sizeof(buf) - 1 - n);
 		if (r <= 0) {
 			snprintf(why, wl, "ended before it was ready");
@@ -185,6 +194,41 @@ static void stop_all(pid_t *pids, unsigned n)
 	}
 }
 
+/* Removes the empty groups below @dir, depth first: those of contexts
+ * that had to be SIGKILLed (their guardian may be slower than we are).
+ * Returns how many are left (busy). */
+static int rm_below(const char *dir, int depth)
+{
+	char path[4096];
+	struct dirent *e;
+	int left = 0;
+	DIR *d;
+
+	if (depth > 16 || !(d = opendir(dir)))
+		return 0;
+	while ((e = readdir(d)))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			left += rm_below(path, depth + 1);
+			if (rmdir(path) < 0 && errno != ENOENT)
+				left++;
+		}
+	closedir(d);
+	return left;
+}
+
+/* The density group is ours, and so is every group below it (made by the
+ * contexts we started): all go, within 10 s. */
+static void drain_subgroups(struct cl_cgroup *cg)
+{
+	double t0 = cl_bench_now_ms();
+
+	for (int i = 0; i < cg->n_dirs; i++)
+		while (cg->dir[i].made_self && cg->dir[i].path &&
+		       rm_below(cg->dir[i].path, 0) && cl_bench_now_ms() - t0 < 10000)
+			usleep(50000);
+}
+
 void cl_bench_density(struct cl_bench_ctx *c, int place)
 {
 	struct cl_bench_series *cnt = cl_bench_series_of(c, "density", place),
@@ -224,31 +268,40 @@ void cl_bench_density(struct cl_bench_ctx *c, int place)
 		bool died = false;
 
 		if (start_one(c, place, &cg, &pids[n], why, sizeof(why)) < 0) {
-			n += pids[n] > 0; /* stopped with the others */
+			/* the one that did not start: never counted, ended before
+			 * the memory is read */
+			stop_all(&pids[n], 1);
 			break;
 		}
 		n++;
 		/* an earlier one killed (the OOM killer): the cgroup is full */
-		for (unsigned i = 0; i < n && !died; i++)
+		for (unsigned i = 0; i < n; i++)
 			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == pids[i]) {
 				pids[i] = 0;
+				if (!died)
+					snprintf(why, sizeof(why), "context %u of %u ended (memory full)",
+						 i + 1, n);
 				died = true;
-				snprintf(why, sizeof(why), "context %u of %u ended (memory full)",
-					 i + 1, n);
 			}
 		if (died)
 			break;
 	}
-	/* what is alive now is what fits */
+	/* what is alive now is what fits: each started, none ended since */
 	unsigned alive = 0;
-	for (unsigned i = 0; i < n; i++)
-		alive += pids[i] > 0 && kill(pids[i], 0) == 0;
-	if (why[0] && strstr(why, "not ready") && alive)
-		alive--; /* the one that did not start */
+	for (unsigned i = 0; i < n; i++) {
+		if (pids[i] <= 0)
+			continue;
+		if (waitpid(pids[i], NULL, WNOHANG) == 0)
+			alive++;
+		else
+			pids[i] = 0;
+	}
 	used = cl_cgroup_memory_current(&cg, NULL);
 	if (place != CL_BP_HOST && mdir)
 		pss = cloison_pss(mdir, 0);
 	stop_all(pids, n);
+	if (cl_bench_stopping)
+		goto out;
 	if (!alive) {
 		cl_bench_set_status(c, "density", place, CL_BS_FAILED,
 				    why[0] ? why : "no context started");
@@ -271,6 +324,7 @@ void cl_bench_density(struct cl_bench_ctx *c, int place)
 	else
 		cl_bench_add(own, (double)pss / alive / (1024.0 * 1024.0));
 out:
+	drain_subgroups(&cg);
 	cl_cgroup_destroy(&cg);
 	cl_spec_free(&s);
 	free(pids);

@@ -131,26 +131,68 @@ static int lfd[2] = {-1, -1};
 static int wake[2] = {-1, -1};
 static pthread_t peer_thread;
 static bool peer_running;
+static uint64_t peer_token;
 
-/* 's': read to the end, answer with the count; 'r': echo every byte. */
+/* Waits until @fd is ready for @ev, the bench stops, or @deadline (ms). */
+static bool ready(int fd, short ev, double deadline)
+{
+	for (;;) {
+		double left = deadline - cl_bench_now_ms();
+		struct pollfd pf[2] = {{.fd = fd, .events = ev}, {.fd = wake[0], .events = POLLIN}};
+		int r;
+
+		if (left <= 0)
+			return false;
+		r = poll(pf, 2, (int)left + 1);
+		if (r < 0 && errno != EINTR)
+			return false;
+		if (r > 0)
+			return !pf[1].revents && pf[0].revents;
+	}
+}
+
+/* One connection: the token the bench gave its workloads, then a mode --
+ * 's': read to the end and answer with the count; 'r': echo every byte.
+ * Non-blocking, each wait bounded by the connection's deadline and ended
+ * by cl_bench_peer_stop: nothing that connects can hold the bench. */
 static void serve(int fd)
 {
-	struct timeval tv = {.tv_sec = 30};
-	char buf[128 * 1024], mode;
-	uint64_t total = 0;
+	double deadline = cl_bench_now_ms() + 600000.0;
+	char buf[128 * 1024], mode = 0;
+	unsigned char hello[9];
+	size_t got = 0;
+	uint64_t total = 0, tok;
 	ssize_t n;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (read(fd, &mode, 1) != 1)
+	while (got < sizeof(hello)) {
+		if (!ready(fd, POLLIN, cl_bench_now_ms() + 10000.0))
+			return;
+		n = read(fd, hello + got, sizeof(hello) - got);
+		if (n <= 0 && !(n < 0 && errno == EAGAIN))
+			return;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	memcpy(&tok, hello, sizeof(tok));
+	mode = (char)hello[8];
+	if (tok != peer_token || (mode != 's' && mode != 'r'))
 		return;
-	while ((n = read(fd, buf, mode == 'r' ? 1 : sizeof(buf))) > 0) {
+	for (;;) {
+		if (!ready(fd, POLLIN, deadline))
+			return;
+		n = read(fd, buf, mode == 'r' ? 1 : sizeof(buf));
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		if (n < 0)
+			return;
+		if (n == 0)
+			break;
 		total += (uint64_t)n;
-		if (mode == 'r' && write(fd, buf, (size_t)n) != n)
+		if (mode == 'r' && (!ready(fd, POLLOUT, deadline) || write(fd, buf, 1) != 1))
 			return;
 	}
-	if (mode == 's' && n == 0 && write(fd, &total, sizeof(total)) != sizeof(total))
-		return;
+	if (mode == 's' && ready(fd, POLLOUT, deadline))
+		(void)!write(fd, &total, sizeof(total));
 }
 
 static void *peer_main(void *arg)
@@ -166,7 +208,8 @@ static void *peer_main(void *arg)
 			return NULL;
 		for (int i = 1; i < 3; i++)
 			if (pf[i].fd >= 0 && (pf[i].revents & POLLIN)) {
-				int fd = accept4(pf[i].fd, NULL, NULL, SOCK_CLOEXEC);
+				int fd = accept4(pf[i].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
 				if (fd >= 0) {
 					serve(fd);
 					close(fd);
@@ -178,7 +221,7 @@ static void *peer_main(void *arg)
 static int listen_on(const char *ip, int port, struct cl_err *err)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
 		return cl_fail(err, errno, "cannot make the bench's TCP peer");
@@ -193,12 +236,14 @@ static int listen_on(const char *ip, int port, struct cl_err *err)
 }
 
 /* Listens on 127.0.0.1 (the host's workloads) and @bridge_ip (the
- * container's, through the bridge), on one port, until cl_bench_peer_stop. */
-int cl_bench_peer_start(int *port, const char *bridge_ip, struct cl_err *err)
+ * container's, through the bridge), on one port, until cl_bench_peer_stop;
+ * a connection that does not begin with @token is closed. */
+int cl_bench_peer_start(int *port, const char *bridge_ip, uint64_t token, struct cl_err *err)
 {
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
 
+	peer_token = token;
 	lfd[0] = listen_on("127.0.0.1", 0, err);
 	if (lfd[0] < 0)
 		return -1;
