@@ -5,7 +5,7 @@
 .DEFAULT_GOAL := all
 
 GUEST_INIT_SRCS := src/guest/init.c src/guest/spec.c src/guest/report.c src/guest/kmod.c \
-                   src/guest/mounts.c src/util/error.c src/util/file.c
+                   src/guest/mounts.c src/guest/net.c src/util/error.c src/util/file.c
 GUEST_INIT_OBJS := $(GUEST_INIT_SRCS:%.c=$(BUILD)/guest-init/%.o)
 # no sanitizers (check-asan): they do not link -static, and init is not the host
 GUEST_CFLAGS = $(filter-out -fsanitize=%,$(CFLAGS))

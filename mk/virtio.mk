@@ -10,7 +10,7 @@
 .DEFAULT_GOAL := all
 
 VIRTIO_SRCS := src/vm/virtqueue.c src/vm/dev/virtio_mmio.c src/vm/dev/virtio_blk.c \
-               src/vm/dev/virtio_console.c
+               src/vm/dev/virtio_console.c src/vm/dev/virtio_net.c
 # filter-out: harmless if another fragment already added src/vm/dev/*.c
 VM_SRCS += $(filter-out $(VM_SRCS),$(VIRTIO_SRCS))
 

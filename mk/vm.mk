@@ -17,7 +17,8 @@ TESTGUEST_CFLAGS := -O2 -g0 -std=gnu11 -Wall -Wextra -Werror -ffreestanding -nos
                 -fcf-protection=none
 TESTGUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,tests/guest/guest.ld
 TESTGUEST_SRCS   := tests/guest/entry.S tests/guest/main.c tests/guest/lib.c \
-                tests/guest/checks.c tests/guest/acpi.c tests/guest/hostile.c tests/guest/pvh.c
+                tests/guest/checks.c tests/guest/acpi.c tests/guest/hostile.c tests/guest/pvh.c \
+                tests/guest/net.c
 
 $(BUILD)/guest/testguest.elf: $(TESTGUEST_SRCS) tests/guest/guest.h tests/guest/guest.ld
 	@mkdir -p $(dir $@)

@@ -87,9 +87,13 @@ dead_bangs() {
 
 @test "the C sources are formatted as .clang-format says (make format fixes them)" {
 	command -v clang-format >/dev/null || { echo "clang-format missing (make deps-test installs it)"; false; }
-	local f bad=()
+	local f bad=() n=0 top
+	top="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 	while IFS= read -r f; do
+		n=$((n + 1))
 		clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || bad+=("$f")
-	done < <(find "$TOP/src" "$TOP/tests" -name '*.[ch]' | sort)
+	done < <(find "$top/src" "$top/tests" -name '*.[ch]' | sort)
+	# the sources were found (an unset directory once made this check nothing)
+	[ "$n" -gt 100 ] || { echo "only $n C files under $top"; false; }
 	[ "${#bad[@]}" -eq 0 ] || { printf 'not formatted (make format): %s\n' "${bad[@]}"; false; }
 }

@@ -334,9 +334,9 @@ publish_answers() {
 	[[ "$output" == *"invalid nameserver 'nowhere'"* ]]
 	njail --net bridge --add-host db -- true
 	[[ "$output" == *"invalid host entry 'db': expected NAME:ADDR" ]]
-	njail --vm --net bridge -- true
+	njail --vm --net host -- true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"not supported with --vm"* ]]
+	[[ "$output" == *"--net host is not supported with --vm (a micro-VM has --net bridge"* ]]
 	[ ! -e "$CLOISON_NET_DIR" ]
 	[ "$(links)" = "lo " ]
 }

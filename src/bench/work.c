@@ -45,7 +45,7 @@ static const char *tmpdir = "/dev/shm";
 static const char *diskdir = "/var/tmp";
 static const char *addr; /* the network peer (default: the gateway) */
 static int port;
-static uint64_t token; /* sent first: the bench's peer serves no one else */
+static uint64_t token;	/* sent first: the bench's peer serves no one else */
 static char self[4096]; /* this binary, for forkexec */
 static int failed;
 

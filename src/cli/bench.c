@@ -768,8 +768,8 @@ static int make_dirs(struct cl_bench_ctx *c, struct cl_err *err)
 	}
 	snprintf(p, sizeof(p), "%s/bin", c->dir);
 	if (mkdir_in(c->dir, "bin", 0755, err) < 0 || mkdir_in(c->dir, "disk", 0700, err) < 0 ||
-	    mkdir_in(c->dir, "hdisk", 0700, err) < 0 ||
-	    mkdir_in(p, "tmp", 0755, err) < 0 || mkdir_in(p, "disk", 0755, err) < 0)
+	    mkdir_in(c->dir, "hdisk", 0700, err) < 0 || mkdir_in(p, "tmp", 0755, err) < 0 ||
+	    mkdir_in(p, "disk", 0755, err) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/bin/cloison-bench-work", c->dir);
 	return copy_file(c->work, p, 0755, err);

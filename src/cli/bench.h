@@ -70,15 +70,15 @@ struct cl_bench_ctx {
 	struct cl_bench *b;
 	bool sel[CL_BENCH_NW]; /* by workloads[] in cli/bench.c */
 	char self[PATH_MAX], work[PATH_MAX];
-	char dir[2048]; /* private (0700): bin/ (read-only bind), disk/ (the container's,
-			   bound writable), hdisk/ (the host's), vm.img */
+	char dir[2048];		/* private (0700): bin/ (read-only bind), disk/ (the container's,
+				   bound writable), hdisk/ (the host's), vm.img */
 	char hosttmp[256];	/* the host's tmpfs directory (/dev/shm) */
 	const char *scratch;	/* --dir */
 	char vm_missing[512];	/* why there is no VM column, "" when there is */
 	char vm_disk[PATH_MAX]; /* the VM's disk image, "" when none */
 	char sha[2 * CL_SHA256_LEN + 1];
 	int port;
-	uint64_t token; /* the TCP peer serves only who sends it first */
+	uint64_t token;	      /* the TCP peer serves only who sends it first */
 	char guest[PATH_MAX]; /* cloison's test guest, for the VM exits */
 	double tsc;	      /* TSC ticks per ns */
 	bool warmup;	      /* results not counted (failures are) */

@@ -224,8 +224,8 @@ static void drain_subgroups(struct cl_cgroup *cg)
 	double t0 = cl_bench_now_ms();
 
 	for (int i = 0; i < cg->n_dirs; i++)
-		while (cg->dir[i].made_self && cg->dir[i].path &&
-		       rm_below(cg->dir[i].path, 0) && cl_bench_now_ms() - t0 < 10000)
+		while (cg->dir[i].made_self && cg->dir[i].path && rm_below(cg->dir[i].path, 0) &&
+		       cl_bench_now_ms() - t0 < 10000)
 			usleep(50000);
 }
 
@@ -279,8 +279,8 @@ void cl_bench_density(struct cl_bench_ctx *c, int place)
 			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == pids[i]) {
 				pids[i] = 0;
 				if (!died)
-					snprintf(why, sizeof(why), "context %u of %u ended (memory full)",
-						 i + 1, n);
+					snprintf(why, sizeof(why),
+						 "context %u of %u ended (memory full)", i + 1, n);
 				died = true;
 			}
 		if (died)

@@ -208,7 +208,8 @@ static void *peer_main(void *arg)
 			return NULL;
 		for (int i = 1; i < 3; i++)
 			if (pf[i].fd >= 0 && (pf[i].revents & POLLIN)) {
-				int fd = accept4(pf[i].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+				int fd =
+				    accept4(pf[i].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 				if (fd >= 0) {
 					serve(fd);

@@ -3,7 +3,9 @@
  *
  * In order: marker INIT; mount /proc, /sys, /dev; load the virtio modules;
  * read the spec; optionally switch to the root disk; make the --bind :ro trees
- * (and, with --read-only and no disk, the root) read-only; set the hostname; run
+ * read-only; bring lo up, and eth0 with its addresses, routes, hosts and
+ * resolv.conf (--net bridge); with --read-only and no disk, make the root
+ * read-only; set the hostname; run
  * the command as a child on the console with the spec's env, cwd, uid and gid
  * (marker EXEC just before execve); reap every child until the command exits
  * (marker DONE); report its status (0..255, 128+N for signal N, 126 not
@@ -32,6 +34,7 @@
 
 #include "guest/kmod.h"
 #include "guest/mounts.h"
+#include "guest/net.h"
 #include "guest/report.h"
 #include "guest/spec.h"
 #include "vm/ports.h"
@@ -249,6 +252,11 @@ int main(int argc, char **argv)
 			say("%s", err.msg);
 			finish(CL_EXIT_FAILURE);
 		}
+	}
+	/* in jail mode the runtime made the jail's network */
+	if (!jail && cl_guest_net_setup(&spec, &err) < 0) {
+		say("%s", err.msg);
+		finish(CL_EXIT_FAILURE);
 	}
 	if (!spec.root_dev && spec.root_ro && cl_guest_root_ro(&err) < 0) {
 		say("%s", err.msg);

@@ -79,6 +79,18 @@ int cl_guest_spec_encode(const struct cl_guest_spec *s, char **buf, size_t *len,
 		sbuf_add(&b, "robind", *m);
 	if (s->console)
 		sbuf_add(&b, "console", s->console);
+	if (s->net_ip)
+		sbuf_add(&b, "ip", s->net_ip);
+	if (s->net_gw)
+		sbuf_add(&b, "gw", s->net_gw);
+	if (s->net_ip6)
+		sbuf_add(&b, "ip6", s->net_ip6);
+	if (s->net_gw6)
+		sbuf_add(&b, "gw6", s->net_gw6);
+	if (s->net_hosts)
+		sbuf_add(&b, "hosts", s->net_hosts);
+	if (s->net_resolv)
+		sbuf_add(&b, "resolv", s->net_resolv);
 	if (b.oom) {
 		free(b.p);
 		return cl_fail(err, ENOMEM, "cannot encode the guest spec");
@@ -160,6 +172,18 @@ int cl_guest_spec_decode(const char *buf, size_t len, struct cl_guest_spec *s, s
 			r = set_str(&s->root_fstype, v);
 		else if (KEY("console"))
 			r = set_str(&s->console, v);
+		else if (KEY("ip"))
+			r = set_str(&s->net_ip, v);
+		else if (KEY("gw"))
+			r = set_str(&s->net_gw, v);
+		else if (KEY("ip6"))
+			r = set_str(&s->net_ip6, v);
+		else if (KEY("gw6"))
+			r = set_str(&s->net_gw6, v);
+		else if (KEY("hosts"))
+			r = set_str(&s->net_hosts, v);
+		else if (KEY("resolv"))
+			r = set_str(&s->net_resolv, v);
 		else if (KEY("robind")) {
 			if (v[0] != '/') {
 				cl_guest_spec_free(s);
@@ -228,5 +252,11 @@ void cl_guest_spec_free(struct cl_guest_spec *s)
 	free(s->root_dev);
 	free(s->root_fstype);
 	free(s->console);
+	free(s->net_ip);
+	free(s->net_gw);
+	free(s->net_ip6);
+	free(s->net_gw6);
+	free(s->net_hosts);
+	free(s->net_resolv);
 	memset(s, 0, sizeof(*s));
 }

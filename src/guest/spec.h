@@ -8,6 +8,9 @@
  *   root=/dev/vda  rootfstype=ext4  rootro=0|1  console=/dev/hvc0
  *   robind=/path (repeated: made read-only; rootro=1 without root= makes
  *   the initramfs root itself read-only)
+ *   ip=A.B.C.D/P gw=A.B.C.D ip6=ADDR/P gw6=ADDR hosts=TEXT resolv=TEXT
+ *   (--net bridge: eth0's addresses and default routes, and the contents
+ *   of /etc/hosts and /etc/resolv.conf)
  * NUL separators mean argv and env strings need no escaping (they cannot
  * hold a NUL anyway).  Both ends are built from this file, so an unknown key
  * is an error rather than something to skip. */
@@ -38,6 +41,8 @@ struct cl_guest_spec {
 	/* NULL-terminated "robind=" paths (may be NULL): trees the initramfs
 	 * carries from --bind SRC:DST:ro, which init makes read-only */
 	char **ro_binds;
+	/* --net bridge (NULL: no network but lo) */
+	char *net_ip, *net_gw, *net_ip6, *net_gw6, *net_hosts, *net_resolv;
 };
 
 /* Serialize @s into a malloc'ed buffer (*buf, *len). */

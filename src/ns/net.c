@@ -16,10 +16,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,6 +241,49 @@ int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct c
 		r = cl_net_nat_guard(s, n, err);
 	cl_nl_close(&nl);
 	return r < 0 ? -1 : 0;
+}
+
+int cl_net_attach_tap(const struct cl_spec *s, struct cl_net *n, int *fd, struct cl_err *err)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
+	struct cl_nl nl = {0};
+	struct cl_nl_link br;
+	int r, tap;
+
+	*fd = -1;
+	if (!n->bridged)
+		return 0;
+	tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (tap < 0)
+		return cl_fail(err, errno, "cannot open /dev/net/tun for the micro-VM's tap");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", n->veth);
+	if (ioctl(tap, TUNSETIFF, &ifr) < 0) {
+		r = cl_fail(err, errno, "cannot create the tap %s", n->veth);
+		close(tap);
+		return r;
+	}
+	/* released as a veth's host end is (gone already, usually) */
+	n->tap = n->veth_made = true;
+	if (cl_nl_open(&nl, err) < 0) {
+		close(tap);
+		return -1;
+	}
+	r = cl_nl_link_get(&nl, n->bridge, &br, err);
+	if (r == 0)
+		r = cl_fail(err, ENODEV, "bridge %s is gone", n->bridge);
+	if (r > 0)
+		r = cl_nl_link_enslave_up(&nl, n->veth, br.index, err);
+	if (r >= 0 && n->n_held) /* published by DNAT (net_nat.c) */
+		r = cl_nl_port_hairpin(&nl, n->veth, err);
+	if (r >= 0)
+		r = cl_net_nat_guard(s, n, err);
+	cl_nl_close(&nl);
+	if (r < 0) {
+		close(tap);
+		return -1;
+	}
+	*fd = tap;
+	return 0;
 }
 
 int cl_net_child(const struct cl_spec *s, struct cl_err *err)

@@ -21,8 +21,9 @@ struct cl_net {
 	pid_t owner; /* this cloison, and its start time: the lease's key */
 	unsigned long long start;
 	char bridge[IFNAMSIZ];
-	char veth[IFNAMSIZ]; /* host end, "clv<owner pid>" */
+	char veth[IFNAMSIZ]; /* host end, "clv<owner pid>" (a micro-VM's tap) */
 	bool veth_made;
+	bool tap;	    /* the port is a micro-VM's tap: it goes with its last fd */
 	char dir[PATH_MAX]; /* the run directory (hosts, resolv.conf), "" if none */
 	char hosts[PATH_MAX + 16], resolv[PATH_MAX + 16];
 	pid_t proxy;		      /* the --publish relay, 0 if none */
@@ -43,6 +44,12 @@ int cl_net_prepare(const struct cl_spec *s, struct cl_net *n, struct cl_err *err
 const struct cl_spec *cl_net_jail_spec(const struct cl_net *n, const struct cl_spec *s);
 /* After clone, before the child is released: veth into @pid's netns. */
 int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct cl_err *err);
+/* A micro-VM's instead: a tap named as the veth's host end would be, on the
+ * bridge, with the same hairpin and guard; its fd (IFF_TAP | IFF_NO_PI |
+ * IFF_VNET_HDR, close-on-exec) in *@fd, for the VMM's virtio-net.  Not
+ * persistent: the tap goes when the last process holding it ends, so a
+ * VMM killed with SIGKILL leaves no port behind. */
+int cl_net_attach_tap(const struct cl_spec *s, struct cl_net *n, int *fd, struct cl_err *err);
 /* In the child, in its new namespaces, after the mounts: lo up, and in
  * bridge mode eth0 up with its address and the default route. */
 int cl_net_child(const struct cl_spec *s, struct cl_err *err);

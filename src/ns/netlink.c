@@ -263,6 +263,17 @@ int cl_nl_link_up(struct cl_nl *nl, const char *name, struct cl_err *err)
 	return nl_transact(nl, nlh, NULL, NULL, err, "cannot bring %s up", name);
 }
 
+int cl_nl_link_enslave_up(struct cl_nl *nl, const char *name, int master, struct cl_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(nl, buf, RTM_NEWLINK, 0, name);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	ifm->ifi_flags = ifm->ifi_change = IFF_UP;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	return nl_transact(nl, nlh, NULL, NULL, err, "cannot put %s on its bridge and up", name);
+}
+
 int cl_nl_link_del(struct cl_nl *nl, const char *name, struct cl_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];

@@ -49,6 +49,8 @@ int cl_nl_bridge_add(struct cl_nl *nl, const char *name, const char *alias, stru
 int cl_nl_veth_add(struct cl_nl *nl, const char *name, int master, const char *peer, pid_t peer_pid,
 		   struct cl_err *err);
 int cl_nl_link_up(struct cl_nl *nl, const char *name, struct cl_err *err);
+/* Make @name a port of the bridge of index @master, and bring it up. */
+int cl_nl_link_enslave_up(struct cl_nl *nl, const char *name, int master, struct cl_err *err);
 /* Bridge port @name may send a frame back where it came from: a jail
  * reaching its own published port through the host (DNAT) needs it. */
 int cl_nl_port_hairpin(struct cl_nl *nl, const char *name, struct cl_err *err);

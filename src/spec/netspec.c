@@ -395,13 +395,13 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 			       "--net bridge");
 	if (s->net != CL_NET_BRIDGE && n->no_ipv6)
 		return cl_fail(err, 0, "--no-ipv6 needs --net bridge");
-	if (s->backend == CL_BACKEND_VM && s->net != CL_NET_NONE)
+	/* a micro-VM's network is a virtio-net device on a tap on the bridge;
+	 * the host's stack or pasta would need a NIC of another kind */
+	if (s->backend == CL_BACKEND_VM && s->net != CL_NET_NONE && s->net != CL_NET_BRIDGE)
 		return cl_fail(err, 0,
-			       "--net %s is not supported with --vm "
-			       "(micro-VM networking is not implemented; use --net none)",
-			       s->net == CL_NET_HOST	? "host"
-			       : s->net == CL_NET_PASTA ? "pasta"
-							: "bridge");
+			       "--net %s is not supported with --vm (a micro-VM has --net bridge, "
+			       "as root, or --net none)",
+			       s->net == CL_NET_HOST ? "host" : "pasta");
 	if (s->net != CL_NET_BRIDGE)
 		return 0;
 	if (geteuid() != 0)
@@ -422,13 +422,13 @@ int cl_netspec_validate(struct cl_spec *s, struct cl_err *err)
 
 const struct cl_setting cl_settings_net[] = {
     {"net", 0, 0, "none|host|bridge[=NAME]|pasta", set_net, show_net, CL_BE_ALL},
-    {"ip", 0, 0, "ADDR[/PREFIX]", set_ip, show_ip, CL_BE_NS},
-    {"subnet", 0, 0, "ADDR/PREFIX", set_subnet, show_subnet, CL_BE_NS},
+    {"ip", 0, 0, "ADDR[/PREFIX]", set_ip, show_ip, CL_BE_ALL},
+    {"subnet", 0, 0, "ADDR/PREFIX", set_subnet, show_subnet, CL_BE_ALL},
     {"publish", 'p', CL_SETTING_REPEAT, "[HOSTIP:]HOSTPORT:JAILPORT[/tcp|/udp]", set_publish,
-     show_publish, CL_BE_NS},
-    {"dns", 0, CL_SETTING_REPEAT, "ADDR", set_dns, show_dns, CL_BE_NS},
-    {"add-host", 0, CL_SETTING_REPEAT, "NAME:ADDR", set_add_host, show_add_host, CL_BE_NS},
-    {"no-egress", 0, CL_SETTING_FLAG, "true|false", set_no_egress, show_no_egress, CL_BE_NS},
-    {"no-ipv6", 0, CL_SETTING_FLAG, "true|false", set_no_ipv6, show_no_ipv6, CL_BE_NS},
+     show_publish, CL_BE_ALL},
+    {"dns", 0, CL_SETTING_REPEAT, "ADDR", set_dns, show_dns, CL_BE_ALL},
+    {"add-host", 0, CL_SETTING_REPEAT, "NAME:ADDR", set_add_host, show_add_host, CL_BE_ALL},
+    {"no-egress", 0, CL_SETTING_FLAG, "true|false", set_no_egress, show_no_egress, CL_BE_ALL},
+    {"no-ipv6", 0, CL_SETTING_FLAG, "true|false", set_no_ipv6, show_no_ipv6, CL_BE_ALL},
     {NULL, 0, 0, NULL, NULL, NULL, 0},
 };

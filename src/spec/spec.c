@@ -240,11 +240,6 @@ static const char *vm_reason(const char *name)
 	    {"overlay-",
 	     "has a throw-away copy of the rootfs as its root (--overlay is all it needs)"},
 	    {"layer", "gets the rootfs as one copy in its initramfs: merge the layer into it"},
-	    {"ip", "has no network"},
-	    {"subnet", "has no network"},
-	    {"publish", "has no network"},
-	    {"dns", "has no network"},
-	    {"add-host", "has no network"},
 
 	    {"timeout-grace", "is stopped at once at its --timeout deadline: its guest gets no "
 			      "stop signal"},

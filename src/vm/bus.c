@@ -30,6 +30,7 @@ int cl_bus_add(struct cl_vm *vm, struct cl_vm_dev *d, struct cl_err *err)
 				       (unsigned long long)d->base, o->name);
 	}
 	d->vm = vm;
+	d->vm_fd = vm->vm_fd;
 	d->set_irq = dev_set_irq;
 	vm->devs[vm->ndevs++] = d;
 	return 0;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -274,6 +275,8 @@ static int load_filter(struct cl_err *err)
 	 * the kernel: compare the low 32 bits. */
 	for (size_t i = 0; i < sizeof(run_ioctls) / sizeof(run_ioctls[0]); i++)
 		ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, run_ioctls[i]));
+	/* virtio-net: the tap's offloads follow what the guest accepted */
+	ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TUNSETOFFLOAD));
 
 	/* Device I/O on fds opened before the jail: the console (uart,
 	 * virtio-console), virtio-blk's image (preadv/pwritev, fdatasync for
@@ -396,6 +399,17 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 		ALLOW(SCMP_SYS(fdatasync), 0);
 		ALLOW(SCMP_SYS(fstat), 0); /* stdio's first write to a stream */
 		ALLOW(SCMP_SYS(newfstatat), 0);
+	} else if (role == CL_VM_THREAD_NET) {
+		/* a network device: wait on its tap and eventfds, read frames,
+		 * write packets and eventfds, set the tap's offloads; no
+		 * KVM_RUN, no disk */
+		ALLOW(SCMP_SYS(read), 0);
+		ALLOW(SCMP_SYS(readv), 0);
+		ALLOW(SCMP_SYS(write), 0);
+		ALLOW(SCMP_SYS(writev), 0);
+		ALLOW(SCMP_SYS(poll), 0);
+		ALLOW(SCMP_SYS(ppoll), 0);
+		ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TUNSETOFFLOAD));
 	} else {
 		/* console input: wait for it, read it; no KVM_RUN, no disk, no
 		 * writes */
@@ -405,11 +419,12 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 		ALLOW(SCMP_SYS(ppoll), 0);
 	}
 fail:
-	return load_and_release(ctx, r,
-				role == CL_VM_THREAD_VCPU
-				    ? "the seccomp filter of a VMM vCPU thread"
-				    : "the seccomp filter of a VMM I/O thread",
-				err);
+	return load_and_release(
+	    ctx, r,
+	    role == CL_VM_THREAD_VCPU  ? "the seccomp filter of a VMM vCPU thread"
+	    : role == CL_VM_THREAD_NET ? "the seccomp filter of a VMM network thread"
+				       : "the seccomp filter of a VMM I/O thread",
+	    err);
 }
 
 /* The process filter is loaded: set before any thread that reads it starts. */

@@ -2,6 +2,7 @@
  * cl_vm_run(). */
 #include "vm/launch.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "guest/spec.h"
+#include "ns/net.h"
+#include "util/file.h"
 #include "vm/guest_files.h"
 #include "vm/initramfs.h"
 #include "vm/jail.h"
@@ -109,30 +112,117 @@ int cl_vm_preflight(const struct cl_spec *s, char *kernel, size_t len, struct cl
 	return 0;
 }
 
+/* A text file of the network's run directory (hosts, resolv.conf) as a
+ * string for the guest spec. */
+static char *read_text(const char *path, struct cl_err *err)
+{
+	uint8_t *buf;
+	size_t len;
+	char *t;
+
+	if (cl_read_file(path, "network file", 1 << 16, &buf, &len, err) < 0)
+		return NULL;
+	t = realloc(buf, len + 1);
+	if (!t) {
+		free(buf);
+		cl_fail(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	t[len] = 0;
+	return t;
+}
+
+/* --net bridge: the lease, the bridge's rules, the files and a tap on the
+ * bridge, as a container gets them (ns/net.h); the guest init configures
+ * eth0 from what the spec says. */
+struct vm_net {
+	struct cl_net net;
+	int tap;
+	char ip[INET_ADDRSTRLEN + 4], gw[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN + 5],
+	    gw6[INET6_ADDRSTRLEN];
+	char *hosts, *resolv;
+	uint8_t mac[6];
+};
+
+static int vm_net_prepare(const struct cl_spec *s, struct vm_net *v, struct cl_guest_spec *g,
+			  struct cl_err *err)
+{
+	const struct cl_netspec *c;
+
+	if (s->net != CL_NET_BRIDGE)
+		return 0;
+	if (cl_net_prepare(s, &v->net, err) < 0)
+		return -1;
+	c = &cl_net_jail_spec(&v->net, s)->netcfg;
+	inet_ntop(AF_INET, &c->ip, v->ip, sizeof(v->ip));
+	snprintf(v->ip + strlen(v->ip), sizeof(v->ip) - strlen(v->ip), "/%u", c->ip_prefix);
+	inet_ntop(AF_INET, &c->gateway, v->gw, sizeof(v->gw));
+	g->net_ip = v->ip;
+	g->net_gw = v->gw;
+	if (c->ip6_prefix) {
+		inet_ntop(AF_INET6, &c->ip6, v->ip6, sizeof(v->ip6));
+		snprintf(v->ip6 + strlen(v->ip6), sizeof(v->ip6) - strlen(v->ip6), "/%u",
+			 c->ip6_prefix);
+		inet_ntop(AF_INET6, &c->gateway6, v->gw6, sizeof(v->gw6));
+		g->net_ip6 = v->ip6;
+		g->net_gw6 = v->gw6;
+	}
+	if (!(v->hosts = read_text(v->net.hosts, err)) ||
+	    !(v->resolv = read_text(v->net.resolv, err)))
+		return -1;
+	g->net_hosts = v->hosts;
+	g->net_resolv = v->resolv;
+	/* locally administered, from the address: 0a:58:a.b.c.d, as
+	 * Kubernetes' bridge plugins do */
+	v->mac[0] = 0x0a;
+	v->mac[1] = 0x58;
+	memcpy(v->mac + 2, &c->ip, 4);
+	return cl_net_attach_tap(s, &v->net, &v->tap, err);
+}
+
+static void vm_net_release(struct vm_net *v)
+{
+	if (v->tap >= 0)
+		close(v->tap);
+	free(v->hosts);
+	free(v->resolv);
+	cl_net_release(&v->net);
+}
+
 int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 {
 	char kernel[PATH_MAX], init[PATH_MAX], moddir[PATH_MAX], cache[PATH_MAX], initrd[PATH_MAX];
 	struct cl_guest_spec g;
 	struct cl_vm_dev *devs[CL_VM_MMIO_MAX];
-	size_t n = 0;
+	struct vm_net vn = {.tap = -1};
+	struct cl_initramfs_bind *binds = NULL;
+	char **ro_binds = NULL;
+	size_t n = 0, nb = 0;
 	int r = -1;
 
 	if (cl_vm_preflight(s, kernel, sizeof(kernel), err) < 0)
 		return -1;
 
 	cl_guest_spec_from_spec(s, &g);
+	if (vm_net_prepare(s, &vn, &g, err) < 0)
+		goto out;
 	if (cl_guest_init_path(init, sizeof(init), err) < 0)
-		return -1;
+		goto out;
 	cl_guest_modules_dir(kernel, moddir, sizeof(moddir));
 	cache_dir(cache, sizeof(cache));
-	struct cl_initramfs_bind binds[s->n_mounts + 1];
-	char *ro_binds[s->n_mounts + 1];
-	size_t nb = 0;
+	binds = calloc(s->n_mounts + 1, sizeof(*binds));
+	ro_binds = calloc(s->n_mounts + 1, sizeof(*ro_binds));
+	if (!binds || !ro_binds) {
+		cl_fail(err, ENOMEM, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		/* cl_spec_validate() let only read-only binds through */
-		if (s->mounts[i].kind != CL_MOUNT_BIND || !s->mounts[i].readonly)
-			return cl_fail(err, 0, "internal error: mount %s reached the micro-VM",
-				       s->mounts[i].dest);
+		if (s->mounts[i].kind != CL_MOUNT_BIND || !s->mounts[i].readonly) {
+			cl_fail(err, 0, "internal error: mount %s reached the micro-VM",
+				s->mounts[i].dest);
+			goto out;
+		}
 		binds[nb] = (struct cl_initramfs_bind){s->mounts[i].source, s->mounts[i].dest};
 		ro_binds[nb++] = s->mounts[i].dest;
 	}
@@ -140,7 +230,7 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	g.ro_binds = nb ? ro_binds : NULL;
 	if (cl_initramfs_build(s->disk ? NULL : s->rootfs, binds, nb, &g, moddir[0] ? moddir : NULL,
 			       init, cache, initrd, sizeof(initrd), err) < 0)
-		return -1;
+		goto out;
 
 	if (s->disk) {
 		uint64_t base;
@@ -150,7 +240,18 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 			      ? cl_virtio_blk_new_snapshot(NULL, base, irq, s->disk, err)
 			      : cl_virtio_blk_new(NULL, base, irq, s->disk, s->readonly, err);
 		if (!devs[n])
-			return -1; /* the message names the image */
+			goto out; /* the message names the image */
+		n++;
+	}
+	if (vn.tap >= 0) {
+		uint64_t base;
+		int irq;
+
+		cl_virtio_mmio_slot((unsigned)n, &base, &irq);
+		devs[n] = cl_virtio_net_new(NULL, base, irq, vn.tap, vn.mac, err);
+		vn.tap = -1; /* the device's now, or closed */
+		if (!devs[n])
+			goto out;
 		n++;
 	}
 
@@ -170,14 +271,20 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	    .extra_devs = devs,
 	    .n_extra_devs = n,
 	    .attach = cl_virtio_attach_devs,
+	    .start = cl_virtio_start_devs,
+	    .stop = cl_virtio_stop_devs,
 	    .name = s->res.name,
 	    .accounting = s->res.accounting,
 	};
 	cfg.attach_ctx = &cfg;
 	signal(SIGPIPE, SIG_IGN);
 	r = cl_vm_run_jailed(&cfg, exit_status, err);
+out:
 	for (size_t i = 0; i < n; i++)
 		cl_virtio_free(devs[i]);
+	vm_net_release(&vn);
+	free(binds);
+	free(ro_binds);
 	if (r < 0)
 		cl_wrap(err, "micro-VM (kernel %s)", kernel);
 	return r;

@@ -37,7 +37,8 @@ struct cl_vm_dev {
 		     struct cl_err *err);
 	/* Set by the VMM before the first access: raise/lower this device's IRQ line. */
 	void (*set_irq)(struct cl_vm_dev *d, int level);
-	void *vm; /* back pointer for set_irq */
+	void *vm;  /* back pointer for set_irq */
+	int vm_fd; /* set with set_irq: the KVM VM's fd (ioeventfds), 0 before */
 };
 
 #endif

@@ -65,6 +65,23 @@ void cl_virtio_detach(struct cl_vm_dev *d);
  * (others are skipped): set attach_ctx to the struct cl_vm_config itself. */
 int cl_virtio_attach_devs(void *vm_config, const struct cl_vm_mem *mem, struct cl_err *err);
 
+/* cl_vm_config.start and .stop for the same config: the devices' I/O
+ * threads (virtio-net's), started once the VMM is confined and ended before
+ * guest RAM is unmapped. */
+int cl_virtio_start_devs(void *vm_config, struct cl_err *err);
+void cl_virtio_stop_devs(void *vm_config);
+
+/* Network device over the tap @tap (opened with IFF_TAP | IFF_NO_PI |
+ * IFF_VNET_HDR; the device takes it over, closed on error too), with the
+ * MAC address @mac.  Its queues are served by an I/O thread of its own
+ * (started by cl_virtio_start_devs), woken by KVM_IOEVENTFD where KVM has
+ * it; checksum and TSO offloads are offered where the tap takes them. */
+struct cl_vm_dev *cl_virtio_net_new(const struct cl_vm_mem *mem, uint64_t base, int irq, int tap,
+				    const uint8_t mac[6], struct cl_err *err);
+/* Packets dropped: refused by the tap (sent), too big for the guest (received). */
+void cl_virtio_net_counters(struct cl_vm_dev *d, unsigned long *tx_dropped,
+			    unsigned long *rx_dropped);
+
 /* Block device backed by a raw image (regular file or block device).  The
  * capacity is the size rounded down to 512 bytes; @ro opens read-only and
  * advertises VIRTIO_BLK_F_RO.  The image is flock()ed (shared if @ro,
@@ -137,7 +154,7 @@ bool cl_virtio_mmio_is(const struct cl_vm_dev *d);
 struct cl_virtio_mmio_desc {
 	uint64_t base, len;
 	int irq;
-	uint32_t device_id; /* 2 blk, 3 console */
+	uint32_t device_id; /* 1 net, 2 blk, 3 console */
 };
 size_t cl_virtio_mmio_describe(struct cl_vm_dev *const *devs, size_t n,
 			       struct cl_virtio_mmio_desc *out, size_t max);

@@ -252,6 +252,17 @@ int cl_vq_pop(struct cl_vq *vq, struct cl_vq_chain *c, struct cl_err *err)
 	return 1;
 }
 
+void cl_vq_unpop(struct cl_vq *vq, uint16_t n)
+{
+	if (!vq->ready)
+		return;
+	vq->last_avail -= n;
+	if (vq->event_idx) {
+		wr16(avail_event(vq), (uint16_t)(vq->last_avail + n));
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
 void cl_vq_push(struct cl_vq *vq, const struct cl_vq_chain *c, uint32_t written)
 {
 	uint8_t *e;

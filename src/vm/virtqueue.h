@@ -67,6 +67,10 @@ void cl_vq_reset(struct cl_vq *vq);
 int cl_vq_enable(struct cl_vq *vq, uint16_t max, uint64_t features, struct cl_err *err);
 /* Take the next available chain: 1 and @c filled, 0 if none, -1 + @err. */
 int cl_vq_pop(struct cl_vq *vq, struct cl_vq_chain *c, struct cl_err *err);
+/* Give back the last @n chains popped, unused (a received frame that did
+ * not fit): they are popped again later; with EVENT_IDX the driver is asked
+ * to notify once it adds a buffer beyond those. */
+void cl_vq_unpop(struct cl_vq *vq, uint16_t n);
 /* Put @c back on the used ring with @written bytes written by the device. */
 void cl_vq_push(struct cl_vq *vq, const struct cl_vq_chain *c, uint32_t written);
 /* After a batch of pushes: does the driver want an interrupt now? */

@@ -496,6 +496,8 @@ static void teardown(struct cl_vm *vm)
 {
 	kick_all(vm);
 	join_all(vm);
+	if (vm->cfg->stop)
+		vm->cfg->stop(vm->cfg->attach_ctx);
 	free_devices(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		cl_vcpu_destroy(&vm->vcpus[i]);
@@ -553,6 +555,8 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 	if (cfg->confine && cfg->confine(cfg, err) < 0) /* single-threaded still */
 		goto out;
 	if (cl_uart_start_input(vm->devs[0], err) < 0)
+		goto out;
+	if (cfg->start && cfg->start(cfg->attach_ctx, err) < 0)
 		goto out;
 	vm->t.setup = cl_vm_now();
 	for (unsigned i = 0; i < vm->ncpus; i++) {

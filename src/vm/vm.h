@@ -52,7 +52,9 @@ struct cl_vm_times {
 };
 
 /* What a VMM thread does, for its own seccomp filter (vm/jail.h). */
-enum cl_vm_thread_role { CL_VM_THREAD_VCPU, CL_VM_THREAD_IO };
+/* VCPU: runs the guest, serves MMIO and port I/O; IO: console input;
+ * NET: a network device's queues and its tap (vm/dev/virtio_net.c). */
+enum cl_vm_thread_role { CL_VM_THREAD_VCPU, CL_VM_THREAD_IO, CL_VM_THREAD_NET };
 
 struct cl_vm_config {
 	const char *kernel;  /* bzImage, or ELF vmlinux with a PVH note */
@@ -81,6 +83,11 @@ struct cl_vm_config {
 	size_t n_extra_devs;
 	int (*attach)(void *ctx, const struct cl_vm_mem *mem, struct cl_err *err);
 	void *attach_ctx;
+	/* Optional, with attach_ctx: once the VMM is confined, before the
+	 * vCPUs start (devices' I/O threads), and at the end, before guest
+	 * memory is unmapped (start may not have been called). */
+	int (*start)(void *ctx, struct cl_err *err);
+	void (*stop)(void *ctx);
 	struct cl_vm_times *times; /* optional: filled on return */
 	/* Called once the VM is built (memory, image, devices, vCPU fds), in
 	 * the calling thread before any other thread starts; -1 (err set)

@@ -72,6 +72,8 @@ int check_acpi(const uint8_t *bp, const char *cmdline);
 /* main.c: bench=MODE from the command line or the patched-in tg_args */
 const char *bench_arg(const char *cmdline, size_t *len);
 void bench(const char *mode, size_t len) __attribute__((noreturn));
+/* net.c: the virtio-net check (ARP to the gateway); exits */
+void net_test(const uint8_t *bp, int hostile) __attribute__((noreturn));
 /* hostile.c: runs the variant; returns only for unknown names */
 void hostile(const char *name, size_t len, const uint8_t *bp);
 

@@ -177,6 +177,12 @@ void guest_main(const uint8_t *bp)
 		bench(h, hl);
 	if (initrd_has(bp, "arg=testguest-bench-exits"))
 		bench("exits", 5);
+	if (initrd_has(bp, "arg=testguest-net"))
+		net_test(bp, 0);
+	if (initrd_has(bp, "arg=testguest-net-hostile"))
+		net_test(bp, 1);
+	if (initrd_has(bp, "arg=testguest-hostile-virtio"))
+		hostile("virtio", 6, bp);
 	puts_("testguest: started, cmdline: ");
 	puts_(cmdline ? cmdline : "(none)");
 	puts_("\n");

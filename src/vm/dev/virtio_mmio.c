@@ -82,14 +82,51 @@ void cl_virtio_detach(struct cl_vm_dev *d)
 	pthread_mutex_unlock(&v->lock);
 }
 
+/* The config's extra device @i if it is one of ours, else NULL. */
+static struct cl_virtio *virtio_dev(const struct cl_vm_config *cfg, size_t i)
+{
+	return cl_virtio_mmio_is(cfg->extra_devs[i]) ? cl_virtio_of(cfg->extra_devs[i]) : NULL;
+}
+
 int cl_virtio_attach_devs(void *vm_config, const struct cl_vm_mem *mem, struct cl_err *err)
 {
 	const struct cl_vm_config *cfg = vm_config;
 
-	for (size_t i = 0; i < cfg->n_extra_devs; i++)
-		if (cl_virtio_mmio_is(cfg->extra_devs[i]))
-			cl_virtio_attach(cfg->extra_devs[i], mem);
+	for (size_t i = 0; i < cfg->n_extra_devs; i++) {
+		struct cl_virtio *v = virtio_dev(cfg, i);
+
+		if (!v)
+			continue;
+		cl_virtio_attach(&v->dev, mem);
+		if (v->ops->attach && v->ops->attach(v, err) < 0)
+			return -1;
+	}
 	return 0;
+}
+
+int cl_virtio_start_devs(void *vm_config, struct cl_err *err)
+{
+	const struct cl_vm_config *cfg = vm_config;
+
+	for (size_t i = 0; i < cfg->n_extra_devs; i++) {
+		struct cl_virtio *v = virtio_dev(cfg, i);
+
+		if (v && v->ops->start && v->ops->start(v, cfg->confine_thread, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void cl_virtio_stop_devs(void *vm_config)
+{
+	const struct cl_vm_config *cfg = vm_config;
+
+	for (size_t i = 0; i < cfg->n_extra_devs; i++) {
+		struct cl_virtio *v = virtio_dev(cfg, i);
+
+		if (v && v->ops->stop)
+			v->ops->stop(v);
+	}
 }
 
 static void update_irq(struct cl_virtio *v)

@@ -9,6 +9,7 @@
 
 #include "util/error.h"
 #include "vm/mem.h"
+#include "vm/vm.h"
 #include "vm/virtqueue.h"
 
 #define CL_VIRTIO_MAX_QUEUES   2
@@ -38,7 +39,15 @@ struct cl_virtio_ops {
 	 * for a guest error: the transport then fails the device. */
 	int (*notify)(struct cl_virtio *v, unsigned q, struct cl_err *err);
 	void (*reset)(struct cl_virtio *v); /* optional, lock held */
-	void (*free)(struct cl_virtio *v);  /* optional: release priv */
+	/* optional: guest RAM exists, the VMM not yet confined (ioeventfds) */
+	int (*attach)(struct cl_virtio *v, struct cl_err *err);
+	/* optional: the VMM is confined, no vCPU runs yet (I/O threads); stop
+	 * ends them before guest RAM goes, and may be called without start */
+	int (*start)(struct cl_virtio *v,
+		     int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
+		     struct cl_err *err);
+	void (*stop)(struct cl_virtio *v);
+	void (*free)(struct cl_virtio *v); /* optional: release priv */
 };
 
 struct cl_virtio {
