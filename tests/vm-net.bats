@@ -89,8 +89,18 @@ assert_clean() {
 	[[ "$(links)" == *"clv$pid"* ]]
 	run -0 ns nft list ruleset
 	[[ "$output" == *"dnat ip to 10.88.0.2:80"* || "$output" == *"dnat to 10.88.0.2:80"* ]]
-	vmm=$(pgrep -P "$pid" | head -1)
-	[ -n "$vmm" ]
+	# the VMM: the child of cloison with the NIC's I/O thread, which runs
+	# under its own filter stacked on the VMM's
+	local c t
+	vmm=
+	for c in $(pgrep -P "$pid"); do
+		for t in /proc/"$c"/task/*; do
+			[ "$(cat "$t/comm" 2>/dev/null)" = virtio-net ] || continue
+			vmm=$c
+			run -0 grep -x "Seccomp_filters:	2" "$t/status"
+		done
+	done
+	[ -n "$vmm" ] || { echo "no virtio-net thread in cloison's children: $(pgrep -a -P "$pid")"; false; }
 	kill -9 "$pid"
 	wait "$pid" || true
 	BG=()

@@ -446,7 +446,7 @@ void cl_bench_make_cmd(struct cl_bench_ctx *c, struct cl_bench_cmd *k, int place
 			k->argv[n++] = "--tmpfs";
 			k->argv[n++] = k->tmpfs;
 		}
-		if (place == CL_BP_CONTAINER && kind == CL_BK_NET) {
+		if (place != CL_BP_HOST && kind == CL_BK_NET) {
 			k->argv[n++] = "--net";
 			k->argv[n++] = "bridge";
 		}
@@ -977,8 +977,11 @@ static void net_setup(struct cl_bench_ctx *c)
 			cl_bench_set_status(c, "tcp", p, CL_BS_FAILED, err.msg);
 		return;
 	}
-	if (c->ct_net_missing[0])
+	if (c->ct_net_missing[0]) {
 		cl_bench_set_status(c, "tcp", CL_BP_CONTAINER, CL_BS_MISSING, c->ct_net_missing);
+		if (!c->vm_missing[0])
+			cl_bench_set_status(c, "tcp", CL_BP_VM, CL_BS_MISSING, c->ct_net_missing);
+	}
 }
 
 int cl_cmd_bench(int argc, char **argv)
@@ -1090,10 +1093,6 @@ int cl_cmd_bench(int argc, char **argv)
 			cl_bench_set_status(&c, cl_bench_metrics[m].workload, CL_BP_VM,
 					    CL_BS_MISSING, c.vm_missing);
 	}
-	if (!c.vm_missing[0] && sel(&c, "tcp"))
-		cl_bench_set_status(&c, "tcp", CL_BP_VM, CL_BS_MISSING,
-				    "the micro-VM has no network device yet (virtio-net)");
-
 	net_setup(&c);
 	if (sel(&c, "vmexits"))
 		vmexits_check(&c);

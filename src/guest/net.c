@@ -125,11 +125,29 @@ static int ipv6(unsigned idx, const struct cl_guest_spec *s, struct cl_err *err)
 	}
 	if (parse_cidr(AF_INET6, s->net_ip6, &r.addr, &r.prefixlen, err) < 0)
 		return -1;
+	/* a guest kernel without IPv6 (or with it off on eth0) runs on IPv4,
+	 * as a container whose host has it off does (ns/net_ipv6.c) */
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT) {
+		dprintf(STDERR_FILENO,
+			"cloison-init: warning: no IPv6 in the guest kernel: "
+			"%s not set, IPv4 only\n",
+			s->net_ip6);
+		return 0;
+	}
 	if (fd < 0)
-		return cl_fail(err, errno, "no IPv6 in the guest kernel for %s", s->net_ip6);
-	if (ioctl(fd, SIOCSIFADDR, &r) < 0)
+		return cl_fail(err, errno, "cannot make an IPv6 socket for %s", s->net_ip6);
+	if (ioctl(fd, SIOCSIFADDR, &r) < 0) {
+		if (errno == EACCES || errno == EAFNOSUPPORT) {
+			dprintf(STDERR_FILENO,
+				"cloison-init: warning: IPv6 is off on eth0: %s not set, IPv4 "
+				"only\n",
+				s->net_ip6);
+			close(fd);
+			return 0;
+		}
 		ret = cl_fail(err, errno, "cannot give eth0 the address %s", s->net_ip6);
+	}
 	if (!ret && s->net_gw6) {
 		if (inet_pton(AF_INET6, s->net_gw6, &rt.rtmsg_gateway) != 1)
 			ret = cl_fail(err, 0, "bad gateway '%s' in the spec", s->net_gw6);

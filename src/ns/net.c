@@ -253,21 +253,35 @@ int cl_net_attach_tap(const struct cl_spec *s, struct cl_net *n, int *fd, struct
 	*fd = -1;
 	if (!n->bridged)
 		return 0;
+	if (cl_nl_open(&nl, err) < 0)
+		return -1;
+	/* our name taken: a veth host end left by an earlier cloison with our
+	 * pid (killed, its namespace not yet freed) is ours to remove; a tap
+	 * is somebody's (a persistent one): TUNSETIFF would attach us to it */
+	r = cl_nl_link_get(&nl, n->veth, &br, err);
+	if (r > 0 && strcmp(br.kind, "veth") != 0) {
+		cl_nl_close(&nl);
+		return cl_fail(err, EEXIST, "cannot create the tap %s: a %s of that name exists",
+			       n->veth, br.kind[0] ? br.kind : "link");
+	}
+	if ((r > 0 && cl_nl_link_del(&nl, n->veth, err) < 0) || r < 0) {
+		cl_nl_close(&nl);
+		return -1;
+	}
 	tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (tap < 0)
+	if (tap < 0) {
+		cl_nl_close(&nl);
 		return cl_fail(err, errno, "cannot open /dev/net/tun for the micro-VM's tap");
+	}
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", n->veth);
 	if (ioctl(tap, TUNSETIFF, &ifr) < 0) {
 		r = cl_fail(err, errno, "cannot create the tap %s", n->veth);
+		cl_nl_close(&nl);
 		close(tap);
 		return r;
 	}
 	/* released as a veth's host end is (gone already, usually) */
 	n->tap = n->veth_made = true;
-	if (cl_nl_open(&nl, err) < 0) {
-		close(tap);
-		return -1;
-	}
 	r = cl_nl_link_get(&nl, n->bridge, &br, err);
 	if (r == 0)
 		r = cl_fail(err, ENODEV, "bridge %s is gone", n->bridge);

@@ -59,12 +59,16 @@ static int bus_access(struct cl_vm *vm, bool pio, uint64_t addr, uint8_t *data, 
 		atomic_fetch_add(pio ? &vm->pio_unknown : &vm->mmio_unknown, 1);
 		return 0;
 	}
-	pthread_mutex_lock(&vm->bus_lock);
+	/* virtio devices have a lock each: vCPUs on different devices (and the
+	 * devices' I/O threads) do not wait for one another */
+	if (!d->own_lock)
+		pthread_mutex_lock(&vm->bus_lock);
 	if (write)
 		r = d->write(d, addr - d->base, data, len, err);
 	else
 		r = d->read(d, addr - d->base, data, len, err);
-	pthread_mutex_unlock(&vm->bus_lock);
+	if (!d->own_lock)
+		pthread_mutex_unlock(&vm->bus_lock);
 	if (r < 0 && !err->msg[0])
 		cl_fail(err, 0, "device %s failed", d->name);
 	return r < 0 ? -1 : 0;

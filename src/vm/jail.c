@@ -347,6 +347,12 @@ fail:
 	return load_and_release(ctx, r, "the VMM's seccomp filter", err);
 }
 
+/* virtio-blk's requests on its image: reads and writes at an offset,
+ * FLUSH, the size at set-up */
+static const int disk_calls[] = {SCMP_SYS(pread64),  SCMP_SYS(pwrite64), SCMP_SYS(preadv),
+				 SCMP_SYS(pwritev),  SCMP_SYS(lseek),	 SCMP_SYS(fsync),
+				 SCMP_SYS(fdatasync)};
+
 /* A thread's own filter, stacked on the process one: the kernel applies
  * both, the stricter answer wins, so each role keeps only what it uses. */
 static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
@@ -390,15 +396,21 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 		 * the console, no poll: that is the I/O thread's */
 		ALLOW(SCMP_SYS(write), 0);
 		ALLOW(SCMP_SYS(writev), 0);
-		ALLOW(SCMP_SYS(pread64), 0);
-		ALLOW(SCMP_SYS(pwrite64), 0);
-		ALLOW(SCMP_SYS(preadv), 0);
-		ALLOW(SCMP_SYS(pwritev), 0);
-		ALLOW(SCMP_SYS(lseek), 0);
-		ALLOW(SCMP_SYS(fsync), 0);
-		ALLOW(SCMP_SYS(fdatasync), 0);
+		for (size_t i = 0; i < sizeof(disk_calls) / sizeof(disk_calls[0]); i++)
+			ALLOW(disk_calls[i], 0);
 		ALLOW(SCMP_SYS(fstat), 0); /* stdio's first write to a stream */
 		ALLOW(SCMP_SYS(newfstatat), 0);
+	} else if (role == CL_VM_THREAD_BLK) {
+		/* a block device: wait on its eventfds, serve requests on its
+		 * image (preadv/pwritev, fdatasync for FLUSH); no KVM_RUN, no
+		 * writes but to the image */
+		ALLOW(SCMP_SYS(read), 0);
+		ALLOW(SCMP_SYS(poll), 0);
+		ALLOW(SCMP_SYS(ppoll), 0);
+		for (size_t i = 0; i < sizeof(disk_calls) / sizeof(disk_calls[0]); i++)
+			ALLOW(disk_calls[i], 0);
+		/* the warning when a guest's ring fails the device */
+		ALLOW(SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO));
 	} else if (role == CL_VM_THREAD_NET) {
 		/* a network device: wait on its tap and eventfds, read frames,
 		 * write packets and eventfds, set the tap's offloads; no
@@ -423,6 +435,7 @@ fail:
 	    ctx, r,
 	    role == CL_VM_THREAD_VCPU  ? "the seccomp filter of a VMM vCPU thread"
 	    : role == CL_VM_THREAD_NET ? "the seccomp filter of a VMM network thread"
+	    : role == CL_VM_THREAD_BLK ? "the seccomp filter of a VMM disk thread"
 				       : "the seccomp filter of a VMM I/O thread",
 	    err);
 }

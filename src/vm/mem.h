@@ -37,8 +37,9 @@ struct cl_vm_dev {
 		     struct cl_err *err);
 	/* Set by the VMM before the first access: raise/lower this device's IRQ line. */
 	void (*set_irq)(struct cl_vm_dev *d, int level);
-	void *vm;  /* back pointer for set_irq */
-	int vm_fd; /* set with set_irq: the KVM VM's fd (ioeventfds), 0 before */
+	void *vm;      /* back pointer for set_irq */
+	int vm_fd;     /* set with set_irq: the KVM VM's fd (ioeventfds), 0 before */
+	bool own_lock; /* its handlers lock what they share: no bus lock around them */
 };
 
 #endif

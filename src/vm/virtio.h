@@ -9,7 +9,9 @@
  *	devs[n++] = cl_virtio_console_new(NULL, base, irq, in_fd, out_fd, &err);
  *	cfg.extra_devs = devs, cfg.n_extra_devs = n;
  *	cfg.attach = cl_virtio_attach_devs, cfg.attach_ctx = &cfg;
+ *	cfg.start = cl_virtio_start_devs, cfg.stop = cl_virtio_stop_devs;
  *	... cl_vm_run(&cfg, ...); then cl_virtio_free() each.
+ * (without start, blk and net serve their queues in the vCPU threads)
  *
  * The VMM sets dev->vm and dev->set_irq, describes each device in the DSDT
  * (LNRO0005, its base/len/irq) and calls attach once guest RAM exists;
@@ -34,9 +36,12 @@
  * The MMIO handlers therefore never return -1 (host I/O errors become a
  * VIRTIO_BLK_S_IOERR status, or dropped console output with one warning).
  *
- * Threads: each device has its own mutex; its MMIO handlers (vCPU threads) and
- * cl_virtio_console_poll_input() (an I/O thread) may run concurrently.
- * Requests are served synchronously in the notifying vCPU thread.  set_irq is
+ * Threads: each device has its own mutex (so no bus lock around it); its MMIO
+ * handlers (vCPU threads) and cl_virtio_console_poll_input() (an I/O thread)
+ * may run concurrently.  virtio-blk and virtio-net serve their queues in an
+ * I/O thread of their own once cl_virtio_start_devs() ran (virtio_io.c:
+ * KVM_IOEVENTFD, one eventfd per queue); before, and for the console,
+ * requests are served synchronously in the notifying thread.  set_irq is
  * called with that mutex held: it must not call back into the device.  The
  * device owns dev->opaque; the VMM owns dev->vm and dev->set_irq.  Ignore
  * SIGPIPE in the VMM if the console output may be a pipe. */
@@ -66,18 +71,26 @@ void cl_virtio_detach(struct cl_vm_dev *d);
 int cl_virtio_attach_devs(void *vm_config, const struct cl_vm_mem *mem, struct cl_err *err);
 
 /* cl_vm_config.start and .stop for the same config: the devices' I/O
- * threads (virtio-net's), started once the VMM is confined and ended before
- * guest RAM is unmapped. */
-int cl_virtio_start_devs(void *vm_config, struct cl_err *err);
+ * threads (virtio-blk's, virtio-net's), started once the VMM is confined
+ * and ended before guest RAM is unmapped. */
+int cl_virtio_start_devs(void *vm_config,
+			 int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
+			 struct cl_err *err);
 void cl_virtio_stop_devs(void *vm_config);
 
 /* Network device over the tap @tap (opened with IFF_TAP | IFF_NO_PI |
  * IFF_VNET_HDR; the device takes it over, closed on error too), with the
- * MAC address @mac.  Its queues are served by an I/O thread of its own
- * (started by cl_virtio_start_devs), woken by KVM_IOEVENTFD where KVM has
- * it; checksum and TSO offloads are offered where the tap takes them. */
+ * MAC address @mac.  Checksum and TSO offloads are offered where the tap
+ * takes them. */
 struct cl_vm_dev *cl_virtio_net_new(const struct cl_vm_mem *mem, uint64_t base, int irq, int tap,
 				    const uint8_t mac[6], struct cl_err *err);
+/* For tests and the fuzzer: the same device over @fd, a socket that keeps
+ * frame boundaries (SOCK_DGRAM, SOCK_SEQPACKET) carrying the 12-byte
+ * header first as a tap would, no offloads; start no thread, call
+ * cl_virtio_net_poll() to serve the queues and take frames from @fd once. */
+struct cl_vm_dev *cl_virtio_net_new_socket(const struct cl_vm_mem *mem, uint64_t base, int irq,
+					   int fd, const uint8_t mac[6], struct cl_err *err);
+void cl_virtio_net_poll(struct cl_vm_dev *d);
 /* Packets dropped: refused by the tap (sent), too big for the guest (received). */
 void cl_virtio_net_counters(struct cl_vm_dev *d, unsigned long *tx_dropped,
 			    unsigned long *rx_dropped);

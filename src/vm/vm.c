@@ -556,7 +556,7 @@ int cl_vm_run(const struct cl_vm_config *cfg, int *guest_status, struct cl_err *
 		goto out;
 	if (cl_uart_start_input(vm->devs[0], err) < 0)
 		goto out;
-	if (cfg->start && cfg->start(cfg->attach_ctx, err) < 0)
+	if (cfg->start && cfg->start(cfg->attach_ctx, cfg->confine_thread, err) < 0)
 		goto out;
 	vm->t.setup = cl_vm_now();
 	for (unsigned i = 0; i < vm->ncpus; i++) {

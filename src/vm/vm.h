@@ -53,8 +53,9 @@ struct cl_vm_times {
 
 /* What a VMM thread does, for its own seccomp filter (vm/jail.h). */
 /* VCPU: runs the guest, serves MMIO and port I/O; IO: console input;
- * NET: a network device's queues and its tap (vm/dev/virtio_net.c). */
-enum cl_vm_thread_role { CL_VM_THREAD_VCPU, CL_VM_THREAD_IO, CL_VM_THREAD_NET };
+ * NET: a network device's queues and its tap (vm/dev/virtio_net.c); BLK: a
+ * block device's queue and its image (vm/dev/virtio_blk.c). */
+enum cl_vm_thread_role { CL_VM_THREAD_VCPU, CL_VM_THREAD_IO, CL_VM_THREAD_NET, CL_VM_THREAD_BLK };
 
 struct cl_vm_config {
 	const char *kernel;  /* bzImage, or ELF vmlinux with a PVH note */
@@ -78,15 +79,19 @@ struct cl_vm_config {
 	unsigned boot_watchdog_ms;
 	/* Devices of other engineers (virtio-mmio): the VMM sets their vm and
 	 * set_irq before the first access and calls attach, if set, once guest
-	 * memory exists.  Handlers run one at a time under the VMM's bus lock. */
+	 * memory exists.  Handlers run one at a time under the VMM's bus lock,
+	 * unless the device says it locks for itself (own_lock: virtio's). */
 	struct cl_vm_dev **extra_devs;
 	size_t n_extra_devs;
 	int (*attach)(void *ctx, const struct cl_vm_mem *mem, struct cl_err *err);
 	void *attach_ctx;
 	/* Optional, with attach_ctx: once the VMM is confined, before the
-	 * vCPUs start (devices' I/O threads), and at the end, before guest
-	 * memory is unmapped (start may not have been called). */
-	int (*start)(void *ctx, struct cl_err *err);
+	 * vCPUs start (devices' I/O threads, each confined with @confine: this
+	 * config's confine_thread, which the jailed VMM sets on its own copy),
+	 * and at the end, before guest memory is unmapped (start may not have
+	 * been called). */
+	int (*start)(void *ctx, int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
+		     struct cl_err *err);
 	void (*stop)(void *ctx);
 	struct cl_vm_times *times; /* optional: filled on return */
 	/* Called once the VM is built (memory, image, devices, vCPU fds), in

@@ -1,7 +1,8 @@
 /* libFuzzer target for the virtio-mmio transport, the split virtqueues and
  * the virtio-blk / virtio-console request paths.
  *
- * Input:  byte 0      bit 0: console (else blk), bit 1: blk read-only
+ * Input:  byte 0      bit 0: console (else blk), bit 1: blk read-only,
+ *                     bit 2: net (frames through a datagram socket pair)
  *         bytes 1-2   length L of the op stream (little-endian)
  *         L bytes     ops, see run_ops()
  *         rest        guest memory image (64 KiB guest RAM, zero-filled)
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vm/dev/virtio_mmio.h"
@@ -23,7 +25,7 @@
 #define MEM_SIZE 0x10000u
 
 static struct cl_vm_mem mem;
-static int disk_fd = -1, in_pipe[2] = {-1, -1}, out_fd = -1;
+static int disk_fd = -1, in_pipe[2] = {-1, -1}, out_fd = -1, net_sock[2] = {-1, -1};
 
 struct gq {
 	uint16_t num, avail_idx;
@@ -75,7 +77,8 @@ static void init_once(void)
 	mem.host = malloc(MEM_SIZE); /* exact size: ASan red zones on both sides */
 	disk_fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
 	if (!mem.host || disk_fd < 0 || ftruncate(disk_fd, 128 * 512) < 0 ||
-	    pipe2(in_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+	    pipe2(in_pipe, O_NONBLOCK | O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, net_sock) < 0)
 		abort();
 	out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
@@ -93,7 +96,20 @@ static void console_input(struct cl_vm_dev *d, const uint8_t *buf, size_t n)
 		cl_virtio_console_poll_input(d, pfd, k, &e);
 }
 
-static void run_ops(struct cl_vm_dev *d, struct in *in, bool console)
+/* Net: a frame from the "tap" (n bytes, the header included), then a
+ * turn of the device; what it sent is read and dropped. */
+static void net_turn(struct cl_vm_dev *d, const uint8_t *buf, size_t n)
+{
+	uint8_t drain[65536 + 64];
+
+	if (n && send(net_sock[1], buf, n, 0) < 0)
+		return;
+	cl_virtio_net_poll(d);
+	while (recv(net_sock[1], drain, sizeof(drain), 0) > 0)
+		;
+}
+
+static void run_ops(struct cl_vm_dev *d, struct in *in, bool console, bool net)
 {
 	struct gq q[CL_VIRTIO_MAX_QUEUES] = {0};
 	uint8_t op;
@@ -216,6 +232,8 @@ static void run_ops(struct cl_vm_dev *d, struct in *in, bool console)
 				return;
 			if (console)
 				console_input(d, buf, n);
+			if (net)
+				net_turn(d, buf, n);
 			break;
 		}
 		case 9: /* ACK everything */ wr(d, 0x064, rd(d, 0x060)); break;
@@ -225,6 +243,8 @@ static void run_ops(struct cl_vm_dev *d, struct in *in, bool console)
 				cl_virtio_console_hold_input_until_output(d, op & 0x80);
 			break;
 		}
+		if (net)
+			net_turn(d, NULL, 0); /* the I/O thread's turn */
 		/* the failed state is always visible to the guest */
 		if (cl_virtio_failure(d) && !(rd(d, 0x070) & CL_VIRTIO_S_NEEDS_RESET))
 			abort();
@@ -238,7 +258,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in ops;
 	uint16_t len;
 	uint8_t cfg, drain[4096];
-	bool console;
+	bool console, net;
+	static const uint8_t mac[6] = {0x0a, 0x58, 10, 88, 0, 2};
 
 	init_once();
 	if (size < 3)
@@ -254,7 +275,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(mem.host, data + len, size - len < MEM_SIZE ? size - len : MEM_SIZE);
 
 	console = cfg & 1;
-	if (console)
+	net = !console && (cfg & 4);
+	if (net)
+		d = cl_virtio_net_new_socket(&mem, CL_VM_MMIO_BASE, 5, dup(net_sock[0]), mac, &e);
+	else if (console)
 		d = cl_virtio_console_new(&mem, CL_VM_MMIO_BASE, 5, in_pipe[0], out_fd, &e);
 	else
 		d = cl_virtio_blk_new_fd(&mem, CL_VM_MMIO_BASE, 5, dup(disk_fd), cfg & 2, "fuzz",
@@ -262,9 +286,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!d)
 		abort();
 	d->set_irq = set_irq;
-	run_ops(d, &ops, console);
+	run_ops(d, &ops, console, net);
 	cl_virtio_free(d);
 	while (read(in_pipe[0], drain, sizeof(drain)) > 0)
+		;
+	while (recv(net_sock[0], drain, sizeof(drain), 0) > 0)
 		;
 	return 0;
 }

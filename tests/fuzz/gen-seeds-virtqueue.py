@@ -56,3 +56,24 @@ con_ops = (setup(0, 8, DESC, AVAIL, USED, 0) + setup(1, 8, DESC1, AVAIL1, USED1,
            push(1, 0) + bytes([8, 5]) + b"hello" + push(0, 0) + bytes([9]))
 seed("console", 1, con_ops, [(DESC, desc(0x200, 64, WRITE, 0)), (DESC1, desc(0x300, 6, 0, 0)),
                              (0x300, b"hello\n")])
+
+# virtio-net (cfg bit 2): queue 0 receives, queue 1 transmits; op 8 is a
+# frame from the "tap" (12-byte header first)
+frame = bytes(12) + b"\xff" * 6 + bytes([0x0a, 0x58, 10, 88, 0, 2]) + b"\x08\x06" + bytes(46)
+net_ops = (setup(0, 8, DESC, AVAIL, USED, 0) + setup(1, 8, DESC1, AVAIL1, USED1, 0x80) + bytes([4]) +
+           push(0, 0) + push(1, 0) + bytes([9]))
+net_img = [(DESC, desc(0x200, 0x100, WRITE, 0)), (DESC1, desc(0x300, len(frame), 0, 0)), (0x300, frame)]
+seed("net-tx", 4, net_ops, net_img)
+seed("net-rx", 4, net_ops + bytes([8, len(frame)]) + frame + bytes([9]), net_img)
+
+
+def reg(off, val):
+    return bytes([0]) + struct.pack("<HI", off, val)
+
+
+# mergeable receive buffers (bit 15), negotiated by hand: four small buffers
+mrg_ops = (reg(0x070, 0) + reg(0x070, 3) + reg(0x024, 0) + reg(0x020, 1 << 15) + reg(0x024, 1) +
+           reg(0x020, 1) + reg(0x070, 0xb) + setup(0, 8, DESC, AVAIL, USED, 0x80) +
+           setup(1, 8, DESC1, AVAIL1, USED1, 0x80) + bytes([4]) +
+           push(0, 0) + push(0, 1) + push(0, 2) + push(0, 3) + bytes([8, len(frame)]) + frame + bytes([9]))
+seed("net-mrg", 4, mrg_ops, [(DESC, b"".join(desc(0x200 + 32 * i, 32, WRITE, 0) for i in range(4)))])

@@ -144,6 +144,27 @@ static void t_blk_rw(void)
 	cl_virtio_free(d);
 }
 
+/* Once the VMM starts the devices' threads, a request is served by the
+ * device's I/O thread, not in the notifying thread; stopped cleanly. */
+static void t_blk_thread(void)
+{
+	struct gq q;
+	struct cl_vm_dev *d = blk_ready(&q, 0, 8);
+	struct cl_vm_config cfg = {.extra_devs = &d, .n_extra_devs = 1};
+	struct cl_err e = {0};
+
+	CHECK(cl_virtio_start_devs(&cfg, NULL, &e) == 0, "start: %s", e.msg);
+	memset(mem.host + 0x20000, 'y', 512);
+	blk_req3(d, &q, 0, 1, 6, 0x20000, 512, 0x30000); /* OUT sector 6 */
+	for (int i = 0; i < 500 && used_idx(&q) == 0; i++)
+		usleep(2000);
+	CHECK(used_idx(&q) == 1 && mem.host[0x30000] == 0, "thread: used %u status %u",
+	      used_idx(&q), mem.host[0x30000]);
+	CHECK(disk_byte(6 * 512) == 'y' && disk_byte(7 * 512 - 1) == 'y', "written by the thread");
+	cl_virtio_stop_devs(&cfg);
+	cl_virtio_free(d);
+}
+
 /* Header split in two, data scattered, status sharing the last data segment. */
 static void t_blk_scatter(void)
 {
@@ -417,6 +438,7 @@ int main(void)
 	run("mmio: slot convention, ACPI description, cmdline", t_slots);
 	run("blk: constructor errors and image locking", t_blk_new_errors);
 	run("blk: write then read back", t_blk_rw);
+	run("blk: the device's I/O thread serves requests", t_blk_thread);
 	run("blk: scattered header, data and status", t_blk_scatter);
 	disk_fill();
 	run("blk: indirect descriptors", t_blk_indirect);
@@ -430,6 +452,7 @@ int main(void)
 	run("attach: devices made before guest memory", t_attach);
 	virtio_hostile_tests();
 	virtio_console_tests();
+	virtio_net_tests();
 
 	unlink(disk_path);
 	free(mem.host);

@@ -95,5 +95,6 @@ int disk_byte(uint64_t off);
 /* Test groups of the other files. */
 void virtio_hostile_tests(void);
 void virtio_console_tests(void);
+void virtio_net_tests(void);
 
 #endif

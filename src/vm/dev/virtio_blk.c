@@ -185,6 +185,9 @@ static const struct cl_virtio_ops blk_ops = {
     .queue_max = BLK_QUEUE_SIZE,
     .notify = blk_notify,
     .free = blk_free,
+    /* requests served off the vCPUs (virtio_io.c) */
+    .io_thread = true,
+    .io_role = CL_VM_THREAD_BLK,
 };
 
 /* @snapshot: @fd is read-only, the guest writes to a private mapping */

@@ -98,20 +98,23 @@ int cl_virtio_attach_devs(void *vm_config, const struct cl_vm_mem *mem, struct c
 		if (!v)
 			continue;
 		cl_virtio_attach(&v->dev, mem);
-		if (v->ops->attach && v->ops->attach(v, err) < 0)
+		/* KVM's ioeventfds only when a thread will serve them */
+		if (cfg->start && cl_virtio_io_attach(v, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int cl_virtio_start_devs(void *vm_config, struct cl_err *err)
+int cl_virtio_start_devs(void *vm_config,
+			 int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
+			 struct cl_err *err)
 {
 	const struct cl_vm_config *cfg = vm_config;
 
 	for (size_t i = 0; i < cfg->n_extra_devs; i++) {
 		struct cl_virtio *v = virtio_dev(cfg, i);
 
-		if (v && v->ops->start && v->ops->start(v, cfg->confine_thread, err) < 0)
+		if (v && cl_virtio_io_start(v, confine, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -124,8 +127,8 @@ void cl_virtio_stop_devs(void *vm_config)
 	for (size_t i = 0; i < cfg->n_extra_devs; i++) {
 		struct cl_virtio *v = virtio_dev(cfg, i);
 
-		if (v && v->ops->stop)
-			v->ops->stop(v);
+		if (v)
+			cl_virtio_io_stop(v);
 	}
 }
 
@@ -198,6 +201,10 @@ static void kick(struct cl_virtio *v, unsigned q)
 
 	if (!cl_virtio_running(v) || q >= v->ops->num_queues || !v->vq[q].ready)
 		return;
+	if (v->io.started) { /* its I/O thread serves it (virtio_io.c) */
+		cl_virtio_io_signal(v->io.kick[q]);
+		return;
+	}
 	if (v->ops->notify(v, q, &err) < 0)
 		cl_virtio_fail(v, &err);
 }
@@ -384,6 +391,7 @@ struct cl_virtio *cl_virtio_alloc(const struct cl_virtio_ops *ops, const struct 
 	v->dev.opaque = v;
 	v->dev.read = mmio_read;
 	v->dev.write = mmio_write;
+	v->dev.own_lock = true; /* v->lock */
 	for (unsigned i = 0; i < CL_VIRTIO_MAX_QUEUES; i++) {
 		v->vq[i].name = ops->name;
 		v->vq[i].index = i;
@@ -391,6 +399,7 @@ struct cl_virtio *cl_virtio_alloc(const struct cl_virtio_ops *ops, const struct 
 		cl_vq_reset(&v->vq[i]);
 	}
 	pthread_mutex_init(&v->lock, NULL);
+	cl_virtio_io_init(v);
 	return v;
 }
 
@@ -449,6 +458,7 @@ void cl_virtio_free(struct cl_vm_dev *d)
 	if (!d)
 		return;
 	v = cl_virtio_of(d);
+	cl_virtio_io_free(v); /* its thread first: ops->free may close its fds */
 	if (v->ops->free)
 		v->ops->free(v);
 	pthread_mutex_destroy(&v->lock);

@@ -39,15 +39,28 @@ struct cl_virtio_ops {
 	 * for a guest error: the transport then fails the device. */
 	int (*notify)(struct cl_virtio *v, unsigned q, struct cl_err *err);
 	void (*reset)(struct cl_virtio *v); /* optional, lock held */
-	/* optional: guest RAM exists, the VMM not yet confined (ioeventfds) */
-	int (*attach)(struct cl_virtio *v, struct cl_err *err);
-	/* optional: the VMM is confined, no vCPU runs yet (I/O threads); stop
-	 * ends them before guest RAM goes, and may be called without start */
-	int (*start)(struct cl_virtio *v,
-		     int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
-		     struct cl_err *err);
-	void (*stop)(struct cl_virtio *v);
-	void (*free)(struct cl_virtio *v); /* optional: release priv */
+	void (*free)(struct cl_virtio *v);  /* optional: release priv */
+	/* An I/O thread of its own (virtio_io.c) under seccomp role @io_role
+	 * serves the notifications once the VMM runs; optionally it also waits
+	 * on the host fd io_fd() returns (lock held; -1: none now) and calls
+	 * io_ready() (lock not held) when it is readable. */
+	bool io_thread;
+	enum cl_vm_thread_role io_role;
+	int (*io_fd)(struct cl_virtio *v);
+	void (*io_ready)(struct cl_virtio *v);
+};
+
+/* The I/O thread's state (virtio_io.c). */
+struct cl_virtio_io {
+	int kick[CL_VIRTIO_MAX_QUEUES]; /* eventfds: the guest notified queue q */
+	int stop;
+	bool ioeventfd; /* KVM signals kick[] itself */
+	bool started;	/* notifications go to the thread (lock held to change) */
+	pthread_t thread;
+	int (*confine)(enum cl_vm_thread_role role, struct cl_err *err);
+	int confined; /* 0 pending, 1 done, -1 failed (cerr) */
+	struct cl_err cerr;
+	pthread_cond_t cond;
 };
 
 struct cl_virtio {
@@ -65,6 +78,7 @@ struct cl_virtio {
 	unsigned nr_failures; /* warnings stop after CL_VIRTIO_MAX_WARNINGS */
 	struct cl_vq vq[CL_VIRTIO_MAX_QUEUES];
 	pthread_mutex_t lock;
+	struct cl_virtio_io io;
 };
 
 /* Allocate a transport with @priv_size bytes of zeroed device state at
@@ -80,6 +94,18 @@ bool cl_virtio_running(const struct cl_virtio *v);
 void cl_virtio_used(struct cl_virtio *v, unsigned q);
 /* Enter the failed state for a guest error (see vm/virtio.h). Lock held. */
 void cl_virtio_fail(struct cl_virtio *v, const struct cl_err *err);
+
+/* virtio_io.c, for the transport: set-up at alloc, eventfds and
+ * ioeventfds at attach, the thread at start and stop, all of it at free;
+ * cl_virtio_io_signal() wakes an eventfd. */
+void cl_virtio_io_init(struct cl_virtio *v);
+int cl_virtio_io_attach(struct cl_virtio *v, struct cl_err *err);
+int cl_virtio_io_start(struct cl_virtio *v,
+		       int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
+		       struct cl_err *err);
+void cl_virtio_io_stop(struct cl_virtio *v);
+void cl_virtio_io_free(struct cl_virtio *v);
+void cl_virtio_io_signal(int fd);
 
 static inline struct cl_virtio *cl_virtio_of(struct cl_vm_dev *d)
 {

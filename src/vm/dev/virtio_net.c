@@ -6,11 +6,10 @@
  * pass through unchanged both ways: the tap's kernel side validates what
  * the guest sends, and what the host sends was made by the kernel.
  *
- * One I/O thread per device (kvmtool's shape) does all the queue work: the
- * guest's queue notifications reach it through an eventfd that KVM signals
- * itself (KVM_IOEVENTFD on QueueNotify, matched on the queue index; where
- * KVM cannot, the MMIO handler signals it), so a vCPU never copies a packet
- * and never waits on the tap.  The thread holds only the device's lock.
+ * The device's I/O thread (virtio_io.c: woken by KVM_IOEVENTFD, under the
+ * seccomp role CL_VM_THREAD_NET) does all the queue work and waits on the
+ * tap while the guest can take frames, so a vCPU never copies a packet and
+ * never waits on the tap.
  *
  * Every descriptor is the guest's and hostile (virtqueue.h): a chain whose
  * readable part is shorter than the header or longer than a packet can be
@@ -21,12 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
-#include <linux/kvm.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -55,26 +51,16 @@
 #define NET_MAX_RX (NET_HDR + 65536 + 14 + 4)
 /* A transmit chain: the header and at most a 64 KiB GSO packet with its
  * Ethernet and VLAN headers. */
-#define NET_MAX_TX	 (NET_HDR + 65536 + 14 + 4)
-#define REG_QUEUE_NOTIFY 0x050
-#define BATCH		 64 /* packets per turn, then the other direction */
+#define NET_MAX_TX (NET_HDR + 65536 + 14 + 4)
+#define BATCH	   64 /* packets per turn, then the other direction */
 
 struct net {
 	int tap;
-	int kick[2]; /* eventfds: the guest notified queue 0, 1 */
-	int stop;    /* eventfd: the thread ends */
-	bool ioeventfd;
-	pthread_t thread;
-	bool started;
-	/* the thread's confinement: 0 pending, 1 done, -1 failed (cerr) */
-	int (*confine)(enum cl_vm_thread_role role, struct cl_err *err);
-	int confined;
-	struct cl_err cerr;
-	pthread_cond_t cond;
 	bool offload_ok;    /* the tap takes TUNSETOFFLOAD */
 	uint64_t applied;   /* driver features the tap's offloads follow */
 	bool applied_valid; /* false: apply again (set-up, reset) */
 	size_t pending;	    /* a received frame waiting for guest buffers */
+	bool tap_dead;	    /* a read failed (the link was deleted): no more polling */
 	unsigned long tx_dropped, rx_dropped;
 	uint8_t config[12];	       /* mac[6], status, max_virtqueue_pairs */
 	struct cl_vq_chain first, cur; /* receive: the frame's first chain, the next */
@@ -84,29 +70,6 @@ struct net {
 static struct net *net_of(struct cl_virtio *v)
 {
 	return v->priv;
-}
-
-static void signal_fd(int fd)
-{
-	uint64_t one = 1;
-
-	(void)!write(fd, &one, sizeof(one));
-}
-
-static void drain_fd(int fd)
-{
-	uint64_t n;
-
-	(void)!read(fd, &n, sizeof(n));
-}
-
-/* Queue notifications without ioeventfd (vCPU thread, lock held), and the
- * kick of every queue at DRIVER_OK: wake the I/O thread. */
-static int net_notify(struct cl_virtio *v, unsigned q, struct cl_err *err)
-{
-	(void)err;
-	signal_fd(net_of(v)->kick[q]);
-	return 0;
 }
 
 static void net_reset(struct cl_virtio *v)
@@ -149,7 +112,8 @@ static int do_tx(struct cl_virtio *v, struct cl_err *err)
 	unsigned done = 0;
 	int r;
 
-	while (done < BATCH && (r = cl_vq_pop(vq, &n->cur, err)) > 0) {
+	/* a batch per turn when a thread serves it, all of it otherwise */
+	while ((done < BATCH || !v->io.started) && (r = cl_vq_pop(vq, &n->cur, err)) > 0) {
 		struct cl_vq_chain *c = &n->cur;
 		int k;
 
@@ -170,8 +134,31 @@ static int do_tx(struct cl_virtio *v, struct cl_err *err)
 	if (done)
 		cl_virtio_used(v, TXQ);
 	if (done == BATCH)
-		signal_fd(n->kick[TXQ]); /* more: after a turn of receive */
+		cl_virtio_io_signal(v->io.kick[TXQ]); /* more: after a turn of receive */
 	return 0;
+}
+
+/* What the guest accepted decides what it may be given: a frame the tap
+ * made under offloads set before a reset (GSO, or a checksum to complete)
+ * is dropped when the guest did not accept them; the checksum flags (the
+ * tap also says DATA_VALID) are cleared for a guest without GUEST_CSUM. */
+static bool rx_acceptable(struct cl_virtio *v, uint8_t *hdr)
+{
+	uint64_t f = v->driver_features;
+	uint8_t gso = hdr[1] & 0x7f; /* VIRTIO_NET_HDR_GSO_ECN aside */
+
+	if (!(f & (1ull << VIRTIO_NET_F_GUEST_CSUM))) {
+		if (hdr[0] & 1) /* NEEDS_CSUM */
+			return false;
+		hdr[0] = 0;
+	}
+	if (gso == 0)
+		return true;
+	if (gso == 1) /* TCPV4 */
+		return f & (1ull << VIRTIO_NET_F_GUEST_TSO4);
+	if (gso == 4) /* TCPV6 */
+		return f & (1ull << VIRTIO_NET_F_GUEST_TSO6);
+	return false; /* UDP and others: never offered */
 }
 
 /* Lock held.  Copies the pending frame into the guest's receive buffers:
@@ -189,6 +176,11 @@ static int place_rx(struct cl_virtio *v, struct cl_err *err)
 	uint32_t lens[CL_VQ_MAX_SIZE];
 	int r;
 
+	if (!rx_acceptable(v, n->rx)) {
+		n->rx_dropped++;
+		n->pending = 0;
+		return 1;
+	}
 	while (off < len) {
 		struct cl_vq_chain *c = bufs ? &n->cur : &n->first;
 		size_t k;
@@ -220,8 +212,9 @@ static int place_rx(struct cl_virtio *v, struct cl_err *err)
 	if (off < len) {
 		/* not room for all of it: give the buffers back, unused */
 		cl_vq_unpop(vq, bufs);
-		if (!mrg && bufs) {
-			/* one buffer is all this guest gives: the frame cannot fit */
+		/* one buffer is all this guest gives, or the whole ring cannot
+		 * hold it: the frame can never fit, waiting would stall receive */
+		if ((!mrg && bufs) || bufs >= vq->num || bufs == CL_VQ_MAX_SIZE) {
 			n->rx_dropped++;
 			n->pending = 0;
 			return 1;
@@ -239,177 +232,86 @@ static int place_rx(struct cl_virtio *v, struct cl_err *err)
 	return 1;
 }
 
-/* Lock held: the transmit queue, and the pending frame if there is one. */
-static void serve(struct cl_virtio *v)
+/* Lock held: the guest notified queue @q (or DRIVER_OK kicked it). */
+static int net_notify(struct cl_virtio *v, unsigned q, struct cl_err *err)
 {
 	struct net *n = net_of(v);
-	struct cl_err err = {0};
+	int r;
 
-	if (!cl_virtio_running(v))
-		return;
 	apply_offloads(v);
-	if (v->vq[TXQ].ready && do_tx(v, &err) < 0) {
-		cl_virtio_fail(v, &err);
-		return;
-	}
-	if (n->pending && v->vq[RXQ].ready) {
-		int r = place_rx(v, &err);
+	if (q == TXQ)
+		return do_tx(v, err);
+	if (!n->pending)
+		return 0;
+	r = place_rx(v, err);
+	if (r > 0)
+		cl_virtio_used(v, RXQ);
+	return r < 0 ? -1 : 0;
+}
 
-		if (r < 0)
-			cl_virtio_fail(v, &err);
-		else if (r > 0)
-			cl_virtio_used(v, RXQ);
-	}
+/* The I/O thread waits on the tap only while the guest can take frames:
+ * none pending, the device running (a frame before that would wake it for
+ * nothing, again and again). */
+static int net_io_fd(struct cl_virtio *v)
+{
+	struct net *n = net_of(v);
+
+	if (n->pending || n->tap_dead)
+		return -1;
+	return cl_virtio_running(v) && v->vq[RXQ].ready ? n->tap : -1;
 }
 
 /* Frames from the tap, as long as the guest takes them (a batch at most). */
-static void receive(struct cl_virtio *v)
+static void net_receive(struct cl_virtio *v)
 {
 	struct net *n = net_of(v);
 
 	for (unsigned i = 0; i < BATCH; i++) {
+		struct cl_err err = {0};
 		ssize_t got;
-		bool more;
+		int r;
 
 		pthread_mutex_lock(&v->lock);
-		more = !n->pending && cl_virtio_running(v) && v->vq[RXQ].ready;
+		r = net_io_fd(v);
+		if (r >= 0)
+			apply_offloads(v); /* what the tap makes follows the guest */
 		pthread_mutex_unlock(&v->lock);
-		if (!more)
+		if (r < 0)
 			return;
 		/* the tap gives whole frames, header first; the guest's memory is
 		 * not touched here, so no lock while the read copies */
 		got = read(n->tap, n->rx, sizeof(n->rx));
+		if (got < 0 && errno != EAGAIN && errno != EINTR) {
+			/* the link was deleted under us (EBADFD, and POLLERR for
+			 * ever): stop waiting on it, say so once */
+			pthread_mutex_lock(&v->lock);
+			n->tap_dead = true;
+			pthread_mutex_unlock(&v->lock);
+			cl_warn("virtio-net: the tap is gone (%s): the guest's network is down",
+				strerror(errno));
+			return;
+		}
 		if (got < 0)
-			return; /* EAGAIN: nothing more now */
+			return; /* nothing more now */
 		if (got < NET_HDR)
 			continue;
 		pthread_mutex_lock(&v->lock);
 		n->pending = (size_t)got;
-		serve(v);
+		if (cl_virtio_running(v) && v->vq[RXQ].ready) {
+			r = place_rx(v, &err);
+			if (r < 0)
+				cl_virtio_fail(v, &err);
+			else if (r > 0)
+				cl_virtio_used(v, RXQ);
+		}
 		pthread_mutex_unlock(&v->lock);
 	}
-}
-
-static void *io_thread(void *arg)
-{
-	struct cl_virtio *v = arg;
-	struct net *n = net_of(v);
-	struct cl_err err = {0};
-	int r;
-
-	pthread_setname_np(pthread_self(), "virtio-net");
-	/* its own filter before it touches the guest's queues */
-	r = n->confine ? n->confine(CL_VM_THREAD_NET, &err) : 0;
-	pthread_mutex_lock(&v->lock);
-	n->confined = r < 0 ? -1 : 1;
-	n->cerr = err;
-	pthread_cond_signal(&n->cond);
-	pthread_mutex_unlock(&v->lock);
-	if (r < 0)
-		return NULL;
-	for (;;) {
-		bool waiting;
-		struct pollfd pf[4] = {{.fd = n->stop, .events = POLLIN},
-				       {.fd = n->kick[RXQ], .events = POLLIN},
-				       {.fd = n->kick[TXQ], .events = POLLIN},
-				       {.fd = n->tap, .events = POLLIN}};
-
-		/* the tap only while the guest can take frames: none pending,
-		 * the device running (a frame before that would wake us for
-		 * nothing, again and again) */
-		pthread_mutex_lock(&v->lock);
-		waiting = n->pending || !cl_virtio_running(v) || !v->vq[RXQ].ready;
-		pthread_mutex_unlock(&v->lock);
-		if (poll(pf, waiting ? 3 : 4, -1) < 0 && errno != EINTR)
-			break;
-		if (pf[0].revents)
-			break;
-		if (pf[1].revents)
-			drain_fd(n->kick[RXQ]);
-		if (pf[2].revents)
-			drain_fd(n->kick[TXQ]);
-		pthread_mutex_lock(&v->lock);
-		serve(v);
-		pthread_mutex_unlock(&v->lock);
-		if (!waiting && (pf[3].revents & POLLIN))
-			receive(v);
-	}
-	return NULL;
-}
-
-/* Once guest RAM exists, before the VMM confines itself: KVM signals the
- * queue eventfds on the guest's QueueNotify writes. */
-static int net_attach(struct cl_virtio *v, struct cl_err *err)
-{
-	struct net *n = net_of(v);
-
-	(void)err;
-	if (v->dev.vm_fd <= 0 || n->ioeventfd)
-		return 0;
-	for (unsigned q = 0; q < 2; q++) {
-		struct kvm_ioeventfd io = {.datamatch = q,
-					   .addr = v->dev.base + REG_QUEUE_NOTIFY,
-					   .len = 4,
-					   .fd = n->kick[q],
-					   .flags = KVM_IOEVENTFD_FLAG_DATAMATCH};
-
-		if (ioctl(v->dev.vm_fd, KVM_IOEVENTFD, &io) < 0)
-			return 0; /* the MMIO handler signals them instead */
-	}
-	n->ioeventfd = true;
-	return 0;
-}
-
-/* Starts the I/O thread and waits until it is confined: a thread that
- * could not be fails the start (the VM does not run with a NIC served by
- * an unconfined thread, nor without the NIC it was given). */
-static int net_start(struct cl_virtio *v,
-		     int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
-		     struct cl_err *err)
-{
-	struct net *n = net_of(v);
-	int r;
-
-	n->confine = confine;
-	n->confined = 0;
-	r = pthread_create(&n->thread, NULL, io_thread, v);
-	if (r)
-		return cl_fail(err, r, "virtio-net: cannot start its I/O thread");
-	n->started = true;
-	pthread_mutex_lock(&v->lock);
-	while (!n->confined)
-		pthread_cond_wait(&n->cond, &v->lock);
-	r = n->confined;
-	pthread_mutex_unlock(&v->lock);
-	if (r < 0) {
-		*err = n->cerr;
-		return cl_wrap(err, "virtio-net's I/O thread");
-	}
-	return 0;
-}
-
-static void net_stop(struct cl_virtio *v)
-{
-	struct net *n = net_of(v);
-
-	if (!n->started)
-		return;
-	signal_fd(n->stop);
-	pthread_join(n->thread, NULL);
-	n->started = false;
 }
 
 static void net_free(struct cl_virtio *v)
 {
 	struct net *n = net_of(v);
 
-	net_stop(v);
-	pthread_cond_destroy(&n->cond);
-	for (int i = 0; i < 2; i++)
-		if (n->kick[i] >= 0)
-			close(n->kick[i]);
-	if (n->stop >= 0)
-		close(n->stop);
 	if (n->tap >= 0)
 		close(n->tap);
 }
@@ -421,14 +323,15 @@ static const struct cl_virtio_ops net_ops = {
     .queue_max = NET_QUEUE,
     .notify = net_notify,
     .reset = net_reset,
-    .attach = net_attach,
-    .start = net_start,
-    .stop = net_stop,
     .free = net_free,
+    .io_thread = true,
+    .io_role = CL_VM_THREAD_NET,
+    .io_fd = net_io_fd,
+    .io_ready = net_receive,
 };
 
-struct cl_vm_dev *cl_virtio_net_new(const struct cl_vm_mem *mem, uint64_t base, int irq, int tap,
-				    const uint8_t mac[6], struct cl_err *err)
+static struct cl_vm_dev *net_new(const struct cl_vm_mem *mem, uint64_t base, int irq, int tap,
+				 const uint8_t mac[6], bool is_tap, struct cl_err *err)
 {
 	uint64_t features = (1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_HOST_TSO4) |
 			    (1ull << VIRTIO_NET_F_HOST_TSO6) | (1ull << VIRTIO_NET_F_MAC) |
@@ -441,12 +344,12 @@ struct cl_vm_dev *cl_virtio_net_new(const struct cl_vm_mem *mem, uint64_t base, 
 
 	/* the header both sides use, and offloads the tap can take: probed
 	 * with all of them, then none until the guest says what it accepts */
-	if (ioctl(tap, TUNSETVNETHDRSZ, &hdr) < 0) {
+	if (is_tap && ioctl(tap, TUNSETVNETHDRSZ, &hdr) < 0) {
 		cl_fail(err, errno, "virtio-net: the tap takes no virtio header");
 		close(tap);
 		return NULL;
 	}
-	offload_ok = ioctl(tap, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) == 0;
+	offload_ok = is_tap && ioctl(tap, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) == 0;
 	if (offload_ok) {
 		features |= (1ull << VIRTIO_NET_F_GUEST_CSUM) | (1ull << VIRTIO_NET_F_GUEST_TSO4) |
 			    (1ull << VIRTIO_NET_F_GUEST_TSO6);
@@ -465,22 +368,39 @@ struct cl_vm_dev *cl_virtio_net_new(const struct cl_vm_mem *mem, uint64_t base, 
 	}
 	n = net_of(v);
 	n->tap = tap;
-	n->kick[0] = n->kick[1] = n->stop = -1;
-	pthread_cond_init(&n->cond, NULL);
 	n->offload_ok = offload_ok;
-	n->kick[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	n->kick[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	n->stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (n->kick[0] < 0 || n->kick[1] < 0 || n->stop < 0) {
-		cl_fail(err, errno, "virtio-net: cannot make its eventfds");
-		cl_virtio_free(&v->dev);
-		return NULL;
-	}
 	memcpy(n->config, mac, 6);
 	n->config[6] = VIRTIO_NET_S_LINK_UP; /* status, little-endian */
 	n->config[8] = 1;		     /* max_virtqueue_pairs */
 	cl_virtio_set_config(v, n->config, sizeof(n->config));
 	return &v->dev;
+}
+
+struct cl_vm_dev *cl_virtio_net_new(const struct cl_vm_mem *mem, uint64_t base, int irq, int tap,
+				    const uint8_t mac[6], struct cl_err *err)
+{
+	return net_new(mem, base, irq, tap, mac, true, err);
+}
+
+struct cl_vm_dev *cl_virtio_net_new_socket(const struct cl_vm_mem *mem, uint64_t base, int irq,
+					   int fd, const uint8_t mac[6], struct cl_err *err)
+{
+	return net_new(mem, base, irq, fd, mac, false, err);
+}
+
+void cl_virtio_net_poll(struct cl_vm_dev *d)
+{
+	struct cl_virtio *v = cl_virtio_of(d);
+
+	pthread_mutex_lock(&v->lock);
+	for (unsigned q = 0; q < 2; q++) {
+		struct cl_err err = {0};
+
+		if (cl_virtio_running(v) && v->vq[q].ready && net_notify(v, q, &err) < 0)
+			cl_virtio_fail(v, &err);
+	}
+	pthread_mutex_unlock(&v->lock);
+	net_receive(v);
 }
 
 void cl_virtio_net_counters(struct cl_vm_dev *d, unsigned long *tx_dropped,

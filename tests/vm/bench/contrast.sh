@@ -19,6 +19,9 @@ for c in memory pids cpu; do
 	grep -qw $c $CG/cgroup.subtree_control && continue
 	echo "+$c" >$CG/cgroup.subtree_control && enabled="$enabled $c"
 done
+# the bridge, taps and NAT of the tcp workload (container and micro-VM)
+echo /bin/modprobe >/proc/sys/kernel/modprobe
+for m in bridge tun veth nf_tables nft_chain_nat nft_masq nft_nat nft_ct; do modprobe $m 2>/dev/null; done
 "$CLOISON" bench --rootfs "$CL_ROOTFS" --kernel "$CL_KERNEL" --runs "$RUNS" --size 16 \
 	--startup-runs 5 --density-max 8 --dir /tmp \
 	--label "nested emulation: QEMU TCG, emulated AMD-V, kvm-amd" \

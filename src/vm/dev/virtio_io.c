@@ -1,0 +1,199 @@
+/* The I/O thread of a virtio-mmio device (kvmtool's shape): queue work off
+ * the vCPUs.  A device whose ops set io_role gets, once the VMM is confined
+ * (cl_virtio_start_devs), a thread of its own under the seccomp role
+ * io_role (io_thread set).  The guest's QueueNotify writes reach it through one eventfd per
+ * queue that KVM signals itself (KVM_IOEVENTFD, matched on the queue index,
+ * registered when guest RAM is attached); where KVM cannot, the MMIO
+ * handler signals the eventfd (virtio_mmio.c kick()).  The thread then calls
+ * ops->notify with the device lock held, exactly as the synchronous path
+ * does; a device that also waits on a host fd (a tap) names it with
+ * ops->io_fd and is called back with ops->io_ready.
+ *
+ * Until the thread runs (unit tests, the fuzzer, a VMM that never starts
+ * it) the notifications are served synchronously in the notifying thread:
+ * the devices cannot tell the difference. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vm/dev/virtio_mmio.h"
+#include "vm/virtio.h"
+
+#define REG_QUEUE_NOTIFY 0x050
+
+void cl_virtio_io_init(struct cl_virtio *v)
+{
+	struct cl_virtio_io *io = &v->io;
+
+	io->stop = -1;
+	for (unsigned q = 0; q < CL_VIRTIO_MAX_QUEUES; q++)
+		io->kick[q] = -1;
+	pthread_cond_init(&io->cond, NULL);
+}
+
+void cl_virtio_io_signal(int fd)
+{
+	uint64_t one = 1;
+
+	if (fd >= 0)
+		(void)!write(fd, &one, sizeof(one));
+}
+
+static void drain(int fd)
+{
+	uint64_t n;
+
+	(void)!read(fd, &n, sizeof(n));
+}
+
+/* Guest RAM exists, the VMM is not confined yet: the eventfds, and KVM's
+ * ioeventfds on them (best effort: the MMIO path signals them otherwise). */
+int cl_virtio_io_attach(struct cl_virtio *v, struct cl_err *err)
+{
+	struct cl_virtio_io *io = &v->io;
+
+	if (!v->ops->io_thread || io->stop >= 0)
+		return 0;
+	io->stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (io->stop < 0)
+		return cl_fail(err, errno, "%s: cannot make its eventfds", v->ops->name);
+	for (unsigned q = 0; q < v->ops->num_queues; q++) {
+		io->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (io->kick[q] < 0)
+			return cl_fail(err, errno, "%s: cannot make its eventfds", v->ops->name);
+	}
+	if (v->dev.vm_fd <= 0)
+		return 0;
+	for (unsigned q = 0; q < v->ops->num_queues; q++) {
+		struct kvm_ioeventfd e = {.datamatch = q,
+					  .addr = v->dev.base + REG_QUEUE_NOTIFY,
+					  .len = 4,
+					  .fd = io->kick[q],
+					  .flags = KVM_IOEVENTFD_FLAG_DATAMATCH};
+
+		if (ioctl(v->dev.vm_fd, KVM_IOEVENTFD, &e) < 0)
+			return 0; /* kick() signals them instead */
+	}
+	io->ioeventfd = true;
+	return 0;
+}
+
+static void *io_thread(void *arg)
+{
+	struct cl_virtio *v = arg;
+	struct cl_virtio_io *io = &v->io;
+	unsigned nq = v->ops->num_queues;
+	struct cl_err err = {0};
+	char name[16];
+	int r;
+
+	snprintf(name, sizeof(name), "%.15s", v->ops->name);
+	pthread_setname_np(pthread_self(), name);
+	/* its own filter before it touches the guest's queues */
+	r = io->confine ? io->confine(v->ops->io_role, &err) : 0;
+	pthread_mutex_lock(&v->lock);
+	io->confined = r < 0 ? -1 : 1;
+	io->cerr = err;
+	pthread_cond_signal(&io->cond);
+	pthread_mutex_unlock(&v->lock);
+	if (r < 0)
+		return NULL;
+	for (;;) {
+		struct pollfd pf[CL_VIRTIO_MAX_QUEUES + 2];
+		int xfd = -1;
+
+		pf[0] = (struct pollfd){.fd = io->stop, .events = POLLIN};
+		for (unsigned q = 0; q < nq; q++)
+			pf[1 + q] = (struct pollfd){.fd = io->kick[q], .events = POLLIN};
+		if (v->ops->io_fd) {
+			pthread_mutex_lock(&v->lock);
+			xfd = v->ops->io_fd(v); /* -1: nothing to wait for there now */
+			pthread_mutex_unlock(&v->lock);
+		}
+		pf[1 + nq] = (struct pollfd){.fd = xfd, .events = POLLIN};
+		if (poll(pf, 2 + nq, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents)
+			break;
+		pthread_mutex_lock(&v->lock);
+		for (unsigned q = 0; q < nq; q++) {
+			if (!pf[1 + q].revents)
+				continue;
+			drain(io->kick[q]);
+			memset(&err, 0, sizeof(err));
+			if (cl_virtio_running(v) && v->vq[q].ready &&
+			    v->ops->notify(v, q, &err) < 0)
+				cl_virtio_fail(v, &err);
+		}
+		pthread_mutex_unlock(&v->lock);
+		if (xfd >= 0 && (pf[1 + nq].revents & (POLLIN | POLLERR | POLLHUP)))
+			v->ops->io_ready(v);
+	}
+	return NULL;
+}
+
+/* Starts the thread and waits until it is confined: a thread that could
+ * not be fails the start (no device served by an unconfined thread). */
+int cl_virtio_io_start(struct cl_virtio *v,
+		       int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
+		       struct cl_err *err)
+{
+	struct cl_virtio_io *io = &v->io;
+	int r;
+
+	if (!v->ops->io_thread || io->started)
+		return 0;
+	if (io->stop < 0 && cl_virtio_io_attach(v, err) < 0)
+		return -1;
+	io->confine = confine;
+	io->confined = 0;
+	r = pthread_create(&io->thread, NULL, io_thread, v);
+	if (r)
+		return cl_fail(err, r, "%s: cannot start its I/O thread", v->ops->name);
+	pthread_mutex_lock(&v->lock);
+	while (!io->confined)
+		pthread_cond_wait(&io->cond, &v->lock);
+	r = io->confined;
+	/* from now on a notification only wakes the thread */
+	io->started = r > 0;
+	pthread_mutex_unlock(&v->lock);
+	if (r < 0) {
+		pthread_join(io->thread, NULL);
+		*err = io->cerr;
+		return cl_wrap(err, "%s's I/O thread", v->ops->name);
+	}
+	return 0;
+}
+
+void cl_virtio_io_stop(struct cl_virtio *v)
+{
+	struct cl_virtio_io *io = &v->io;
+	bool started;
+
+	pthread_mutex_lock(&v->lock);
+	started = io->started;
+	io->started = false;
+	pthread_mutex_unlock(&v->lock);
+	if (!started)
+		return;
+	cl_virtio_io_signal(io->stop);
+	pthread_join(io->thread, NULL);
+}
+
+void cl_virtio_io_free(struct cl_virtio *v)
+{
+	struct cl_virtio_io *io = &v->io;
+
+	cl_virtio_io_stop(v);
+	for (unsigned q = 0; q < CL_VIRTIO_MAX_QUEUES; q++)
+		if (io->kick[q] >= 0)
+			close(io->kick[q]);
+	if (io->stop >= 0)
+		close(io->stop);
+	pthread_cond_destroy(&io->cond);
+}
