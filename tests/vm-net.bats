@@ -31,6 +31,7 @@ setup() {
 
 teardown() {
 	local p
+	[ -z "${SVC:-}" ] || in_ns "$CLOISON" rm -f "$SVC" >/dev/null 2>&1 || true
 	for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	for p in "${BG[@]}"; do wait "$p" 2>/dev/null || true; done
 	ip netns del "$NS" 2>/dev/null || true
@@ -115,6 +116,41 @@ assert_clean() {
 	[ "${lines[0]}" = "released lease 10.88.0.2 on cl-br0 (cloison $pid is gone)" ]
 	[ -z "$(leases)" ] && [ -z "$(run_dirs)" ]
 	[ -z "$(ns nft list tables)" ]
+}
+
+@test "vm --net bridge: SIGTERM to cloison ends the VM and gives back its lease, tap and rules; status 143" {
+	local out="$BATS_TEST_TMPDIR/out" pid i
+	nsenter --net="/run/netns/$NS" "$CLOISON" run --vm --kernel "$TESTGUEST" --net bridge -- testguest-spin >"$out" 2>&1 3>&- &
+	pid=$!
+	BG+=("$pid")
+	for ((i = 0; i < 100; i++)); do
+		grep -q "testguest: spinning" "$out" && break
+		sleep 0.1
+	done
+	run -0 grep -q "testguest: spinning" "$out"
+	[ -n "$(leases)" ]
+	kill -TERM "$pid"
+	local st=0
+	wait "$pid" || st=$?
+	BG=()
+	[ "$st" -eq 143 ] || { echo "status $st"; cat "$out"; false; }
+	assert_clean
+}
+
+@test "vm run -d --net bridge: the service's address is said by run -d and listed by ps; stop and rm leave nothing" {
+	local name=cltvmnet-svc-$$
+	SVC=$name
+	run -0 in_ns "$CLOISON" run -d --vm --kernel "$TESTGUEST" --net bridge --name "$name" -p 8088:80 -- testguest-spin 3>&-
+	echo "$output"
+	grep -qx "$name" <<<"$output"
+	grep -qx "$name: address 10.88.0.2, ports 8088->80/tcp" <<<"$output"
+	run -0 "$CLOISON" ps
+	echo "$output"
+	grep -E "^$name +.* vm .*10\.88\.0\.2" <<<"$output"
+	run -0 in_ns "$CLOISON" stop -t 2 "$name"
+	run -0 in_ns "$CLOISON" rm "$name"
+	SVC=
+	assert_clean
 }
 
 @test "vm: --net host and --net pasta are refused with --vm, naming what a VM can have" {

@@ -69,6 +69,7 @@ struct report {
 
 struct monitor {
 	struct cl_spec *s; /* the monitor's copy: its notify socket is added */
+	char *vm_addr;	   /* a micro-VM's address on the bridge ("" none) */
 	struct cl_state *st;
 	struct cl_svc_opts o;
 	struct cl_log log;
@@ -152,6 +153,8 @@ static void started(struct monitor *m, pid_t pid)
 			if (m->c->net.bridged)
 				inet_ntop(AF_INET, &m->c->net.jail.netcfg.ip, addr, sizeof(addr));
 			cl_state_set_str(m->st, "address", addr);
+		} else if (m->vm_addr) {
+			cl_state_set_str(m->st, "address", m->vm_addr);
 		}
 		commit(m);
 	}
@@ -337,12 +340,36 @@ static void record_vmm_cgroups(struct monitor *m, pid_t launcher)
 	}
 }
 
+/* What the VMM's launcher tells the monitor once the VM is about to boot
+ * (or why it could not get there). */
+struct vm_ready {
+	int ok;
+	char addr[INET_ADDRSTRLEN]; /* on the bridge, "" without */
+	struct cl_err err;
+};
+
+struct vm_pipe {
+	int fd;
+	bool told; /* ready went: a later error is the log's */
+};
+
+static void vm_ready(void *ctx, const char *addr)
+{
+	struct vm_pipe *p = ctx;
+	struct vm_ready r = {.ok = 1};
+
+	snprintf(r.addr, sizeof(r.addr), "%s", addr);
+	(void)!write(p->fd, &r, sizeof(r));
+	close(p->fd);
+	p->told = true;
+}
+
 /* Micro-VM mode: the VMM runs in a child of the monitor, its console on the
  * log pipes; stop is its stop signal, then SIGKILL after the grace period. */
 static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 {
 	int p[2], ws = 0;
-	struct report r = {0};
+	struct vm_ready r = {0};
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -361,13 +388,19 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* the VMM says when its guest started: the boot is the start */
-		r.ok = 1;
-		(void)!write(p[1], &r, sizeof(r));
 		/* none of the monitor's files (its log, the state directory, the
-		 * report pipe) for a VMM a guest may take over: stdio only */
-		syscall(SYS_close_range, 3, ~0U, 0);
-		if (cl_vm_launch(m->s, &st, &r.err) < 0) {
+		 * report pipe) for a VMM a guest may take over: stdio, and the
+		 * pipe that says the VM is about to boot (the boot is the start;
+		 * its address, with --net bridge), close-on-exec */
+		if (p[1] != 3 && (dup3(p[1], 3, O_CLOEXEC) < 0 || close(p[1]) < 0))
+			_exit(CL_EXIT_FAILURE);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		struct vm_pipe vp = {.fd = 3};
+		if (cl_vm_launch_ready(m->s, &st, vm_ready, &vp, &r.err) < 0) {
+			/* before the boot: the error goes back to run -d too */
+			r.ok = 0;
+			if (!vp.told)
+				(void)!write(vp.fd, &r, sizeof(r));
 			cl_err_print(&r.err);
 			_exit(r.err.exit_code ? r.err.exit_code : CL_EXIT_FAILURE);
 		}
@@ -377,9 +410,15 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 	if (read(p[0], &r, sizeof(r)) != sizeof(r) || !r.ok) {
 		close(p[0]);
 		waitpid(pid, &ws, 0);
+		if (r.err.msg[0]) {
+			*err = r.err;
+			return -1;
+		}
 		return cl_fail(err, 0, "the micro-VM's monitor failed to start");
 	}
 	close(p[0]);
+	free(m->vm_addr);
+	m->vm_addr = strdup(r.addr);
 	started(m, pid);
 	record_vmm_cgroups(m, pid);
 

@@ -37,6 +37,17 @@
 #include "ns/cgroup.h"
 #include "util/cleanup.h"
 
+volatile sig_atomic_t cl_vm_jailed_pid, cl_vm_stop_signal;
+
+void cl_vm_stop_handler(int sig)
+{
+	pid_t pid = cl_vm_jailed_pid;
+
+	cl_vm_stop_signal = sig;
+	if (pid > 0)
+		kill(pid, SIGKILL);
+}
+
 bool cl_vm_jail_wanted(void)
 {
 	const char *v = getenv("CLOISON_VM_NOJAIL");
@@ -674,6 +685,9 @@ int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct c
 	close(p[1]);
 	close(go[0]);
 	p[1] = go[0] = -1;
+	cl_vm_jailed_pid = pid;
+	if (cl_vm_stop_signal) /* asked to stop before it existed */
+		kill(pid, SIGKILL);
 	/* root: a uid and gid of the VMM's own, from a range no account uses */
 	id = geteuid() == 0 ? (uint32_t)cl_vm_jail_uid(pid) : 0;
 	if (cl_cgroup_attach(&cg, pid, err) < 0 ||
@@ -708,6 +722,7 @@ int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct c
 			cl_fail(err, errno, "cannot wait for the VMM (pid %d)", (int)pid);
 			goto out;
 		}
+	cl_vm_jailed_pid = 0;
 	if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS)
 		cl_fail(err, 0,
 			"the VMM (pid %d) made a system call outside its seccomp allow-list "

@@ -14,11 +14,20 @@
 #ifndef CL_VM_JAIL_H
 #define CL_VM_JAIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "util/error.h"
 #include "vm/vm.h"
+
+/* The jailed VMM's pid while cl_vm_run_jailed() runs it (0 otherwise), and
+ * a handler for the signals that stop cloison: it records the signal and
+ * SIGKILLs the VMM (or the VMM it is about to make), so that the caller gets
+ * control back, releases what the VM held (its network) and then ends by
+ * that signal (cl_vm_launch does, with --net bridge). */
+extern volatile sig_atomic_t cl_vm_jailed_pid, cl_vm_stop_signal;
+void cl_vm_stop_handler(int sig);
 
 /* false when CLOISON_VM_NOJAIL is set to anything but "" or "0". */
 bool cl_vm_jail_wanted(void);

@@ -191,6 +191,12 @@ static void vm_net_release(struct vm_net *v)
 
 int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 {
+	return cl_vm_launch_ready(s, exit_status, NULL, NULL, err);
+}
+
+int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
+		       void (*ready)(void *ctx, const char *addr), void *ctx, struct cl_err *err)
+{
 	char kernel[PATH_MAX], init[PATH_MAX], moddir[PATH_MAX], cache[PATH_MAX], initrd[PATH_MAX];
 	struct cl_guest_spec g;
 	struct cl_vm_dev *devs[CL_VM_MMIO_MAX];
@@ -199,10 +205,20 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	char **ro_binds = NULL;
 	size_t n = 0, nb = 0;
 	int r = -1;
+	static const int stops[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+	struct sigaction sa = {.sa_handler = cl_vm_stop_handler}, old[4];
+	bool handled;
 
 	if (cl_vm_preflight(s, kernel, sizeof(kernel), err) < 0)
 		return -1;
 
+	/* a stop signal must not skip the release of the VM's network: from
+	 * here it ends the VMM (or keeps it from being made), the network goes
+	 * back, and then the signal ends us (below) */
+	handled = s->net == CL_NET_BRIDGE && cl_vm_jail_wanted();
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; handled && i < 4; i++)
+		sigaction(stops[i], &sa, &old[i]);
 	cl_guest_spec_from_spec(s, &g);
 	if (vm_net_prepare(s, &vn, &g, err) < 0)
 		goto out;
@@ -278,11 +294,24 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 	};
 	cfg.attach_ctx = &cfg;
 	signal(SIGPIPE, SIG_IGN);
+	if (ready) {
+		char addr[INET_ADDRSTRLEN] = "";
+
+		if (vn.net.bridged)
+			snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(vn.ip, "/"), vn.ip);
+		ready(ctx, addr);
+	}
 	r = cl_vm_run_jailed(&cfg, exit_status, err);
 out:
+	for (int i = 0; handled && i < 4; i++)
+		sigaction(stops[i], &old[i], NULL);
 	for (size_t i = 0; i < n; i++)
 		cl_virtio_free(devs[i]);
 	vm_net_release(&vn);
+	if (cl_vm_stop_signal) { /* as a stop signal would have, once released */
+		signal(cl_vm_stop_signal, SIG_DFL);
+		raise(cl_vm_stop_signal);
+	}
 	free(binds);
 	free(ro_binds);
 	if (r < 0)
