@@ -44,6 +44,22 @@ links() { ns ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | s
 leases() { cat "$CLOISON_NET_DIR/leases" 2>/dev/null || true; }
 run_dirs() { find "$CLOISON_NET_DIR" -mindepth 1 -maxdepth 1 -name 'ctx-*' 2>/dev/null || true; }
 
+# spin_vm OUT ARGS...: the test guest spinning in a VM with ARGS, in the
+# background (its cloison's pid last in BG), once it said so
+spin_vm() {
+	local out=$1 i
+	shift
+	nsenter --net="/run/netns/$NS" "$CLOISON" run --vm --kernel "$TESTGUEST" "$@" -- testguest-spin >"$out" 2>&1 3>&- &
+	BG+=($!)
+	for ((i = 0; i < 100; i++)); do
+		grep -q "testguest: spinning" "$out" && return 0
+		sleep 0.1
+	done
+	echo "the VM did not start:"
+	cat "$out"
+	return 1
+}
+
 assert_clean() {
 	[ "$(links)" = "cl-br0 lo " ] || { echo "links: $(links)"; return 1; }
 	[ -z "$(leases)" ] || { echo "leases: $(leases)"; return 1; }
@@ -79,14 +95,8 @@ assert_clean() {
 
 @test "vm --net bridge -p: the published port is DNATed to the guest's address while it runs; kill -9 leaves no tap, gc the lease" {
 	local out="$BATS_TEST_TMPDIR/out" pid vmm i
-	nsenter --net="/run/netns/$NS" "$CLOISON" run --vm --kernel "$TESTGUEST" --net bridge -p 8080:80 -- testguest-spin >"$out" 2>&1 3>&- &
-	pid=$!
-	BG+=("$pid")
-	for ((i = 0; i < 100; i++)); do
-		grep -q "testguest: spinning" "$out" && break
-		sleep 0.1
-	done
-	run -0 grep -q "testguest: spinning" "$out"
+	spin_vm "$out" --net bridge -p 8080:80
+	pid=${BG[-1]}
 	[[ "$(links)" == *"clv$pid"* ]]
 	run -0 ns nft list ruleset
 	[[ "$output" == *"dnat ip to 10.88.0.2:80"* || "$output" == *"dnat to 10.88.0.2:80"* ]]
@@ -120,14 +130,8 @@ assert_clean() {
 
 @test "vm --net bridge: SIGTERM to cloison ends the VM and gives back its lease, tap and rules; status 143" {
 	local out="$BATS_TEST_TMPDIR/out" pid i
-	nsenter --net="/run/netns/$NS" "$CLOISON" run --vm --kernel "$TESTGUEST" --net bridge -- testguest-spin >"$out" 2>&1 3>&- &
-	pid=$!
-	BG+=("$pid")
-	for ((i = 0; i < 100; i++)); do
-		grep -q "testguest: spinning" "$out" && break
-		sleep 0.1
-	done
-	run -0 grep -q "testguest: spinning" "$out"
+	spin_vm "$out" --net bridge
+	pid=${BG[-1]}
 	[ -n "$(leases)" ]
 	kill -TERM "$pid"
 	local st=0
