@@ -61,6 +61,12 @@ $(BUILD)/tests/cl-kvm-smoke: tests/vm/kvm-smoke.c
 	$(CC) $(GUEST_CFLAGS) -static -o $@ $<
 TEST_ARTIFACTS += $(BUILD)/tests/cl-kvm-smoke
 
+# Both ends of a vsock stream, for 16-vm-vsock (host and nested guest).
+$(BUILD)/tests/cl-vsock: tests/vm/vsock-test.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -static -o $@ $<
+TEST_ARTIFACTS += $(BUILD)/tests/cl-vsock
+
 # Unit tests of the guest spec codec, with ASan and UBSan.
 $(BUILD)/tests/test_guest_spec: tests/unit/test_guest_spec.c src/guest/spec.c src/util/error.c src/util/file.c src/guest/spec.h
 	@mkdir -p $(dir $@)

@@ -10,12 +10,14 @@
 .DEFAULT_GOAL := all
 
 VIRTIO_SRCS := src/vm/virtqueue.c src/vm/dev/virtio_mmio.c src/vm/dev/virtio_blk.c \
-               src/vm/dev/virtio_console.c src/vm/dev/virtio_net.c src/vm/dev/virtio_io.c
+               src/vm/dev/virtio_console.c src/vm/dev/virtio_net.c src/vm/dev/virtio_io.c \
+               src/vm/dev/virtio_vsock.c
 # filter-out: harmless if another fragment already added src/vm/dev/*.c
 VM_SRCS += $(filter-out $(VM_SRCS),$(VIRTIO_SRCS))
 
 VIRTIO_TEST_SRCS := tests/unit/test_virtio.c tests/unit/test_virtio_hostile.c \
                     tests/unit/test_virtio_console.c tests/unit/test_virtio_net.c \
+                    tests/unit/test_virtio_vsock.c \
                     tests/unit/virtio_guest.c $(VIRTIO_SRCS) src/util/error.c
 VIRTIO_HDRS := src/vm/mem.h src/vm/vm.h src/vm/virtio.h src/vm/virtqueue.h src/vm/dev/virtio_mmio.h \
                src/util/error.h src/util/cleanup.h tests/unit/virtio_guest.h

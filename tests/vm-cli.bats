@@ -3,6 +3,7 @@
 # (no stock kernel can boot) the freestanding test guest stands in for Linux;
 # Debian's kernel boots in tests/vm-nested.bats.
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 TESTGUEST="$TOP/build/testguest.bzImage"
@@ -183,4 +184,29 @@ TESTGUEST="$TOP/build/testguest.bzImage"
 	echo "took $(($(date +%s) - start)) s"
 	[ "$status" -eq 124 ]
 	[[ "$output" == *"did not report an exit status within 2000 ms"* ]]
+}
+
+@test "run --vm --vsock PATH: a virtio-vsock device whose host socket (0600) lives as long as the VM; a file there is refused, untouched" {
+	local sock="$BATS_TEST_TMPDIR/vm.sock" pid i
+	timeout 60 "$CLOISON" run --vm --kernel "$TESTGUEST" --vsock "$sock" -- testguest-spin >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q "testguest: spinning" "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	[ -S "$sock" ] || { kill "$pid"; cat "$BATS_TEST_TMPDIR/out"; false; }
+	[ "$(stat -c %a "$sock")" = 600 ]
+	# the guest does not answer a CONNECT (the test guest drives no vsock),
+	# but the VMM takes the connection: something listens
+	run -0 python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$sock"
+	kill -TERM "$pid"
+	wait "$pid" || true
+	[ ! -e "$sock" ]
+	# a second VM on the socket of a running one, or a file, is refused
+	echo keep >"$BATS_TEST_TMPDIR/file"
+	run -125 timeout 60 "$CLOISON" run --vm --kernel "$TESTGUEST" --vsock "$BATS_TEST_TMPDIR/file" -- /bin/true
+	[[ "$output" == *"--vsock $BATS_TEST_TMPDIR/file: exists and is not a socket" ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/file")" = keep ]
+	run -125 "$CLOISON" run --vsock "$sock" -- /bin/true
+	[[ "$output" == *"--vsock needs --vm"* ]]
 }

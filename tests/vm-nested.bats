@@ -53,6 +53,7 @@ inner() {
 @test "vm: 13-services" { inner 13-services; }
 @test "vm: 14-rootless-cgroup" { inner 14-rootless-cgroup; }
 @test "vm: 15-vm-net" { inner 15-vm-net; }
+@test "vm: 16-vm-vsock" { inner 16-vm-vsock; }
 
 @test "vm: every inner test has a @test in vm-nested.bats" {
 	local f n missing=

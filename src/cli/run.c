@@ -184,6 +184,8 @@ static const char run_usage[] =
     "  --vcpus N               virtual CPUs (default 1)\n"
     "  --memory SIZE           guest RAM (default 256M)\n"
     "  --disk IMG              boot from this ext4 image (rootfs-tools/mkimage-ext4)\n"
+    "  --vsock PATH            a virtio-vsock device, its host side a Unix socket at\n"
+    "                          PATH (CONNECT PORT, then OK: Firecracker's protocol)\n"
     "                          instead of an initramfs of --rootfs; --read-only\n"
     "                          attaches it read-only\n"
     "  --force                 boot a stock kernel even where /dev/kvm cannot (PVM);\n"

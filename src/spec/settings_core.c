@@ -41,6 +41,7 @@ STR_SETTING(hostname, hostname, "cloison")
 STR_SETTING(cwd, cwd, "/")
 STR_SETTING(kernel, kernel, NULL)
 STR_SETTING(disk, disk, NULL)
+STR_SETTING(vsock, vsock, NULL)
 BOOL_SETTING(readonly, "read-only", readonly)
 BOOL_SETTING(shared_rootfs, "allow-shared-rootfs", allow_shared_rootfs)
 BOOL_SETTING(overlay, "overlay", overlay)
@@ -402,6 +403,7 @@ const struct cl_setting cl_settings_core[] = {
     {"kernel", 0, 0, "PATH", set_kernel, show_kernel, CL_BE_VM},
     {"vcpus", 0, 0, "N", set_vcpus, show_vcpus, CL_BE_VM},
     {"disk", 0, 0, "IMG", set_disk, show_disk, CL_BE_VM},
+    {"vsock", 0, 0, "PATH", set_vsock, show_vsock, CL_BE_VM},
     {"force", 0, CL_SETTING_FLAG, "true|false", set_force, show_force, CL_BE_VM},
     {NULL, 0, 0, NULL, NULL, NULL, 0},
 };

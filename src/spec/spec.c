@@ -84,6 +84,7 @@ void cl_spec_free(struct cl_spec *s)
 		free(s->ns_path[i]);
 	free(s->kernel);
 	free(s->disk);
+	free(s->vsock);
 	cl_seccomp_policy_free(s);
 	cl_resources_free(s);
 	cl_netspec_free(s);

@@ -169,6 +169,7 @@ struct cl_spec {
 	char *kernel;
 	unsigned vcpus;
 	char *disk;
+	char *vsock; /* --vsock: the host side of the VM's virtio-vsock, a Unix socket */
 	bool vm_force;
 
 	/* which settings (spec/settings.h) were given, by their position over

@@ -14,7 +14,8 @@ struct cl_guest_spec;
 /* The modules cloison-init loads when the kernel has them as =m (virtio_pci
  * too, so that the same image boots under QEMU -M pc for tests and benches). */
 #define CL_INITRAMFS_MODULES                                                                       \
-	"virtio_mmio", "virtio_pci", "virtio_blk", "virtio_console", "virtio_net"
+	"virtio_mmio", "virtio_pci", "virtio_blk", "virtio_console", "virtio_net",                 \
+	    "vmw_vsock_virtio_transport"
 
 /* Build (or find in @cache_dir) the initramfs and put its path in @out_path.
  *   @rootfs_dir   tree to ship as the guest's root, or NULL when the root is a

@@ -286,6 +286,11 @@ static int load_filter(struct cl_err *err)
 	 * the kernel: compare the low 32 bits. */
 	for (size_t i = 0; i < sizeof(run_ioctls) / sizeof(run_ioctls[0]); i++)
 		ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, run_ioctls[i]));
+	/* virtio-vsock: its host side, a listening Unix socket and the
+	 * connections accepted on it */
+	ALLOW(SCMP_SYS(accept4), 0);
+	ALLOW(SCMP_SYS(sendto), 0);
+	ALLOW(SCMP_SYS(shutdown), 0);
 	/* virtio-net: the tap's offloads follow what the guest accepted */
 	ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TUNSETOFFLOAD));
 
@@ -422,6 +427,18 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 			ALLOW(disk_calls[i], 0);
 		/* the warning when a guest's ring fails the device */
 		ALLOW(SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO));
+	} else if (role == CL_VM_THREAD_VSOCK) {
+		/* the vsock device: its host socket and connections (accept,
+		 * read, send, shut down, close), its eventfds; no KVM_RUN, no
+		 * disk, no tap */
+		ALLOW(SCMP_SYS(read), 0);
+		ALLOW(SCMP_SYS(write), 0);
+		ALLOW(SCMP_SYS(poll), 0);
+		ALLOW(SCMP_SYS(ppoll), 0);
+		ALLOW(SCMP_SYS(accept4), 0);
+		ALLOW(SCMP_SYS(sendto), 0);
+		ALLOW(SCMP_SYS(shutdown), 0);
+		ALLOW(SCMP_SYS(close), 0);
 	} else if (role == CL_VM_THREAD_NET) {
 		/* a network device: wait on its tap and eventfds, read frames,
 		 * write packets and eventfds, set the tap's offloads; no
@@ -444,10 +461,11 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 fail:
 	return load_and_release(
 	    ctx, r,
-	    role == CL_VM_THREAD_VCPU  ? "the seccomp filter of a VMM vCPU thread"
-	    : role == CL_VM_THREAD_NET ? "the seccomp filter of a VMM network thread"
-	    : role == CL_VM_THREAD_BLK ? "the seccomp filter of a VMM disk thread"
-				       : "the seccomp filter of a VMM I/O thread",
+	    role == CL_VM_THREAD_VCPU	 ? "the seccomp filter of a VMM vCPU thread"
+	    : role == CL_VM_THREAD_NET	 ? "the seccomp filter of a VMM network thread"
+	    : role == CL_VM_THREAD_BLK	 ? "the seccomp filter of a VMM disk thread"
+	    : role == CL_VM_THREAD_VSOCK ? "the seccomp filter of a VMM vsock thread"
+					 : "the seccomp filter of a VMM I/O thread",
 	    err);
 }
 

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "guest/spec.h"
@@ -180,6 +182,48 @@ static int vm_net_prepare(const struct cl_spec *s, struct vm_net *v, struct cl_g
 	return cl_net_attach_tap(s, &v->net, &v->tap, err);
 }
 
+/* --vsock PATH: the host side of the VM's virtio-vsock, a Unix socket that
+ * only its owner (root, or the user) may connect to.  A stale socket (no
+ * one listening) is replaced; anything else at PATH is refused. */
+static int vsock_listen(const char *path, struct cl_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return cl_fail(err, ENAMETOOLONG, "--vsock %s: longer than a socket path can be",
+			       path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (lstat(path, &st) == 0) {
+		int probe;
+
+		if (!S_ISSOCK(st.st_mode))
+			return cl_fail(err, 0, "--vsock %s: exists and is not a socket", path);
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(probe);
+			return cl_fail(err, EADDRINUSE, "--vsock %s: another VM listens there",
+				       path);
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cl_fail(err, errno, "--vsock %s: cannot make a socket", path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 16) < 0) {
+		int e = errno;
+
+		close(fd);
+		unlink(path);
+		return cl_fail(err, e, "--vsock %s: cannot listen there", path);
+	}
+	return fd;
+}
+
 static void vm_net_release(struct vm_net *v)
 {
 	if (v->tap >= 0)
@@ -207,15 +251,16 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 	int r = -1;
 	static const int stops[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 	struct sigaction sa = {.sa_handler = cl_vm_stop_handler}, old[4];
-	bool handled;
+	bool handled, vsock_made = false;
 
 	if (cl_vm_preflight(s, kernel, sizeof(kernel), err) < 0)
 		return -1;
 
-	/* a stop signal must not skip the release of the VM's network: from
+	/* a stop signal must not skip the release of the VM's network (and its
+	 * vsock socket): from
 	 * here it ends the VMM (or keeps it from being made), the network goes
 	 * back, and then the signal ends us (below) */
-	handled = s->net == CL_NET_BRIDGE && cl_vm_jail_wanted();
+	handled = (s->net == CL_NET_BRIDGE || s->vsock) && cl_vm_jail_wanted();
 	sigemptyset(&sa.sa_mask);
 	for (int i = 0; handled && i < 4; i++)
 		sigaction(stops[i], &sa, &old[i]);
@@ -257,6 +302,19 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 			      : cl_virtio_blk_new(NULL, base, irq, s->disk, s->readonly, err);
 		if (!devs[n])
 			goto out; /* the message names the image */
+		n++;
+	}
+	if (s->vsock) {
+		uint64_t base;
+		int irq, fd = vsock_listen(s->vsock, err);
+
+		if (fd < 0)
+			goto out;
+		vsock_made = true;
+		cl_virtio_mmio_slot((unsigned)n, &base, &irq);
+		devs[n] = cl_virtio_vsock_new(NULL, base, irq, CL_VM_VSOCK_CID, fd, err);
+		if (!devs[n])
+			goto out;
 		n++;
 	}
 	if (vn.tap >= 0) {
@@ -308,6 +366,8 @@ out:
 	for (size_t i = 0; i < n; i++)
 		cl_virtio_free(devs[i]);
 	vm_net_release(&vn);
+	if (vsock_made)
+		unlink(s->vsock);
 	if (cl_vm_stop_signal) { /* as a stop signal would have, once released */
 		signal(cl_vm_stop_signal, SIG_DFL);
 		raise(cl_vm_stop_signal);

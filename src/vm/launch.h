@@ -14,6 +14,8 @@ int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err);
  * service's monitor records it; an error before that is cl_vm_launch's). */
 int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 		       void (*ready)(void *ctx, const char *addr), void *ctx, struct cl_err *err);
+/* The guest's vsock CID with --vsock (the host is 2). */
+#define CL_VM_VSOCK_CID 3
 /* What cl_vm_launch checks first: /dev/kvm usable, and a guest kernel it
  * can boot (a stock one needs VT-x/AMD-V, not PVM); @kernel: the one. */
 int cl_vm_preflight(const struct cl_spec *s, char *kernel, size_t len, struct cl_err *err);

@@ -95,6 +95,16 @@ void cl_virtio_net_poll(struct cl_vm_dev *d);
 void cl_virtio_net_counters(struct cl_vm_dev *d, unsigned long *tx_dropped,
 			    unsigned long *rx_dropped);
 
+/* Socket device (virtio-vsock) of guest CID @cid (3 and up), its host side
+ * the listening Unix socket @listen_fd (the device takes it over): a host
+ * process connects, writes "CONNECT <port>\n" and, once the guest accepted
+ * on that vsock port, reads "OK <host port>\n" and then the stream
+ * (Firecracker's protocol).  Connections from the guest are refused. */
+struct cl_vm_dev *cl_virtio_vsock_new(const struct cl_vm_mem *mem, uint64_t base, int irq,
+				      uint64_t cid, int listen_fd, struct cl_err *err);
+/* For tests: one turn of what its I/O thread does with the host sockets. */
+void cl_virtio_vsock_poll(struct cl_vm_dev *d);
+
 /* Block device backed by a raw image (regular file or block device).  The
  * capacity is the size rounded down to 512 bytes; @ro opens read-only and
  * advertises VIRTIO_BLK_F_RO.  The image is flock()ed (shared if @ro,

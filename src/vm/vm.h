@@ -54,8 +54,15 @@ struct cl_vm_times {
 /* What a VMM thread does, for its own seccomp filter (vm/jail.h). */
 /* VCPU: runs the guest, serves MMIO and port I/O; IO: console input;
  * NET: a network device's queues and its tap (vm/dev/virtio_net.c); BLK: a
- * block device's queue and its image (vm/dev/virtio_blk.c). */
-enum cl_vm_thread_role { CL_VM_THREAD_VCPU, CL_VM_THREAD_IO, CL_VM_THREAD_NET, CL_VM_THREAD_BLK };
+ * block device's queue and its image (vm/dev/virtio_blk.c); VSOCK: the vsock
+ * device's queues and its host sockets (vm/dev/virtio_vsock.c). */
+enum cl_vm_thread_role {
+	CL_VM_THREAD_VCPU,
+	CL_VM_THREAD_IO,
+	CL_VM_THREAD_NET,
+	CL_VM_THREAD_BLK,
+	CL_VM_THREAD_VSOCK
+};
 
 struct cl_vm_config {
 	const char *kernel;  /* bzImage, or ELF vmlinux with a PVH note */

@@ -2,7 +2,10 @@
  * the virtio-blk / virtio-console request paths.
  *
  * Input:  byte 0      bit 0: console (else blk), bit 1: blk read-only,
- *                     bit 2: net (frames through a datagram socket pair)
+ *                     bit 2: net (frames through a datagram socket pair),
+ *                     bit 3: vsock (its host socket listening, op 8 a host
+ *                     connection that sends the bytes: "CONNECT 5\n..." reaches
+ *                     the guest)
  *         bytes 1-2   length L of the op stream (little-endian)
  *         L bytes     ops, see run_ops()
  *         rest        guest memory image (64 KiB guest RAM, zero-filled)
@@ -15,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "vm/dev/virtio_mmio.h"
@@ -69,6 +74,23 @@ static uint32_t rd(struct cl_vm_dev *d, uint64_t off)
 	return v;
 }
 
+/* An abstract Unix socket listening for the vsock device (a new one each
+ * run: the device takes it over). */
+static const char vsock_name[] = "\0cl-fuzz-vsock";
+static int vsock_listener(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memcpy(sa.sun_path, vsock_name, sizeof(vsock_name));
+	if (fd < 0 ||
+	    bind(fd, (struct sockaddr *)&sa,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof(vsock_name))) < 0 ||
+	    listen(fd, 4) < 0)
+		abort();
+	return fd;
+}
+
 static void init_once(void)
 {
 	if (mem.host)
@@ -109,7 +131,27 @@ static void net_turn(struct cl_vm_dev *d, const uint8_t *buf, size_t n)
 		;
 }
 
-static void run_ops(struct cl_vm_dev *d, struct in *in, bool console, bool net)
+/* Vsock: a host connection that sends @buf, then turns of the device. */
+static void vsock_host(struct cl_vm_dev *d, const uint8_t *buf, size_t n)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	memcpy(sa.sun_path, vsock_name, sizeof(vsock_name));
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof(vsock_name))) ==
+		0 &&
+	    n)
+		(void)!write(fd, buf, n);
+	for (int i = 0; i < 3; i++)
+		cl_virtio_vsock_poll(d);
+	close(fd);
+	cl_virtio_vsock_poll(d);
+}
+
+static void run_ops(struct cl_vm_dev *d, struct in *in, bool console, bool net, bool vsock)
 {
 	struct gq q[CL_VIRTIO_MAX_QUEUES] = {0};
 	uint8_t op;
@@ -234,6 +276,8 @@ static void run_ops(struct cl_vm_dev *d, struct in *in, bool console, bool net)
 				console_input(d, buf, n);
 			if (net)
 				net_turn(d, buf, n);
+			if (vsock)
+				vsock_host(d, buf, n);
 			break;
 		}
 		case 9: /* ACK everything */ wr(d, 0x064, rd(d, 0x060)); break;
@@ -245,6 +289,8 @@ static void run_ops(struct cl_vm_dev *d, struct in *in, bool console, bool net)
 		}
 		if (net)
 			net_turn(d, NULL, 0); /* the I/O thread's turn */
+		if (vsock)
+			cl_virtio_vsock_poll(d);
 		/* the failed state is always visible to the guest */
 		if (cl_virtio_failure(d) && !(rd(d, 0x070) & CL_VIRTIO_S_NEEDS_RESET))
 			abort();
@@ -258,7 +304,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in ops;
 	uint16_t len;
 	uint8_t cfg, drain[4096];
-	bool console, net;
+	bool console, net, vsock;
 	static const uint8_t mac[6] = {0x0a, 0x58, 10, 88, 0, 2};
 
 	init_once();
@@ -276,7 +322,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	console = cfg & 1;
 	net = !console && (cfg & 4);
-	if (net)
+	vsock = !console && !net && (cfg & 8);
+	if (vsock)
+		d = cl_virtio_vsock_new(&mem, CL_VM_MMIO_BASE, 5, 3, vsock_listener(), &e);
+	else if (net)
 		d = cl_virtio_net_new_socket(&mem, CL_VM_MMIO_BASE, 5, dup(net_sock[0]), mac, &e);
 	else if (console)
 		d = cl_virtio_console_new(&mem, CL_VM_MMIO_BASE, 5, in_pipe[0], out_fd, &e);
@@ -286,7 +335,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!d)
 		abort();
 	d->set_irq = set_irq;
-	run_ops(d, &ops, console, net);
+	run_ops(d, &ops, console, net, vsock);
 	cl_virtio_free(d);
 	while (read(in_pipe[0], drain, sizeof(drain)) > 0)
 		;

@@ -77,3 +77,11 @@ mrg_ops = (reg(0x070, 0) + reg(0x070, 3) + reg(0x024, 0) + reg(0x020, 1 << 15) +
            setup(1, 8, DESC1, AVAIL1, USED1, 0x80) + bytes([4]) +
            push(0, 0) + push(0, 1) + push(0, 2) + push(0, 3) + bytes([8, len(frame)]) + frame + bytes([9]))
 seed("net-mrg", 4, mrg_ops, [(DESC, b"".join(desc(0x200 + 32 * i, 32, WRITE, 0) for i in range(4)))])
+
+# virtio-vsock (cfg bit 3): three queues; a guest packet (REQUEST to the
+# host: refused), receive buffers, a host connection's CONNECT line
+vh = struct.pack("<QQIIIHHIII", 3, 2, 1234, 5000, 0, 1, 1, 0, 65536, 0)
+vs_ops = (setup(0, 8, DESC, AVAIL, USED, 0) + setup(1, 8, DESC1, AVAIL1, USED1, 0x80) + bytes([4]) +
+          push(0, 0) + push(0, 1) + push(1, 2) + bytes([8, 13]) + b"CONNECT 5000\n" + bytes([9]))
+seed("vsock", 8, vs_ops, [(DESC, desc(0x200, 0x80, WRITE, 0) + desc(0x280, 0x80, WRITE, 0) +
+                            desc(0x300, len(vh), 0, 0)), (0x300, vh)])

@@ -453,6 +453,7 @@ int main(void)
 	virtio_hostile_tests();
 	virtio_console_tests();
 	virtio_net_tests();
+	virtio_vsock_tests();
 
 	unlink(disk_path);
 	free(mem.host);

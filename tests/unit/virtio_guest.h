@@ -96,5 +96,6 @@ int disk_byte(uint64_t off);
 void virtio_hostile_tests(void);
 void virtio_console_tests(void);
 void virtio_net_tests(void);
+void virtio_vsock_tests(void);
 
 #endif

@@ -6,8 +6,8 @@
  * registered when guest RAM is attached); where KVM cannot, the MMIO
  * handler signals the eventfd (virtio_mmio.c kick()).  The thread then calls
  * ops->notify with the device lock held, exactly as the synchronous path
- * does; a device that also waits on a host fd (a tap) names it with
- * ops->io_fd and is called back with ops->io_ready.
+ * does; a device that also waits on host fds (a tap, sockets) names them
+ * with ops->io_fds and is called back with ops->io_ready.
  *
  * Until the thread runs (unit tests, the fuzzer, a VMM that never starts
  * it) the notifications are served synchronously in the notifying thread:
@@ -104,19 +104,19 @@ static void *io_thread(void *arg)
 	if (r < 0)
 		return NULL;
 	for (;;) {
-		struct pollfd pf[CL_VIRTIO_MAX_QUEUES + 2];
-		int xfd = -1;
+		struct pollfd pf[1 + CL_VIRTIO_MAX_QUEUES + CL_VIRTIO_IO_MAX_FDS];
+		int nx = 0;
+		bool ready = false;
 
 		pf[0] = (struct pollfd){.fd = io->stop, .events = POLLIN};
 		for (unsigned q = 0; q < nq; q++)
 			pf[1 + q] = (struct pollfd){.fd = io->kick[q], .events = POLLIN};
-		if (v->ops->io_fd) {
+		if (v->ops->io_fds) {
 			pthread_mutex_lock(&v->lock);
-			xfd = v->ops->io_fd(v); /* -1: nothing to wait for there now */
+			nx = v->ops->io_fds(v, pf + 1 + nq, CL_VIRTIO_IO_MAX_FDS);
 			pthread_mutex_unlock(&v->lock);
 		}
-		pf[1 + nq] = (struct pollfd){.fd = xfd, .events = POLLIN};
-		if (poll(pf, 2 + nq, -1) < 0 && errno != EINTR)
+		if (poll(pf, 1 + nq + (nfds_t)nx, -1) < 0 && errno != EINTR)
 			break;
 		if (pf[0].revents)
 			break;
@@ -131,8 +131,10 @@ static void *io_thread(void *arg)
 				cl_virtio_fail(v, &err);
 		}
 		pthread_mutex_unlock(&v->lock);
-		if (xfd >= 0 && (pf[1 + nq].revents & (POLLIN | POLLERR | POLLHUP)))
-			v->ops->io_ready(v);
+		for (int i = 0; i < nx; i++)
+			ready |= pf[1 + nq + i].revents != 0;
+		if (ready)
+			v->ops->io_ready(v, pf + 1 + nq, nx);
 	}
 	return NULL;
 }

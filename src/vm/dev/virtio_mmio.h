@@ -3,6 +3,7 @@
 #ifndef CL_VM_DEV_VIRTIO_MMIO_H
 #define CL_VM_DEV_VIRTIO_MMIO_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,7 +13,8 @@
 #include "vm/vm.h"
 #include "vm/virtqueue.h"
 
-#define CL_VIRTIO_MAX_QUEUES   2
+#define CL_VIRTIO_MAX_QUEUES   3
+#define CL_VIRTIO_IO_MAX_FDS   72 /* host fds one device's I/O thread waits on */
 #define CL_VIRTIO_MAX_WARNINGS 3
 
 /* Device status bits (virtio 1.x §2.1). */
@@ -42,12 +44,13 @@ struct cl_virtio_ops {
 	void (*free)(struct cl_virtio *v);  /* optional: release priv */
 	/* An I/O thread of its own (virtio_io.c) under seccomp role @io_role
 	 * serves the notifications once the VMM runs; optionally it also waits
-	 * on the host fd io_fd() returns (lock held; -1: none now) and calls
-	 * io_ready() (lock not held) when it is readable. */
+	 * on the host fds io_fds() puts in @pf (lock held; at most @max, their
+	 * count returned, 0: none now) and calls io_ready() with them and their
+	 * revents (lock not held) when one is ready. */
 	bool io_thread;
 	enum cl_vm_thread_role io_role;
-	int (*io_fd)(struct cl_virtio *v);
-	void (*io_ready)(struct cl_virtio *v);
+	int (*io_fds)(struct cl_virtio *v, struct pollfd *pf, int max);
+	void (*io_ready)(struct cl_virtio *v, const struct pollfd *pf, int n);
 };
 
 /* The I/O thread's state (virtio_io.c). */

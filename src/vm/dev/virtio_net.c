@@ -252,7 +252,7 @@ static int net_notify(struct cl_virtio *v, unsigned q, struct cl_err *err)
 /* The I/O thread waits on the tap only while the guest can take frames:
  * none pending, the device running (a frame before that would wake it for
  * nothing, again and again). */
-static int net_io_fd(struct cl_virtio *v)
+static int net_tap_wanted(struct cl_virtio *v)
 {
 	struct net *n = net_of(v);
 
@@ -272,7 +272,7 @@ static void net_receive(struct cl_virtio *v)
 		int r;
 
 		pthread_mutex_lock(&v->lock);
-		r = net_io_fd(v);
+		r = net_tap_wanted(v);
 		if (r >= 0)
 			apply_offloads(v); /* what the tap makes follows the guest */
 		pthread_mutex_unlock(&v->lock);
@@ -316,6 +316,23 @@ static void net_free(struct cl_virtio *v)
 		close(n->tap);
 }
 
+static int net_io_fds(struct cl_virtio *v, struct pollfd *pf, int max)
+{
+	int fd = net_tap_wanted(v);
+
+	if (fd < 0 || max < 1)
+		return 0;
+	pf[0] = (struct pollfd){.fd = fd, .events = POLLIN};
+	return 1;
+}
+
+static void net_io_ready(struct cl_virtio *v, const struct pollfd *pf, int n)
+{
+	(void)pf;
+	(void)n;
+	net_receive(v);
+}
+
 static const struct cl_virtio_ops net_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
@@ -326,8 +343,8 @@ static const struct cl_virtio_ops net_ops = {
     .free = net_free,
     .io_thread = true,
     .io_role = CL_VM_THREAD_NET,
-    .io_fd = net_io_fd,
-    .io_ready = net_receive,
+    .io_fds = net_io_fds,
+    .io_ready = net_io_ready,
 };
 
 static struct cl_vm_dev *net_new(const struct cl_vm_mem *mem, uint64_t base, int irq, int tap,
