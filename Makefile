@@ -51,7 +51,7 @@ CORE_ASM  := src/ns/tinyinit_blob.S
 VM_SRCS   :=
 TEST_ARTIFACTS :=   # built before the suite runs (fragments add theirs)
 include $(wildcard mk/*.mk)
-VM_SRCS   += src/vm/launch.c
+VM_SRCS   += src/vm/launch.c src/vm/agent_host.c
 
 SRCS := $(CORE_SRCS) $(VM_SRCS)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(CORE_ASM:%.S=$(BUILD)/%.o)

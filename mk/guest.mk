@@ -5,7 +5,8 @@
 .DEFAULT_GOAL := all
 
 GUEST_INIT_SRCS := src/guest/init.c src/guest/spec.c src/guest/report.c src/guest/kmod.c \
-                   src/guest/mounts.c src/guest/net.c src/util/error.c src/util/file.c
+                   src/guest/mounts.c src/guest/net.c src/guest/agent.c src/guest/agent_proto.c \
+                   src/util/error.c src/util/file.c
 GUEST_INIT_OBJS := $(GUEST_INIT_SRCS:%.c=$(BUILD)/guest-init/%.o)
 # no sanitizers (check-asan): they do not link -static, and init is not the host
 GUEST_CFLAGS = $(filter-out -fsanitize=%,$(CFLAGS))
@@ -27,7 +28,7 @@ $(BUILD)/guest-init/%.o: %.c
 # liblzma and libzstd are dlopen'ed on first use (util/lazylib.h),
 # not linked, so that a container run never loads them: only their headers
 # are build dependencies, their runtime packages come with the -dev ones.
-VM_SRCS += src/guest/spec.c src/vm/initramfs.c src/vm/cpio.c src/vm/kmod.c src/vm/guest_files.c
+VM_SRCS += src/guest/spec.c src/guest/agent_proto.c src/vm/initramfs.c src/vm/cpio.c src/vm/kmod.c src/vm/guest_files.c
 CPPFLAGS += $(shell pkg-config --cflags liblzma libzstd 2>/dev/null)
 DEPS_BUILD += liblzma-dev libzstd-dev
 

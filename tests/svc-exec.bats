@@ -448,15 +448,22 @@ links_of() {
 	[[ $output == *"jail ex-lost lost its monitor"* ]]
 }
 
-@test "exec: a micro-VM jail is refused (its guest agent is not there yet)" {
+@test "exec: into a micro-VM jail goes through its guest agent; a guest without one is said so, and -t refused" {
 	local name
 	# cloison's test guest boots on this host's /dev/kvm too (PVM)
 	run -0 "$CLOISON" run -d --vm --kernel "$TOP/build/testguest.bzImage" -- testguest-spin 3>&-
 	name=${lines[-1]}
 	echo "$name" >>"$JAILS"
+	# the test guest has the vsock device (every VM service gets one, in
+	# its state directory) but no agent behind it
+	run -0 "$CLOISON" inspect "$name"
+	[[ "$output" == *'"vsock":"'*"/$name/vsock.sock"* ]]
 	ex "$name" -- true
 	[ "$status" -eq 125 ]
-	[[ $output == *"jail $name is a micro-VM: exec into a micro-VM comes with its guest agent"* ]]
+	[[ $output == *"the micro-VM's guest agent does not answer"* ]]
+	ex -t "$name" -- true
+	[ "$status" -eq 125 ]
+	[[ $output == *"exec -t into micro-VM jail $name: the guest agent has no terminal"* ]]
 }
 
 @test "exec: --help" {

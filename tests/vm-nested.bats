@@ -54,6 +54,7 @@ inner() {
 @test "vm: 14-rootless-cgroup" { inner 14-rootless-cgroup; }
 @test "vm: 15-vm-net" { inner 15-vm-net; }
 @test "vm: 16-vm-vsock" { inner 16-vm-vsock; }
+@test "vm: 17-vm-agent" { inner 17-vm-agent; }
 
 @test "vm: every inner test has a @test in vm-nested.bats" {
 	local f n missing=

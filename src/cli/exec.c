@@ -10,6 +10,7 @@
 #include "ns/join.h"
 #include "ns/stdio_relay.h"
 #include "spec/settings.h"
+#include "vm/agent_host.h"
 #include "util/cleanup.h"
 
 static const char exec_usage[] =
@@ -31,8 +32,9 @@ static const char exec_usage[] =
     "\n"
     "Exit status: CMD's own; 128+N when killed by signal N; 126 when CMD cannot\n"
     "be executed, 127 when not found; 125 when cloison fails (no such jail, not\n"
-    "running, a micro-VM).  SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2\n"
-    "are forwarded to CMD.\n";
+    "running, -t into a micro-VM).  SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and\n"
+    "SIGUSR2 are forwarded to CMD.  A micro-VM jail is entered through its guest\n"
+    "agent (vsock).\n";
 
 /* What exec says on top of the jail's spec. */
 struct exec_opts {
@@ -192,12 +194,23 @@ static int exec_in(const char *name, const struct exec_opts *o, int *status, str
 		return -1;
 	cl_spec_init(&spec);
 	jn.name = st.name;
-	if (!strcmp(cl_state_str(&st, "mode"), "vm"))
-		cl_fail(err, 0,
-			"jail %s is a micro-VM: exec into a micro-VM comes with its guest agent, "
-			"not yet",
-			st.name);
-	else if (strcmp(cl_state_status(&st), "running"))
+	if (!strcmp(cl_state_str(&st, "mode"), "vm")) {
+		/* through the guest agent, on the VM's vsock socket */
+		const char *sock = cl_state_str(&st, "vsock");
+
+		if (strcmp(cl_state_status(&st), "running"))
+			cl_svc_not_live(&st, "exec into", err);
+		else if (o->tty)
+			cl_fail(err, 0,
+				"exec -t into micro-VM jail %s: the guest agent has no terminal to "
+				"give yet (without -t: pipes)",
+				st.name);
+		else if (!sock[0])
+			cl_fail(err, 0, "micro-VM jail %s has no vsock socket to reach its agent",
+				st.name);
+		else if (exec_spec(&st, o, &spec, err) == 0)
+			r = cl_agent_exec(sock, &spec, o->interactive, status, err);
+	} else if (strcmp(cl_state_status(&st), "running"))
 		cl_svc_not_live(&st, "exec into", err);
 	else if (jail_cgroups(&st, &cgroups, &jn.n_cgroups, err) == 0 &&
 		 exec_spec(&st, o, &spec, err) == 0) {

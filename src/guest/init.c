@@ -32,6 +32,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "guest/agent.h"
 #include "guest/kmod.h"
 #include "guest/mounts.h"
 #include "guest/net.h"
@@ -280,6 +281,10 @@ int main(int argc, char **argv)
 	}
 	if (child == 0)
 		run_command(&spec, &old, has_tty);
+	/* the agent for cloison exec and stop, in a micro-VM with a vsock
+	 * device (it ends at once without one; end_the_rest ends it) */
+	if (!jail)
+		cl_guest_agent_start(child);
 
 	int status = supervise(child, &set);
 	end_the_rest();

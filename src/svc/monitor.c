@@ -21,6 +21,7 @@
 #include "svc/notify.h"
 #include "svc/usage.h"
 #include "util/file.h"
+#include "vm/agent_host.h"
 #include "vm/launch.h"
 
 #define BACKOFF_FIRST_MS 100
@@ -155,6 +156,7 @@ static void started(struct monitor *m, pid_t pid)
 			cl_state_set_str(m->st, "address", addr);
 		} else if (m->vm_addr) {
 			cl_state_set_str(m->st, "address", m->vm_addr);
+			cl_state_set_str(m->st, "vsock", m->s->vsock ? m->s->vsock : "");
 		}
 		commit(m);
 	}
@@ -216,8 +218,16 @@ static void ask_stop(struct monitor *m, unsigned timeout)
 	if (m->c) {
 		cl_container_stop(m->c, m->o.stop_signal, timeout);
 	} else if (m->pid > 0) {
-		/* the VMM: its stop signal, then SIGKILL (monitor's own timer) */
+		struct cl_err e = {0};
+
+		/* a micro-VM: its guest agent gives the VM's command the stop
+		 * signal, and the guest powers off once it ended; without an
+		 * agent, the VMM's launcher gets it; SIGKILL after the grace
+		 * period either way (the monitor's own timer) */
 		m->stop_timeout = timeout;
+		if (timeout && m->s->vsock &&
+		    cl_agent_signal(m->s->vsock, m->o.stop_signal, 3, &e) == 0)
+			return;
 		kill(m->pid, timeout ? m->o.stop_signal : SIGKILL);
 	}
 }
@@ -372,6 +382,14 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 	struct vm_ready r = {0};
 	pid_t pid;
 
+	/* its guest agent's way in (exec, stop): a vsock socket in the state
+	 * directory unless the spec names one */
+	if (!m->s->vsock) {
+		if (asprintf(&m->s->vsock, "%s/vsock.sock", m->st->dir) < 0) {
+			m->s->vsock = NULL;
+			return cl_fail(err, ENOMEM, "out of memory");
+		}
+	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cl_fail(err, errno, "cannot create a pipe");
 	pid = fork();

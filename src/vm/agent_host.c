@@ -1,0 +1,252 @@
+/* The host's side of the guest agent (guest/agent_proto.h): through a
+ * micro-VM's --vsock socket, "CONNECT 1024", the hello, then an exec (its
+ * stdio relayed, the usual signals passed on) or a signal to the VM's
+ * command.  The guest is hostile: every frame is length-checked, only the
+ * frames a request may get are taken, and every wait is bounded by what
+ * the user started (the command) or by @timeout where there is one. */
+#include "vm/agent_host.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest/agent_proto.h"
+#include "guest/spec.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Waits for @fd to be readable until @deadline (ms, 0: none). */
+static bool readable(int fd, double deadline)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		double left = deadline ? deadline - now_ms() : -1;
+		int r;
+
+		if (deadline && left <= 0)
+			return false;
+		r = poll(&p, 1, deadline ? (int)left + 1 : -1);
+		if (r > 0)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+/* Connected, the agent's hello taken: the socket, or -1 + @err. */
+static int agent_open(const char *sock, double timeout_s, struct cl_err *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	double deadline = now_ms() + timeout_s * 1000;
+	char line[64], type;
+	size_t n = 0, len;
+	uint32_t v = htole32(CL_AGENT_VERSION);
+	int fd;
+
+	if (strlen(sock) >= sizeof(sa.sun_path))
+		return cl_fail(err, ENAMETOOLONG, "the micro-VM's vsock socket %s", sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		cl_fail(err, errno, "cannot reach the micro-VM's vsock socket %s", sock);
+		goto fail;
+	}
+	if (dprintf(fd, "CONNECT %u\n", CL_AGENT_PORT) < 0)
+		goto gone;
+	/* "OK <port>\n", a byte at a time: nothing of the stream after it */
+	while (n < sizeof(line) - 1) {
+		ssize_t r;
+
+		if (!readable(fd, deadline))
+			goto gone;
+		r = read(fd, line + n, 1);
+		if (r <= 0)
+			goto gone;
+		if (line[n++] == '\n')
+			break;
+	}
+	line[n] = 0;
+	if (strncmp(line, "OK ", 3) || line[n - 1] != '\n')
+		goto gone;
+	if (cl_agent_send(fd, 'H', &v, sizeof(v)) < 0 || !readable(fd, deadline) ||
+	    cl_agent_recv(fd, &type, &v, sizeof(v), &len, err) < 0)
+		goto gone;
+	if (type != 'H' || len != 4 || le32toh(v) != CL_AGENT_VERSION) {
+		cl_fail(err, 0, "the guest agent speaks another protocol (version %u, not %u)",
+			le32toh(v), CL_AGENT_VERSION);
+		goto fail;
+	}
+	return fd;
+gone:
+	cl_fail(err, 0,
+		"the micro-VM's guest agent does not answer (cloison-init's agent listens on "
+		"vsock port %u once the VM's command started)",
+		CL_AGENT_PORT);
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int cl_agent_signal(const char *sock, int sig, double timeout_s, struct cl_err *err)
+{
+	uint32_t s = htole32((uint32_t)sig);
+	int32_t st;
+	size_t len;
+	char type;
+	int fd = agent_open(sock, timeout_s, err), r = -1;
+
+	if (fd < 0)
+		return -1;
+	if (cl_agent_send(fd, 'K', &s, sizeof(s)) == 0 &&
+	    readable(fd, now_ms() + timeout_s * 1000) &&
+	    cl_agent_recv(fd, &type, &st, sizeof(st), &len, err) == 0 && type == 'X')
+		r = 0;
+	else if (!err->msg[0])
+		cl_fail(err, 0, "the guest agent did not take the signal");
+	close(fd);
+	return r;
+}
+
+/* Frames from the agent until 'X' or 'F'. */
+static int take(int fd, int *status, bool *done, struct cl_err *err)
+{
+	static uint8_t buf[CL_AGENT_FRAME_MAX];
+	size_t len;
+	char type;
+
+	if (cl_agent_recv(fd, &type, buf, sizeof(buf), &len, err) < 0)
+		return -1;
+	switch (type) {
+	case 'O':
+	case 'R': {
+		int out = type == 'O' ? STDOUT_FILENO : STDERR_FILENO;
+
+		for (size_t off = 0; off < len;) {
+			ssize_t w = write(out, buf + off, len - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break; /* our output is gone: the rest is dropped */
+			off += (size_t)w;
+		}
+		return 0;
+	}
+	case 'X':
+		if (len != 4)
+			break;
+		{
+			int32_t st;
+
+			memcpy(&st, buf, 4);
+			st = (int32_t)le32toh((uint32_t)st);
+			if (st < 0 || st > 255)
+				break;
+			*status = st;
+			*done = true;
+			return 0;
+		}
+	case 'F':
+		cl_fail(err, 0, "in the micro-VM: %.*s", (int)(len < 400 ? len : 400), buf);
+		err->exit_code = CL_EXIT_NOTFOUND;
+		if (memmem(buf, len, "Permission denied", 17))
+			err->exit_code = CL_EXIT_NOEXEC;
+		return -1;
+	default: break;
+	}
+	return cl_fail(err, 0, "the guest agent sent a frame it may not ('%c', %zu bytes)",
+		       type >= 32 && type < 127 ? type : '?', len);
+}
+
+int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, int *status,
+		  struct cl_err *err)
+{
+	static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	struct cl_guest_spec g;
+	char *req = NULL;
+	size_t rlen;
+	sigset_t set, old;
+	int fd, sfd = -1, r = -1;
+	bool done = false, in_open = interactive;
+
+	/* what exec's command needs, nothing of the VM's boot */
+	g = (struct cl_guest_spec){
+	    .argv = s->argv, .env = s->env, .cwd = s->cwd, .uid = s->uid, .gid = s->gid};
+	if (cl_guest_spec_encode(&g, &req, &rlen, err) < 0)
+		return -1;
+	fd = agent_open(sock, 10, err);
+	if (fd < 0) {
+		free(req);
+		return -1;
+	}
+	if (cl_agent_send(fd, 'E', req, rlen) < 0 ||
+	    (!in_open && cl_agent_send(fd, 'C', NULL, 0) < 0)) {
+		cl_fail(err, errno, "cannot talk to the guest agent");
+		goto out;
+	}
+	/* the signals a user sends exec go to the command in the guest */
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		sigaddset(&set, fwd[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	while (!done) {
+		struct pollfd pf[3] = {{.fd = fd, .events = POLLIN},
+				       {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
+				       {.fd = sfd, .events = POLLIN}};
+
+		if (poll(pf, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			cl_fail(err, errno, "poll");
+			goto out_sig;
+		}
+		if (pf[0].revents && take(fd, status, &done, err) < 0)
+			goto out_sig;
+		if (pf[1].revents) {
+			char buf[65536];
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+			if (n > 0 && cl_agent_send(fd, 'I', buf, (size_t)n) < 0)
+				in_open = false;
+			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+				in_open = false;
+				cl_agent_send(fd, 'C', NULL, 0);
+			}
+		}
+		if (sfd >= 0 && pf[2].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				uint32_t sig = htole32(si.ssi_signo);
+
+				cl_agent_send(fd, 'K', &sig, sizeof(sig));
+			}
+		}
+	}
+	r = 0;
+out_sig:
+	if (sfd >= 0)
+		close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	free(req);
+	close(fd);
+	return r;
+}

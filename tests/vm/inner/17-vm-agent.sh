@@ -1,0 +1,41 @@
+# cltest-timeout: 240
+# A micro-VM service's guest agent (cloison-init on vsock port 1024, reached
+# through the service's vsock socket): cloison exec runs commands in the
+# guest (output, exit status, stdin, not found), and cloison stop gives the
+# VM's command its stop signal through the agent (a trap in the guest sees
+# SIGTERM), after which the guest powers off; nothing left after rm.
+set -u
+fails=0
+B=$CLOISON
+check() { # NAME EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
+}
+field() { "$B" inspect "$1" | sed -n "s/^ *\"$2\":\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" | head -1; }
+"$B" rm -f vmag >/dev/null 2>&1
+name=$("$B" run -d --vm --kernel "$CL_KERNEL" --rootfs "$CL_ROOTFS" --name vmag -- /bin/sh -c \
+	'trap "echo got-term; exit 0" TERM; echo vm-up; while :; do sleep 1; done')
+check "run -d --vm prints the name" vmag "$name"
+for _ in $(seq 600); do "$B" logs vmag 2>/dev/null | grep -q vm-up && break; sleep 0.1; done
+"$B" logs vmag | grep -q vm-up || { echo "FAIL: the VM did not come up:"; "$B" logs vmag; fails=$((fails + 1)); }
+
+out=$("$B" exec vmag -- /bin/sh -c 'echo hello-from-exec; echo to-stderr >&2; exit 3' 2>&1)
+check "exec: the command's status" 3 $?
+case "$out" in *hello-from-exec*to-stderr* | *to-stderr*hello-from-exec*) echo "ok: exec: stdout and stderr" ;;
+*) echo "FAIL: exec output: '$out'"; fails=$((fails + 1)) ;; esac
+out=$(printf 'a\nb\nc\n' | "$B" exec -i vmag -- wc -l)
+check "exec -i: stdin reaches the command" 3 "$(echo $out)"
+out=$("$B" exec vmag -- cat </dev/null)
+check "exec without -i: an empty stdin" "" "$out"
+"$B" exec vmag -- /no/such/command 2>/dev/null
+check "exec: not found" 127 $?
+out=$("$B" exec vmag -- /bin/sh -c 'echo $$; cat /proc/1/comm')
+case "$out" in *init*) echo "ok: exec runs in the guest (its PID 1 is cloison-init)" ;;
+*) echo "FAIL: exec: '$out'"; fails=$((fails + 1)) ;; esac
+
+timeout 90 "$B" stop -t 30 vmag >/dev/null
+check "stop: stopped" stopped "$(field vmag status)"
+case "$("$B" logs vmag)" in *got-term*) echo "ok: stop: the guest's command got SIGTERM (its trap ran)" ;;
+*) echo "FAIL: no got-term in the log:"; "$B" logs vmag; fails=$((fails + 1)) ;; esac
+"$B" rm vmag >/dev/null
+[ ! -e /run/cloison/jails/vmag ] || { echo "FAIL: state left"; fails=$((fails + 1)); }
+exit $fails
