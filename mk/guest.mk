@@ -68,6 +68,17 @@ $(BUILD)/tests/cl-vsock: tests/vm/vsock-test.c
 	$(CC) $(GUEST_CFLAGS) -static -o $@ $<
 TEST_ARTIFACTS += $(BUILD)/tests/cl-vsock
 
+# The host's side of the guest agent against a hostile fake agent, with ASan
+# and UBSan (tests/svc-exec.bats).
+$(BUILD)/tests/test_agent: tests/unit/test_agent.c src/vm/agent_host.c src/guest/agent_proto.c \
+		src/guest/spec.c src/util/error.c src/util/file.c src/vm/agent_host.h \
+		src/guest/agent_proto.h
+	@mkdir -p $(dir $@)
+	$(CC) -Isrc -D_GNU_SOURCE -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+		-o $@ $(filter %.c,$^) -pthread
+TEST_ARTIFACTS += $(BUILD)/tests/test_agent
+
 # Unit tests of the guest spec codec, with ASan and UBSan.
 $(BUILD)/tests/test_guest_spec: tests/unit/test_guest_spec.c src/guest/spec.c src/util/error.c src/util/file.c src/guest/spec.h
 	@mkdir -p $(dir $@)

@@ -466,6 +466,13 @@ links_of() {
 	[[ $output == *"exec -t into micro-VM jail $name: the guest agent has no terminal"* ]]
 }
 
+@test "exec: a hostile guest agent (bad lengths, frame types, statuses, no answer) ends exec with an error naming it, never a hang or a crash (tests/unit/test_agent.c, ASan)" {
+	run timeout 60 "$TOP/build/tests/test_agent"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^ok - ' <<<"$output")" -eq 9 ]
+}
+
 @test "exec: --help" {
 	run "$CLOISON" exec --help
 	[ "$status" -eq 0 ]
