@@ -448,7 +448,7 @@ links_of() {
 	[[ $output == *"jail ex-lost lost its monitor"* ]]
 }
 
-@test "exec: into a micro-VM jail goes through its guest agent; a guest without one is said so, and -t refused" {
+@test "exec: into a micro-VM jail goes through its guest agent; a guest without one is said so" {
 	local name
 	# cloison's test guest boots on this host's /dev/kvm too (PVM)
 	run -0 "$CLOISON" run -d --vm --kernel "$TOP/build/testguest.bzImage" -- testguest-spin 3>&-
@@ -461,9 +461,6 @@ links_of() {
 	ex "$name" -- true
 	[ "$status" -eq 125 ]
 	[[ $output == *"the micro-VM's guest agent does not answer"* ]]
-	ex -t "$name" -- true
-	[ "$status" -eq 125 ]
-	[[ $output == *"exec -t into micro-VM jail $name: the guest agent has no terminal"* ]]
 }
 
 @test "exec: a hostile guest agent (bad lengths, frame types, statuses, no answer) ends exec with an error naming it, never a hang or a crash (tests/unit/test_agent.c, ASan)" {

@@ -32,7 +32,7 @@ static const char exec_usage[] =
     "\n"
     "Exit status: CMD's own; 128+N when killed by signal N; 126 when CMD cannot\n"
     "be executed, 127 when not found; 125 when cloison fails (no such jail, not\n"
-    "running, -t into a micro-VM).  SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and\n"
+    "running, no guest agent).  SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and\n"
     "SIGUSR2 are forwarded to CMD.  A micro-VM jail is entered through its guest\n"
     "agent (vsock).\n";
 
@@ -200,16 +200,11 @@ static int exec_in(const char *name, const struct exec_opts *o, int *status, str
 
 		if (strcmp(cl_state_status(&st), "running"))
 			cl_svc_not_live(&st, "exec into", err);
-		else if (o->tty)
-			cl_fail(err, 0,
-				"exec -t into micro-VM jail %s: the guest agent has no terminal to "
-				"give yet (without -t: pipes)",
-				st.name);
 		else if (!sock[0])
 			cl_fail(err, 0, "micro-VM jail %s has no vsock socket to reach its agent",
 				st.name);
 		else if (exec_spec(&st, o, &spec, err) == 0)
-			r = cl_agent_exec(sock, &spec, o->interactive, status, err);
+			r = cl_agent_exec(sock, &spec, o->interactive, o->tty, status, err);
 	} else if (strcmp(cl_state_status(&st), "running"))
 		cl_svc_not_live(&st, "exec into", err);
 	else if (jail_cgroups(&st, &cgroups, &jn.n_cgroups, err) == 0 &&

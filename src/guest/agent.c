@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "guest/agent_proto.h"
@@ -40,6 +42,8 @@ static __attribute__((noreturn)) void child(const struct cl_guest_spec *g, int i
 	int e;
 
 	setsid();
+	if (g->tty)
+		ioctl(in, TIOCSCTTY, 0); /* the pty: its controlling terminal */
 	dup2(in, 0);
 	dup2(out, 1);
 	dup2(errfd, 2);
@@ -71,8 +75,28 @@ static void run_exec(int c, const uint8_t *req, size_t len)
 		fail(c, err.msg);
 		return;
 	}
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
-	    pipe2(rep, O_CLOEXEC) < 0) {
+	if (g.tty) {
+		/* -t: a pseudo-terminal of the host's size, all three on it */
+		struct winsize wsz = {.ws_row = (unsigned short)g.rows,
+				      .ws_col = (unsigned short)g.cols};
+		char name[64];
+		int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), s = -1;
+
+		if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+		    ptsname_r(m, name, sizeof(name)) != 0 ||
+		    (s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+		    (in[1] = fcntl(m, F_DUPFD_CLOEXEC, 3)) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+			fail(c, "agent: cannot make a pseudo-terminal");
+			return;
+		}
+		if (wsz.ws_row && wsz.ws_col)
+			ioctl(m, TIOCSWINSZ, &wsz);
+		in[0] = out[1] = er[1] = s;
+		out[0] = m;
+		er[0] = -1;
+		err_open = false;
+	} else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+		   pipe2(er, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
 		fail(c, "agent: cannot make pipes");
 		return;
 	}
@@ -85,8 +109,10 @@ static void run_exec(int c, const uint8_t *req, size_t len)
 	if (pid == 0)
 		child(&g, in[0], out[1], er[1], rep[1]);
 	close(in[0]);
-	close(out[1]);
-	close(er[1]);
+	if (!g.tty) { /* with -t, the same pty end */
+		close(out[1]);
+		close(er[1]);
+	}
 	close(rep[1]);
 	if (read(rep[0], &e, sizeof(e)) == sizeof(e)) {
 		char msg[300];
@@ -115,9 +141,9 @@ static void run_exec(int c, const uint8_t *req, size_t len)
 			n = read(i ? er[0] : out[0], buf, sizeof(buf));
 			if (n > 0 && cl_agent_send(c, i ? 'R' : 'O', buf, (size_t)n) == 0)
 				continue;
-			if (n < 0 && errno == EINTR)
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
-			*(i ? &err_open : &out_open) = false;
+			*(i ? &err_open : &out_open) = false; /* EOF, or EIO: the pty's end */
 		}
 		if (pf[3].revents) {
 			ssize_t w = write(in[1], inbuf, inlen);
@@ -163,6 +189,14 @@ static void run_exec(int c, const uint8_t *req, size_t len)
 					close(in[1]);
 					in[1] = -1;
 				}
+			} else if (type == 'W' && n == 4 && g.tty) {
+				uint16_t rc[2];
+				struct winsize wsz = {0};
+
+				memcpy(rc, buf, 4);
+				wsz.ws_row = le16toh(rc[0]);
+				wsz.ws_col = le16toh(rc[1]);
+				ioctl(out[0], TIOCSWINSZ, &wsz); /* SIGWINCH to its group */
 			} else if (type == 'K' && n == 4) {
 				uint32_t sig;
 

@@ -9,10 +9,13 @@
  *
  *   host -> guest                      guest -> host
  *   'H' hello: u32 version             'H' hello: u32 version (first)
- *   'E' exec: a guest spec (spec.h:    'O' stdout bytes
- *       arg=, env=, cwd=, uid=, gid=)  'R' stderr bytes
+ *   'E' exec: a guest spec (spec.h:    'O' stdout bytes (with -t: the
+ *       arg=, env=, cwd=, uid=, gid=,      terminal's output)
+ *       tty=, rows=, cols=)            'R' stderr bytes
  *   'I' stdin bytes                    'X' exit: i32 status (0-255, 128+N
  *   'C' stdin closed                       for signal N, 125-127), last
+ *   'W' window size: u16 rows, u16 cols
+ *       (exec -t: the pty's)
  *   'K' signal: u32 signo (the exec'd  'F' failure: text, last
  *       command; before 'E': the VM's
  *       own command, then 'X' 0)

@@ -79,6 +79,13 @@ int cl_guest_spec_encode(const struct cl_guest_spec *s, char **buf, size_t *len,
 		sbuf_add(&b, "robind", *m);
 	if (s->console)
 		sbuf_add(&b, "console", s->console);
+	if (s->tty) {
+		sbuf_add(&b, "tty", "1");
+		snprintf(num, sizeof(num), "%u", s->rows);
+		sbuf_add(&b, "rows", num);
+		snprintf(num, sizeof(num), "%u", s->cols);
+		sbuf_add(&b, "cols", num);
+	}
 	if (s->net_ip)
 		sbuf_add(&b, "ip", s->net_ip);
 	if (s->net_gw)
@@ -172,7 +179,16 @@ int cl_guest_spec_decode(const char *buf, size_t len, struct cl_guest_spec *s, s
 			r = set_str(&s->root_fstype, v);
 		else if (KEY("console"))
 			r = set_str(&s->console, v);
-		else if (KEY("ip"))
+		else if (KEY("tty"))
+			s->tty = strcmp(v, "1") == 0;
+		else if (KEY("rows") || KEY("cols")) {
+			if (parse_id(v, &id) < 0 || id > 65535) {
+				cl_guest_spec_free(s);
+				return cl_fail(err, 0, "cannot parse the guest spec: bad size '%s'",
+					       rec);
+			}
+			*(KEY("rows") ? &s->rows : &s->cols) = id;
+		} else if (KEY("ip"))
 			r = set_str(&s->net_ip, v);
 		else if (KEY("gw"))
 			r = set_str(&s->net_gw, v);

@@ -11,6 +11,7 @@
  *   ip=A.B.C.D/P gw=A.B.C.D ip6=ADDR/P gw6=ADDR hosts=TEXT resolv=TEXT
  *   (--net bridge: eth0's addresses and default routes, and the contents
  *   of /etc/hosts and /etc/resolv.conf)
+ *   tty=1 rows=N cols=N (the guest agent's exec -t)
  * NUL separators mean argv and env strings need no escaping (they cannot
  * hold a NUL anyway).  Both ends are built from this file, so an unknown key
  * is an error rather than something to skip. */
@@ -41,6 +42,9 @@ struct cl_guest_spec {
 	/* NULL-terminated "robind=" paths (may be NULL): trees the initramfs
 	 * carries from --bind SRC:DST:ro, which init makes read-only */
 	char **ro_binds;
+	/* the guest agent's exec -t: a pseudo-terminal of @rows x @cols */
+	bool tty;
+	unsigned rows, cols;
 	/* --net bridge (NULL: no network but lo) */
 	char *net_ip, *net_gw, *net_ip6, *net_gw6, *net_hosts, *net_resolv;
 };

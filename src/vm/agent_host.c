@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,10 +176,25 @@ static int take(int fd, int *status, bool *done, struct cl_err *err)
 		       type >= 32 && type < 127 ? type : '?', len);
 }
 
-int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, int *status,
-		  struct cl_err *err)
+/* exec -t: the window size of our terminal, as a 'W' frame's payload. */
+static bool winsize(uint16_t rc[2])
 {
-	static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	struct winsize w;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &w) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) < 0)
+		return false;
+	rc[0] = htole16(w.ws_row);
+	rc[1] = htole16(w.ws_col);
+	return true;
+}
+
+int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, bool tty,
+		  int *status, struct cl_err *err)
+{
+	static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+	struct termios saved, raw;
+	bool restore = false;
+	uint16_t rc[2] = {0, 0};
 	struct cl_guest_spec g;
 	char *req = NULL;
 	size_t rlen;
@@ -188,6 +205,14 @@ int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, i
 	/* what exec's command needs, nothing of the VM's boot */
 	g = (struct cl_guest_spec){
 	    .argv = s->argv, .env = s->env, .cwd = s->cwd, .uid = s->uid, .gid = s->gid};
+	if (tty) {
+		interactive = true;
+		g.tty = true;
+		if (winsize(rc)) {
+			g.rows = le16toh(rc[0]);
+			g.cols = le16toh(rc[1]);
+		}
+	}
 	if (cl_guest_spec_encode(&g, &req, &rlen, err) < 0)
 		return -1;
 	fd = agent_open(sock, 10, err);
@@ -199,6 +224,12 @@ int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, i
 	    (!in_open && cl_agent_send(fd, 'C', NULL, 0) < 0)) {
 		cl_fail(err, errno, "cannot talk to the guest agent");
 		goto out;
+	}
+	/* -t: our terminal raw, the guest's pty does the line discipline */
+	if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		raw = saved;
+		cfmakeraw(&raw);
+		restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
 	}
 	/* the signals a user sends exec go to the command in the guest */
 	sigemptyset(&set);
@@ -233,7 +264,10 @@ int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, i
 		if (sfd >= 0 && pf[2].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGWINCH) {
+				if (tty && winsize(rc))
+					cl_agent_send(fd, 'W', rc, sizeof(rc));
+			} else if (si.ssi_signo) {
 				uint32_t sig = htole32(si.ssi_signo);
 
 				cl_agent_send(fd, 'K', &sig, sizeof(sig));
@@ -245,6 +279,8 @@ out_sig:
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 out:
 	free(req);
 	close(fd);

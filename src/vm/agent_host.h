@@ -11,10 +11,12 @@
 /* Run @s's command (argv, env, cwd, uid, gid) in the VM behind @sock:
  * its stdout and stderr to ours, our stdin to it when @interactive (else
  * it gets an empty one), SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and
- * SIGUSR2 passed on; 0 with its *@status, or -1 + @err (exit code 127/126
- * when it could not be run). */
-int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, int *status,
-		  struct cl_err *err);
+ * SIGUSR2 passed on; with @tty, on a pseudo-terminal in the guest sized
+ * as ours (our terminal raw meanwhile, SIGWINCH passed on as its new
+ * size); 0 with its *@status, or -1 + @err (exit code 127/126 when it could
+ * not be run). */
+int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, bool tty,
+		  int *status, struct cl_err *err);
 /* Send @sig to the VM's own command (graceful stop); bounded by @timeout_s. */
 int cl_agent_signal(const char *sock, int sig, double timeout_s, struct cl_err *err);
 

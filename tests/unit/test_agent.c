@@ -108,7 +108,7 @@ static void check(const char *name, enum scene sc, int want_r, int want_status, 
 	memset(&s, 0, sizeof(s));
 	s.argv = argv;
 	s.cwd = "/";
-	r = cl_agent_exec(path, &s, false, &status, &e);
+	r = cl_agent_exec(path, &s, false, false, &status, &e);
 	pthread_join(t, NULL);
 	close(lfd);
 	if (r != want_r || (want_r == 0 && status != want_status) ||

@@ -32,6 +32,11 @@ out=$("$B" exec vmag -- /bin/sh -c 'echo $$; cat /proc/1/comm')
 case "$out" in *init*) echo "ok: exec runs in the guest (its PID 1 is cloison-init)" ;;
 *) echo "FAIL: exec: '$out'"; fails=$((fails + 1)) ;; esac
 
+# -t: a pseudo-terminal in the guest (script(1) gives exec a terminal)
+out=$(timeout 60 script -qec "$B exec -t vmag -- /bin/sh -c 'tty; echo tty-ok'" /dev/null </dev/null 2>&1)
+case "$out" in *"/dev/pts/"*tty-ok*) echo "ok: exec -t: the command has a pty in the guest" ;;
+*) echo "FAIL: exec -t: '$out'"; fails=$((fails + 1)) ;; esac
+
 timeout 90 "$B" stop -t 30 vmag >/dev/null
 check "stop: stopped" stopped "$(field vmag status)"
 case "$("$B" logs vmag)" in *got-term*) echo "ok: stop: the guest's command got SIGTERM (its trap ran)" ;;
