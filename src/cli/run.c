@@ -83,7 +83,7 @@ static const char run_usage[] =
     "  --hostname NAME         hostname inside the jail (default cloison)\n"
     "  -i, --interactive       keep stdin attached (otherwise /dev/null)\n"
     "  -t, --tty               allocate a pseudo-terminal (raw mode, window size\n"
-    "                          and SIGWINCH forwarded)\n"
+    "                          and SIGWINCH forwarded; --vm: the guest's console)\n"
     "  --init                  run a tiny PID 1 that reaps zombies and forwards signals\n"
     "  --preserve-fds N        pass fds 3..3+N-1 to the command (others are closed)\n"
     "\n"

@@ -105,7 +105,15 @@ static bool take_console(const struct cl_guest_spec *s)
 	}
 	if (!isatty(0))
 		return false;
-	if (tcgetattr(0, &t) == 0) {
+	if (s->tty) {
+		/* -t: the host's terminal is raw, this one does the line
+		 * discipline, at the host's size */
+		struct winsize w = {.ws_row = (unsigned short)s->rows,
+				    .ws_col = (unsigned short)s->cols};
+
+		if (w.ws_row && w.ws_col)
+			ioctl(0, TIOCSWINSZ, &w);
+	} else if (tcgetattr(0, &t) == 0) {
 		t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ECHOCTL);
 		t.c_oflag &= ~(tcflag_t)OPOST;
 		tcsetattr(0, TCSANOW, &t);

@@ -392,7 +392,7 @@ const struct cl_setting cl_settings_core[] = {
     {"hostname", 0, 0, "NAME", set_hostname, show_hostname, CL_BE_ALL},
     {"interactive", 'i', CL_SETTING_FLAG, "true|false", set_interactive, show_interactive,
      CL_BE_ALL},
-    {"tty", 't', CL_SETTING_FLAG, "true|false", set_tty, show_tty, CL_BE_NS},
+    {"tty", 't', CL_SETTING_FLAG, "true|false", set_tty, show_tty, CL_BE_ALL},
     {"init", 0, CL_SETTING_FLAG, "true|false", set_init, show_init, CL_BE_ALL},
     {"preserve-fds", 0, 0, "N", set_preserve_fds, show_preserve_fds, CL_BE_NS},
     {"cap-add", 0, CL_SETTING_REPEAT, "CAP|ALL", set_cap_add, show_caps, CL_BE_NS},

@@ -227,7 +227,6 @@ static const char *vm_reason(const char *name)
 		const char *prefix, *why;
 	} why[] = {
 	    {"cap-", "runs the command as root of its own kernel, with every capability"},
-	    {"tty", "has a serial console, not a pseudo-terminal"},
 	    {"preserve-fds", "cannot pass host file descriptors to its guest"},
 	    {"userns", "is its own kernel: there is no host user namespace to use"},
 	    {"nested",

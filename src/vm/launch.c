@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "guest/spec.h"
@@ -251,7 +253,8 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 	int r = -1;
 	static const int stops[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 	struct sigaction sa = {.sa_handler = cl_vm_stop_handler}, old[4];
-	bool handled, vsock_made = false;
+	bool handled, vsock_made = false, tty_raw = false;
+	struct termios saved_tty;
 
 	if (cl_vm_preflight(s, kernel, sizeof(kernel), err) < 0)
 		return -1;
@@ -265,6 +268,17 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 	for (int i = 0; handled && i < 4; i++)
 		sigaction(stops[i], &sa, &old[i]);
 	cl_guest_spec_from_spec(s, &g);
+	if (s->tty) {
+		/* -t: the guest's console a terminal of our size */
+		struct winsize w;
+
+		g.tty = true;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &w) == 0 ||
+		    ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0) {
+			g.rows = w.ws_row;
+			g.cols = w.ws_col;
+		}
+	}
 	if (vm_net_prepare(s, &vn, &g, err) < 0)
 		goto out;
 	if (cl_guest_init_path(init, sizeof(init), err) < 0)
@@ -336,7 +350,7 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 						  : CL_VM_CMDLINE CL_VM_CMDLINE_QUIET,
 	    .vcpus = s->vcpus,
 	    .mem_bytes = s->memory,
-	    .console_in = s->keep_stdin ? STDIN_FILENO : -1,
+	    .console_in = s->keep_stdin || s->tty ? STDIN_FILENO : -1,
 	    .console_out = STDOUT_FILENO,
 	    .console_in_after_exec = true,
 	    .force = s->vm_force,
@@ -359,12 +373,21 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 			snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(vn.ip, "/"), vn.ip);
 		ready(ctx, addr);
 	}
+	/* -t: our terminal raw while the guest's console is the terminal */
+	if (s->tty && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+		struct termios raw = saved_tty;
+
+		cfmakeraw(&raw);
+		tty_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+	}
 	r = cl_vm_run_jailed(&cfg, exit_status, err);
 out:
 	for (int i = 0; handled && i < 4; i++)
 		sigaction(stops[i], &old[i], NULL);
 	for (size_t i = 0; i < n; i++)
 		cl_virtio_free(devs[i]);
+	if (tty_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	vm_net_release(&vn);
 	if (vsock_made)
 		unlink(s->vsock);

@@ -37,6 +37,11 @@ out=$(timeout 60 script -qec "$B exec -t vmag -- /bin/sh -c 'tty; echo tty-ok'" 
 case "$out" in *"/dev/pts/"*tty-ok*) echo "ok: exec -t: the command has a pty in the guest" ;;
 *) echo "FAIL: exec -t: '$out'"; fails=$((fails + 1)) ;; esac
 
+# run --vm -t: the VM's command on the console as a terminal (echo on)
+out=$(timeout 90 script -qec "$B run --vm -t --kernel $CL_KERNEL --rootfs $CL_ROOTFS -- /bin/sh -c '[ -t 0 ] && echo is-a-tty; stty -a'" /dev/null </dev/null 2>&1)
+case "$out" in *is-a-tty*" icanon "*" echo "*) echo "ok: run --vm -t: a terminal on the console, echo on" ;;
+*) echo "FAIL: run --vm -t: '$out'"; fails=$((fails + 1)) ;; esac
+
 timeout 90 "$B" stop -t 30 vmag >/dev/null
 check "stop: stopped" stopped "$(field vmag status)"
 case "$("$B" logs vmag)" in *got-term*) echo "ok: stop: the guest's command got SIGTERM (its trap ran)" ;;
