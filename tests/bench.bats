@@ -116,6 +116,17 @@ assert d["goals"] == [], d["goals"]' "$TMP/f.json"
 	no_leftovers
 }
 
+@test "exec: cloison exec of true into a running container, against a plain fork+exec; the service gone after" {
+	run "$CLOISON" bench --rootfs "$ROOTFS" --only exec --runs 1 --startup-runs 3 --dir "$TMP" --json "$TMP/e.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ $'\n'"exec "+"ms "+[0-9.e+]+[^$'\n']*" ("[0-9]+"%)" ]]
+	run -0 "$CHECK" "$TMP/e.json"
+	run -0 "$CLOISON" ps -a
+	[[ "$output" != *cloison-bench-exec* ]]
+	no_leftovers
+}
+
 @test "density: idle contexts counted in a 1 GiB cgroup up to the bound, the cgroup and the contexts gone after" {
 	run "$CLOISON" bench --rootfs "$ROOTFS" --only density --density-max 3 --dir "$TMP" --json "$TMP/d.json"
 	echo "$output"

@@ -40,6 +40,9 @@ const struct cl_bench_metric cl_bench_metrics[] = {
     {"startup-p50", "startup", "ms", "launch to exit of a static true: median", false, CL_BG_NONE},
     {"startup-p99", "startup", "ms", "launch to exit of a static true: 99th percentile", false,
      CL_BG_NONE},
+    {"exec", "exec", "ms",
+     "cloison exec of a static true into a running context (a VM: its guest agent)", false,
+     CL_BG_NONE},
     {"density", "density", "contexts", "idle contexts started in a 1 GiB memory cgroup", true,
      CL_BG_NONE},
     {"idle-memory", "density", "MiB", "memory charged per idle context (cgroup)", false,
@@ -79,9 +82,9 @@ const struct cl_bench_metric cl_bench_metrics[] = {
 const size_t cl_bench_n_metrics = sizeof(cl_bench_metrics) / sizeof(cl_bench_metrics[0]);
 
 /* what --only takes: workloads, and groups of them */
-static const char *const workloads[] = {"startup",  "density", "getppid", "openclose", "walk",
-					"forkexec", "faults",  "sha256",  "memcpy",    "tmpfs",
-					"disk",	    "fsync",   "tcp",	  "vmexits",   NULL};
+static const char *const workloads[] = {
+    "startup", "exec",	 "density", "getppid", "openclose", "walk", "forkexec", "faults",
+    "sha256",  "memcpy", "tmpfs",   "disk",    "fsync",	    "tcp",  "vmexits",	NULL};
 static const struct {
 	const char *name, *list;
 } aliases[] = {{"syscalls", "getppid,openclose,walk"},
@@ -89,7 +92,7 @@ static const struct {
 	       {"memory", "memcpy"},
 	       {"io", "tmpfs,disk,fsync"},
 	       {"net", "tcp"},
-	       {"all", "startup,density,getppid,openclose,walk,forkexec,faults,sha256,memcpy,"
+	       {"all", "startup,exec,density,getppid,openclose,walk,forkexec,faults,sha256,memcpy,"
 		       "tmpfs,disk,fsync,tcp,vmexits"}};
 
 #define NW (sizeof(workloads) / sizeof(workloads[0]) - 1)
@@ -107,7 +110,7 @@ static const char usage[] =
     "\n"
     "  --rootfs DIR       the rootfs of the container and the VM (default: run's)\n"
     "  --kernel K         the VM's guest kernel (default: run --vm's)\n"
-    "  --only LIST        workloads, comma-separated: startup, density, getppid,\n"
+    "  --only LIST        workloads, comma-separated: startup, exec, density, getppid,\n"
     "                     openclose, walk, forkexec, faults, sha256, memcpy, tmpfs,\n"
     "                     disk, fsync, tcp, vmexits; or groups: syscalls, cpu,\n"
     "                     memory, io, net, all (the default)\n"
@@ -946,6 +949,7 @@ static void sha_expected(struct cl_bench_ctx *c)
 
 static void cleanup(struct cl_bench_ctx *c)
 {
+	cl_bench_exec_cleanup(c);
 	cl_bench_peer_stop();
 	rm_rf(c->dir);
 	rm_rf(c->hosttmp);
@@ -1119,6 +1123,8 @@ int cl_cmd_bench(int argc, char **argv)
 			if (sel(&c, "startup"))
 				for (unsigned k = 0; k < b.startup_runs && !cl_bench_stopping; k++)
 					run_startup(&c, p, &raw[p]);
+			if (sel(&c, "exec"))
+				cl_bench_exec(&c, p);
 			for (int k = CL_BK_MAIN; k <= CL_BK_NET; k++)
 				run_ctx(&c, p, (enum cl_bench_kind)k);
 		}

@@ -65,7 +65,7 @@ int cl_bench_write_svg(const struct cl_bench *b, const char *path);
 #include "util/error.h"
 #include "util/sha256.h"
 
-#define CL_BENCH_NW 14
+#define CL_BENCH_NW 15
 struct cl_bench_ctx {
 	struct cl_bench *b;
 	bool sel[CL_BENCH_NW]; /* by workloads[] in cli/bench.c */
@@ -114,5 +114,8 @@ int cl_bench_peer_start(int *port, const char *bridge_ip, uint64_t token, struct
 void cl_bench_peer_stop(void);
 int cl_bench_bridge_ip(char *buf, size_t len);
 void cl_bench_density(struct cl_bench_ctx *c, int place);
+/* The exec workload in @place (cli/bench_exec.c), and its services' end. */
+void cl_bench_exec(struct cl_bench_ctx *c, int place);
+void cl_bench_exec_cleanup(struct cl_bench_ctx *c);
 
 #endif
