@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "vm/agent_host.h"
 #include "svc/stats.h"
 
 #define FIRST_MS    500 /* the first sample's interval */
@@ -229,6 +230,30 @@ static int check_names(char *const *names, struct cl_err *err)
 	return 0;
 }
 
+/* Micro-VM jails: their guest agent's view (memory, load), a second at most
+ * each; a guest that does not answer just has none. */
+static void guest_views(struct cl_stats *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct cl_stats_jail *j = &s->jail[i];
+		struct cl_guest_stats g;
+		struct cl_state st;
+		struct cl_err e = {0};
+
+		if (strcmp(j->mode, "vm") || cl_state_open(&st, j->name, false, &e) < 0)
+			continue;
+		if (cl_state_str(&st, "vsock")[0] &&
+		    cl_agent_stats(cl_state_str(&st, "vsock"), &g, 1.0, &e) == 0) {
+			j->guest = true;
+			j->guest_mem_total = g.mem_total;
+			j->guest_mem_available = g.mem_available;
+			memcpy(j->guest_load, g.load, sizeof(g.load));
+			j->guest_procs = g.procs;
+		}
+		cl_state_close(&st);
+	}
+}
+
 static int loop(struct view *v, char *const *names, struct cl_err *err)
 {
 	struct cl_stats prev, cur;
@@ -243,6 +268,7 @@ static int loop(struct view *v, char *const *names, struct cl_err *err)
 		} else {
 			if (cl_stats_sample(&cur, names, &prev, err) < 0)
 				break;
+			guest_views(&cur);
 			cl_stats_free(&prev);
 			prev = cur;
 			show(v, &prev);

@@ -218,6 +218,34 @@ static void run_exec(int c, const uint8_t *req, size_t len)
 	cl_guest_spec_free(&g);
 }
 
+/* The guest's own view: memory and load, for cloison stats. */
+static void send_stats(int c)
+{
+	char out[512], line[256];
+	unsigned long long total = 0, avail = 0;
+	double l1 = 0, l5 = 0, l15 = 0;
+	unsigned running = 0, procs = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		sscanf(line, "MemTotal: %llu kB", &total);
+		sscanf(line, "MemAvailable: %llu kB", &avail);
+	}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/loadavg", "re");
+	if (f) {
+		if (fscanf(f, "%lf %lf %lf %u/%u", &l1, &l5, &l15, &running, &procs) != 5)
+			procs = 0;
+		fclose(f);
+	}
+	snprintf(out, sizeof(out),
+		 "mem_total %llu\nmem_available %llu\nload1 %.2f\nload5 %.2f\nload15 %.2f\n"
+		 "procs %u\n",
+		 total, avail, l1, l5, l15, procs);
+	cl_agent_send(c, 'T', out, strlen(out));
+}
+
 static void serve(int c, pid_t cmd)
 {
 	static uint8_t buf[CL_AGENT_FRAME_MAX];
@@ -242,8 +270,12 @@ static void serve(int c, pid_t cmd)
 		cl_agent_send(c, 'X', &zero, sizeof(zero));
 		return;
 	}
+	if (type == 'T' && len == 0) {
+		send_stats(c);
+		return;
+	}
 	if (type != 'E') {
-		fail(c, "agent: expected exec ('E') or signal ('K')");
+		fail(c, "agent: expected exec ('E'), signal ('K') or stats ('T')");
 		return;
 	}
 	run_exec(c, buf, len);

@@ -20,7 +20,11 @@
  *       command; before 'E': the VM's
  *       own command, then 'X' 0)
  *
- * One connection carries one request: 'H' both ways, then 'E' (or 'K'). */
+ *   'T' stats (nothing)                'T' stats: "KEY VALUE\n" lines:
+ *                                          mem_total, mem_available (KiB),
+ *                                          load1, load5, load15, procs
+ *
+ * One connection carries one request: 'H' both ways, then 'E', 'K' or 'T'. */
 #ifndef CL_GUEST_AGENT_PROTO_H
 #define CL_GUEST_AGENT_PROTO_H
 

@@ -441,7 +441,7 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 	record_vmm_cgroups(m, pid);
 
 	struct timespec kill_at = {0}; /* the end of a stop's grace period, 0 none */
-	bool armed = false;
+	bool armed = false, termed = false;
 	for (;;) {
 		struct pollfd pf[3] = {
 		    {m->sigfd, POLLIN, 0}, {m->out[0], POLLIN, 0}, {m->out[1], POLLIN, 0}};
@@ -452,7 +452,16 @@ static int run_vm(struct monitor *m, int *status, struct cl_err *err)
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			long left = (kill_at.tv_sec - now.tv_sec) * 1000 +
 				    (kill_at.tv_nsec - now.tv_nsec) / 1000000;
-			if (left <= 0) {
+			if (left <= 0 && !termed) {
+				/* the grace period is over: the launcher ends the VMM at
+				 * once and gives its network back (its stop handler);
+				 * SIGKILL if even that does not end it in 5 s */
+				kill(pid, SIGTERM);
+				termed = true;
+				kill_at = now;
+				kill_at.tv_sec += 5;
+				wait = 5000;
+			} else if (left <= 0) {
 				kill(pid, SIGKILL);
 				armed = false;
 			} else {

@@ -204,6 +204,14 @@ void cl_stats_print_table(const struct cl_stats *s, FILE *f, int width)
 			 pair(u->net_rx, u->net_tx, true, b[1]),
 			 pair(u->blk_read, u->blk_write, true, b[2]),
 			 pair(u->pids, u->pids_limit, false, b[3]));
+		if (j->guest) /* a micro-VM: what its guest says of itself */
+			put_line(f, width,
+				 "  %s's guest: memory %s used of %s, load %.2f %.2f %.2f, %u "
+				 "processes",
+				 j->name,
+				 cl_usage_size(j->guest_mem_total - j->guest_mem_available, b[0]),
+				 cl_usage_size(j->guest_mem_total, b[1]), j->guest_load[0],
+				 j->guest_load[1], j->guest_load[2], j->guest_procs);
 	}
 	put_line(f, width, ROW, w, total, pct(h->cpu, p[0]), pair(h->mem, h->mem_total, true, b[0]),
 		 pct(percent(h->mem, h->mem_total), p[1]), pair(h->net_rx, h->net_tx, true, b[1]),
@@ -256,6 +264,17 @@ void cl_stats_print_json(const struct cl_stats *s, FILE *f)
 		put(o, "pids", cl_json_int(u->pids));
 		put(o, "pids_limit", cl_json_int(u->pids_limit));
 		put_io(o, u->net_rx, u->net_tx, u->blk_read, u->blk_write);
+		if (j->guest) {
+			json_object *g = json_object_new_object();
+
+			put(g, "memory_total", cl_json_int(j->guest_mem_total));
+			put(g, "memory_available", cl_json_int(j->guest_mem_available));
+			put(g, "load1", dbl(j->guest_load[0]));
+			put(g, "load5", dbl(j->guest_load[1]));
+			put(g, "load15", dbl(j->guest_load[2]));
+			put(g, "processes", json_object_new_int((int)j->guest_procs));
+			put(o, "guest", g);
+		}
 		json_object_array_add(jails, o);
 	}
 	put(host, "cpus", json_object_new_int64(h->cpus));

@@ -23,6 +23,11 @@ struct cl_stats_jail {
 	int64_t at;		      /* CLOCK_MONOTONIC ns of the reading */
 	struct cl_usage u;
 	double cpu; /* % of one CPU since the previous sample; -1 none */
+	/* a micro-VM's own view from its guest agent (cli/stats.c), if it said */
+	bool guest;
+	int64_t guest_mem_total, guest_mem_available; /* bytes */
+	double guest_load[3];
+	unsigned guest_procs;
 };
 
 /* The jails' sums; the host's capacity. */

@@ -125,6 +125,46 @@ int cl_agent_signal(const char *sock, int sig, double timeout_s, struct cl_err *
 	return r;
 }
 
+int cl_agent_stats(const char *sock, struct cl_guest_stats *g, double timeout_s, struct cl_err *err)
+{
+	char buf[1024], type;
+	size_t len;
+	int fd = agent_open(sock, timeout_s, err), r = -1;
+
+	memset(g, 0, sizeof(*g));
+	if (fd < 0)
+		return -1;
+	if (cl_agent_send(fd, 'T', NULL, 0) == 0 && readable(fd, now_ms() + timeout_s * 1000) &&
+	    cl_agent_recv(fd, &type, buf, sizeof(buf) - 1, &len, err) == 0 && type == 'T') {
+		char *save = NULL;
+
+		buf[len] = 0;
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			long long k;
+			double d;
+
+			if (sscanf(l, "mem_total %lld", &k) == 1 && k >= 0)
+				g->mem_total = k * 1024;
+			else if (sscanf(l, "mem_available %lld", &k) == 1 && k >= 0)
+				g->mem_available = k * 1024;
+			else if (sscanf(l, "load1 %lf", &d) == 1)
+				g->load[0] = d;
+			else if (sscanf(l, "load5 %lf", &d) == 1)
+				g->load[1] = d;
+			else if (sscanf(l, "load15 %lf", &d) == 1)
+				g->load[2] = d;
+			else if (sscanf(l, "procs %lld", &k) == 1 && k >= 0 && k < 1 << 30)
+				g->procs = (unsigned)k;
+		}
+		r = g->mem_total > 0 ? 0
+				     : cl_fail(err, 0, "the guest agent sent no memory figures");
+	} else if (!err->msg[0]) {
+		cl_fail(err, 0, "the guest agent sent no stats");
+	}
+	close(fd);
+	return r;
+}
+
 /* Frames from the agent until 'X' or 'F'. */
 static int take(int fd, int *status, bool *done, struct cl_err *err)
 {

@@ -17,6 +17,14 @@
  * not be run). */
 int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, bool tty,
 		  int *status, struct cl_err *err);
+/* What the guest says of itself (cloison stats). */
+struct cl_guest_stats {
+	long long mem_total, mem_available; /* bytes */
+	double load[3];
+	unsigned procs;
+};
+int cl_agent_stats(const char *sock, struct cl_guest_stats *g, double timeout_s,
+		   struct cl_err *err);
 /* Send @sig to the VM's own command (graceful stop); bounded by @timeout_s. */
 int cl_agent_signal(const char *sock, int sig, double timeout_s, struct cl_err *err);
 

@@ -32,6 +32,14 @@ out=$("$B" exec vmag -- /bin/sh -c 'echo $$; cat /proc/1/comm')
 case "$out" in *init*) echo "ok: exec runs in the guest (its PID 1 is cloison-init)" ;;
 *) echo "FAIL: exec: '$out'"; fails=$((fails + 1)) ;; esac
 
+# stats: the guest's own view through the agent, beside the VMM's
+out=$("$B" stats --no-stream vmag 2>&1)
+case "$out" in *"vmag's guest: memory "*" used of "*", load "*" processes"*) echo "ok: stats: the guest's memory and load" ;;
+*) echo "FAIL: stats: '$out'"; fails=$((fails + 1)) ;; esac
+out=$("$B" stats --no-stream --format json vmag 2>&1)
+case "$out" in *'"guest":{"memory_total":'*) echo "ok: stats --format json: the guest's figures" ;;
+*) echo "FAIL: stats json: '$out'"; fails=$((fails + 1)) ;; esac
+
 # -t: a pseudo-terminal in the guest (script(1) gives exec a terminal)
 out=$(timeout 60 script -qec "$B exec -t vmag -- /bin/sh -c 'tty; echo tty-ok'" /dev/null </dev/null 2>&1)
 case "$out" in *"/dev/pts/"*tty-ok*) echo "ok: exec -t: the command has a pty in the guest" ;;
@@ -48,4 +56,24 @@ case "$("$B" logs vmag)" in *got-term*) echo "ok: stop: the guest's command got 
 *) echo "FAIL: no got-term in the log:"; "$B" logs vmag; fails=$((fails + 1)) ;; esac
 "$B" rm vmag >/dev/null
 [ ! -e /run/cloison/jails/vmag ] || { echo "FAIL: state left"; fails=$((fails + 1)); }
+
+# a guest command that ignores SIGTERM, on the bridge: stop ends the VM at
+# the end of the grace period, and its lease, tap and rules go back
+echo /bin/modprobe >/proc/sys/kernel/modprobe
+for m in bridge tun nf_tables nft_chain_nat nft_masq nft_nat nft_ct; do modprobe $m 2>/dev/null; done
+export CLOISON_NET_DIR=/tmp/cl-vm-agent-net
+"$B" rm -f vmstub >/dev/null 2>&1
+"$B" run -d --vm --kernel "$CL_KERNEL" --rootfs "$CL_ROOTFS" --net bridge --name vmstub -- /bin/sh -c \
+	'trap "" TERM; echo stub-up; while :; do sleep 1; done' >/dev/null 2>&1
+for _ in $(seq 600); do "$B" logs vmstub 2>/dev/null | grep -q stub-up && break; sleep 0.1; done
+[ -n "$(cat $CLOISON_NET_DIR/leases 2>/dev/null)" ] && echo "ok: the stubborn VM holds a lease" || { echo "FAIL: no lease"; fails=$((fails + 1)); }
+t0=$(date +%s)
+timeout 90 "$B" stop -t 3 vmstub >/dev/null
+t1=$(date +%s)
+check "stop: a guest ignoring SIGTERM is stopped" stopped "$(field vmstub status)"
+[ $((t1 - t0)) -le 30 ] && echo "ok: within the grace period and the kill ($((t1 - t0)) s)" || { echo "FAIL: stop took $((t1 - t0)) s"; fails=$((fails + 1)); }
+check "its lease went back" "" "$(cat $CLOISON_NET_DIR/leases 2>/dev/null)"
+check "no tap left" "" "$(ip -o link show | grep -o 'clv[0-9]*' | tr '\n' ' ')"
+"$B" rm vmstub >/dev/null
+ip link del cl-br0 2>/dev/null
 exit $fails
