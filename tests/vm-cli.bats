@@ -209,3 +209,20 @@ TESTGUEST="$TOP/build/testguest.bzImage"
 	run -125 "$CLOISON" run --vsock "$sock" -- /bin/true
 	[[ "$output" == *"--vsock needs --vm"* ]]
 }
+
+@test "run -d --vm --restart on-failure:2: a VM whose guest fails is booted again twice, then left exited with its status; rm leaves nothing" {
+	local name=cltvm-restart-$$
+	# the test guest without a NIC fails its network check: status 3
+	run -0 "$CLOISON" run -d --vm --kernel "$TESTGUEST" --name "$name" --restart on-failure:2 -- testguest-net 3>&-
+	run timeout 120 "$CLOISON" wait "$name"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = 3 ]
+	run -0 "$CLOISON" inspect "$name"
+	[[ "$output" == *'"restarts":2'* ]]
+	[[ "$output" == *'"status":"exited"'* ]]
+	run -0 "$CLOISON" logs "$name"
+	[ "$(grep -c 'no virtio-net device' <<<"$output")" -eq 3 ]
+	run -0 "$CLOISON" rm "$name"
+	[ ! -e "/run/cloison/jails/$name" ]
+}
