@@ -299,13 +299,21 @@ pid_t cl_guest_agent_start(pid_t cmd)
 	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 8) < 0)
 		_exit(0); /* no vsock device: no agent */
 	for (;;) {
-		int c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		struct sockaddr_vm peer = {0};
+		socklen_t pl = sizeof(peer);
+		int c = accept4(l, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
 		pid_t h;
 
 		if (c < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			_exit(1);
+		}
+		/* the host only: a guest user reaching this port over a
+		 * loopback transport must not exec as root */
+		if (peer.svm_family != AF_VSOCK || peer.svm_cid != VMADDR_CID_HOST) {
+			close(c);
+			continue;
 		}
 		h = fork();
 		if (h == 0) {

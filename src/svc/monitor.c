@@ -226,7 +226,7 @@ static void ask_stop(struct monitor *m, unsigned timeout)
 		 * period either way (the monitor's own timer) */
 		m->stop_timeout = timeout;
 		if (timeout && m->s->vsock &&
-		    cl_agent_signal(m->s->vsock, m->o.stop_signal, 3, &e) == 0)
+		    cl_agent_signal(m->s->vsock, m->o.stop_signal, 2, &e) == 0)
 			return;
 		kill(m->pid, timeout ? m->o.stop_signal : SIGKILL);
 	}

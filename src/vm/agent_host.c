@@ -8,6 +8,8 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -63,10 +66,29 @@ static int agent_open(const char *sock, double timeout_s, struct cl_err *err)
 	if (strlen(sock) >= sizeof(sa.sun_path))
 		return cl_fail(err, ENAMETOOLONG, "the micro-VM's vsock socket %s", sock);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking: a VMM that does not accept (its backlog full) is no
+	 * agent, not a wait without end */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (fd >= 0 && errno == EAGAIN)
+			goto gone;
 		cl_fail(err, errno, "cannot reach the micro-VM's vsock socket %s", sock);
 		goto fail;
+	}
+	/* then blocking, each read and write bounded: a guest that sends half
+	 * a frame cannot hold us */
+	{
+		struct timeval tv = {
+		    .tv_sec = (time_t)timeout_s,
+		    .tv_usec = (suseconds_t)((timeout_s - (double)(time_t)timeout_s) * 1e6)};
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+			cl_fail(err, errno, "cannot set up the socket to the guest agent");
+			goto fail;
+		}
 	}
 	if (dprintf(fd, "CONNECT %u\n", CL_AGENT_PORT) < 0)
 		goto gone;
@@ -143,19 +165,26 @@ int cl_agent_stats(const char *sock, struct cl_guest_stats *g, double timeout_s,
 			long long k;
 			double d;
 
-			if (sscanf(l, "mem_total %lld", &k) == 1 && k >= 0)
+			/* figures a guest chose: bounded, finite */
+			bool kib = sscanf(l, "%*s %lld", &k) == 1 && k >= 0 && k < (1LL << 40);
+			bool fin =
+			    sscanf(l, "%*s %lf", &d) == 1 && isfinite(d) && d >= 0 && d < 1e9;
+
+			if (kib && !strncmp(l, "mem_total ", 10))
 				g->mem_total = k * 1024;
-			else if (sscanf(l, "mem_available %lld", &k) == 1 && k >= 0)
+			else if (kib && !strncmp(l, "mem_available ", 14))
 				g->mem_available = k * 1024;
-			else if (sscanf(l, "load1 %lf", &d) == 1)
+			else if (fin && !strncmp(l, "load1 ", 6))
 				g->load[0] = d;
-			else if (sscanf(l, "load5 %lf", &d) == 1)
+			else if (fin && !strncmp(l, "load5 ", 6))
 				g->load[1] = d;
-			else if (sscanf(l, "load15 %lf", &d) == 1)
+			else if (fin && !strncmp(l, "load15 ", 7))
 				g->load[2] = d;
 			else if (sscanf(l, "procs %lld", &k) == 1 && k >= 0 && k < 1 << 30)
 				g->procs = (unsigned)k;
 		}
+		if (g->mem_available > g->mem_total)
+			g->mem_available = g->mem_total;
 		r = g->mem_total > 0 ? 0
 				     : cl_fail(err, 0, "the guest agent sent no memory figures");
 	} else if (!err->msg[0]) {
@@ -240,13 +269,18 @@ int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, b
 	size_t rlen;
 	sigset_t set, old;
 	int fd, sfd = -1, r = -1;
-	bool done = false, in_open = interactive;
+	bool done = false, in_open;
+	/* stdin as an 'I' frame on its way, written as the socket takes it:
+	 * the agent's output is read meanwhile, so neither side waits on the
+	 * other's full buffer */
+	static uint8_t inbuf[5 + 65536];
+	size_t inlen = 0, inoff = 0;
 
 	/* what exec's command needs, nothing of the VM's boot */
 	g = (struct cl_guest_spec){
 	    .argv = s->argv, .env = s->env, .cwd = s->cwd, .uid = s->uid, .gid = s->gid};
 	if (tty) {
-		interactive = true;
+		interactive = true; /* a terminal's keys go to the command */
 		g.tty = true;
 		if (winsize(rc)) {
 			g.rows = le16toh(rc[0]);
@@ -255,6 +289,7 @@ int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, b
 	}
 	if (cl_guest_spec_encode(&g, &req, &rlen, err) < 0)
 		return -1;
+	in_open = interactive;
 	fd = agent_open(sock, 10, err);
 	if (fd < 0) {
 		free(req);
@@ -278,9 +313,10 @@ int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, b
 	sigprocmask(SIG_BLOCK, &set, &old);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	while (!done) {
-		struct pollfd pf[3] = {{.fd = fd, .events = POLLIN},
-				       {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
-				       {.fd = sfd, .events = POLLIN}};
+		struct pollfd pf[3] = {
+		    {.fd = fd, .events = (short)(POLLIN | (inlen ? POLLOUT : 0))},
+		    {.fd = in_open && !inlen ? STDIN_FILENO : -1, .events = POLLIN},
+		    {.fd = sfd, .events = POLLIN}};
 
 		if (poll(pf, 3, -1) < 0) {
 			if (errno == EINTR)
@@ -288,14 +324,29 @@ int cl_agent_exec(const char *sock, const struct cl_spec *s, bool interactive, b
 			cl_fail(err, errno, "poll");
 			goto out_sig;
 		}
-		if (pf[0].revents && take(fd, status, &done, err) < 0)
+		if ((pf[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    take(fd, status, &done, err) < 0)
 			goto out_sig;
-		if (pf[1].revents) {
-			char buf[65536];
-			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (inlen && (pf[0].revents & POLLOUT)) {
+			ssize_t w =
+			    send(fd, inbuf + inoff, inlen - inoff, MSG_DONTWAIT | MSG_NOSIGNAL);
 
-			if (n > 0 && cl_agent_send(fd, 'I', buf, (size_t)n) < 0)
-				in_open = false;
+			if (w > 0 && (inoff += (size_t)w) == inlen)
+				inlen = inoff = 0;
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				in_open = false, inlen = inoff = 0;
+		}
+		if (pf[1].revents) {
+			ssize_t n = read(STDIN_FILENO, inbuf + 5, sizeof(inbuf) - 5);
+
+			if (n > 0) { /* an 'I' frame: length (type and data), type, data */
+				uint32_t l = htole32((uint32_t)n + 1);
+
+				memcpy(inbuf, &l, 4);
+				inbuf[4] = 'I';
+				inlen = 5 + (size_t)n;
+				inoff = 0;
+			}
 			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 				in_open = false;
 				cl_agent_send(fd, 'C', NULL, 0);

@@ -191,7 +191,8 @@ static int vsock_listen(const char *path, struct cl_err *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
-	int fd;
+	mode_t mask;
+	int fd, r, e;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return cl_fail(err, ENAMETOOLONG, "--vsock %s: longer than a socket path can be",
@@ -202,25 +203,35 @@ static int vsock_listen(const char *path, struct cl_err *err)
 
 		if (!S_ISSOCK(st.st_mode))
 			return cl_fail(err, 0, "--vsock %s: exists and is not a socket", path);
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			close(probe);
-			return cl_fail(err, EADDRINUSE, "--vsock %s: another VM listens there",
+		/* stale only when nothing listens (ECONNREFUSED); a full backlog
+		 * or any other answer is somebody's live socket */
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (probe < 0)
+			return cl_fail(err, errno, "--vsock %s: cannot make a socket", path);
+		r = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
+		e = errno;
+		close(probe);
+		if (r == 0 || e != ECONNREFUSED)
+			return cl_fail(err, EADDRINUSE, "--vsock %s: in use (a VM listens there)",
 				       path);
-		}
-		if (probe >= 0)
-			close(probe);
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return cl_fail(err, errno, "--vsock %s: cannot make a socket", path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 16) < 0) {
-		int e = errno;
-
+	/* born 0600: no moment in which another user could connect */
+	mask = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	e = errno;
+	umask(mask);
+	if (r < 0) {
 		close(fd);
-		unlink(path);
+		return cl_fail(err, e, "--vsock %s: cannot bind there", path);
+	}
+	if (listen(fd, 16) < 0) {
+		e = errno;
+		close(fd);
+		unlink(path); /* ours: we just bound it */
 		return cl_fail(err, e, "--vsock %s: cannot listen there", path);
 	}
 	return fd;
@@ -263,7 +274,7 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 	 * vsock socket): from
 	 * here it ends the VMM (or keeps it from being made), the network goes
 	 * back, and then the signal ends us (below) */
-	handled = (s->net == CL_NET_BRIDGE || s->vsock) && cl_vm_jail_wanted();
+	handled = (s->net == CL_NET_BRIDGE || s->vsock || s->tty) && cl_vm_jail_wanted();
 	sigemptyset(&sa.sa_mask);
 	for (int i = 0; handled && i < 4; i++)
 		sigaction(stops[i], &sa, &old[i]);

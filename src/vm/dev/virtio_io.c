@@ -118,8 +118,20 @@ static void *io_thread(void *arg)
 		}
 		if (poll(pf, 1 + nq + (nfds_t)nx, -1) < 0 && errno != EINTR)
 			break;
-		if (pf[0].revents)
+		if (pf[0].revents) {
+			/* the VM stopped (its vCPUs are gone, its RAM still there):
+			 * what the guest queued last is served before we go -- the
+			 * last bytes a program wrote to a socket as it exited */
+			pthread_mutex_lock(&v->lock);
+			for (unsigned q = 0; q < nq; q++) {
+				memset(&err, 0, sizeof(err));
+				if (cl_virtio_running(v) && v->vq[q].ready &&
+				    v->ops->notify(v, q, &err) < 0)
+					cl_virtio_fail(v, &err);
+			}
+			pthread_mutex_unlock(&v->lock);
 			break;
+		}
 		pthread_mutex_lock(&v->lock);
 		for (unsigned q = 0; q < nq; q++) {
 			if (!pf[1 + q].revents)

@@ -59,7 +59,9 @@ struct vhdr {
 } __attribute__((packed));
 _Static_assert(sizeof(struct vhdr) == VSOCK_HDR, "virtio_vsock_hdr is 44 bytes");
 
-enum cstate { C_FREE, C_LINE, C_CONNECTING, C_OPEN };
+/* C_DEAD: the device was reset (on a vCPU thread, which may not close
+ * fds): the I/O thread closes it at its next turn */
+enum cstate { C_FREE, C_LINE, C_CONNECTING, C_OPEN, C_DEAD };
 
 struct conn {
 	enum cstate st;
@@ -155,7 +157,9 @@ static int flush_ctrl(struct cl_virtio *v, struct cl_err *err)
 
 static void send_ctrl(struct vsock *s, struct vhdr h)
 {
-	if (s->ctrl_n == CTRL_MAX) /* cannot happen with CONN_MAX connections */
+	/* full only when a guest floods packets and gives no receive buffer
+	 * for the answers: it loses answers it did not make room for */
+	if (s->ctrl_n == CTRL_MAX)
 		return;
 	s->ctrl[(s->ctrl_head + s->ctrl_n) % CTRL_MAX] = h;
 	s->ctrl_n++;
@@ -212,8 +216,13 @@ static void flush_host(struct vsock *s, struct conn *c)
 		send_ctrl(s, mkhdr(s, c, OP_CREDIT_UPD, 0));
 		c->told_fwd = c->fwd_cnt;
 	}
-	if (!c->blen && c->guest_no_send)
+	if (!c->blen && c->guest_no_send) {
+		if (c->guest_no_recv) {
+			conn_reset(s, c); /* the guest closed: all of it was written */
+			return;
+		}
 		shutdown(c->fd, SHUT_WR);
+	}
 }
 
 /* Lock held: one packet from the guest. */
@@ -283,12 +292,11 @@ static int guest_packet(struct cl_virtio *v, const struct cl_vq_chain *ch, struc
 	case OP_CREDIT_UPD: break; /* the window, read above */
 	case OP_CREDIT_REQ: send_ctrl(s, mkhdr(s, c, OP_CREDIT_UPD, 0)); break;
 	case OP_SHUTDOWN:
+		/* what it sent still reaches the host; flush_host ends the
+		 * connection once both ways are shut and nothing is left */
 		c->guest_no_send |= (flags & SHUT_SEND_F) != 0;
 		c->guest_no_recv |= (flags & SHUT_RCV_F) != 0;
-		if (c->guest_no_send && c->guest_no_recv)
-			conn_reset(s, c);
-		else
-			flush_host(s, c);
+		flush_host(s, c);
 		break;
 	case OP_RST: conn_close(c); break;
 	default: conn_reset(s, c); break;
@@ -321,15 +329,24 @@ static int vs_notify(struct cl_virtio *v, unsigned q, struct cl_err *err)
 	return flush_ctrl(v, err); /* replies to what it sent, or what waited */
 }
 
+/* Lock held, on the vCPU that wrote Status 0: the connections are the I/O
+ * thread's to close (its seccomp role has close(2), a vCPU's has not; and
+ * it polls them), so they are only marked, and it is woken. */
 static void vs_reset(struct cl_virtio *v)
 {
 	struct vsock *s = vs_of(v);
 
 	for (int i = 0; i < CONN_MAX; i++)
 		if (s->c[i].st != C_FREE)
-			conn_close(&s->c[i]);
+			s->c[i].st = C_DEAD;
 	s->ctrl_n = s->ctrl_head = 0;
 	s->rx_starved = false;
+	if (v->io.started)
+		cl_virtio_io_signal(v->io.kick[RXQ]);
+	else
+		for (int i = 0; i < CONN_MAX; i++) /* no thread: here (tests) */
+			if (s->c[i].st == C_DEAD)
+				conn_close(&s->c[i]);
 }
 
 /* Lock held: what the I/O thread waits on. */
@@ -339,6 +356,9 @@ static int vs_io_fds(struct cl_virtio *v, struct pollfd *pf, int max)
 	bool up = cl_virtio_running(v) && v->vq[RXQ].ready && v->vq[TXQ].ready;
 	int n = 0, free_slots = 0;
 
+	for (int i = 0; i < CONN_MAX; i++)
+		if (s->c[i].st == C_DEAD)
+			conn_close(&s->c[i]); /* this is the I/O thread */
 	for (int i = 0; i < CONN_MAX && n < max - 1; i++) {
 		struct conn *c = &s->c[i];
 		short ev = 0;
@@ -347,12 +367,19 @@ static int vs_io_fds(struct cl_virtio *v, struct pollfd *pf, int max)
 			free_slots++;
 			continue;
 		}
+		/* a device that is down (failed, reset, not set up) serves no
+		 * connection: polling them would wake us for nothing, again */
+		if (!up)
+			continue;
 		if (c->st == C_LINE)
 			ev = POLLIN;
 		else if (c->st == C_OPEN) {
 			uint32_t credit = c->peer_buf_alloc - (c->tx_cnt - c->peer_fwd_cnt);
 
-			if (!c->host_eof && !c->guest_no_recv && credit && !s->rx_starved)
+			/* host bytes only where they can go at once: credit, a
+			 * receive buffer, no control packet before them */
+			if (!c->host_eof && !c->guest_no_recv && credit && !s->rx_starved &&
+			    !s->ctrl_n)
 				ev |= POLLIN;
 			if (c->blen)
 				ev |= POLLOUT;
@@ -507,9 +534,15 @@ static void vs_io_ready(struct cl_virtio *v, const struct pollfd *pf, int n)
 		} else if (c->st == C_OPEN) {
 			if (pf[i].revents & POLLOUT)
 				flush_host(s, c);
-			if (c->st == C_OPEN && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    host_data(v, c, &err) < 0)
+			if (c->st != C_OPEN)
+				continue;
+			if (pf[i].revents & (POLLHUP | POLLERR)) {
+				/* the host side is gone both ways: so is the connection */
+				conn_reset(s, c);
+			} else if ((pf[i].revents & POLLIN) && !c->host_eof && !c->guest_no_recv &&
+				   host_data(v, c, &err) < 0) {
 				cl_virtio_fail(v, &err);
+			}
 		} else if (pf[i].revents & (POLLHUP | POLLERR)) {
 			conn_reset(s, c); /* gone while the guest was asked */
 		}
