@@ -203,8 +203,9 @@ static int exec_in(const char *name, const struct exec_opts *o, int *status, str
 		else if (!sock[0])
 			cl_fail(err, 0, "micro-VM jail %s has no vsock socket to reach its agent",
 				st.name);
-		else if (exec_spec(&st, o, &spec, err) == 0)
-			r = cl_agent_exec(sock, &spec, o->interactive, o->tty, status, err);
+		else if (exec_spec(&st, o, &spec, err) == 0 &&
+			 (r = cl_agent_exec(sock, &spec, o->interactive, o->tty, status, err)) < 0)
+			cl_wrap(err, "exec into micro-VM jail %s", st.name); /* which VM */
 	} else if (strcmp(cl_state_status(&st), "running"))
 		cl_svc_not_live(&st, "exec into", err);
 	else if (jail_cgroups(&st, &cgroups, &jn.n_cgroups, err) == 0 &&

@@ -211,11 +211,31 @@ const struct cl_spec *cl_net_jail_spec(const struct cl_net *n, const struct cl_s
 	return n->bridged ? &n->jail : s;
 }
 
+/* The bridge's interface index: > 0, or -1 + @err. */
+static int bridge_index(struct cl_nl *nl, const struct cl_net *n, struct cl_err *err)
+{
+	struct cl_nl_link br;
+	int r = cl_nl_link_get(nl, n->bridge, &br, err);
+
+	if (r == 0)
+		return cl_fail(err, ENODEV, "bridge %s is gone", n->bridge);
+	return r < 0 ? -1 : br.index;
+}
+
+/* The jail's port on the bridge exists: hairpin for its published ports
+ * (served by DNAT, net_nat.c), and the --no-egress guard on it. */
+static int port_rules(struct cl_nl *nl, const struct cl_spec *s, struct cl_net *n,
+		      struct cl_err *err)
+{
+	if (n->n_held && cl_nl_port_hairpin(nl, n->veth, err) < 0)
+		return -1;
+	return cl_net_nat_guard(s, n, err);
+}
+
 int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct cl_err *err)
 {
 	struct cl_nl nl = {0};
-	struct cl_nl_link br;
-	int r;
+	int r, br;
 
 	/* --net pasta: pasta attaches to the jail's namespace (ns/net_pasta.c) */
 	if (s->net == CL_NET_PASTA)
@@ -224,21 +244,17 @@ int cl_net_attach(const struct cl_spec *s, struct cl_net *n, pid_t pid, struct c
 		return 0;
 	if (cl_nl_open(&nl, err) < 0)
 		return -1;
-	r = cl_nl_link_get(&nl, n->bridge, &br, err);
-	if (r == 0)
-		r = cl_fail(err, ENODEV, "bridge %s is gone", n->bridge);
-	if (r > 0) {
-		r = cl_nl_veth_add(&nl, n->veth, br.index, "eth0", pid, err);
+	r = br = bridge_index(&nl, n, err);
+	if (br > 0) {
+		r = cl_nl_veth_add(&nl, n->veth, br, "eth0", pid, err);
 		/* a host end left by an earlier cloison with our pid (killed, and
 		 * its namespace not yet freed): ours now */
 		if (r < 0 && err->errnum == EEXIST && cl_nl_link_del(&nl, n->veth, err) == 0)
-			r = cl_nl_veth_add(&nl, n->veth, br.index, "eth0", pid, err);
+			r = cl_nl_veth_add(&nl, n->veth, br, "eth0", pid, err);
 	}
 	n->veth_made = r >= 0;
-	if (r >= 0 && n->n_held) /* published by DNAT (net_nat.c) */
-		r = cl_nl_port_hairpin(&nl, n->veth, err);
 	if (r >= 0)
-		r = cl_net_nat_guard(s, n, err);
+		r = port_rules(&nl, s, n, err);
 	cl_nl_close(&nl);
 	return r < 0 ? -1 : 0;
 }
@@ -247,7 +263,7 @@ int cl_net_attach_tap(const struct cl_spec *s, struct cl_net *n, int *fd, struct
 {
 	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
 	struct cl_nl nl = {0};
-	struct cl_nl_link br;
+	struct cl_nl_link l;
 	int r, tap;
 
 	*fd = -1;
@@ -258,11 +274,11 @@ int cl_net_attach_tap(const struct cl_spec *s, struct cl_net *n, int *fd, struct
 	/* our name taken: a veth host end left by an earlier cloison with our
 	 * pid (killed, its namespace not yet freed) is ours to remove; a tap
 	 * is somebody's (a persistent one): TUNSETIFF would attach us to it */
-	r = cl_nl_link_get(&nl, n->veth, &br, err);
-	if (r > 0 && strcmp(br.kind, "veth") != 0) {
+	r = cl_nl_link_get(&nl, n->veth, &l, err);
+	if (r > 0 && strcmp(l.kind, "veth") != 0) {
 		cl_nl_close(&nl);
 		return cl_fail(err, EEXIST, "cannot create the tap %s: a %s of that name exists",
-			       n->veth, br.kind[0] ? br.kind : "link");
+			       n->veth, l.kind[0] ? l.kind : "link");
 	}
 	if ((r > 0 && cl_nl_link_del(&nl, n->veth, err) < 0) || r < 0) {
 		cl_nl_close(&nl);
@@ -281,16 +297,12 @@ int cl_net_attach_tap(const struct cl_spec *s, struct cl_net *n, int *fd, struct
 		return r;
 	}
 	/* released as a veth's host end is (gone already, usually) */
-	n->tap = n->veth_made = true;
-	r = cl_nl_link_get(&nl, n->bridge, &br, err);
-	if (r == 0)
-		r = cl_fail(err, ENODEV, "bridge %s is gone", n->bridge);
+	n->veth_made = true;
+	r = bridge_index(&nl, n, err);
 	if (r > 0)
-		r = cl_nl_link_enslave_up(&nl, n->veth, br.index, err);
-	if (r >= 0 && n->n_held) /* published by DNAT (net_nat.c) */
-		r = cl_nl_port_hairpin(&nl, n->veth, err);
+		r = cl_nl_link_enslave_up(&nl, n->veth, r, err);
 	if (r >= 0)
-		r = cl_net_nat_guard(s, n, err);
+		r = port_rules(&nl, s, n, err);
 	cl_nl_close(&nl);
 	if (r < 0) {
 		close(tap);

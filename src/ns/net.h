@@ -22,9 +22,8 @@ struct cl_net {
 	unsigned long long start;
 	char bridge[IFNAMSIZ];
 	char veth[IFNAMSIZ]; /* host end, "clv<owner pid>" (a micro-VM's tap) */
-	bool veth_made;
-	bool tap;	    /* the port is a micro-VM's tap: it goes with its last fd */
-	char dir[PATH_MAX]; /* the run directory (hosts, resolv.conf), "" if none */
+	bool veth_made;	     /* (a micro-VM's tap goes with its last fd anyway) */
+	char dir[PATH_MAX];  /* the run directory (hosts, resolv.conf), "" if none */
 	char hosts[PATH_MAX + 16], resolv[PATH_MAX + 16];
 	pid_t proxy;		      /* the --publish relay, 0 if none */
 	bool nft_jail;		      /* the jail's nftables chains exist (ns/net_nat.h) */

@@ -154,8 +154,8 @@ static void started(struct monitor *m, pid_t pid)
 			if (m->c->net.bridged)
 				inet_ntop(AF_INET, &m->c->net.jail.netcfg.ip, addr, sizeof(addr));
 			cl_state_set_str(m->st, "address", addr);
-		} else if (m->vm_addr) {
-			cl_state_set_str(m->st, "address", m->vm_addr);
+		} else { /* a micro-VM: its launcher said its address */
+			cl_state_set_str(m->st, "address", m->vm_addr ? m->vm_addr : "");
 			cl_state_set_str(m->st, "vsock", m->s->vsock ? m->s->vsock : "");
 		}
 		commit(m);
@@ -222,8 +222,8 @@ static void ask_stop(struct monitor *m, unsigned timeout)
 
 		/* a micro-VM: its guest agent gives the VM's command the stop
 		 * signal, and the guest powers off once it ended; without an
-		 * agent, the VMM's launcher gets it; SIGKILL after the grace
-		 * period either way (the monitor's own timer) */
+		 * agent, the VMM's launcher gets it; at the end of the grace
+		 * period the launcher's SIGTERM, then SIGKILL (run_vm's timer) */
 		m->stop_timeout = timeout;
 		if (timeout && m->s->vsock &&
 		    cl_agent_signal(m->s->vsock, m->o.stop_signal, 2, &e) == 0)

@@ -401,6 +401,12 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 	/* both raise interrupts (the UART's, virtio's) */
 	ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, KVM_IRQ_LINE));
 
+	/* every I/O thread waits on its fds and reads its eventfds */
+	if (role != CL_VM_THREAD_VCPU) {
+		ALLOW(SCMP_SYS(read), 0);
+		ALLOW(SCMP_SYS(poll), 0);
+		ALLOW(SCMP_SYS(ppoll), 0);
+	}
 	if (role == CL_VM_THREAD_VCPU) {
 		/* run the guest, sample it for the watchdog, name RIP in errors */
 		ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, KVM_RUN));
@@ -408,8 +414,8 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 		ALLOW(SCMP_SYS(ioctl), 1,
 		      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, KVM_GET_MP_STATE));
 		/* device handlers run here: console output (UART, virtio-console),
-		 * virtio-blk requests on the image, eventfd kicks; no read(2) of
-		 * the console, no poll: that is the I/O thread's */
+		 * virtio-blk requests where no I/O thread serves them, eventfd
+		 * kicks; no read(2) of the console, no poll: the I/O threads' */
 		ALLOW(SCMP_SYS(write), 0);
 		ALLOW(SCMP_SYS(writev), 0);
 		for (size_t i = 0; i < sizeof(disk_calls) / sizeof(disk_calls[0]); i++)
@@ -417,46 +423,30 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 		ALLOW(SCMP_SYS(fstat), 0); /* stdio's first write to a stream */
 		ALLOW(SCMP_SYS(newfstatat), 0);
 	} else if (role == CL_VM_THREAD_BLK) {
-		/* a block device: wait on its eventfds, serve requests on its
-		 * image (preadv/pwritev, fdatasync for FLUSH); no KVM_RUN, no
-		 * writes but to the image */
-		ALLOW(SCMP_SYS(read), 0);
-		ALLOW(SCMP_SYS(poll), 0);
-		ALLOW(SCMP_SYS(ppoll), 0);
+		/* a block device: serve requests on its image (preadv/pwritev,
+		 * fdatasync for FLUSH); no KVM_RUN, no writes but to the image */
 		for (size_t i = 0; i < sizeof(disk_calls) / sizeof(disk_calls[0]); i++)
 			ALLOW(disk_calls[i], 0);
 		/* the warning when a guest's ring fails the device */
 		ALLOW(SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO));
 	} else if (role == CL_VM_THREAD_VSOCK) {
 		/* the vsock device: its host socket and connections (accept,
-		 * read, send, shut down, close), its eventfds; no KVM_RUN, no
-		 * disk, no tap */
-		ALLOW(SCMP_SYS(read), 0);
+		 * send, shut down, close); no KVM_RUN, no disk, no tap */
 		ALLOW(SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO)); /* warnings */
-		ALLOW(SCMP_SYS(poll), 0);
-		ALLOW(SCMP_SYS(ppoll), 0);
 		ALLOW(SCMP_SYS(accept4), 0);
 		ALLOW(SCMP_SYS(sendto), 0);
 		ALLOW(SCMP_SYS(shutdown), 0);
 		ALLOW(SCMP_SYS(close), 0);
 	} else if (role == CL_VM_THREAD_NET) {
-		/* a network device: wait on its tap and eventfds, read frames,
-		 * write packets and eventfds, set the tap's offloads; no
-		 * KVM_RUN, no disk */
-		ALLOW(SCMP_SYS(read), 0);
+		/* a network device: frames from its tap, packets and eventfd
+		 * kicks to them, the tap's offloads; no KVM_RUN, no disk */
 		ALLOW(SCMP_SYS(readv), 0);
 		ALLOW(SCMP_SYS(write), 0);
 		ALLOW(SCMP_SYS(writev), 0);
-		ALLOW(SCMP_SYS(poll), 0);
-		ALLOW(SCMP_SYS(ppoll), 0);
 		ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TUNSETOFFLOAD));
 	} else {
-		/* console input: wait for it, read it; no KVM_RUN, no disk, no
-		 * writes */
-		ALLOW(SCMP_SYS(read), 0);
+		/* console input: read it; no KVM_RUN, no disk, no writes */
 		ALLOW(SCMP_SYS(readv), 0);
-		ALLOW(SCMP_SYS(poll), 0);
-		ALLOW(SCMP_SYS(ppoll), 0);
 	}
 fail:
 	return load_and_release(

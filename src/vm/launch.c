@@ -117,23 +117,16 @@ int cl_vm_preflight(const struct cl_spec *s, char *kernel, size_t len, struct cl
 }
 
 /* A text file of the network's run directory (hosts, resolv.conf) as a
- * string for the guest spec. */
+ * string for the guest spec (cl_read_file leaves room for its NUL). */
 static char *read_text(const char *path, struct cl_err *err)
 {
 	uint8_t *buf;
 	size_t len;
-	char *t;
 
 	if (cl_read_file(path, "network file", 1 << 16, &buf, &len, err) < 0)
 		return NULL;
-	t = realloc(buf, len + 1);
-	if (!t) {
-		free(buf);
-		cl_fail(err, ENOMEM, "out of memory");
-		return NULL;
-	}
-	t[len] = 0;
-	return t;
+	buf[len] = 0;
+	return (char *)buf;
 }
 
 /* --net bridge: the lease, the bridge's rules, the files and a tap on the

@@ -44,27 +44,26 @@
 #define VIRTIO_NET_F_STATUS	16
 #define VIRTIO_NET_S_LINK_UP	1
 
-#define RXQ	   0
-#define TXQ	   1
-#define NET_QUEUE  256
-#define NET_HDR	   12 /* struct virtio_net_hdr_v1 */
-#define NET_MAX_RX (NET_HDR + 65536 + 14 + 4)
-/* A transmit chain: the header and at most a 64 KiB GSO packet with its
+#define RXQ	  0
+#define TXQ	  1
+#define NET_QUEUE 256
+#define NET_HDR	  12 /* struct virtio_net_hdr_v1 */
+/* A frame either way: the header and at most a 64 KiB GSO packet with its
  * Ethernet and VLAN headers. */
-#define NET_MAX_TX (NET_HDR + 65536 + 14 + 4)
-#define BATCH	   64 /* packets per turn, then the other direction */
+#define NET_MAX (NET_HDR + 65536 + 14 + 4)
+#define BATCH	64	   /* packets per turn, then the other direction */
+#define NONE	UINT64_MAX /* no driver accepts every feature bit */
 
 struct net {
 	int tap;
-	bool offload_ok;    /* the tap takes TUNSETOFFLOAD */
-	uint64_t applied;   /* driver features the tap's offloads follow */
-	bool applied_valid; /* false: apply again (set-up, reset) */
-	size_t pending;	    /* a received frame waiting for guest buffers */
-	bool tap_dead;	    /* a read failed (the link was deleted): no more polling */
+	bool offload_ok;  /* the tap takes TUNSETOFFLOAD */
+	uint64_t applied; /* driver features the tap's offloads follow (NONE: apply) */
+	size_t pending;	  /* a received frame waiting for guest buffers */
+	bool tap_dead;	  /* a read failed (the link was deleted): no more polling */
 	unsigned long tx_dropped, rx_dropped;
 	uint8_t config[12];	       /* mac[6], status, max_virtqueue_pairs */
 	struct cl_vq_chain first, cur; /* receive: the frame's first chain, the next */
-	uint8_t rx[NET_MAX_RX];
+	uint8_t rx[NET_MAX];
 };
 
 static struct net *net_of(struct cl_virtio *v)
@@ -77,7 +76,7 @@ static void net_reset(struct cl_virtio *v)
 	struct net *n = net_of(v);
 
 	n->pending = 0;
-	n->applied_valid = false;
+	n->applied = NONE;
 }
 
 /* What the guest can take from the tap follows what it accepted: the tap
@@ -88,7 +87,7 @@ static void apply_offloads(struct cl_virtio *v)
 	uint64_t f = v->driver_features;
 	unsigned off = 0;
 
-	if (n->applied_valid && n->applied == f)
+	if (n->applied == f)
 		return;
 	if (f & (1ull << VIRTIO_NET_F_GUEST_CSUM)) {
 		off |= TUN_F_CSUM;
@@ -100,7 +99,6 @@ static void apply_offloads(struct cl_virtio *v)
 	if (n->offload_ok && ioctl(n->tap, TUNSETOFFLOAD, off) < 0 && v->nr_failures == 0)
 		cl_warn("virtio-net: cannot set the tap's offloads: %s", strerror(errno));
 	n->applied = f;
-	n->applied_valid = true;
 }
 
 /* Lock held.  Sends what the guest queued; 0, or -1 + @err (guest error). */
@@ -117,12 +115,12 @@ static int do_tx(struct cl_virtio *v, struct cl_err *err)
 		struct cl_vq_chain *c = &n->cur;
 		int k;
 
-		if (c->read_len < NET_HDR || c->read_len > NET_MAX_TX)
+		if (c->read_len < NET_HDR || c->read_len > NET_MAX)
 			return cl_fail(
 			    err, 0,
 			    "virtio-net: transmit queue: a packet of %llu bytes with its "
 			    "header (%d to %d)",
-			    (unsigned long long)c->read_len, NET_HDR, NET_MAX_TX);
+			    (unsigned long long)c->read_len, NET_HDR, NET_MAX);
 		k = cl_vq_chain_iov(c, false, 0, c->read_len, iov, CL_VQ_MAX_SIZE);
 		if (k < 0 || writev(n->tap, iov, k) < 0)
 			n->tx_dropped++; /* refused by the tap (its checks), or full */
@@ -385,6 +383,7 @@ static struct cl_vm_dev *net_new(const struct cl_vm_mem *mem, uint64_t base, int
 	}
 	n = net_of(v);
 	n->tap = tap;
+	n->applied = NONE;
 	n->offload_ok = offload_ok;
 	memcpy(n->config, mac, 6);
 	n->config[6] = VIRTIO_NET_S_LINK_UP; /* status, little-endian */

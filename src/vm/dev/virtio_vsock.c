@@ -88,7 +88,6 @@ struct vsock {
 	struct conn c[CONN_MAX];
 	struct vhdr ctrl[CTRL_MAX]; /* control packets waiting for receive buffers */
 	unsigned ctrl_head, ctrl_n;
-	unsigned long refused; /* connections the guest tried to make, refused */
 	struct cl_vq_chain chain;
 	uint8_t tmp[CONN_BUF];
 };
@@ -261,7 +260,6 @@ static int guest_packet(struct cl_virtio *v, const struct cl_vq_chain *ch, struc
 			struct conn tmp = {.host_port = dport, .guest_port = sport};
 
 			send_ctrl(s, mkhdr(s, &tmp, OP_RST, 0));
-			s->refused += op == OP_REQUEST;
 		}
 		return 0;
 	}
@@ -584,11 +582,14 @@ struct cl_vm_dev *cl_virtio_vsock_new(const struct cl_vm_mem *mem, uint64_t base
 	struct vsock *s;
 	int fl = fcntl(listen_fd, F_GETFL);
 
-	if (cid < 3 || cid > UINT32_MAX || fl < 0 ||
-	    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		cl_fail(err, cid < 3 || cid > UINT32_MAX ? EINVAL : errno,
-			"virtio-vsock: guest CID %llu (3 and up) or its socket",
+	if (cid < 3 || cid > UINT32_MAX) {
+		cl_fail(err, EINVAL, "virtio-vsock: guest CID %llu (3 to 2^32-1)",
 			(unsigned long long)cid);
+		close(listen_fd);
+		return NULL;
+	}
+	if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		cl_fail(err, errno, "virtio-vsock: cannot make its host socket non-blocking");
 		close(listen_fd);
 		return NULL;
 	}
