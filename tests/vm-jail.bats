@@ -152,6 +152,10 @@ gone() {
 	expect vcpu read 99
 	expect vcpu pwrite 0
 	expect io pwrite 99
+	# a disk thread writes its interrupt's eventfd (KVM_IRQFD) and no other fd
+	expect blk write 0
+	expect blk write2 99
+	expect blk kvm-run 99
 }
 
 @test "vm jail: kill -9 of cloison during a run leaves no process and no temporary file" {

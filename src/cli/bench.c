@@ -7,6 +7,7 @@
  * selected (a second one, "disk", for the file I/O that needs a disk: a
  * bind in the container, an ext4 image on virtio-blk in the VM); start-up
  * and density are timed and counted from out here.  Output: cli/bench_report.c. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -103,6 +104,7 @@ static const char usage[] =
     "                     [--size MIB] [--startup-runs N] [--dir DIR]\n"
     "                     [--density-max N] [--label TEXT]\n"
     "                     [--json FILE] [--svg FILE]\n"
+    "       cloison bench --peer IPV4\n"
     "\n"
     "Run the same workloads directly on the host, in a container and in a\n"
     "micro-VM (each with cloison's defaults), the places taking turns run by\n"
@@ -126,6 +128,11 @@ static const char usage[] =
     "  --label TEXT       say where the figures come from (\"nested emulation\")\n"
     "  --json FILE        every sample, the host facts and the goals, as JSON\n"
     "  --svg FILE         a bar chart: one group per workload, host = 100 %\n"
+    "  --peer IPV4        only serve the tcp workload's peer, on IPV4 and\n"
+    "                     127.0.0.1, until SIGINT or SIGTERM: for running\n"
+    "                     cloison-bench-work elsewhere (another VMM's guest)\n"
+    "                     with the same peer; prints its port, token and the\n"
+    "                     workload binary's path\n"
     "  -h, --help         this text\n"
     "\n"
     "Where /dev/kvm cannot boot Linux (PVM), the VM column says so; make\n"
@@ -988,6 +995,47 @@ static void net_setup(struct cl_bench_ctx *c)
 	}
 }
 
+/* --peer: the tcp workload's peer alone, for a guest that another VMM runs
+ * (tests/vm/bench/io.sh: QEMU microvm against cloison on one peer). */
+static int serve_peer(struct cl_bench_ctx *c, const char *ip)
+{
+	struct in_addr a;
+	struct cl_err err = {0};
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigset_t block, old;
+	int port;
+
+	if (inet_pton(AF_INET, ip, &a) != 1) {
+		fprintf(stderr, "cloison: --peer %s: not an IPv4 address\n", ip);
+		return 125;
+	}
+	if (find_work(c, &err) < 0)
+		goto fail;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (getrandom(&c->token, sizeof(c->token), 0) != sizeof(c->token)) {
+		cl_fail(&err, errno, "no random token for the bench's TCP peer");
+		goto fail;
+	}
+	if (cl_bench_peer_start(&port, strcmp(ip, "127.0.0.1") ? ip : NULL, c->token, &err) < 0)
+		goto fail;
+	printf("peer %s port %d token %016llx work %s\n", ip, port, (unsigned long long)c->token,
+	       c->work);
+	fflush(stdout);
+	while (!cl_bench_stopping)
+		sigsuspend(&old);
+	cl_bench_peer_stop();
+	return 0;
+fail:
+	cl_err_print(&err);
+	return 125;
+}
+
 int cl_cmd_bench(int argc, char **argv)
 {
 	static const struct option opts[] = {{"rootfs", required_argument, NULL, 'r'},
@@ -1001,12 +1049,13 @@ int cl_cmd_bench(int argc, char **argv)
 					     {"label", required_argument, NULL, 'l'},
 					     {"json", required_argument, NULL, 'j'},
 					     {"svg", required_argument, NULL, 'g'},
+					     {"peer", required_argument, NULL, 'P'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct cl_bench b = {
 	    .runs = 5, .size_mib = 256, .density_max = 200, .startup_runs = 20, .only = "all"};
 	struct cl_bench_ctx c = {.b = &b, .scratch = "/var/tmp"};
-	const char *json = NULL, *svg = NULL;
+	const char *json = NULL, *svg = NULL, *peer = NULL;
 	struct cl_err err = {0};
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct cl_bench_series raw[CL_BP_N] = {{0}};
@@ -1048,6 +1097,7 @@ int cl_cmd_bench(int argc, char **argv)
 		case 'l': b.label = optarg; break;
 		case 'j': json = optarg; break;
 		case 'g': svg = optarg; break;
+		case 'P': peer = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 125;
 		}
@@ -1056,6 +1106,8 @@ int cl_cmd_bench(int argc, char **argv)
 		fprintf(stderr, "cloison: bench takes no argument ('%s')\n%s", argv[optind], usage);
 		return 125;
 	}
+	if (peer)
+		return serve_peer(&c, peer);
 	if (geteuid() != 0) {
 		fprintf(stderr, "cloison: bench runs as root (its density count makes cgroups; "
 				"rootless jails are measured as root's)\n");

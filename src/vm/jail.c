@@ -371,7 +371,7 @@ static const int disk_calls[] = {SCMP_SYS(pread64),  SCMP_SYS(pwrite64), SCMP_SY
 
 /* A thread's own filter, stacked on the process one: the kernel applies
  * both, the stricter answer wins, so each role keeps only what it uses. */
-static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
+static int load_role_filter(enum cl_vm_thread_role role, int irqfd, struct cl_err *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int r = -ENOMEM;
@@ -398,7 +398,8 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 	ALLOW(SCMP_SYS(brk), 0);
 	ALLOW(SCMP_SYS(exit), 0);
 	ALLOW(SCMP_SYS(exit_group), 0);
-	/* both raise interrupts (the UART's, virtio's) */
+	/* both raise interrupts (the UART's; virtio's where KVM_IRQFD is
+	 * missing, and the vCPU's when a guest's register write raises one) */
 	ALLOW(SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, KVM_IRQ_LINE));
 
 	/* every I/O thread waits on its fds and reads its eventfds */
@@ -429,10 +430,14 @@ static int load_role_filter(enum cl_vm_thread_role role, struct cl_err *err)
 			ALLOW(disk_calls[i], 0);
 		/* the warning when a guest's ring fails the device */
 		ALLOW(SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO));
+		if (irqfd >= 0) /* its interrupt */
+			ALLOW(SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, (unsigned)irqfd));
 	} else if (role == CL_VM_THREAD_VSOCK) {
 		/* the vsock device: its host socket and connections (accept,
 		 * send, shut down, close); no KVM_RUN, no disk, no tap */
 		ALLOW(SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO)); /* warnings */
+		if (irqfd >= 0)							/* its interrupt */
+			ALLOW(SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, (unsigned)irqfd));
 		ALLOW(SCMP_SYS(accept4), 0);
 		ALLOW(SCMP_SYS(sendto), 0);
 		ALLOW(SCMP_SYS(shutdown), 0);
@@ -462,12 +467,12 @@ fail:
 /* The process filter is loaded: set before any thread that reads it starts. */
 static bool jailed;
 
-int cl_vm_jail_thread(enum cl_vm_thread_role role, struct cl_err *err)
+int cl_vm_jail_thread(enum cl_vm_thread_role role, int irqfd, struct cl_err *err)
 {
 	/* a thread of a process that is not confined has nothing to add to */
 	if (!jailed)
 		return 0;
-	return load_role_filter(role, err);
+	return load_role_filter(role, irqfd, err);
 }
 
 /* Set by cl_vm_run_jailed's child: the uid and gid it is to take (0: keep

@@ -53,7 +53,7 @@ int cl_vm_jail_enter(const struct cl_vm_config *cfg, struct cl_err *err);
  * guest and serve device I/O on open fds, but not read the console or
  * poll; the console input thread may read and poll, but not run the guest
  * or touch the disk).  A no-op in a process that is not confined. */
-int cl_vm_jail_thread(enum cl_vm_thread_role role, struct cl_err *err);
+int cl_vm_jail_thread(enum cl_vm_thread_role role, int irqfd, struct cl_err *err);
 
 /* cl_vm_run() in a jailed child (or in-process if the jail is disabled).
  * Same contract as cl_vm_run(); a child killed by its seccomp filter (SIGSYS)

@@ -73,9 +73,7 @@ int cl_virtio_attach_devs(void *vm_config, const struct cl_vm_mem *mem, struct c
 /* cl_vm_config.start and .stop for the same config: the devices' I/O
  * threads (virtio-blk's, virtio-net's), started once the VMM is confined
  * and ended before guest RAM is unmapped. */
-int cl_virtio_start_devs(void *vm_config,
-			 int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
-			 struct cl_err *err);
+int cl_virtio_start_devs(void *vm_config, cl_vm_confine_fn confine, struct cl_err *err);
 void cl_virtio_stop_devs(void *vm_config);
 
 /* Network device over the tap @tap (opened with IFF_TAP | IFF_NO_PI |

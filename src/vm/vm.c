@@ -218,7 +218,7 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", c->id);
 	pthread_setname_np(pthread_self(), name);
 	/* its own filter before the guest runs a single instruction */
-	if (vm->cfg->confine_thread && vm->cfg->confine_thread(CL_VM_THREAD_VCPU, &err) < 0) {
+	if (vm->cfg->confine_thread && vm->cfg->confine_thread(CL_VM_THREAD_VCPU, -1, &err) < 0) {
 		cl_vm_stop_err(vm, &err);
 		cur_run = NULL;
 		return NULL;

@@ -64,6 +64,11 @@ enum cl_vm_thread_role {
 	CL_VM_THREAD_VSOCK
 };
 
+/* Confines the calling thread to @role's filter; @irqfd, if >= 0, is the
+ * one eventfd a NET, BLK or VSOCK thread may also write (its device's
+ * interrupt: KVM_IRQFD), -1 for none. */
+typedef int (*cl_vm_confine_fn)(enum cl_vm_thread_role role, int irqfd, struct cl_err *err);
+
 struct cl_vm_config {
 	const char *kernel;  /* bzImage, or ELF vmlinux with a PVH note */
 	const char *initrd;  /* NULL: none */
@@ -97,8 +102,7 @@ struct cl_vm_config {
 	 * config's confine_thread, which the jailed VMM sets on its own copy),
 	 * and at the end, before guest memory is unmapped (start may not have
 	 * been called). */
-	int (*start)(void *ctx, int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
-		     struct cl_err *err);
+	int (*start)(void *ctx, cl_vm_confine_fn confine, struct cl_err *err);
 	void (*stop)(void *ctx);
 	struct cl_vm_times *times; /* optional: filled on return */
 	/* Called once the VM is built (memory, image, devices, vCPU fds), in
@@ -106,7 +110,7 @@ struct cl_vm_config {
 	 * stops.  cl_vm_run_jailed() (vm/jail.h) sets it to cl_vm_jail_enter. */
 	int (*confine)(const struct cl_vm_config *cfg, struct cl_err *err);
 	/* Called by each vCPU and I/O thread first thing (cl_vm_jail_thread). */
-	int (*confine_thread)(enum cl_vm_thread_role role, struct cl_err *err);
+	cl_vm_confine_fn confine_thread;
 	const char *name; /* --name: the VMM's cgroup is <parent>/NAME; NULL: an id */
 	bool accounting;  /* a detached jail: memory, CPU, pids and I/O counted */
 };

@@ -26,7 +26,7 @@
 #include "vm/vm.h"
 
 static const char *which;
-static int pipefd[2];
+static int pipefd[3]; /* read end, write end, a dup of the write end */
 
 /* A thread of the confined "VMM": take @role's filter, then try one call. */
 struct probe {
@@ -40,8 +40,13 @@ static void *prober(void *arg)
 	struct cl_err err = {0};
 	char c;
 
-	if (cl_vm_jail_thread(p->role, &err) < 0)
+	/* a disk thread may write its irqfd (here the pipe's write end) */
+	if (cl_vm_jail_thread(p->role, p->role == CL_VM_THREAD_BLK ? pipefd[1] : -1, &err) < 0)
 		return (void *)1;
+	if (!strcmp(p->call, "write")) /* the pipe: the irqfd of a disk thread */
+		return (void *)(intptr_t)(write(pipefd[1], "x", 1) == 1 ? 0 : 6);
+	if (!strcmp(p->call, "write2")) /* another fd: a dup of the pipe */
+		return (void *)(intptr_t)(write(pipefd[2], "x", 1) == 1 ? 0 : 7);
 	if (!strcmp(p->call, "read"))
 		return (void *)(intptr_t)(read(pipefd[0], &c, 1) == 1 ? 0 : 2);
 	if (!strcmp(p->call, "kvm-run")) /* on a pipe: ENOTTY if the filter lets it by */
@@ -63,8 +68,11 @@ static int confined_probe(const struct cl_vm_config *cfg, int *guest_status, str
 
 	if (sscanf(which, "confine-%15[^-]-%15s", role, call) != 2)
 		return cl_fail(err, 0, "bad case %s", which);
-	p = (struct probe){!strcmp(role, "vcpu") ? CL_VM_THREAD_VCPU : CL_VM_THREAD_IO, call};
-	if (pipe(pipefd) < 0 || write(pipefd[1], "x", 1) != 1)
+	p = (struct probe){!strcmp(role, "vcpu")  ? CL_VM_THREAD_VCPU
+			   : !strcmp(role, "blk") ? CL_VM_THREAD_BLK
+						  : CL_VM_THREAD_IO,
+			   call};
+	if (pipe(pipefd) < 0 || (pipefd[2] = dup(pipefd[1])) < 0 || write(pipefd[1], "x", 1) != 1)
 		return cl_fail(err, errno, "pipe");
 	if (cfg->confine(cfg, err) < 0)
 		return -1;

@@ -192,7 +192,7 @@ static void *input_thread(void *arg)
 	if (u->vm->cfg->confine_thread) {
 		struct cl_err err = {0};
 
-		if (u->vm->cfg->confine_thread(CL_VM_THREAD_IO, &err) < 0) {
+		if (u->vm->cfg->confine_thread(CL_VM_THREAD_IO, -1, &err) < 0) {
 			cl_vm_stop_err(u->vm, &err);
 			return NULL;
 		}

@@ -105,9 +105,7 @@ int cl_virtio_attach_devs(void *vm_config, const struct cl_vm_mem *mem, struct c
 	return 0;
 }
 
-int cl_virtio_start_devs(void *vm_config,
-			 int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
-			 struct cl_err *err)
+int cl_virtio_start_devs(void *vm_config, cl_vm_confine_fn confine, struct cl_err *err)
 {
 	const struct cl_vm_config *cfg = vm_config;
 
@@ -139,6 +137,8 @@ static void update_irq(struct cl_virtio *v)
 	if (level == v->irq_level)
 		return;
 	v->irq_level = level;
+	if (cl_virtio_io_irq(v, level))
+		return;
 	if (v->dev.set_irq)
 		v->dev.set_irq(&v->dev, level);
 }

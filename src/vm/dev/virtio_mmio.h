@@ -58,9 +58,11 @@ struct cl_virtio_io {
 	int kick[CL_VIRTIO_MAX_QUEUES]; /* eventfds: the guest notified queue q */
 	int stop;
 	bool ioeventfd; /* KVM signals kick[] itself */
+	int irqfd;	/* KVM_IRQFD: a write asserts the GSI; -1: KVM_IRQ_LINE */
+	int resample;	/* signalled at the guest's EOI, when KVM lowered it */
 	bool started;	/* notifications go to the thread (lock held to change) */
 	pthread_t thread;
-	int (*confine)(enum cl_vm_thread_role role, struct cl_err *err);
+	cl_vm_confine_fn confine;
 	int confined; /* 0 pending, 1 done, -1 failed (cerr) */
 	struct cl_err cerr;
 	pthread_cond_t cond;
@@ -103,12 +105,13 @@ void cl_virtio_fail(struct cl_virtio *v, const struct cl_err *err);
  * cl_virtio_io_signal() wakes an eventfd. */
 void cl_virtio_io_init(struct cl_virtio *v);
 int cl_virtio_io_attach(struct cl_virtio *v, struct cl_err *err);
-int cl_virtio_io_start(struct cl_virtio *v,
-		       int (*confine)(enum cl_vm_thread_role role, struct cl_err *err),
-		       struct cl_err *err);
+int cl_virtio_io_start(struct cl_virtio *v, cl_vm_confine_fn confine, struct cl_err *err);
 void cl_virtio_io_stop(struct cl_virtio *v);
 void cl_virtio_io_free(struct cl_virtio *v);
 void cl_virtio_io_signal(int fd);
+/* Lock held: the interrupt line to @level through the irqfd, if the thread
+ * serves one (true); false: the caller uses dev.set_irq. */
+bool cl_virtio_io_irq(struct cl_virtio *v, bool level);
 
 static inline struct cl_virtio *cl_virtio_of(struct cl_vm_dev *d)
 {

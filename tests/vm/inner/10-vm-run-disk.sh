@@ -18,3 +18,12 @@ echo "$out" | grep -qx gone
 [ "$(sha256sum <"$img")" = "$sum" ]
 out=$("$CLOISON" run --vm --kernel "$CL_KERNEL" --disk "$img" -- /bin/sh -c 'cat /written; ls /bin/ls')
 echo "$out" | grep -qx persisted
+# I/O off the vCPU: the disk's queue notifications reach its I/O thread by
+# ioeventfd and its interrupts go back by a resampling irqfd (kvm-amd has
+# both); 32 MiB written with fsync and read back through them
+out=$(CLOISON_VM_DEBUG=1 "$CLOISON" run --vm --kernel "$CL_KERNEL" --disk "$img" -- /bin/sh -c \
+	'dd if=/dev/zero of=/big bs=1M count=32 conv=fsync 2>&1 | tail -1; echo 3 >/proc/sys/vm/drop_caches;
+	 dd if=/big of=/dev/null bs=1M 2>&1 | tail -1; rm /big; echo io-done' 2>&1)
+echo "$out" | grep -E 'cloison: virtio|io-done|copied'
+echo "$out" | grep -q 'cloison: virtio-blk: notifications by ioeventfd, interrupts by irqfd'
+echo "$out" | grep -q '^io-done'
