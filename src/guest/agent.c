@@ -30,6 +30,15 @@ extern char **environ;
 
 #define IN_MAX (4u << 20) /* stdin bytes waiting for the command */
 
+/* A 'W' frame's payload: u16 rows, u16 cols, little-endian. */
+static struct winsize winsize_of(const uint8_t *b)
+{
+	uint16_t rc[2];
+
+	memcpy(rc, b, sizeof(rc));
+	return (struct winsize){.ws_row = le16toh(rc[0]), .ws_col = le16toh(rc[1])};
+}
+
 static void fail(int c, const char *msg)
 {
 	cl_agent_send(c, 'F', msg, strlen(msg));
@@ -190,12 +199,8 @@ static void run_exec(int c, const uint8_t *req, size_t len)
 					in[1] = -1;
 				}
 			} else if (type == 'W' && n == 4 && g.tty) {
-				uint16_t rc[2];
-				struct winsize wsz = {0};
+				struct winsize wsz = winsize_of(buf);
 
-				memcpy(rc, buf, 4);
-				wsz.ws_row = le16toh(rc[0]);
-				wsz.ws_col = le16toh(rc[1]);
 				ioctl(out[0], TIOCSWINSZ, &wsz); /* SIGWINCH to its group */
 			} else if (type == 'K' && n == 4) {
 				uint32_t sig;
@@ -274,8 +279,28 @@ static void serve(int c, pid_t cmd)
 		send_stats(c);
 		return;
 	}
+	if (type == 'W' && len == 4) {
+		/* run --vm -t: the console is the command's terminal; its new
+		 * size makes the kernel send SIGWINCH to its foreground group */
+		int32_t zero = 0;
+		struct winsize wsz = winsize_of(buf);
+
+		/* init's standard input, which we inherited, is the console
+		 * (the root's /dev may have no console node) */
+		if (ioctl(STDIN_FILENO, TIOCSWINSZ, &wsz) < 0) {
+			int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+			if (fd >= 0) {
+				(void)ioctl(fd, TIOCSWINSZ, &wsz);
+				close(fd);
+			}
+		}
+		cl_agent_send(c, 'X', &zero, sizeof(zero));
+		return;
+	}
 	if (type != 'E') {
-		fail(c, "agent: expected exec ('E'), signal ('K') or stats ('T')");
+		fail(c,
+		     "agent: expected exec ('E'), signal ('K'), window size ('W') or stats ('T')");
 		return;
 	}
 	run_exec(c, buf, len);

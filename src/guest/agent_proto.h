@@ -15,7 +15,9 @@
  *   'I' stdin bytes                    'X' exit: i32 status (0-255, 128+N
  *   'C' stdin closed                       for signal N, 125-127), last
  *   'W' window size: u16 rows, u16 cols
- *       (exec -t: the pty's)
+ *       (exec -t: the pty's; before
+ *       'E': the console's, run -t,
+ *       then 'X' 0)
  *   'K' signal: u32 signo (the exec'd  'F' failure: text, last
  *       command; before 'E': the VM's
  *       own command, then 'X' 0)
@@ -24,7 +26,8 @@
  *                                          mem_total, mem_available (KiB),
  *                                          load1, load5, load15, procs
  *
- * One connection carries one request: 'H' both ways, then 'E', 'K' or 'T'. */
+ * One connection carries one request: 'H' both ways, then 'E', 'K', 'W'
+ * or 'T'. */
 #ifndef CL_GUEST_AGENT_PROTO_H
 #define CL_GUEST_AGENT_PROTO_H
 

@@ -180,6 +180,7 @@ static int put_file(const char *name, const char *text, const char *target, stru
 	/* a root without the file (or with a dangling link there) gets one
 	 * where it can, else the bind below says why */
 	if (access(target, F_OK) < 0) {
+		(void)mkdir("/etc", 0755); /* a bare --disk root: /etc too */
 		unlink(target);
 		fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd >= 0)

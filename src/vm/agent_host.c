@@ -127,24 +127,40 @@ fail:
 	return -1;
 }
 
-int cl_agent_signal(const char *sock, int sig, double timeout_s, struct cl_err *err)
+/* One request answered by 'X': the VM's own command signalled, the
+ * console resized. */
+static int request_x(const char *sock, char type, const void *p, size_t len, double timeout_s,
+		     const char *what, struct cl_err *err)
 {
-	uint32_t s = htole32((uint32_t)sig);
 	int32_t st;
-	size_t len;
-	char type;
+	size_t n;
+	char t;
 	int fd = agent_open(sock, timeout_s, err), r = -1;
 
 	if (fd < 0)
 		return -1;
-	if (cl_agent_send(fd, 'K', &s, sizeof(s)) == 0 &&
-	    readable(fd, now_ms() + timeout_s * 1000) &&
-	    cl_agent_recv(fd, &type, &st, sizeof(st), &len, err) == 0 && type == 'X')
+	if (cl_agent_send(fd, type, p, len) == 0 && readable(fd, now_ms() + timeout_s * 1000) &&
+	    cl_agent_recv(fd, &t, &st, sizeof(st), &n, err) == 0 && t == 'X')
 		r = 0;
 	else if (!err->msg[0])
-		cl_fail(err, 0, "the guest agent did not take the signal");
+		cl_fail(err, 0, "the guest agent did not take the %s", what);
 	close(fd);
 	return r;
+}
+
+int cl_agent_signal(const char *sock, int sig, double timeout_s, struct cl_err *err)
+{
+	uint32_t s = htole32((uint32_t)sig);
+
+	return request_x(sock, 'K', &s, sizeof(s), timeout_s, "signal", err);
+}
+
+int cl_agent_console_size(const char *sock, unsigned rows, unsigned cols, double timeout_s,
+			  struct cl_err *err)
+{
+	uint16_t rc[2] = {htole16((uint16_t)rows), htole16((uint16_t)cols)};
+
+	return request_x(sock, 'W', rc, sizeof(rc), timeout_s, "window size", err);
 }
 
 int cl_agent_stats(const char *sock, struct cl_guest_stats *g, double timeout_s, struct cl_err *err)

@@ -27,5 +27,8 @@ int cl_agent_stats(const char *sock, struct cl_guest_stats *g, double timeout_s,
 		   struct cl_err *err);
 /* Send @sig to the VM's own command (graceful stop); bounded by @timeout_s. */
 int cl_agent_signal(const char *sock, int sig, double timeout_s, struct cl_err *err);
+/* run --vm -t: the console's new window size (SIGWINCH in the guest). */
+int cl_agent_console_size(const char *sock, unsigned rows, unsigned cols, double timeout_s,
+			  struct cl_err *err);
 
 #endif

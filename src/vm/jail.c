@@ -539,6 +539,8 @@ static void child(const struct cl_vm_config *cfg, int fd, int go_fd, struct cl_c
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(CL_EXIT_FAILURE);
 	prctl(PR_SET_NAME, "cloison-vmm", 0, 0, 0);
+	/* cloison's handler for the terminal's resizes is not the VMM's */
+	signal(SIGWINCH, SIG_DFL);
 	/* what cloison's caller left open for cloison is not the VMM's: keep
 	 * stdio and cloison's own descriptors (all close-on-exec: KVM, the
 	 * disk image, these pipes), close the rest */
@@ -722,8 +724,11 @@ int cl_vm_run_jailed(const struct cl_vm_config *cfg, int *guest_status, struct c
 			r = read(p[0], (char *)&res + n, sizeof(res) - n);
 		else
 			r = read(p[0], &extra, 1);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR) {
+			if (cfg->on_signal)
+				cfg->on_signal();
 			continue;
+		}
 		if (r <= 0)
 			break;
 		n += (size_t)r;

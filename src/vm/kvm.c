@@ -114,14 +114,26 @@ uint8_t *cl_kvm_add_ram(int vm_fd, uint64_t size, struct cl_err *err)
 	struct kvm_userspace_memory_region r;
 	void *m;
 
-	/* NORESERVE: pages are only allocated when the guest touches them. */
-	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (m == MAP_FAILED) {
+	/* NORESERVE: pages are only allocated when the guest touches them.
+	 * 2 MiB-aligned, as QEMU's: where transparent huge pages are on, the
+	 * guest's 2 MiB ranges can then be huge pages of ours (and of the
+	 * nested page tables); the slack around it is given back. */
+	const uintptr_t huge = 2u << 20;
+	uint8_t *raw = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uintptr_t start;
+
+	if (raw == MAP_FAILED) {
 		cl_fail(err, errno, "cannot map %llu MiB of guest memory",
 			(unsigned long long)(size >> 20));
 		return NULL;
 	}
+	start = ((uintptr_t)raw + huge - 1) & ~(huge - 1);
+	if (start > (uintptr_t)raw)
+		munmap(raw, start - (uintptr_t)raw);
+	if ((uintptr_t)raw + huge > start)
+		munmap((uint8_t *)start + size, (uintptr_t)raw + huge - start);
+	m = (void *)start;
 	madvise(m, size, MADV_MERGEABLE);
 	r = (struct kvm_userspace_memory_region){
 	    .slot = 0, .guest_phys_addr = 0, .memory_size = size, .userspace_addr = (uintptr_t)m};

@@ -20,6 +20,7 @@
 #include "guest/spec.h"
 #include "ns/net.h"
 #include "util/file.h"
+#include "vm/agent_host.h"
 #include "vm/guest_files.h"
 #include "vm/initramfs.h"
 #include "vm/jail.h"
@@ -239,6 +240,32 @@ static void vm_net_release(struct vm_net *v)
 	cl_net_release(&v->net);
 }
 
+/* run --vm -t: the terminal's size follows it into the guest.  A resize
+ * interrupts cloison's wait for the VMM (no SA_RESTART), which calls
+ * forward_winch(): the new size goes to the guest agent, through the VM's
+ * vsock socket, which sets the console's (the kernel then sends SIGWINCH to
+ * the command's group).  A resize before the agent listens is lost. */
+static volatile sig_atomic_t winch;
+static const char *winch_sock;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	winch = 1;
+}
+
+static void forward_winch(void)
+{
+	struct winsize w;
+	struct cl_err e = {0};
+
+	if (!winch)
+		return;
+	winch = 0;
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &w) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0)
+		(void)cl_agent_console_size(winch_sock, w.ws_row, w.ws_col, 1.0, &e);
+}
+
 int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
 {
 	return cl_vm_launch_ready(s, exit_status, NULL, NULL, err);
@@ -259,6 +286,10 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 	struct sigaction sa = {.sa_handler = cl_vm_stop_handler}, old[4];
 	bool handled, vsock_made = false, tty_raw = false;
 	struct termios saved_tty;
+	struct sigaction wa = {.sa_handler = on_winch}, wold;
+	/* -t without --vsock: a socket of our own, for the window size */
+	const char *vsock = s->vsock;
+	char tdir[32] = "", tsock[64];
 
 	if (cl_vm_preflight(s, kernel, sizeof(kernel), err) < 0)
 		return -1;
@@ -268,6 +299,16 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 	 * here it ends the VMM (or keeps it from being made), the network goes
 	 * back, and then the signal ends us (below) */
 	handled = (s->net == CL_NET_BRIDGE || s->vsock || s->tty) && cl_vm_jail_wanted();
+	if (s->tty && !vsock && cl_vm_jail_wanted()) {
+		snprintf(tdir, sizeof(tdir), "/tmp/cloison-tty-XXXXXX");
+		if (!mkdtemp(tdir)) { /* 0700: ours alone */
+			tdir[0] = 0;
+			cl_fail(err, errno, "cannot make a directory in /tmp for the VM's vsock");
+			goto out;
+		}
+		snprintf(tsock, sizeof(tsock), "%s/vsock.sock", tdir);
+		vsock = tsock;
+	}
 	sigemptyset(&sa.sa_mask);
 	for (int i = 0; handled && i < 4; i++)
 		sigaction(stops[i], &sa, &old[i]);
@@ -322,9 +363,9 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 			goto out; /* the message names the image */
 		n++;
 	}
-	if (s->vsock) {
+	if (vsock) {
 		uint64_t base;
-		int irq, fd = vsock_listen(s->vsock, err);
+		int irq, fd = vsock_listen(vsock, err);
 
 		if (fd < 0)
 			goto out;
@@ -384,7 +425,15 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 		cfmakeraw(&raw);
 		tty_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
 	}
+	if (s->tty && vsock) {
+		winch_sock = vsock;
+		cfg.on_signal = forward_winch;
+		sigemptyset(&wa.sa_mask);
+		sigaction(SIGWINCH, &wa, &wold);
+	}
 	r = cl_vm_run_jailed(&cfg, exit_status, err);
+	if (s->tty && vsock)
+		sigaction(SIGWINCH, &wold, NULL);
 out:
 	for (int i = 0; handled && i < 4; i++)
 		sigaction(stops[i], &old[i], NULL);
@@ -394,7 +443,9 @@ out:
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	vm_net_release(&vn);
 	if (vsock_made)
-		unlink(s->vsock);
+		unlink(vsock);
+	if (tdir[0])
+		rmdir(tdir);
 	if (cl_vm_stop_signal) { /* as a stop signal would have, once released */
 		signal(cl_vm_stop_signal, SIG_DFL);
 		raise(cl_vm_stop_signal);

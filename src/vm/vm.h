@@ -111,6 +111,9 @@ struct cl_vm_config {
 	int (*confine)(const struct cl_vm_config *cfg, struct cl_err *err);
 	/* Called by each vCPU and I/O thread first thing (cl_vm_jail_thread). */
 	cl_vm_confine_fn confine_thread;
+	/* cloison's process, waiting for the jailed VMM: a signal handler
+	 * interrupted the wait (run --vm -t: SIGWINCH).  Optional. */
+	void (*on_signal)(void);
 	const char *name; /* --name: the VMM's cgroup is <parent>/NAME; NULL: an id */
 	bool accounting;  /* a detached jail: memory, CPU, pids and I/O counted */
 };

@@ -158,14 +158,22 @@ static int blk_notify(struct cl_virtio *v, unsigned q, struct cl_err *err)
 
 	while ((r = cl_vq_pop(&v->vq[0], &b->chain, err)) > 0) {
 		uint32_t written = 0;
+		unsigned gen = v->gen;
 
+		/* the image's I/O without the device lock: a vCPU reading or
+		 * acknowledging the interrupt does not wait for the disk; a
+		 * reset meanwhile drops the request (the driver gave it up) */
+		pthread_mutex_unlock(&v->lock);
 		r = blk_request(b, &b->chain, &written, err);
-		if (r < 0)
+		pthread_mutex_lock(&v->lock);
+		if (r < 0 || gen != v->gen || !cl_virtio_running(v))
 			break;
 		cl_vq_push(&v->vq[0], &b->chain, written);
+		/* each completion as it comes (EVENT_IDX batches them) */
+		cl_virtio_used(v, 0);
 	}
 	cl_virtio_used(v, 0); /* for what was served, even before an error */
-	return r;
+	return r < 0 ? r : 0;
 }
 
 static void blk_free(struct cl_virtio *v)

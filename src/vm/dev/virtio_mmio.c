@@ -76,6 +76,7 @@ void cl_virtio_detach(struct cl_vm_dev *d)
 	/* a quiet reset: the VM (and the IRQ line) may be gone already */
 	v->status = v->isr = 0;
 	v->irq_level = false;
+	v->gen++;
 	for (unsigned i = 0; i < CL_VIRTIO_MAX_QUEUES; i++)
 		cl_vq_reset(&v->vq[i]);
 	v->mem = (struct cl_vm_mem){0};
@@ -187,6 +188,7 @@ static void device_reset(struct cl_virtio *v)
 	v->dev_feat_sel = v->drv_feat_sel = v->queue_sel = 0;
 	v->failed = false;
 	memset(&v->failure, 0, sizeof(v->failure));
+	v->gen++;
 	for (unsigned i = 0; i < CL_VIRTIO_MAX_QUEUES; i++)
 		cl_vq_reset(&v->vq[i]);
 	if (v->ops->reset)
@@ -270,6 +272,7 @@ static void write_reg(struct cl_virtio *v, uint64_t off, uint32_t val)
 			break;
 		if (!(val & 1)) {
 			vq->ready = false;
+			v->gen++;
 		} else if (!vq->ready) {
 			if (cl_vq_enable(vq, v->ops->queue_max, v->driver_features, &err) < 0)
 				cl_virtio_fail(v, &err);

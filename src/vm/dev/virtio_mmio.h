@@ -82,6 +82,9 @@ struct cl_virtio {
 	struct cl_err failure;
 	unsigned nr_failures; /* warnings stop after CL_VIRTIO_MAX_WARNINGS */
 	struct cl_vq vq[CL_VIRTIO_MAX_QUEUES];
+	/* bumped (lock held) by a reset or a queue's disable: a device that
+	 * served a request with the lock dropped pushes it only if unchanged */
+	unsigned gen;
 	pthread_mutex_t lock;
 	struct cl_virtio_io io;
 };

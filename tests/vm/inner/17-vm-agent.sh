@@ -50,6 +50,31 @@ out=$(timeout 90 script -qec "$B run --vm -t --kernel $CL_KERNEL --rootfs $CL_RO
 case "$out" in *is-a-tty*" icanon "*" echo "*) echo "ok: run --vm -t: a terminal on the console, echo on" ;;
 *) echo "FAIL: run --vm -t: '$out'"; fails=$((fails + 1)) ;; esac
 
+# run --vm -t: the terminal's new size reaches the guest's console (through
+# the agent on a vsock of the run's own) and the command gets SIGWINCH
+rm -f /tmp/winch.out
+timeout 120 script -qec "$B run --vm -t --kernel $CL_KERNEL --rootfs $CL_ROOTFS -- /bin/sh -c 'w() { s=\$(stty size 2>/dev/null); case \"\$s\" in 3[34]\\ 98) echo \"size \$s\"; exit 0 ;; esac; }; trap w WINCH; echo winch-ready; n=0; while [ \$n -lt 600 ]; do sleep 0.1; n=\$((n + 1)); done; exit 1'" /tmp/winch.out </dev/null >/dev/null 2>&1 &
+spid=$!
+for _ in $(seq 600); do grep -q winch-ready /tmp/winch.out 2>/dev/null && break; sleep 0.1; done
+clpid=
+for p in /proc/[0-9]*; do
+	case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in "$B run --vm -t "*) clpid=${p#/proc/} ;; esac
+done
+pts=$(readlink "/proc/$clpid/fd/0" 2>/dev/null)
+# the agent may not listen yet: resize until the command says it saw one
+# (the rows alone change: stty sets rows and columns by two ioctls; the
+# command waits for the size it is looking for)
+[ -n "$pts" ] && stty -F "$pts" cols 98 2>/dev/null
+for i in $(seq 100); do
+	grep -q '^size 3[34] 98' /tmp/winch.out 2>/dev/null && break
+	[ -n "$pts" ] && stty -F "$pts" rows $((33 + i % 2)) 2>/dev/null
+	sleep 0.2
+done
+wait "$spid"
+if grep -q '^size 3[34] 98' /tmp/winch.out; then echo "ok: run --vm -t: a resize reaches the guest's command (SIGWINCH, stty size)"
+else echo "FAIL: run --vm -t resize (cloison $clpid on '$pts'):"; cat /tmp/winch.out; fails=$((fails + 1)); fi
+ls -d /tmp/cloison-tty-* 2>/dev/null && { echo "FAIL: the run's vsock directory is left"; fails=$((fails + 1)); }
+
 timeout 90 "$B" stop -t 30 vmag >/dev/null
 check "stop: stopped" stopped "$(field vmag status)"
 case "$("$B" logs vmag)" in *got-term*) echo "ok: stop: the guest's command got SIGTERM (its trap ran)" ;;
