@@ -259,11 +259,13 @@ static void forward_winch(void)
 	struct winsize w;
 	struct cl_err e = {0};
 
-	if (!winch)
-		return;
-	winch = 0;
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &w) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0)
-		(void)cl_agent_console_size(winch_sock, w.ws_row, w.ws_col, 1.0, &e);
+	/* a resize during the request is sent after it: the last one counts */
+	while (winch) {
+		winch = 0;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &w) == 0 ||
+		    ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0)
+			(void)cl_agent_console_size(winch_sock, w.ws_row, w.ws_col, 1.0, &e);
+	}
 }
 
 int cl_vm_launch(const struct cl_spec *s, int *exit_status, struct cl_err *err)
@@ -299,6 +301,9 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 	 * here it ends the VMM (or keeps it from being made), the network goes
 	 * back, and then the signal ends us (below) */
 	handled = (s->net == CL_NET_BRIDGE || s->vsock || s->tty) && cl_vm_jail_wanted();
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; handled && i < 4; i++)
+		sigaction(stops[i], &sa, &old[i]);
 	if (s->tty && !vsock && cl_vm_jail_wanted()) {
 		snprintf(tdir, sizeof(tdir), "/tmp/cloison-tty-XXXXXX");
 		if (!mkdtemp(tdir)) { /* 0700: ours alone */
@@ -309,9 +314,6 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 		snprintf(tsock, sizeof(tsock), "%s/vsock.sock", tdir);
 		vsock = tsock;
 	}
-	sigemptyset(&sa.sa_mask);
-	for (int i = 0; handled && i < 4; i++)
-		sigaction(stops[i], &sa, &old[i]);
 	cl_guest_spec_from_spec(s, &g);
 	if (s->tty) {
 		/* -t: the guest's console a terminal of our size */
@@ -425,14 +427,14 @@ int cl_vm_launch_ready(const struct cl_spec *s, int *exit_status,
 		cfmakeraw(&raw);
 		tty_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
 	}
-	if (s->tty && vsock) {
+	if (s->tty && vsock && cl_vm_jail_wanted()) {
 		winch_sock = vsock;
 		cfg.on_signal = forward_winch;
 		sigemptyset(&wa.sa_mask);
 		sigaction(SIGWINCH, &wa, &wold);
 	}
 	r = cl_vm_run_jailed(&cfg, exit_status, err);
-	if (s->tty && vsock)
+	if (s->tty && vsock && cl_vm_jail_wanted())
 		sigaction(SIGWINCH, &wold, NULL);
 out:
 	for (int i = 0; handled && i < 4; i++)

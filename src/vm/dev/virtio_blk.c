@@ -159,21 +159,29 @@ static int blk_notify(struct cl_virtio *v, unsigned q, struct cl_err *err)
 	while ((r = cl_vq_pop(&v->vq[0], &b->chain, err)) > 0) {
 		uint32_t written = 0;
 		unsigned gen = v->gen;
+		/* the image's I/O without the device lock, in the I/O thread
+		 * (the only notifier then): a vCPU reading or acknowledging the
+		 * interrupt does not wait for the disk; a reset waits for the
+		 * request, which it drops (the driver gave it up) */
+		bool unlocked = v->io.started;
 
-		/* the image's I/O without the device lock: a vCPU reading or
-		 * acknowledging the interrupt does not wait for the disk; a
-		 * reset meanwhile drops the request (the driver gave it up) */
-		pthread_mutex_unlock(&v->lock);
+		if (unlocked)
+			cl_virtio_unlock_busy(v);
 		r = blk_request(b, &b->chain, &written, err);
-		pthread_mutex_lock(&v->lock);
-		if (r < 0 || gen != v->gen || !cl_virtio_running(v))
+		if (unlocked)
+			cl_virtio_lock_busy(v);
+		if (gen != v->gen || !cl_virtio_running(v)) {
+			r = 0;
+			break;
+		}
+		if (r < 0)
 			break;
 		cl_vq_push(&v->vq[0], &b->chain, written);
 		/* each completion as it comes (EVENT_IDX batches them) */
 		cl_virtio_used(v, 0);
 	}
 	cl_virtio_used(v, 0); /* for what was served, even before an error */
-	return r < 0 ? r : 0;
+	return r;
 }
 
 static void blk_free(struct cl_virtio *v)

@@ -74,9 +74,9 @@ void cl_virtio_detach(struct cl_vm_dev *d)
 
 	pthread_mutex_lock(&v->lock);
 	/* a quiet reset: the VM (and the IRQ line) may be gone already */
+	cl_virtio_quiesce(v);
 	v->status = v->isr = 0;
 	v->irq_level = false;
-	v->gen++;
 	for (unsigned i = 0; i < CL_VIRTIO_MAX_QUEUES; i++)
 		cl_vq_reset(&v->vq[i]);
 	v->mem = (struct cl_vm_mem){0};
@@ -131,15 +131,40 @@ void cl_virtio_stop_devs(void *vm_config)
 	}
 }
 
+void cl_virtio_quiesce(struct cl_virtio *v)
+{
+	v->gen++;
+	while (v->busy)
+		pthread_cond_wait(&v->idle, &v->lock);
+}
+
+void cl_virtio_unlock_busy(struct cl_virtio *v)
+{
+	v->busy++;
+	pthread_mutex_unlock(&v->lock);
+}
+
+void cl_virtio_lock_busy(struct cl_virtio *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (!--v->busy)
+		pthread_cond_broadcast(&v->idle);
+}
+
 static void update_irq(struct cl_virtio *v)
 {
 	bool level = v->isr != 0;
 
+	/* irqfd: every new interrupt asserts the line again (KVM merges
+	 * them; one that came between the guest's ACK and its EOI is not
+	 * left to the resample); lowering is KVM's, at the EOI */
+	if (cl_virtio_io_irq(v, level)) {
+		v->irq_level = level;
+		return;
+	}
 	if (level == v->irq_level)
 		return;
 	v->irq_level = level;
-	if (cl_virtio_io_irq(v, level))
-		return;
 	if (v->dev.set_irq)
 		v->dev.set_irq(&v->dev, level);
 }
@@ -186,9 +211,9 @@ static void device_reset(struct cl_virtio *v)
 	v->status = 0;
 	v->driver_features = 0;
 	v->dev_feat_sel = v->drv_feat_sel = v->queue_sel = 0;
+	cl_virtio_quiesce(v);
 	v->failed = false;
 	memset(&v->failure, 0, sizeof(v->failure));
-	v->gen++;
 	for (unsigned i = 0; i < CL_VIRTIO_MAX_QUEUES; i++)
 		cl_vq_reset(&v->vq[i]);
 	if (v->ops->reset)
@@ -271,8 +296,8 @@ static void write_reg(struct cl_virtio *v, uint64_t off, uint32_t val)
 		if (!vq || v->failed)
 			break;
 		if (!(val & 1)) {
+			cl_virtio_quiesce(v);
 			vq->ready = false;
-			v->gen++;
 		} else if (!vq->ready) {
 			if (cl_vq_enable(vq, v->ops->queue_max, v->driver_features, &err) < 0)
 				cl_virtio_fail(v, &err);
@@ -402,6 +427,7 @@ struct cl_virtio *cl_virtio_alloc(const struct cl_virtio_ops *ops, const struct 
 		cl_vq_reset(&v->vq[i]);
 	}
 	pthread_mutex_init(&v->lock, NULL);
+	pthread_cond_init(&v->idle, NULL);
 	cl_virtio_io_init(v);
 	return v;
 }
@@ -464,6 +490,7 @@ void cl_virtio_free(struct cl_vm_dev *d)
 	cl_virtio_io_free(v); /* its thread first: ops->free may close its fds */
 	if (v->ops->free)
 		v->ops->free(v);
+	pthread_cond_destroy(&v->idle);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 }

@@ -82,9 +82,13 @@ struct cl_virtio {
 	struct cl_err failure;
 	unsigned nr_failures; /* warnings stop after CL_VIRTIO_MAX_WARNINGS */
 	struct cl_vq vq[CL_VIRTIO_MAX_QUEUES];
-	/* bumped (lock held) by a reset or a queue's disable: a device that
-	 * served a request with the lock dropped pushes it only if unchanged */
-	unsigned gen;
+	/* A device may serve a request with the lock dropped (virtio-blk's
+	 * image I/O): it counts itself in @busy and pushes the request only
+	 * if @gen is unchanged.  A reset, a queue's disable or the detach
+	 * bumps @gen, then waits (cl_virtio_quiesce) until @busy is 0: no
+	 * write to guest buffers the driver took back. */
+	unsigned gen, busy;
+	pthread_cond_t idle;
 	pthread_mutex_t lock;
 	struct cl_virtio_io io;
 };
@@ -102,6 +106,11 @@ bool cl_virtio_running(const struct cl_virtio *v);
 void cl_virtio_used(struct cl_virtio *v, unsigned q);
 /* Enter the failed state for a guest error (see vm/virtio.h). Lock held. */
 void cl_virtio_fail(struct cl_virtio *v, const struct cl_err *err);
+/* Lock held: a new generation, once no request is served unlocked. */
+void cl_virtio_quiesce(struct cl_virtio *v);
+/* Lock held, around a request served with the lock dropped (see gen). */
+void cl_virtio_unlock_busy(struct cl_virtio *v);
+void cl_virtio_lock_busy(struct cl_virtio *v);
 
 /* virtio_io.c, for the transport: set-up at alloc, eventfds and
  * ioeventfds at attach, the thread at start and stop, all of it at free;
